@@ -1,0 +1,1 @@
+//! Flow catalog types, naming, building a catalog from discovery, merging and atomic writes.

@@ -1,0 +1,16 @@
+//! catwalk: from a connector image to a working Estuary Flow catalog, in a terminal.
+//!
+//! The map of the crate, lowest layer first:
+//! - [`model`]: protocol-neutral data (spec, discovered binding, validation) shared by every layer.
+//! - [`schema`]: pure JSON-Schema work: the form tree, defaults, validation, config stubs.
+//! - [`connector`]: starts a connector (Docker image or local command) and speaks its protocol.
+//! - [`catalog`]: Flow catalog types, naming, building from discovery, merging, atomic writes.
+//! - [`cli`]: the scriptable verbs (`spec`, `discover`, `check`, `adapt`).
+//!
+//! Lower layers never import higher ones (see docs/ARCHITECTURE.md).
+
+pub mod catalog;
+pub mod cli;
+pub mod connector;
+pub mod model;
+pub mod schema;

@@ -1,0 +1,1 @@
+//! Pure JSON-Schema work (no I/O): the form tree, defaults, validation and config stubs.
