@@ -1,1 +1,482 @@
 //! Start a connector (Docker image or local command) and talk to it. Knows nothing of the wizard or catalogs.
+//!
+//! [`Connector::open`] resolves the endpoint (connects to Docker, pulls the image, reads its labels) and the
+//! protocol; [`Connector::spec`], [`Connector::discover`], [`Connector::validate`] and [`Connector::read`]
+//! each run the connector once, under a timeout, and always clean up the process or container.
+
+pub mod airbyte;
+pub mod docker;
+pub mod endpoint;
+pub mod error;
+mod files;
+pub mod flow;
+mod local;
+pub mod logs;
+pub mod process;
+
+pub use docker::{DockerHost, ImageInfo, PullProgress, PullSink};
+pub use endpoint::Endpoint;
+pub use error::ConnectorError;
+pub use process::{Exit, LogSink};
+
+use crate::model::{
+    ConnectorKind, DiscoveredBinding, Protocol, Spec, ValidateRequest, Validated, ValidatedBinding,
+};
+use airbyte::Message;
+use flow::FlowSession;
+use process::{Invocation, LogCollector, Running};
+use serde_json::Value;
+use std::time::Duration;
+
+/// The default limit for one connector run (spec, discover, validate...). Pulls are not counted.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// How to run connectors.
+#[derive(Clone)]
+pub struct Options {
+    /// Force a protocol instead of reading image labels (images) or probing (local commands).
+    pub protocol: Option<Protocol>,
+    /// Docker network for containers (`bridge`, `host`, or a named network).
+    pub network: String,
+    pub timeout: Duration,
+    /// `LOG_LEVEL` given to connectors.
+    pub log_level: String,
+    pub logs: Option<LogSink>,
+    pub pull: Option<PullSink>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            protocol: None,
+            network: "bridge".into(),
+            timeout: DEFAULT_TIMEOUT,
+            log_level: "info".into(),
+            logs: None,
+            pull: None,
+        }
+    }
+}
+
+enum Runner {
+    Local,
+    Docker {
+        host: DockerHost,
+        image: Box<ImageInfo>,
+    },
+}
+
+/// A connector ready to run: endpoint resolved, protocol known.
+pub struct Connector {
+    endpoint: Endpoint,
+    protocol: Protocol,
+    kind: ConnectorKind,
+    runner: Runner,
+    opts: Options,
+    /// The spec, when finding the protocol already fetched it.
+    probed_spec: Option<Spec>,
+}
+
+impl Connector {
+    /// Resolve the endpoint: for an image, connect to Docker, pull it if absent and read its labels; for a
+    /// local command without `--protocol`, probe it (Airbyte `spec` first, then Flow's spec request).
+    pub async fn open(endpoint: Endpoint, opts: Options) -> Result<Connector, ConnectorError> {
+        match &endpoint {
+            Endpoint::Image(image) => {
+                let host = DockerHost::connect().await?;
+                let info = host.ensure_image(image, opts.pull.clone()).await?;
+                let (protocol, kind) = match opts.protocol {
+                    Some(p) => (p, endpoint::detect(&info).map(|d| d.1).unwrap_or_default()),
+                    None => endpoint::detect(&info).ok_or_else(|| ConnectorError::Reported {
+                        subject: endpoint.subject(),
+                        during: "while reading its labels".into(),
+                        message: "it carries none of the labels that say which protocol it speaks (FLOW_RUNTIME_PROTOCOL, \
+                                  CONNECTOR_PROTOCOL, io.airbyte.name, or env AIRBYTE_ENTRYPOINT).\n  Pass --protocol flow or --protocol airbyte."
+                            .into(),
+                    })?,
+                };
+                Ok(Connector {
+                    endpoint,
+                    protocol,
+                    kind,
+                    runner: Runner::Docker {
+                        host,
+                        image: Box::new(info),
+                    },
+                    opts,
+                    probed_spec: None,
+                })
+            }
+            Endpoint::Local { .. } => {
+                let mut c = Connector {
+                    endpoint,
+                    protocol: opts.protocol.unwrap_or(Protocol::Flow),
+                    kind: ConnectorKind::Capture,
+                    runner: Runner::Local,
+                    opts,
+                    probed_spec: None,
+                };
+                if c.opts.protocol.is_none() {
+                    c.probe().await?;
+                }
+                Ok(c)
+            }
+        }
+    }
+
+    async fn probe(&mut self) -> Result<(), ConnectorError> {
+        self.protocol = Protocol::Airbyte;
+        let as_airbyte = match self.airbyte_spec().await {
+            Ok(spec) => {
+                self.probed_spec = Some(spec);
+                return Ok(());
+            }
+            Err(e @ ConnectorError::Spawn { .. }) => return Err(e),
+            Err(e) => e,
+        };
+        self.protocol = Protocol::Flow;
+        match self.flow_spec().await {
+            Ok(spec) => {
+                self.probed_spec = Some(spec);
+                Ok(())
+            }
+            Err(as_flow) => Err(ConnectorError::Reported {
+                subject: self.subject(),
+                during: "while finding out which protocol it speaks".into(),
+                message: format!(
+                    "it answered neither protocol.\n  As Airbyte (`spec`): {as_airbyte}\n  As Flow (spec request on stdin): {as_flow}\n  \
+                     Pass --protocol flow or --protocol airbyte to see only the relevant error."
+                ),
+            }),
+        }
+    }
+
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    pub fn kind(&self) -> ConnectorKind {
+        self.kind
+    }
+
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// The image's inspected details, for Docker endpoints.
+    pub fn image(&self) -> Option<&ImageInfo> {
+        match &self.runner {
+            Runner::Docker { image, .. } => Some(image),
+            Runner::Local => None,
+        }
+    }
+
+    /// `image X` or `command Y`, for messages.
+    pub fn subject(&self) -> String {
+        self.endpoint.subject()
+    }
+
+    pub async fn spec(&self) -> Result<Spec, ConnectorError> {
+        if let Some(spec) = &self.probed_spec {
+            return Ok(spec.clone());
+        }
+        match self.protocol {
+            Protocol::Flow => self.flow_spec().await,
+            Protocol::Airbyte => self.airbyte_spec().await,
+        }
+    }
+
+    /// Discover resources. `config` must already carry schema defaults (see `schema::with_defaults`).
+    pub async fn discover(&self, config: &Value) -> Result<Vec<DiscoveredBinding>, ConnectorError> {
+        match self.protocol {
+            Protocol::Flow => {
+                let req = flow::discover_request(self.is_local(), config);
+                let v = self
+                    .flow_call(&req, "discovered", "during discover")
+                    .await?;
+                flow::parse_discovered(v, &self.subject())
+            }
+            Protocol::Airbyte => Ok(self
+                .airbyte_streams(config)
+                .await?
+                .iter()
+                .map(airbyte::stream_to_binding)
+                .collect()),
+        }
+    }
+
+    /// The raw Airbyte streams of a discover (what `read` needs in its configured catalog).
+    pub async fn airbyte_streams(&self, config: &Value) -> Result<Vec<Value>, ConnectorError> {
+        let mut catalog = None;
+        self.airbyte_run(
+            airbyte::invocation("discover", Some(config), None, None),
+            "during discover",
+            |m| {
+                if let Message::Catalog(c) = m {
+                    catalog = Some(c);
+                }
+            },
+        )
+        .await?;
+        let catalog = catalog
+            .ok_or_else(|| self.reported("during discover", "it printed no CATALOG message"))?;
+        Ok(catalog
+            .get("streams")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    /// Check the connection and the bindings. Flow: the connector's validate. Airbyte: `check`, then (when
+    /// there are bindings) a discover to confirm that every bound stream exists.
+    pub async fn validate(&self, req: &ValidateRequest) -> Result<Validated, ConnectorError> {
+        match self.protocol {
+            Protocol::Flow => {
+                let v = flow::validate_request(self.is_local(), self.kind, req);
+                let validated = flow::parse_validated(
+                    self.flow_call(&v, "validated", "during validate").await?,
+                );
+                if validated.bindings.len() != req.bindings.len() {
+                    return Err(self.reported(
+                        "during validate",
+                        &format!(
+                            "it answered for {} bindings but was asked about {}",
+                            validated.bindings.len(),
+                            req.bindings.len()
+                        ),
+                    ));
+                }
+                Ok(validated)
+            }
+            Protocol::Airbyte => {
+                self.airbyte_check(&req.config).await?;
+                if req.bindings.is_empty() {
+                    return Ok(Validated::default());
+                }
+                let streams = self.airbyte_streams(&req.config).await?;
+                let pointers = airbyte::resource_path_pointers();
+                let mut missing = Vec::new();
+                let bindings = req
+                    .bindings
+                    .iter()
+                    .map(|b| {
+                        let path = flow::resource_path(&b.resource_config, &pointers);
+                        let found = streams
+                            .iter()
+                            .any(|s| airbyte::stream_to_binding(s).resource_path == path);
+                        if !found {
+                            missing.push(path.join("."));
+                        }
+                        ValidatedBinding {
+                            resource_path: path,
+                            ..Default::default()
+                        }
+                    })
+                    .collect();
+                if !missing.is_empty() {
+                    return Err(self.reported(
+                        "during validate",
+                        &format!(
+                            "these streams no longer exist in the source: {}",
+                            missing.join(", ")
+                        ),
+                    ));
+                }
+                Ok(Validated { bindings })
+            }
+        }
+    }
+
+    /// Airbyte `check`: Ok when the connection succeeded, else the connector's message.
+    pub async fn airbyte_check(&self, config: &Value) -> Result<(), ConnectorError> {
+        let mut status = None;
+        self.airbyte_run(
+            airbyte::invocation("check", Some(config), None, None),
+            "during check",
+            |m| {
+                if let Message::ConnectionStatus { succeeded, message } = m {
+                    status = Some((succeeded, message));
+                }
+            },
+        )
+        .await?;
+        match status {
+            Some((true, _)) => Ok(()),
+            Some((false, message)) => Err(self.reported(
+                "during check",
+                &message.unwrap_or_else(|| "the connection check failed (no message)".into()),
+            )),
+            None => Err(self.reported("during check", "it printed no CONNECTION_STATUS message")),
+        }
+    }
+
+    /// Airbyte `read` with a configured catalog (see [`airbyte::configured_catalog`]); every message other than
+    /// logs goes to `on_message` (records, state).
+    pub async fn airbyte_read(
+        &self,
+        config: &Value,
+        catalog: &Value,
+        state: Option<&Value>,
+        on_message: impl FnMut(Message),
+    ) -> Result<(), ConnectorError> {
+        let state = state.cloned().unwrap_or_else(|| Value::Array(vec![]));
+        self.airbyte_run(
+            airbyte::invocation("read", Some(config), Some(catalog), Some(&state)),
+            "during read",
+            on_message,
+        )
+        .await
+    }
+
+    fn is_local(&self) -> bool {
+        matches!(self.endpoint, Endpoint::Local { .. })
+    }
+
+    fn reported(&self, during: &str, message: &str) -> ConnectorError {
+        ConnectorError::Reported {
+            subject: self.subject(),
+            during: during.into(),
+            message: message.into(),
+        }
+    }
+
+    async fn flow_spec(&self) -> Result<Spec, ConnectorError> {
+        let v = self
+            .flow_call(&flow::spec_request(self.is_local()), "spec", "during spec")
+            .await?;
+        flow::parse_spec(v, self.kind, &self.subject())
+    }
+
+    async fn airbyte_spec(&self) -> Result<Spec, ConnectorError> {
+        let mut spec = None;
+        self.airbyte_run(
+            airbyte::invocation("spec", None, None, None),
+            "during spec",
+            |m| {
+                if let Message::Spec(s) = m {
+                    spec = Some(s);
+                }
+            },
+        )
+        .await?;
+        let spec =
+            spec.ok_or_else(|| self.reported("during spec", "it printed no SPEC message"))?;
+        airbyte::map_spec(spec, &self.subject())
+    }
+
+    async fn start(&self, mut inv: Invocation) -> Result<Running, ConnectorError> {
+        if self.protocol == Protocol::Flow {
+            inv.env.push(("FLOW_RUNTIME_CODEC".into(), "json".into()));
+        }
+        inv.env
+            .push(("LOG_LEVEL".into(), self.opts.log_level.clone()));
+        let logs = LogCollector::new(&self.subject(), self.opts.logs.clone());
+        match (&self.runner, &self.endpoint) {
+            (Runner::Docker { host, image }, _) => {
+                host.start(image, &inv, &self.opts.network, logs).await
+            }
+            (Runner::Local, Endpoint::Local { command, env }) => {
+                local::start(command, env, &inv, logs)
+            }
+            (Runner::Local, Endpoint::Image(_)) => unreachable!("images always run through Docker"),
+        }
+    }
+
+    /// One Flow request in a fresh process, under the timeout; the process always ends cleaned up.
+    async fn flow_call(
+        &self,
+        request: &Value,
+        response_key: &str,
+        during: &str,
+    ) -> Result<Value, ConnectorError> {
+        let inv = Invocation {
+            stdin: true,
+            ..Default::default()
+        };
+        let subject = self.subject();
+        self.supervise(inv, during, async |run: &mut Running| {
+            FlowSession {
+                run,
+                subject: &subject,
+            }
+            .call(request, response_key, during)
+            .await
+        })
+        .await
+    }
+
+    /// One Airbyte verb in a fresh process, under the timeout. A non-zero exit is an error that carries the
+    /// connector's TRACE error, or its last log line.
+    async fn airbyte_run(
+        &self,
+        inv: Invocation,
+        during: &str,
+        on_message: impl FnMut(Message),
+    ) -> Result<(), ConnectorError> {
+        let trace_error = self
+            .supervise(inv, during, async |run: &mut Running| {
+                airbyte::pump(run, on_message).await
+            })
+            .await?;
+        if let Some(e) = trace_error {
+            tracing::debug!("connector reported an error but exited 0: {e}");
+        }
+        Ok(())
+    }
+
+    /// Start the process, run `body` against it within the timeout, then check how it ended.
+    async fn supervise<T>(
+        &self,
+        inv: Invocation,
+        during: &str,
+        body: impl AsyncFnOnce(&mut Running) -> Result<T, ConnectorError>,
+    ) -> Result<T, ConnectorError> {
+        let mut run = self.start(inv).await?;
+        let outcome = tokio::time::timeout(self.opts.timeout, body(&mut run)).await;
+        let result = match outcome {
+            Err(_elapsed) => {
+                let last_log = run.last_error();
+                run.kill().await;
+                return Err(ConnectorError::Timeout {
+                    subject: self.subject(),
+                    during: during.into(),
+                    after: self.opts.timeout,
+                    last_log,
+                });
+            }
+            Ok(Err(e @ ConnectorError::Protocol { .. })) => {
+                run.kill().await;
+                return Err(e);
+            }
+            Ok(r) => r,
+        };
+        let last_log = run.last_error();
+        let exit = match tokio::time::timeout(Duration::from_secs(30), run.finish()).await {
+            Ok(exit) => exit,
+            Err(_) => Exit::Unknown(
+                "it did not exit within 30s after its work was done, and was stopped".into(),
+            ),
+        };
+        if !exit.success() {
+            // An Airbyte TRACE error was logged at error level, so the tail's last error line is the cause.
+            return Err(ConnectorError::Exited {
+                subject: self.subject(),
+                status: exit.to_string(),
+                during: during.into(),
+                last_log,
+            });
+        }
+        match result {
+            Err(ConnectorError::Io(msg)) if msg.is_empty() => Err(self.reported(
+                during,
+                &format!(
+                    "it exited without answering{}",
+                    last_log
+                        .map(|l| format!("; its last log line: {l}"))
+                        .unwrap_or_default()
+                ),
+            )),
+            other => other,
+        }
+    }
+}

@@ -1,0 +1,559 @@
+//! The Airbyte protocol: CLI verbs, AirbyteMessage lines on stdout, mapped to the protocol-neutral model.
+//! Streams become bindings the way Flow's own airbyte-to-flow does (resource `{stream, namespace, syncMode,
+//! cursorField}`, key from `source_defined_primary_key`), with a `/_meta/row_id` fallback key where a stream has none.
+
+use super::error::{ConnectorError, truncate};
+use super::process::{Arg, InputFile, Invocation, Running};
+use crate::model::{ConnectorKind, DiscoveredBinding, LogLevel, LogLine, Protocol, Spec};
+use serde_json::{Map, Value, json};
+
+/// The pointer of the fallback key added to streams without a primary key.
+pub const ROW_ID_POINTER: &str = "/_meta/row_id";
+
+/// What one line of an Airbyte connector's stdout was.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    Spec(Value),
+    ConnectionStatus {
+        succeeded: bool,
+        message: Option<String>,
+    },
+    Catalog(Value),
+    Record {
+        stream: String,
+        namespace: Option<String>,
+        data: Value,
+    },
+    State(Value),
+    Log(LogLine),
+    /// A TRACE of type ERROR: the connector's own account of why it failed.
+    Error(String),
+    /// Anything else (CONTROL, other TRACEs, unknown types): ignored.
+    Other,
+    /// Not JSON: Airbyte connectors sometimes print stray lines. Logged, never fatal.
+    Stray(String),
+}
+
+/// Parse one stdout line. Unknown fields and types never fail.
+pub fn parse_line(line: &[u8]) -> Message {
+    let text = String::from_utf8_lossy(line);
+    let Ok(Value::Object(mut msg)) = serde_json::from_str::<Value>(text.trim()) else {
+        return Message::Stray(truncate(&text, 500));
+    };
+    let ty = msg
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    let mut take = |k: &str| msg.remove(k).unwrap_or(Value::Null);
+    match ty.as_str() {
+        "SPEC" => Message::Spec(take("spec")),
+        "CATALOG" => Message::Catalog(take("catalog")),
+        "CONNECTION_STATUS" => {
+            let status = take("connectionStatus");
+            Message::ConnectionStatus {
+                succeeded: status.get("status").and_then(Value::as_str) == Some("SUCCEEDED"),
+                message: status
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            }
+        }
+        "RECORD" => {
+            let mut record = take("record");
+            Message::Record {
+                stream: record
+                    .get("stream")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                namespace: record
+                    .get("namespace")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                data: record
+                    .get_mut("data")
+                    .map(Value::take)
+                    .unwrap_or(Value::Null),
+            }
+        }
+        "STATE" => Message::State(take("state")),
+        "LOG" => {
+            let log = take("log");
+            Message::Log(LogLine {
+                level: LogLevel::parse(log.get("level").and_then(Value::as_str).unwrap_or("INFO")),
+                message: log
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                fields: log.get("stack_trace").cloned(),
+            })
+        }
+        "TRACE" => {
+            let trace = take("trace");
+            if trace.get("type").and_then(Value::as_str) == Some("ERROR") {
+                let err = trace.get("error").cloned().unwrap_or(Value::Null);
+                let message = err
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
+                let internal = err
+                    .get("internal_message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .trim();
+                Message::Error(
+                    match (
+                        message.is_empty(),
+                        internal.is_empty() || message.contains(internal),
+                    ) {
+                        (true, _) => internal.to_string(),
+                        (false, true) => message,
+                        (false, false) => format!("{message} ({internal})"),
+                    },
+                )
+            } else {
+                Message::Other
+            }
+        }
+        _ => Message::Other,
+    }
+}
+
+/// The invocation for a verb; `config`/`catalog`/`state` are handed over as files.
+pub fn invocation(
+    verb: &str,
+    config: Option<&Value>,
+    catalog: Option<&Value>,
+    state: Option<&Value>,
+) -> Invocation {
+    let mut inv = Invocation {
+        args: vec![Arg::Lit(verb.into())],
+        ..Default::default()
+    };
+    for (flag, name, value) in [
+        ("--config", "config.json", config),
+        ("--catalog", "catalog.json", catalog),
+        ("--state", "state.json", state),
+    ] {
+        if let Some(v) = value {
+            inv.args.push(Arg::Lit(flag.into()));
+            inv.args.push(Arg::File(name.into()));
+            inv.files.push(InputFile {
+                name: name.into(),
+                contents: serde_json::to_vec(v).unwrap_or_default(),
+            });
+        }
+    }
+    inv
+}
+
+/// Read messages until stdout ends, handing each to `on_message`; logs and stray lines go to the log.
+/// Returns the last TRACE error, if any.
+pub(crate) async fn pump(
+    run: &mut Running,
+    mut on_message: impl FnMut(Message),
+) -> Result<Option<String>, ConnectorError> {
+    let mut error = None;
+    while let Some(line) = run.next_line().await {
+        let line = line.map_err(|e| ConnectorError::Io(e.to_string()))?;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match parse_line(&line) {
+            Message::Log(log) => run.logs().log(log),
+            Message::Stray(text) => run.logs().log(LogLine {
+                level: LogLevel::Info,
+                message: text,
+                fields: None,
+            }),
+            Message::Error(e) => {
+                run.logs().log(LogLine {
+                    level: LogLevel::Error,
+                    message: e.clone(),
+                    fields: None,
+                });
+                error = Some(e);
+            }
+            other => on_message(other),
+        }
+    }
+    Ok(error)
+}
+
+/// The resource config schema catwalk gives Airbyte sources, as Flow's airbyte-to-flow does.
+pub fn resource_config_schema() -> Value {
+    json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "Airbyte stream",
+        "type": "object",
+        "properties": {
+            "stream": {"type": "string", "title": "Stream", "description": "Name of the stream to capture."},
+            "namespace": {"type": "string", "title": "Namespace", "description": "Namespace of the stream, if the source has them."},
+            "syncMode": {"type": "string", "title": "Sync mode", "enum": ["incremental", "full_refresh"],
+                "description": "incremental reads only what changed since the last checkpoint; full_refresh reads everything each time."},
+            "cursorField": {"type": ["array", "null"], "items": {"type": "string"}, "title": "Cursor field",
+                "description": "Path of the field that orders records for incremental reads."}
+        },
+        "required": ["stream", "syncMode"]
+    })
+}
+
+pub fn resource_path_pointers() -> Vec<String> {
+    vec!["/namespace".into(), "/stream".into()]
+}
+
+pub fn map_spec(spec: Value, subject: &str) -> Result<Spec, ConnectorError> {
+    let config_schema = spec
+        .get("connectionSpecification")
+        .cloned()
+        .filter(Value::is_object)
+        .ok_or_else(|| ConnectorError::Reported {
+            subject: subject.into(),
+            during: "during spec".into(),
+            message: "the SPEC message has no connectionSpecification object".into(),
+        })?;
+    Ok(Spec {
+        protocol: Protocol::Airbyte,
+        kind: ConnectorKind::Capture,
+        config_schema,
+        resource_config_schema: resource_config_schema(),
+        documentation_url: spec
+            .get("documentationUrl")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        resource_path_pointers: resource_path_pointers(),
+        oauth2: spec
+            .get("advanced_auth")
+            .or_else(|| spec.get("authSpecification"))
+            .cloned(),
+    })
+}
+
+/// Escape one JSON-pointer token.
+fn token(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+/// Map a discovered stream to a binding.
+pub fn stream_to_binding(stream: &Value) -> DiscoveredBinding {
+    let name = stream
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let namespace = stream
+        .get("namespace")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty());
+    let modes: Vec<&str> = stream
+        .get("supported_sync_modes")
+        .and_then(Value::as_array)
+        .map(|m| m.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let cursor: Vec<Value> = stream
+        .get("default_cursor_field")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let source_cursor = stream
+        .get("source_defined_cursor")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let incremental = modes.contains(&"incremental") && (source_cursor || !cursor.is_empty());
+
+    let mut resource = Map::new();
+    resource.insert("stream".into(), json!(name));
+    if let Some(ns) = namespace {
+        resource.insert("namespace".into(), json!(ns));
+    }
+    resource.insert(
+        "syncMode".into(),
+        json!(if incremental {
+            "incremental"
+        } else {
+            "full_refresh"
+        }),
+    );
+    if incremental && !cursor.is_empty() {
+        resource.insert("cursorField".into(), Value::Array(cursor));
+    }
+
+    let key: Vec<String> = stream
+        .get("source_defined_primary_key")
+        .and_then(Value::as_array)
+        .map(|paths| {
+            paths
+                .iter()
+                .filter_map(Value::as_array)
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    p.iter()
+                        .map(|t| format!("/{}", token(t.as_str().unwrap_or(&t.to_string()))))
+                        .collect::<String>()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut schema = stream
+        .get("json_schema")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    let (key, fallback) = if key.is_empty() {
+        add_row_id(&mut schema);
+        (vec![ROW_ID_POINTER.to_string()], true)
+    } else {
+        for ptr in &key {
+            require_location(&mut schema, ptr);
+        }
+        (key, false)
+    };
+    let mut resource_path: Vec<String> = namespace.map(str::to_string).into_iter().collect();
+    resource_path.push(name.clone());
+    DiscoveredBinding {
+        recommended_name: name,
+        resource_config: Value::Object(resource),
+        document_schema: schema,
+        key,
+        disable: false,
+        is_fallback_key: fallback,
+        resource_path,
+    }
+}
+
+/// Add `_meta.row_id` (a counter the adapter assigns to each document) to a stream's schema.
+pub fn add_row_id(schema: &mut Value) {
+    let row_id = json!({"type": "integer", "description": "Row number assigned by catwalk: this stream has no primary key."});
+    ensure_object(schema);
+    let meta = child_schema(schema, "_meta");
+    ensure_object(meta);
+    child_schema(meta, "row_id").clone_from(&row_id);
+    add_required(meta, "row_id");
+    add_required(schema, "_meta");
+}
+
+/// Flow requires every key location to exist in each document and to be a scalar: mark it required at every
+/// level and drop `null` from its type, as Flow's airbyte-to-flow does.
+pub fn require_location(schema: &mut Value, pointer: &str) {
+    let tokens: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    require_tokens(schema, &tokens);
+}
+
+fn require_tokens(node: &mut Value, tokens: &[String]) {
+    let Some((first, rest)) = tokens.split_first() else {
+        return;
+    };
+    if !node.is_object() {
+        return;
+    }
+    add_required(node, first);
+    if let Some(child) = node
+        .get_mut("properties")
+        .and_then(|p| p.get_mut(first.as_str()))
+    {
+        strip_null(child);
+        require_tokens(child, rest);
+    }
+}
+
+fn strip_null(schema: &mut Value) {
+    if let Some(Value::Array(types)) = schema.get_mut("type") {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            let only = types[0].clone();
+            schema["type"] = only;
+        }
+    }
+}
+
+fn ensure_object(schema: &mut Value) {
+    if !schema.is_object() {
+        *schema = json!({});
+    }
+    if schema.get("type").is_none() {
+        schema["type"] = json!("object");
+    }
+}
+
+fn child_schema<'a>(schema: &'a mut Value, name: &str) -> &'a mut Value {
+    if !schema.get("properties").is_some_and(Value::is_object) {
+        schema["properties"] = json!({});
+    }
+    let props = schema["properties"]
+        .as_object_mut()
+        .expect("just made an object");
+    props.entry(name.to_string()).or_insert_with(|| json!({}))
+}
+
+fn add_required(schema: &mut Value, name: &str) {
+    if !schema.get("required").is_some_and(Value::is_array) {
+        schema["required"] = json!([]);
+    }
+    let req = schema["required"]
+        .as_array_mut()
+        .expect("just made an array");
+    if !req.iter().any(|r| r == name) {
+        req.push(json!(name));
+    }
+}
+
+/// A configured catalog for `read`, selecting `streams` (discovered stream objects) with the sync mode each
+/// binding's resource config asks for.
+pub fn configured_catalog(selected: &[(Value, Value)]) -> Value {
+    let streams: Vec<Value> = selected
+        .iter()
+        .map(|(stream, resource)| {
+            let mode = resource
+                .get("syncMode")
+                .and_then(Value::as_str)
+                .unwrap_or("full_refresh");
+            let mut s = json!({
+                "stream": stream,
+                "sync_mode": mode,
+                "destination_sync_mode": "append",
+            });
+            if let Some(c) = resource.get("cursorField").filter(|c| c.is_array()) {
+                s["cursor_field"] = c.clone();
+            }
+            if let Some(pk) = stream.get("source_defined_primary_key") {
+                s["primary_key"] = pk.clone();
+            }
+            s
+        })
+        .collect();
+    json!({ "streams": streams })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_messages_with_spaces_and_unknown_fields() {
+        let m = parse_line(br#"{"type": "RECORD", "record": {"stream": "s", "data": {"a": 1}, "emitted_at": 1, "new": true}}"#);
+        assert_eq!(
+            m,
+            Message::Record {
+                stream: "s".into(),
+                namespace: None,
+                data: json!({"a": 1})
+            }
+        );
+        assert_eq!(
+            parse_line(b"hello there"),
+            Message::Stray("hello there".into())
+        );
+        assert_eq!(
+            parse_line(br#"{"type":"CONTROL","control":{}}"#),
+            Message::Other
+        );
+        assert_eq!(parse_line(br#"{"type":"FUTURE_THING"}"#), Message::Other);
+    }
+
+    #[test]
+    fn parses_status_and_trace_errors() {
+        let m = parse_line(br#"{"type":"CONNECTION_STATUS","connectionStatus":{"status":"FAILED","message":"bad key"}}"#);
+        assert_eq!(
+            m,
+            Message::ConnectionStatus {
+                succeeded: false,
+                message: Some("bad key".into())
+            }
+        );
+        let m = parse_line(br#"{"type":"TRACE","trace":{"type":"ERROR","emitted_at":1.5,"error":{"message":"Something went wrong","internal_message":"KeyError: 'x'"}}}"#);
+        assert_eq!(
+            m,
+            Message::Error("Something went wrong (KeyError: 'x')".into())
+        );
+    }
+
+    #[test]
+    fn stream_with_primary_key() {
+        let s = json!({"name": "users", "namespace": "public", "json_schema": {"type": "object", "properties": {"id": {"type": ["null", "integer"]}}},
+            "supported_sync_modes": ["full_refresh", "incremental"], "source_defined_cursor": true, "default_cursor_field": ["updated_at"],
+            "source_defined_primary_key": [["id"]]});
+        let b = stream_to_binding(&s);
+        assert_eq!(b.key, vec!["/id"]);
+        assert!(!b.is_fallback_key);
+        assert_eq!(
+            b.resource_config,
+            json!({"stream": "users", "namespace": "public", "syncMode": "incremental", "cursorField": ["updated_at"]})
+        );
+        assert_eq!(b.document_schema["properties"]["id"]["type"], "integer");
+        assert_eq!(b.document_schema["required"], json!(["id"]));
+        assert_eq!(b.resource_path, vec!["public", "users"]);
+    }
+
+    #[test]
+    fn stream_without_key_gets_row_id() {
+        let s = json!({"name": "logs", "json_schema": {"type": "object", "properties": {"msg": {"type": "string"}}}, "supported_sync_modes": ["full_refresh"]});
+        let b = stream_to_binding(&s);
+        assert_eq!(b.key, vec![ROW_ID_POINTER]);
+        assert!(b.is_fallback_key);
+        assert_eq!(
+            b.resource_config,
+            json!({"stream": "logs", "syncMode": "full_refresh"})
+        );
+        assert_eq!(
+            b.document_schema["properties"]["_meta"]["properties"]["row_id"]["type"],
+            "integer"
+        );
+        assert_eq!(
+            b.document_schema["properties"]["_meta"]["required"],
+            json!(["row_id"])
+        );
+        assert_eq!(b.document_schema["required"], json!(["_meta"]));
+    }
+
+    #[test]
+    fn nested_and_escaped_keys() {
+        let s = json!({"name": "x", "json_schema": {"type": "object", "properties": {"a/b": {"type": "object", "properties": {"c": {"type": ["string", "null"]}}}}},
+            "source_defined_primary_key": [["a/b", "c"]]});
+        let b = stream_to_binding(&s);
+        assert_eq!(b.key, vec!["/a~1b/c"]);
+        assert_eq!(b.document_schema["required"], json!(["a/b"]));
+        assert_eq!(
+            b.document_schema["properties"]["a/b"]["required"],
+            json!(["c"])
+        );
+        assert_eq!(
+            b.document_schema["properties"]["a/b"]["properties"]["c"]["type"],
+            "string"
+        );
+    }
+
+    #[test]
+    fn invocation_passes_files() {
+        let inv = invocation("check", Some(&json!({"count": 1})), None, None);
+        assert_eq!(
+            inv.args,
+            vec![
+                Arg::Lit("check".into()),
+                Arg::Lit("--config".into()),
+                Arg::File("config.json".into())
+            ]
+        );
+        assert_eq!(inv.files[0].contents, br#"{"count":1}"#);
+        assert!(!inv.stdin);
+    }
+
+    #[test]
+    fn configured_catalog_selects_modes() {
+        let stream = json!({"name": "users", "source_defined_primary_key": [["id"]]});
+        let c = configured_catalog(&[(
+            stream,
+            json!({"stream": "users", "syncMode": "incremental", "cursorField": ["u"]}),
+        )]);
+        assert_eq!(c["streams"][0]["sync_mode"], "incremental");
+        assert_eq!(c["streams"][0]["cursor_field"], json!(["u"]));
+        assert_eq!(c["streams"][0]["primary_key"], json!([["id"]]));
+        assert_eq!(c["streams"][0]["destination_sync_mode"], "append");
+    }
+}

@@ -1,0 +1,162 @@
+//! Where a connector comes from: a Docker image, or a local command with its environment. And which protocol
+//! an image speaks, read from its labels and environment.
+
+use super::docker::ImageInfo;
+use crate::model::{ConnectorKind, Protocol};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Endpoint {
+    /// A Docker image reference, e.g. `ghcr.io/estuary/source-postgres:v1`.
+    Image(String),
+    /// A local command (program and arguments) and environment added to ours (Flow's `local` endpoint).
+    Local {
+        command: Vec<String>,
+        env: BTreeMap<String, String>,
+    },
+}
+
+impl Endpoint {
+    pub fn local(command: Vec<String>) -> Endpoint {
+        Endpoint::Local {
+            command,
+            env: BTreeMap::new(),
+        }
+    }
+
+    /// `image X` or `command Y`, for messages.
+    pub fn subject(&self) -> String {
+        match self {
+            Endpoint::Image(image) => format!("image {image}"),
+            Endpoint::Local { command, .. } => format!("command `{}`", shell_words(command)),
+        }
+    }
+}
+
+/// Quote words for display the way a shell would need them.
+pub fn shell_words(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| {
+            if !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c))
+            {
+                w.clone()
+            } else {
+                format!("'{}'", w.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The protocol an image speaks, from its labels and environment (see PROTOCOLS.md section 1).
+pub fn detect(info: &ImageInfo) -> Option<(Protocol, ConnectorKind)> {
+    let label = |k: &str| info.labels.get(k).map(|v| v.trim().to_ascii_lowercase());
+    if let Some(p) = label("FLOW_RUNTIME_PROTOCOL") {
+        return match p.as_str() {
+            "capture" => Some((Protocol::Flow, ConnectorKind::Capture)),
+            "materialize" => Some((Protocol::Flow, ConnectorKind::Materialize)),
+            _ => None,
+        };
+    }
+    if let Some(p) = label("CONNECTOR_PROTOCOL") {
+        return match p.as_str() {
+            "flow-capture" => Some((Protocol::Flow, ConnectorKind::Capture)),
+            "flow-materialize" => Some((Protocol::Flow, ConnectorKind::Materialize)),
+            "airbyte-source" => Some((Protocol::Airbyte, ConnectorKind::Capture)),
+            "airbyte-destination" => Some((Protocol::Airbyte, ConnectorKind::Materialize)),
+            _ => None,
+        };
+    }
+    let airbyte_name = label("io.airbyte.name");
+    if airbyte_name.is_some() || info.env.contains_key("AIRBYTE_ENTRYPOINT") {
+        let kind = match airbyte_name {
+            Some(n)
+                if n.rsplit('/')
+                    .next()
+                    .is_some_and(|n| n.starts_with("destination-")) =>
+            {
+                ConnectorKind::Materialize
+            }
+            _ => ConnectorKind::Capture,
+        };
+        return Some((Protocol::Airbyte, kind));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn image(labels: &[(&str, &str)], env: &[(&str, &str)]) -> ImageInfo {
+        ImageInfo {
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn detects_from_labels_and_env() {
+        assert_eq!(
+            detect(&image(&[("FLOW_RUNTIME_PROTOCOL", "capture")], &[])),
+            Some((Protocol::Flow, ConnectorKind::Capture))
+        );
+        assert_eq!(
+            detect(&image(&[("FLOW_RUNTIME_PROTOCOL", "materialize")], &[])),
+            Some((Protocol::Flow, ConnectorKind::Materialize))
+        );
+        assert_eq!(
+            detect(&image(&[("CONNECTOR_PROTOCOL", "flow-capture")], &[])),
+            Some((Protocol::Flow, ConnectorKind::Capture))
+        );
+        assert_eq!(
+            detect(&image(&[("io.airbyte.name", "airbyte/source-faker")], &[])),
+            Some((Protocol::Airbyte, ConnectorKind::Capture))
+        );
+        assert_eq!(
+            detect(&image(
+                &[("io.airbyte.name", "airbyte/destination-s3")],
+                &[]
+            )),
+            Some((Protocol::Airbyte, ConnectorKind::Materialize))
+        );
+        assert_eq!(
+            detect(&image(&[], &[("AIRBYTE_ENTRYPOINT", "python /main.py")])),
+            Some((Protocol::Airbyte, ConnectorKind::Capture))
+        );
+        assert_eq!(detect(&image(&[], &[])), None);
+    }
+
+    #[test]
+    fn flow_label_wins_over_airbyte_env() {
+        // Estuary's wrapped Airbyte images are Flow-native.
+        let info = image(
+            &[
+                ("FLOW_RUNTIME_PROTOCOL", "capture"),
+                ("io.airbyte.name", "x"),
+            ],
+            &[("AIRBYTE_ENTRYPOINT", "y")],
+        );
+        assert_eq!(
+            detect(&info),
+            Some((Protocol::Flow, ConnectorKind::Capture))
+        );
+    }
+
+    #[test]
+    fn subjects_quote_words() {
+        assert_eq!(Endpoint::Image("a/b:1".into()).subject(), "image a/b:1");
+        let e = Endpoint::local(vec!["python".into(), "my main.py".into(), "it's".into()]);
+        assert_eq!(e.subject(), r"command `python 'my main.py' 'it'\''s'`");
+    }
+}

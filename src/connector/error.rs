@@ -1,0 +1,156 @@
+//! What can go wrong while starting or talking to a connector, worded for the person who has to fix it.
+
+use std::time::Duration;
+
+/// Where a connector runs, for messages: `image ghcr.io/estuary/source-postgres:v1` or `command source-faker`.
+pub type Subject = String;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectorError {
+    #[error(
+        "cannot reach the Docker daemon at {host}: {reason}\n  Start Docker (e.g. `sudo systemctl start docker`) or point DOCKER_HOST at a running daemon. \
+         Local connectors (`--local -- COMMAND`) work without Docker."
+    )]
+    DockerUnavailable { host: String, reason: String },
+
+    #[error(
+        "image {image} was not found locally and {reason}\n  Check the image name and tag, or build/load it locally first (`docker images` lists what is there)."
+    )]
+    ImageNotFound { image: String, reason: String },
+
+    #[error(
+        "pulling image {image} failed: {reason}\n  Check the name, your network and registry credentials (`docker login`)."
+    )]
+    PullFailed { image: String, reason: String },
+
+    #[error("Docker refused to run {image}: {reason}")]
+    Docker { image: String, reason: String },
+
+    #[error(
+        "cannot start command {command:?}: {reason}\n  Check that the program exists and is executable (is it on PATH?)."
+    )]
+    Spawn { command: String, reason: String },
+
+    #[error("{subject} exited with {status} {during}{}", last_log_suffix(.last_log))]
+    Exited {
+        subject: Subject,
+        status: String,
+        during: String,
+        last_log: Option<String>,
+    },
+
+    #[error(
+        "{subject} wrote output that is not the {protocol} protocol {during}: {line}\n  A connector must write only protocol messages to stdout; logs belong on stderr."
+    )]
+    Protocol {
+        subject: Subject,
+        protocol: &'static str,
+        during: String,
+        line: String,
+    },
+
+    #[error("{subject} reported an error {during}: {message}")]
+    Reported {
+        subject: Subject,
+        during: String,
+        message: String,
+    },
+
+    #[error("{subject} did not finish {during} within {}\n  Raise the limit with --timeout if the system it connects to is slow.{}", humantime(*.after), last_log_suffix(.last_log))]
+    Timeout {
+        subject: Subject,
+        during: String,
+        after: Duration,
+        last_log: Option<String>,
+    },
+
+    #[error("cancelled {during}")]
+    Cancelled { during: String },
+
+    #[error("{0}")]
+    Io(String),
+}
+
+impl ConnectorError {
+    /// An exit code that scripts can rely on (see README).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            ConnectorError::DockerUnavailable { .. }
+            | ConnectorError::ImageNotFound { .. }
+            | ConnectorError::PullFailed { .. }
+            | ConnectorError::Spawn { .. } => 4,
+            ConnectorError::Cancelled { .. } => 130,
+            _ => 1,
+        }
+    }
+}
+
+fn last_log_suffix(last: &Option<String>) -> String {
+    match last {
+        Some(line) => format!("\n  Its last log line: {line}"),
+        None => String::new(),
+    }
+}
+
+/// `90s`, `5m`, `1h30m`: short and exact.
+pub fn humantime(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs == 0 {
+        return format!("{}ms", d.as_millis());
+    }
+    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+    let mut out = String::new();
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    if s > 0 || out.is_empty() {
+        out.push_str(&format!("{s}s"));
+    }
+    out
+}
+
+/// Shorten a line for display, on a character boundary, saying how much was cut.
+pub fn truncate(line: &str, max: usize) -> String {
+    let line = line.trim_end_matches(['\r', '\n']);
+    if line.chars().count() <= max {
+        return line.to_string();
+    }
+    let kept: String = line.chars().take(max).collect();
+    format!("{kept}… ({} more bytes)", line.len() - kept.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn humantime_is_short() {
+        assert_eq!(humantime(Duration::from_secs(90)), "1m30s");
+        assert_eq!(humantime(Duration::from_secs(600)), "10m");
+        assert_eq!(humantime(Duration::from_millis(250)), "250ms");
+    }
+
+    #[test]
+    fn truncate_keeps_char_boundaries() {
+        let s = "é".repeat(300);
+        let t = truncate(&s, 10);
+        assert!(t.starts_with(&"é".repeat(10)));
+        assert!(t.contains("580 more bytes"), "{t}");
+        assert_eq!(truncate("short\n", 10), "short");
+    }
+
+    #[test]
+    fn exited_mentions_last_log_line() {
+        let e = ConnectorError::Exited {
+            subject: "command source-x".into(),
+            status: "exit code 3".into(),
+            during: "during discover".into(),
+            last_log: Some("boom".into()),
+        };
+        let msg = e.to_string();
+        assert!(msg.contains("exit code 3") && msg.contains("boom"), "{msg}");
+    }
+}

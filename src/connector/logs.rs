@@ -1,0 +1,172 @@
+//! Connector log lines: parse stderr (JSON or text), keep a bounded tail for error messages, forward to a sink.
+
+use crate::model::{LogLevel, LogLine};
+use serde_json::Value;
+use std::collections::VecDeque;
+
+/// Parse one stderr line. JSON lines (`{"level","msg"|"message","fields"...}`, also Python's `levelname`)
+/// become structured; anything else is kept as text at info level.
+pub fn parse_stderr_line(line: &str) -> LogLine {
+    let trimmed = line.trim_end_matches(['\r', '\n']);
+    if trimmed.starts_with('{')
+        && let Ok(Value::Object(mut obj)) = serde_json::from_str::<Value>(trimmed)
+    {
+        let level = ["level", "levelname", "severity", "lvl"]
+            .iter()
+            .find_map(|k| obj.get(*k).and_then(Value::as_str))
+            .map(LogLevel::parse)
+            .unwrap_or(LogLevel::Info);
+        let message = ["msg", "message", "error", "err"]
+            .iter()
+            .find_map(|k| obj.remove(*k))
+            .map(|v| match v {
+                Value::String(s) => s,
+                other => other.to_string(),
+            });
+        if let Some(message) = message {
+            let fields = obj.remove("fields").or_else(|| {
+                for k in [
+                    "level",
+                    "levelname",
+                    "severity",
+                    "lvl",
+                    "ts",
+                    "time",
+                    "timestamp",
+                ] {
+                    obj.remove(k);
+                }
+                (!obj.is_empty()).then_some(Value::Object(obj))
+            });
+            return LogLine {
+                level,
+                message,
+                fields,
+            };
+        }
+    }
+    LogLine {
+        level: guess_text_level(trimmed),
+        message: trimmed.to_string(),
+        fields: None,
+    }
+}
+
+fn guess_text_level(line: &str) -> LogLevel {
+    let head: String = line
+        .chars()
+        .take(40)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    if head.contains("ERROR")
+        || head.contains("FATAL")
+        || head.starts_with("TRACEBACK")
+        || head.starts_with("PANIC")
+    {
+        LogLevel::Error
+    } else if head.contains("WARN") {
+        LogLevel::Warn
+    } else if head.contains("DEBUG") {
+        LogLevel::Debug
+    } else {
+        LogLevel::Info
+    }
+}
+
+/// Render a log line on one line: the message, then `error`/`err` fields if any, which is where Go
+/// connectors put the cause.
+pub fn one_line(log: &LogLine) -> String {
+    let mut out = log.message.clone();
+    if let Some(Value::Object(fields)) = &log.fields {
+        for k in ["error", "err", "cause"] {
+            if let Some(v) = fields.get(k) {
+                let v = v
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string());
+                out.push_str(&format!(": {v}"));
+            }
+        }
+    }
+    out
+}
+
+/// A bounded tail of log lines, for the error message when a connector fails.
+#[derive(Debug, Default, Clone)]
+pub struct LogTail {
+    lines: VecDeque<LogLine>,
+}
+
+impl LogTail {
+    const KEEP: usize = 50;
+
+    pub fn push(&mut self, line: LogLine) {
+        if self.lines.len() == Self::KEEP {
+            self.lines.pop_front();
+        }
+        self.lines.push_back(line);
+    }
+
+    /// The line to show when the connector failed: the last error-level line, else the last non-empty one.
+    pub fn last_error(&self) -> Option<String> {
+        self.lines
+            .iter()
+            .rev()
+            .find(|l| l.level >= LogLevel::Error && !l.message.trim().is_empty())
+            .or_else(|| {
+                self.lines
+                    .iter()
+                    .rev()
+                    .find(|l| !l.message.trim().is_empty())
+            })
+            .map(|l| super::error::truncate(&one_line(l), 500))
+    }
+
+    pub fn lines(&self) -> impl Iterator<Item = &LogLine> {
+        self.lines.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_go_json_logs() {
+        let l = parse_stderr_line(
+            r#"{"level":"error","msg":"connecting","fields":{"error":"refused"}}"#,
+        );
+        assert_eq!(l.level, LogLevel::Error);
+        assert_eq!(one_line(&l), "connecting: refused");
+    }
+
+    #[test]
+    fn parses_python_json_logs() {
+        let l = parse_stderr_line(r#"{"levelname":"WARNING","message":"slow","ts":1}"#);
+        assert_eq!(l.level, LogLevel::Warn);
+        assert_eq!(l.message, "slow");
+        assert!(l.fields.is_none());
+    }
+
+    #[test]
+    fn text_lines_are_kept() {
+        let l = parse_stderr_line("Traceback (most recent call last):\n");
+        assert_eq!(l.level, LogLevel::Error);
+        assert_eq!(l.message, "Traceback (most recent call last):");
+        let l = parse_stderr_line("{not json");
+        assert_eq!(l.message, "{not json");
+    }
+
+    #[test]
+    fn tail_prefers_last_error() {
+        let mut tail = LogTail::default();
+        tail.push(parse_stderr_line("ERROR: bad password"));
+        tail.push(parse_stderr_line("shutting down"));
+        assert_eq!(tail.last_error().as_deref(), Some("ERROR: bad password"));
+        for i in 0..100 {
+            tail.push(parse_stderr_line(&format!("line {i}")));
+        }
+        assert_eq!(tail.lines().count(), LogTail::KEEP);
+        assert_eq!(tail.last_error().as_deref(), Some("line 99"));
+    }
+}

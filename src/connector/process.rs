@@ -1,0 +1,261 @@
+//! A running connector process, whatever runs it (local process group or Docker container): stdin to write
+//! requests to, stdout as lines, stderr parsed into a log tail and forwarded, and its exit status.
+
+use super::logs::{LogTail, parse_stderr_line};
+use crate::model::LogLine;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
+
+/// One argument of an invocation: literal, or the path of an input file as the process sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    Lit(String),
+    File(String),
+}
+
+/// A file handed to the process (Airbyte config and catalog). Written to a private, memory-backed directory
+/// when possible, readable by the connector's user, removed when the process ends.
+#[derive(Clone)]
+pub struct InputFile {
+    pub name: String,
+    pub contents: Vec<u8>,
+}
+
+impl fmt::Debug for InputFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Contents may hold secrets: never print them.
+        write!(f, "InputFile({}, {} bytes)", self.name, self.contents.len())
+    }
+}
+
+/// What to run, independent of where it runs.
+#[derive(Debug, Clone, Default)]
+pub struct Invocation {
+    /// Appended to the endpoint's own argv (the local command, or the image's entrypoint).
+    pub args: Vec<Arg>,
+    pub env: Vec<(String, String)>,
+    pub files: Vec<InputFile>,
+    /// Keep stdin open for requests (Flow protocol). Otherwise stdin is closed at once.
+    pub stdin: bool,
+}
+
+/// How a process ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Exit {
+    Code(i64),
+    Signal(i32),
+    Unknown(String),
+}
+
+impl Exit {
+    pub fn success(&self) -> bool {
+        matches!(self, Exit::Code(0))
+    }
+}
+
+impl fmt::Display for Exit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Exit::Code(c) => write!(f, "exit code {c}"),
+            Exit::Signal(s) => write!(f, "signal {s}"),
+            Exit::Unknown(why) => write!(f, "an unknown status ({why})"),
+        }
+    }
+}
+
+/// Where log lines go besides the tail: the CLI prints them, the wizard shows the latest one.
+pub type LogSink = Arc<dyn Fn(&LogLine) + Send + Sync>;
+
+/// Shared by the stderr pump and the reader of a running process.
+#[derive(Clone)]
+pub(crate) struct LogCollector {
+    tail: Arc<Mutex<LogTail>>,
+    sink: Option<LogSink>,
+    subject: Arc<str>,
+}
+
+impl LogCollector {
+    pub(crate) fn new(subject: &str, sink: Option<LogSink>) -> Self {
+        Self {
+            tail: Arc::default(),
+            sink,
+            subject: subject.into(),
+        }
+    }
+
+    pub(crate) fn stderr_line(&self, raw: &str) {
+        if raw.trim().is_empty() {
+            return;
+        }
+        self.log(parse_stderr_line(raw));
+    }
+
+    pub(crate) fn log(&self, line: LogLine) {
+        tracing::debug!(target: "connector", subject = %self.subject, level = ?line.level, "{}", line.message);
+        if let Some(sink) = &self.sink {
+            sink(&line);
+        }
+        if let Ok(mut tail) = self.tail.lock() {
+            tail.push(line);
+        }
+    }
+
+    pub(crate) fn last_error(&self) -> Option<String> {
+        self.tail.lock().ok().and_then(|t| t.last_error())
+    }
+}
+
+/// Splits a byte stream into lines (without the newline); keeps a partial line until its end arrives.
+#[derive(Default)]
+pub(crate) struct LineSplitter {
+    partial: Vec<u8>,
+}
+
+impl LineSplitter {
+    pub(crate) fn push(&mut self, mut chunk: &[u8], mut emit: impl FnMut(Vec<u8>)) {
+        while let Some(pos) = chunk.iter().position(|b| *b == b'\n') {
+            self.partial.extend_from_slice(&chunk[..pos]);
+            let mut line = std::mem::take(&mut self.partial);
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            emit(line);
+            chunk = &chunk[pos + 1..];
+        }
+        self.partial.extend_from_slice(chunk);
+    }
+
+    pub(crate) fn finish(&mut self) -> Option<Vec<u8>> {
+        (!self.partial.is_empty()).then(|| std::mem::take(&mut self.partial))
+    }
+}
+
+/// The part of a running process that differs between local processes and containers.
+pub(crate) trait ProcessControl: Send {
+    /// Wait for the process to end. Called once, after stdout reached its end or after `kill`.
+    fn wait(&mut self) -> futures_util::future::BoxFuture<'_, Exit>;
+    /// Stop it now and release everything it holds (container, process group, input files).
+    fn kill(&mut self) -> futures_util::future::BoxFuture<'_, ()>;
+}
+
+/// A started connector. Dropping it kills the process and removes its container; prefer `finish`/`kill`.
+pub struct Running {
+    stdin: Option<Box<dyn AsyncWrite + Send + Unpin>>,
+    stdout: mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    control: Box<dyn ProcessControl>,
+    logs: LogCollector,
+    exit: Option<Exit>,
+}
+
+impl Running {
+    pub(crate) fn new(
+        stdin: Option<Box<dyn AsyncWrite + Send + Unpin>>,
+        stdout: mpsc::Receiver<std::io::Result<Vec<u8>>>,
+        control: Box<dyn ProcessControl>,
+        logs: LogCollector,
+    ) -> Self {
+        Self {
+            stdin,
+            stdout,
+            control,
+            logs,
+            exit: None,
+        }
+    }
+
+    /// Write one line (a newline is appended) and flush.
+    pub async fn write_line(&mut self, line: &[u8]) -> std::io::Result<()> {
+        let stdin = self.stdin.as_mut().ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "stdin is closed")
+        })?;
+        stdin.write_all(line).await?;
+        stdin.write_all(b"\n").await?;
+        stdin.flush().await
+    }
+
+    /// Close stdin: the connector sees end of input and should exit.
+    pub async fn close_stdin(&mut self) {
+        if let Some(mut stdin) = self.stdin.take() {
+            let _ = stdin.shutdown().await;
+        }
+    }
+
+    /// The next line of stdout, or `None` at its end.
+    pub async fn next_line(&mut self) -> Option<std::io::Result<Vec<u8>>> {
+        self.stdout.recv().await
+    }
+
+    /// Close stdin, discard what is left of stdout, wait for the exit and clean up.
+    pub async fn finish(mut self) -> Exit {
+        self.close_stdin().await;
+        while self.stdout.recv().await.is_some() {}
+        let exit = self.control.wait().await;
+        self.exit = Some(exit.clone());
+        exit
+    }
+
+    /// Stop the process now and clean up (timeouts, cancellation, protocol errors).
+    pub async fn kill(mut self) {
+        self.stdin = None;
+        self.control.kill().await;
+        self.exit = Some(Exit::Unknown("killed".into()));
+    }
+
+    /// The line to show when it failed.
+    pub fn last_error(&self) -> Option<String> {
+        self.logs.last_error()
+    }
+
+    pub(crate) fn logs(&self) -> &LogCollector {
+        &self.logs
+    }
+}
+
+/// Forward stdout lines into a bounded channel (back-pressure keeps memory bounded).
+pub(crate) async fn send_lines(
+    tx: &mpsc::Sender<std::io::Result<Vec<u8>>>,
+    lines: Vec<Vec<u8>>,
+) -> bool {
+    for line in lines {
+        if tx.send(Ok(line)).await.is_err() {
+            return false;
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splitter_handles_chunk_boundaries_and_crlf() {
+        let mut s = LineSplitter::default();
+        let mut out = Vec::new();
+        s.push(b"{\"a\":", |l| out.push(l));
+        s.push(b"1}\r\n{\"b\"", |l| out.push(l));
+        s.push(b":2}\nrest", |l| out.push(l));
+        assert_eq!(out, vec![b"{\"a\":1}".to_vec(), b"{\"b\":2}".to_vec()]);
+        assert_eq!(s.finish(), Some(b"rest".to_vec()));
+        assert_eq!(s.finish(), None);
+    }
+
+    #[test]
+    fn input_file_debug_hides_contents() {
+        let f = InputFile {
+            name: "config.json".into(),
+            contents: b"{\"password\":\"hunter2\"}".to_vec(),
+        };
+        let shown = format!("{f:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+
+    #[test]
+    fn exit_display() {
+        assert_eq!(Exit::Code(3).to_string(), "exit code 3");
+        assert!(Exit::Code(0).success());
+        assert!(!Exit::Signal(9).success());
+    }
+}
