@@ -12,5 +12,6 @@
 pub mod catalog;
 pub mod cli;
 pub mod connector;
+pub mod logging;
 pub mod model;
 pub mod schema;

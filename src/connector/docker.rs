@@ -359,7 +359,9 @@ impl DockerHost {
                 reason: describe(&e),
             };
         }
-        if status_of(&e) == Some(404) {
+        // A 404 also answers a missing network or volume: only "No such image" means the image.
+        if status_of(&e) == Some(404) && describe(&e).to_ascii_lowercase().contains("no such image")
+        {
             return ConnectorError::ImageNotFound {
                 image: image.into(),
                 reason: describe(&e),

@@ -78,6 +78,7 @@ impl ConnectorError {
             ConnectorError::DockerUnavailable { .. }
             | ConnectorError::ImageNotFound { .. }
             | ConnectorError::PullFailed { .. }
+            | ConnectorError::Docker { .. }
             | ConnectorError::Spawn { .. } => 4,
             ConnectorError::Cancelled { .. } => 130,
             _ => 1,

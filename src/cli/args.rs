@@ -1,0 +1,299 @@
+//! Command-line arguments of every verb (clap derive). Help texts are what `--help` shows: keep them exact.
+
+use crate::connector::{self, Endpoint};
+use crate::model::Protocol;
+use clap::{Args, Parser, Subcommand};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0    success
+  1    a connector failed (exited non-zero, broke its protocol, timed out, rejected the config or bindings)
+  2    bad command-line usage
+  3    invalid input (config does not match its schema, unreadable or invalid catalog)
+  4    environment (Docker unreachable, image missing or not pullable, command not found)
+  5    discover wrote a config stub: edit it, then run discover again
+  130  interrupted (Ctrl-C, SIGTERM); connectors were stopped and cleaned up";
+
+/// catwalk: from a connector image to a working Estuary Flow catalog.
+#[derive(Debug, Parser)]
+#[command(name = "catwalk", version, about, after_help = EXIT_CODES, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Show connector logs on stderr (-v: info, -vv: debug). By default only warnings and errors.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Print only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a connector's spec (config and resource schemas) as JSON.
+    #[command(after_help = EXIT_CODES)]
+    Spec(SpecArgs),
+    /// Write a config stub on the first run; on later runs, discover resources into a Flow catalog.
+    #[command(after_help = EXIT_CODES)]
+    Discover(DiscoverArgs),
+    /// Validate each capture's config against its connector's schema, then run the connector's own validation.
+    #[command(after_help = EXIT_CODES)]
+    Check(CheckArgs),
+    /// Speak Flow's connector protocol on stdin/stdout over a connector that speaks another protocol.
+    ///
+    /// `catwalk discover` writes Airbyte connectors into catalogs as local endpoints running this command, so
+    /// that `catwalk check` and Flow's own tools can run them.
+    Adapt(AdaptArgs),
+}
+
+/// Which connector to run, and how.
+#[derive(Debug, Args, Clone)]
+pub struct ConnectorArgs {
+    /// Docker image of the connector, e.g. ghcr.io/estuary/source-postgres:v1 (pulled when absent, except `:local` tags).
+    #[arg(
+        long,
+        value_name = "IMAGE",
+        required_unless_present = "local",
+        conflicts_with = "local"
+    )]
+    pub image: Option<String>,
+
+    /// Run a local command instead of an image: give it after `--`, e.g. `--local -- source-faker`.
+    #[arg(long, requires = "command")]
+    pub local: bool,
+
+    /// The local command and its arguments (after `--`).
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+
+    /// Environment for a local command, KEY=VALUE (repeatable); also written into the catalog's local endpoint.
+    #[arg(long = "env", value_name = "KEY=VALUE", value_parser = parse_env, requires = "local")]
+    pub env: Vec<(String, String)>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// How to run connectors (shared by every verb that runs one).
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    /// The protocol the connector speaks: flow or airbyte. By default read from image labels, or probed for local commands.
+    #[arg(long, value_name = "PROTOCOL")]
+    pub protocol: Option<Protocol>,
+
+    /// Docker network for connector containers (e.g. `host` to reach services on this machine's localhost).
+    #[arg(long, default_value = "bridge", value_name = "NETWORK")]
+    pub network: String,
+
+    /// Limit for each connector run (not counting image pulls), e.g. 90s, 10m, 1h.
+    #[arg(long, default_value = "10m", value_parser = parse_duration, value_name = "DURATION")]
+    pub timeout: Duration,
+
+    /// LOG_LEVEL given to connectors (trace, debug, info, warn, error).
+    #[arg(long, default_value = "info", value_name = "LEVEL")]
+    pub log_level: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SpecArgs {
+    #[command(flatten)]
+    pub connector: ConnectorArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    #[command(flatten)]
+    pub connector: ConnectorArgs,
+
+    /// Prefix of the capture and collection names, e.g. acmeCo/sales.
+    #[arg(long, default_value = "acmeCo")]
+    pub prefix: String,
+
+    /// Directory for the files (default: the prefix).
+    #[arg(long, value_name = "DIR")]
+    pub directory: Option<PathBuf>,
+
+    /// Name of the capture and its files (default: the image's last path segment without tag, or the command's name).
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The catalog to check (a flow.yaml file; its imports are followed).
+    #[arg(long, value_name = "FILE")]
+    pub source: PathBuf,
+
+    /// Check only this capture or materialization (repeatable). Default: all.
+    #[arg(long = "name", value_name = "NAME")]
+    pub names: Vec<String>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AdaptArgs {
+    /// The protocol the wrapped connector speaks.
+    #[arg(value_enum)]
+    pub protocol: AdaptProtocol,
+
+    /// Docker image of the wrapped connector.
+    #[arg(
+        long,
+        value_name = "IMAGE",
+        required_unless_present = "command",
+        conflicts_with = "command"
+    )]
+    pub image: Option<String>,
+
+    /// The wrapped local command (after `--`).
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+
+    /// Docker network for the wrapped connector.
+    #[arg(long, default_value = "bridge")]
+    pub network: String,
+
+    /// Limit for each run of the wrapped connector.
+    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum AdaptProtocol {
+    Airbyte,
+}
+
+impl ConnectorArgs {
+    pub fn endpoint(&self) -> Endpoint {
+        match &self.image {
+            Some(image) => Endpoint::Image(image.clone()),
+            None => Endpoint::Local {
+                command: self.command.clone(),
+                env: self.env.iter().cloned().collect::<BTreeMap<_, _>>(),
+            },
+        }
+    }
+}
+
+impl RunArgs {
+    pub fn options(&self) -> connector::Options {
+        connector::Options {
+            protocol: self.protocol,
+            network: self.network.clone(),
+            timeout: self.timeout,
+            log_level: self.log_level.clone(),
+            logs: Some(super::output::log_sink()),
+            pull: Some(super::output::pull_sink()),
+        }
+    }
+}
+
+fn parse_env(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("expected KEY=VALUE, got {s:?}")),
+    }
+}
+
+/// `90`, `90s`, `5m`, `1h30m`, `500ms`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    if let Ok(secs) = s.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    let mut total = Duration::ZERO;
+    let mut num = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: u64 = num
+            .parse()
+            .map_err(|_| format!("invalid duration {s:?}: expected e.g. 90s, 10m, 1h"))?;
+        num.clear();
+        total += match c {
+            'h' => Duration::from_secs(n * 3600),
+            'm' if chars.peek() == Some(&'s') => {
+                chars.next();
+                Duration::from_millis(n)
+            }
+            'm' => Duration::from_secs(n * 60),
+            's' => Duration::from_secs(n),
+            _ => {
+                return Err(format!(
+                    "invalid duration {s:?}: expected e.g. 90s, 10m, 1h"
+                ));
+            }
+        };
+    }
+    if !num.is_empty() || total.is_zero() {
+        return Err(format!(
+            "invalid duration {s:?}: expected e.g. 90s, 10m, 1h"
+        ));
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("10x").is_err());
+        assert!(parse_duration("m").is_err());
+        assert!(parse_duration("5m3").is_err());
+    }
+
+    #[test]
+    fn local_command_after_double_dash() {
+        let cli = Cli::try_parse_from([
+            "catwalk",
+            "spec",
+            "--local",
+            "--env",
+            "A=1",
+            "--",
+            "source-faker",
+            "--flag",
+        ])
+        .unwrap();
+        let Some(Command::Spec(a)) = cli.command else {
+            panic!()
+        };
+        assert_eq!(
+            a.connector.endpoint(),
+            Endpoint::Local {
+                command: vec!["source-faker".into(), "--flag".into()],
+                env: BTreeMap::from([("A".into(), "1".into())]),
+            }
+        );
+    }
+
+    #[test]
+    fn image_and_local_conflict() {
+        assert!(
+            Cli::try_parse_from(["catwalk", "spec", "--image", "x", "--local", "--", "y"]).is_err()
+        );
+        assert!(Cli::try_parse_from(["catwalk", "spec"]).is_err());
+        assert!(Cli::try_parse_from(["catwalk", "spec", "--local"]).is_err());
+    }
+}

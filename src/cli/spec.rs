@@ -1,0 +1,48 @@
+//! `catwalk spec`: print a connector's spec as JSON on stdout, in Flow's spec-response shape.
+
+use super::args::SpecArgs;
+use super::{Outcome, exit};
+use crate::connector::Connector;
+use crate::model::Spec;
+use serde_json::{Value, json};
+
+pub async fn run(args: SpecArgs) -> Outcome {
+    let connector =
+        Connector::open(args.connector.endpoint(), args.connector.run.options()).await?;
+    let spec = connector.spec().await?;
+    super::output::note(&format!(
+        "{} speaks the {} protocol ({})",
+        connector.subject(),
+        spec.protocol,
+        if args.connector.run.protocol.is_some() {
+            "as told by --protocol"
+        } else if args.connector.image.is_some() {
+            "from its image labels"
+        } else {
+            "found by probing it"
+        }
+    ));
+    let out =
+        serde_json::to_string_pretty(&spec_json(&spec)).expect("JSON values always serialize");
+    super::output::stdout(&format!("{out}\n"))?;
+    Ok(exit::OK)
+}
+
+/// Flow's spec response fields (camelCase, as `flowctl raw spec` prints them).
+pub fn spec_json(spec: &Spec) -> Value {
+    let mut out = json!({
+        "protocol": crate::connector::flow::PROTOCOL_VERSION,
+        "configSchema": spec.config_schema,
+        "resourceConfigSchema": spec.resource_config_schema,
+    });
+    if let Some(url) = &spec.documentation_url {
+        out["documentationUrl"] = json!(url);
+    }
+    if !spec.resource_path_pointers.is_empty() {
+        out["resourcePathPointers"] = json!(spec.resource_path_pointers);
+    }
+    if let Some(oauth2) = &spec.oauth2 {
+        out["oauth2"] = oauth2.clone();
+    }
+    out
+}
