@@ -1,1 +1,25 @@
 //! Flow catalog types, naming, building a catalog from discovery, merging and atomic writes.
+//!
+//! The way through, for `catwalk discover`:
+//! [`Discovery`] -> [`from_discovery`] -> [`merge`] with the existing `<name>.flow.yaml` ->
+//! [`CatalogFiles::plan`] -> [`Plan::write_all`]; [`plan_discovery`] does all but the last step.
+//! For `catwalk check --source F`: [`load`]. May use `crate::model`, never `connector`, `cli` or `tui`.
+
+mod flow_schema;
+mod naming;
+mod resource;
+mod types;
+
+pub use flow_schema::{
+    FLOW_SCHEMA_PATH, flow_schema_validator, validate_catalog, validate_flow_catalog,
+};
+pub use naming::{
+    FALLBACK_NAME, NAME_PATTERN, NameAllocator, NameError, connector_name, dedupe_names,
+    default_targets, is_name_char, is_valid_name, last_segment, local_connector_name,
+    normalize_name, validate_name, validate_prefix,
+};
+pub use resource::{ResourceId, canonical_json, resource_id};
+pub use types::{
+    CaptureBinding, CaptureDef, Catalog, CollectionDef, ConnectorEndpoint, ContentRef, Endpoint,
+    LocalEndpoint, MaterializationBinding, MaterializationDef, inferred_read_schema, to_yaml,
+};
