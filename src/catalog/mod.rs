@@ -9,6 +9,7 @@ mod flow_schema;
 mod naming;
 mod resource;
 mod types;
+mod write;
 
 pub use flow_schema::{
     FLOW_SCHEMA_PATH, flow_schema_validator, validate_catalog, validate_flow_catalog,
@@ -23,3 +24,4 @@ pub use types::{
     CaptureBinding, CaptureDef, Catalog, CollectionDef, ConnectorEndpoint, ContentRef, Endpoint,
     LocalEndpoint, MaterializationBinding, MaterializationDef, inferred_read_schema, to_yaml,
 };
+pub use write::{FileStatus, Plan, PlannedFile, WriteError, WriteMode, WriteSummary, write_atomic};
