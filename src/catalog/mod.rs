@@ -6,6 +6,7 @@
 //! For `catwalk check --source F`: [`load`]. May use `crate::model`, never `connector`, `cli` or `tui`.
 
 mod flow_schema;
+mod load;
 mod naming;
 mod resource;
 mod types;
@@ -13,6 +14,10 @@ mod write;
 
 pub use flow_schema::{
     FLOW_SCHEMA_PATH, flow_schema_validator, validate_catalog, validate_flow_catalog,
+};
+pub use load::{
+    LoadError, LoadedBinding, LoadedCatalog, LoadedCollection, LoadedTask, load, parse_text,
+    read_catalog_file,
 };
 pub use naming::{
     FALLBACK_NAME, NAME_PATTERN, NameAllocator, NameError, connector_name, dedupe_names,
