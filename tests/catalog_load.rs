@@ -241,3 +241,37 @@ fn http_imports_are_refused_clearly() {
     let err = catalog::load(&dir.path().join("flow.yaml")).unwrap_err();
     assert!(matches!(err, LoadError::Unsupported { .. }), "{err}");
 }
+
+#[test]
+fn a_written_discovery_loads_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = catalog::Discovery::for_image(
+        "acmeCo",
+        "ghcr.io/estuary/source-x:v1",
+        vec![catwalk::model::DiscoveredBinding {
+            recommended_name: "orders".into(),
+            resource_config: json!({"stream": "orders"}),
+            document_schema: json!({"type": "object", "description": "multi\nline"}),
+            key: vec!["/id".into()],
+            disable: false,
+            is_fallback_key: false,
+            resource_path: vec![],
+        }],
+        vec!["/stream".into()],
+    );
+    let out = catalog::plan_discovery(dir.path(), d).unwrap();
+    out.plan.write_all().unwrap();
+    catalog::write_atomic(
+        &dir.path().join("source-x.config.yaml"),
+        b"a: 1\n",
+        catalog::WriteMode::CreateNew,
+        Some(0o600),
+    )
+    .unwrap();
+    let cat = catalog::load(&out.flow_file).unwrap();
+    let b = &cat.captures[0].bindings[0];
+    assert_eq!(
+        b.collection.as_ref().unwrap().write_schema["description"],
+        "multi\nline"
+    );
+}

@@ -5,19 +5,30 @@
 //! [`CatalogFiles::plan`] -> [`Plan::write_all`]; [`plan_discovery`] does all but the last step.
 //! For `catwalk check --source F`: [`load`]. May use `crate::model`, never `connector`, `cli` or `tui`.
 
+mod discovery;
+mod files;
 mod flow_schema;
 mod load;
+mod merge;
 mod naming;
 mod resource;
 mod types;
 mod write;
 
+pub use discovery::{
+    Discovery, DiscoveryError, Generated, GeneratedBinding, config_file_name, flow_file_name,
+    from_discovery, is_key_pointer, read_schema_for, schema_file_name,
+};
+pub use files::{DiscoverOutcome, PlanError, plan_discovery};
 pub use flow_schema::{
     FLOW_SCHEMA_PATH, flow_schema_validator, validate_catalog, validate_flow_catalog,
 };
 pub use load::{
     LoadError, LoadedBinding, LoadedCatalog, LoadedCollection, LoadedTask, load, parse_text,
     read_catalog_file,
+};
+pub use merge::{
+    BindingChange, CatalogFiles, KeyChange, MergeError, MergeReport, Merged, SchemaFile, merge,
 };
 pub use naming::{
     FALLBACK_NAME, NAME_PATTERN, NameAllocator, NameError, connector_name, dedupe_names,
