@@ -188,8 +188,8 @@ pub fn from_discovery(d: Discovery) -> Result<Generated, DiscoveryError> {
                 .collect();
             if !renamed.is_empty() {
                 warnings.push(format!(
-                    "{} recommended names normalise to a name already used, so they got a suffix: {}",
-                    renamed.len(),
+                    "some recommended names normalise to a name already taken, so their collections got a \
+                     suffix: {}",
                     list_some(&renamed)
                 ));
             }
@@ -228,9 +228,7 @@ pub fn from_discovery(d: Discovery) -> Result<Generated, DiscoveryError> {
     }
     if !fallback.is_empty() {
         warnings.push(format!(
-            "{} collections have no primary key from the source and use a fallback key, so every document \
-             is kept as its own row: {}",
-            fallback.len(),
+            "these collections have no primary key from the source and use a fallback key instead: {}",
             list_some(&fallback)
         ));
     }

@@ -302,17 +302,16 @@ pub fn merge(existing: Option<Catalog>, generated: Generated) -> Result<Merged, 
 
     if !missing_collections.is_empty() {
         warnings.push(format!(
-            "{} kept bindings capture into collections that were not defined in {}; catwalk added them \
-             (if they are defined in another file, remove them here): {}",
-            missing_collections.len(),
+            "kept bindings capture into collections not defined in {}, so catwalk added them (if they \
+             are defined in another file, remove them here): {}",
             flow_file_name(&name),
             list_some(&missing_collections)
         ));
     }
     if !renamed.is_empty() {
         warnings.push(format!(
-            "{} new bindings would capture into a collection already used in {}, so their names got a suffix: {}",
-            renamed.len(),
+            "new bindings would capture into collections already used in {}, so their names got a \
+             suffix: {}",
             flow_file_name(&name),
             list_some(&renamed)
         ));
