@@ -1,1 +1,43 @@
 //! Flow catalog types, naming, building a catalog from discovery, merging and atomic writes.
+//!
+//! The way through, for `catwalk discover`:
+//! [`Discovery`] -> [`from_discovery`] -> [`merge`] with the existing `<name>.flow.yaml` ->
+//! [`CatalogFiles::plan`] -> [`Plan::write_all`]; [`plan_discovery`] does all but the last step.
+//! For `catwalk check --source F`: [`load`]. May use `crate::model`, never `connector`, `cli` or `tui`.
+
+mod discovery;
+mod files;
+mod flow_schema;
+mod load;
+mod merge;
+mod naming;
+mod resource;
+mod types;
+mod write;
+
+pub use discovery::{
+    Discovery, DiscoveryError, Generated, GeneratedBinding, config_file_name, flow_file_name,
+    from_discovery, is_key_pointer, read_schema_for, schema_file_name,
+};
+pub use files::{DiscoverOutcome, PlanError, plan_discovery};
+pub use flow_schema::{
+    FLOW_SCHEMA_PATH, flow_schema_validator, validate_catalog, validate_flow_catalog,
+};
+pub use load::{
+    LoadError, LoadedBinding, LoadedCatalog, LoadedCollection, LoadedTask, load, parse_text,
+    read_catalog_file,
+};
+pub use merge::{
+    BindingChange, CatalogFiles, KeyChange, MergeError, MergeReport, Merged, SchemaFile, merge,
+};
+pub use naming::{
+    FALLBACK_NAME, NAME_PATTERN, NameAllocator, NameError, connector_name, dedupe_names,
+    default_targets, is_name_char, is_valid_name, last_segment, local_connector_name,
+    normalize_name, validate_name, validate_prefix,
+};
+pub use resource::{ResourceId, canonical_json, resource_id};
+pub use types::{
+    CaptureBinding, CaptureDef, Catalog, CollectionDef, ConnectorEndpoint, ContentRef, Endpoint,
+    LocalEndpoint, MaterializationBinding, MaterializationDef, inferred_read_schema, to_yaml,
+};
+pub use write::{FileStatus, Plan, PlannedFile, WriteError, WriteMode, WriteSummary, write_atomic};

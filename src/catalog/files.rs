@@ -1,0 +1,95 @@
+//! From a discovery to the list of files to write: build, merge with the `<name>.flow.yaml` already in the
+//! directory (if any), and render YAML into a [`Plan`]. Reads the existing catalog file; writes nothing.
+
+use crate::catalog::discovery::{Discovery, DiscoveryError, from_discovery};
+use crate::catalog::load::{LoadError, read_catalog_file};
+use crate::catalog::merge::{CatalogFiles, MergeError, MergeReport, merge};
+use crate::catalog::types::to_yaml;
+use crate::catalog::write::{Plan, WriteError, WriteMode};
+use std::path::{Path, PathBuf};
+
+/// Why discovery output could not be planned.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Discovery(#[from] DiscoveryError),
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("in `{}`: {source}", path.display())]
+    Merge {
+        path: PathBuf,
+        #[source]
+        source: MergeError,
+    },
+    #[error("could not render `{}` as YAML: {source}", path.display())]
+    Render {
+        path: PathBuf,
+        #[source]
+        source: serde_yaml::Error,
+    },
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+/// The outcome of planning a discovery: files to write, what changed, and warnings to print.
+#[derive(Debug)]
+pub struct DiscoverOutcome {
+    /// `P/<name>`.
+    pub capture_name: String,
+    /// `<dir>/<name>.flow.yaml`.
+    pub flow_file: PathBuf,
+    /// The merged catalog and schemas, as written by `plan`.
+    pub files: CatalogFiles,
+    pub plan: Plan,
+    pub report: MergeReport,
+    pub warnings: Vec<String>,
+}
+
+impl CatalogFiles {
+    /// Render the schema files and the catalog as YAML under `dir` (all [`WriteMode::Replace`]). The
+    /// catalog comes last, so it is written after the schemas it names.
+    pub fn plan(&self, dir: &Path) -> Result<Plan, PlanError> {
+        let mut plan = Plan::new();
+        for s in &self.schemas {
+            let path = dir.join(&s.path);
+            let text = to_yaml(&s.schema).map_err(|source| PlanError::Render {
+                path: path.clone(),
+                source,
+            })?;
+            plan.add(path, text, WriteMode::Replace, None)?;
+        }
+        let flow_path = dir.join(&self.flow_file);
+        let text = to_yaml(&self.catalog).map_err(|source| PlanError::Render {
+            path: flow_path.clone(),
+            source,
+        })?;
+        plan.add(flow_path, text, WriteMode::Replace, None)?;
+        Ok(plan)
+    }
+}
+
+/// Build the capture from `discovery`, merge it into `<dir>/<name>.flow.yaml` when that exists, and plan
+/// the files (nothing is written: call `outcome.plan.write_all()`). The config file is not part of it.
+pub fn plan_discovery(dir: &Path, discovery: Discovery) -> Result<DiscoverOutcome, PlanError> {
+    let generated = from_discovery(discovery)?;
+    let capture_name = generated.capture_name.clone();
+    let flow_file = dir.join(crate::catalog::discovery::flow_file_name(&generated.name));
+    let existing = if flow_file.exists() {
+        Some(read_catalog_file(&flow_file)?)
+    } else {
+        None
+    };
+    let merged = merge(existing, generated).map_err(|source| PlanError::Merge {
+        path: flow_file.clone(),
+        source,
+    })?;
+    let plan = merged.files.plan(dir)?;
+    Ok(DiscoverOutcome {
+        capture_name,
+        flow_file,
+        files: merged.files,
+        plan,
+        report: merged.report,
+        warnings: merged.warnings,
+    })
+}
