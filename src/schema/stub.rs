@@ -201,7 +201,7 @@ fn yaml_key(key: &str) -> String {
     let plain = serde_yaml::to_string(&Value::String(key.to_string()))
         .map(|s| s.trim_end_matches('\n').to_string())
         .unwrap_or_default();
-    if plain.is_empty() || plain.contains('\n') {
+    if plain.is_empty() || plain.contains('\n') || yaml11_ambiguous(&plain) {
         serde_json::to_string(key).unwrap_or_else(|_| format!("{key:?}"))
     } else {
         plain
@@ -215,7 +215,7 @@ fn flow(value: &Value) -> String {
         Value::String(_) => {
             let text = serde_yaml::to_string(value).unwrap_or_default();
             let text = text.trim_end_matches('\n');
-            if text.contains('\n') || text.is_empty() {
+            if text.contains('\n') || text.is_empty() || yaml11_ambiguous(text) {
                 value.to_string()
             } else {
                 text.to_string()
@@ -231,6 +231,21 @@ fn flow(value: &Value) -> String {
         }
         other => other.to_string(),
     }
+}
+
+/// Plain scalars that YAML 1.1 readers (PyYAML, older Go) take for booleans, nulls or numbers.
+fn yaml11_ambiguous(plain: &str) -> bool {
+    let lower = plain.to_ascii_lowercase();
+    matches!(
+        lower.as_str(),
+        "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null" | "~"
+    ) || (plain.contains(':')
+        && plain
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ':' || c == '.'))
+        || (plain.starts_with('0')
+            && plain.len() > 1
+            && plain.chars().all(|c| c.is_ascii_digit() || c == '_'))
 }
 
 /// Descriptions are often HTML or Markdown: keep the text and the link targets.
@@ -287,10 +302,12 @@ mod tests {
     #[test]
     fn flow_values() {
         assert_eq!(flow(&Value::from("")), "\"\"");
-        assert_eq!(flow(&Value::from("yes")), "'yes'");
+        assert_eq!(flow(&Value::from("yes")), "\"yes\"");
+        assert_eq!(flow(&Value::from("0755")), "'0755'");
+        assert_eq!(flow(&Value::from("flow_capture")), "flow_capture");
         assert_eq!(flow(&Value::from(1.0)), "1.0");
         assert_eq!(flow(&serde_json::json!(["a"])), "[\"a\"]");
-        assert_eq!(yaml_key("on"), "'on'");
+        assert_eq!(yaml_key("on"), "\"on\"");
         assert_eq!(
             yaml_key("Private App Credentials"),
             "Private App Credentials"
