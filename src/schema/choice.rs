@@ -7,7 +7,7 @@ impl Choice {
     /// The option `value` selects: the option whose tag equals the value's discriminator
     /// property; else, for objects, the option describing most of the value's keys (and none it
     /// forbids); for scalars, the first option whose type and `const`/`enum` admit the value.
-    /// Absent or null values select [`Choice::default_option`].
+    /// Absent, null or empty values select [`Choice::default_option`].
     pub fn select(&self, value: Option<&Value>) -> usize {
         let fallback = self
             .default_option
@@ -15,6 +15,9 @@ impl Choice {
         let Some(value) = value.filter(|v| !v.is_null()) else {
             return fallback;
         };
+        if value.as_object().is_some_and(|m| m.is_empty()) {
+            return fallback;
+        }
         if let (Some(key), Value::Object(map)) = (&self.discriminator, value)
             && let Some(tag) = map.get(key)
             && let Some(index) = self
