@@ -37,9 +37,13 @@ impl std::str::FromStr for Protocol {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.to_ascii_lowercase().as_str() {
-            "flow" | "flow-capture" | "flow-materialize" | "capture" | "materialize" => Ok(Protocol::Flow),
+            "flow" | "flow-capture" | "flow-materialize" | "capture" | "materialize" => {
+                Ok(Protocol::Flow)
+            }
             "airbyte" | "airbyte-source" => Ok(Protocol::Airbyte),
-            other => Err(format!("unknown protocol {other:?}: expected `flow` or `airbyte`")),
+            other => Err(format!(
+                "unknown protocol {other:?}: expected `flow` or `airbyte`"
+            )),
         }
     }
 }

@@ -366,7 +366,7 @@ fn fuzz_for_a_while() {
         seed[8..16].copy_from_slice(&batch.to_le_bytes());
         let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed);
         let mut runner = TestRunner::new_with_rng(config(2_000), rng);
-        let result = if batch % 2 == 0 {
+        let result = if batch.is_multiple_of(2) {
             runner.run(&(json_value(), json_value()), |(schema, config)| {
                 exercise(&schema, &config);
                 Ok(())
