@@ -90,7 +90,7 @@ fn write_choice_line(out: &mut String, choice: &super::field::Choice, index: usi
             }
         })
         .collect();
-    let _ = writeln!(out, "{pad}# One of: {}.", names.join(" | "));
+    comment(out, &pad, &format!("One of: {}.", names.join(" | ")));
     if let Some(key) = &choice.discriminator {
         let tags: Vec<String> = choice
             .options
@@ -98,7 +98,11 @@ fn write_choice_line(out: &mut String, choice: &super::field::Choice, index: usi
             .filter_map(|o| o.tag.as_ref().map(flow))
             .collect();
         if !tags.is_empty() {
-            let _ = writeln!(out, "{pad}# Choose with {key}: {}.", tags.join(" | "));
+            comment(
+                out,
+                &pad,
+                &format!("Choose with {key}: {}.", tags.join(" | ")),
+            );
         }
     }
 }
@@ -178,11 +182,28 @@ fn write_docs(out: &mut String, field: &Field, indent: usize) {
     }
     lines.push(kinds);
     for line in lines {
-        if line.is_empty() {
-            let _ = writeln!(out, "{pad}#");
-        } else {
-            let _ = writeln!(out, "{pad}# {line}");
-        }
+        comment(out, &pad, &line);
+    }
+}
+
+/// One comment line. Characters YAML reads as line breaks (or that no editor shows) become
+/// spaces, so that the text cannot end the comment early.
+fn comment(out: &mut String, pad: &str, text: &str) {
+    let clean: String = text
+        .chars()
+        .map(|c| {
+            if (c.is_control() && c != '\t') || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let clean = clean.trim_end();
+    if clean.is_empty() {
+        let _ = writeln!(out, "{pad}#");
+    } else {
+        let _ = writeln!(out, "{pad}# {clean}");
     }
 }
 
@@ -297,6 +318,15 @@ mod tests {
             plain_text("See <a href=\"https://x.test/a\">the docs</a>.<br/>Then a < b"),
             "See [https://x.test/a] the docs.\nThen a < b"
         );
+    }
+
+    #[test]
+    fn comments_cannot_break_out() {
+        let mut out = String::new();
+        comment(&mut out, "", "a\u{85}--- b\u{2028}c\rd");
+        assert_eq!(out, "# a --- b c d\n");
+        let parsed: Value = serde_yaml::from_str(&format!("x: 1\n{out}")).unwrap();
+        assert_eq!(parsed, serde_json::json!({"x": 1}));
     }
 
     #[test]
