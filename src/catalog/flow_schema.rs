@@ -1,15 +1,17 @@
-//! Validating catalogs against Flow's own JSON Schema of catalogs (`shared/flow.schema.json`, generated
-//! from estuary/flow's models crate). Meant for tests and development: it reads the schema from the shared
-//! folder beside the project root, which exists in every checkout (CI's too) but not beside an installed
-//! binary.
+//! Validating catalogs against Flow's own JSON Schema of catalogs, generated from estuary/flow's models
+//! crate. A copy is embedded (`assets/flow.schema.json`), so an installed binary validates too; a test
+//! keeps it identical to the shared reference (`../shared/flow.schema.json`).
 
 use crate::catalog::types::Catalog;
 use serde_json::Value;
 use std::sync::OnceLock;
 
-/// Where Flow's catalog schema is read from.
+/// The shared reference copy of Flow's catalog schema, beside the project root (tests compare against it).
 pub const FLOW_SCHEMA_PATH: &str =
     concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/flow.schema.json");
+
+/// Flow's catalog schema as embedded in the binary.
+pub const FLOW_SCHEMA: &str = include_str!("../../assets/flow.schema.json");
 
 /// A compiled validator for Flow catalogs, built once. Its name patterns use `\p{Letter}`, which the
 /// jsonschema crate's default regex engine handles (a test checks that it really does).
@@ -17,13 +19,10 @@ pub fn flow_schema_validator() -> Result<&'static jsonschema::Validator, String>
     static VALIDATOR: OnceLock<Result<jsonschema::Validator, String>> = OnceLock::new();
     VALIDATOR
         .get_or_init(|| {
-            let text = std::fs::read_to_string(FLOW_SCHEMA_PATH).map_err(|e| {
-                format!("could not read Flow's catalog schema `{FLOW_SCHEMA_PATH}`: {e}")
-            })?;
-            let schema: Value = serde_json::from_str(&text)
-                .map_err(|e| format!("`{FLOW_SCHEMA_PATH}` is not JSON: {e}"))?;
+            let schema: Value = serde_json::from_str(FLOW_SCHEMA)
+                .map_err(|e| format!("the embedded Flow catalog schema is not JSON: {e}"))?;
             jsonschema::validator_for(&schema)
-                .map_err(|e| format!("`{FLOW_SCHEMA_PATH}` is not a usable JSON Schema: {e}"))
+                .map_err(|e| format!("the embedded Flow catalog schema is not usable: {e}"))
         })
         .as_ref()
         .map_err(Clone::clone)
@@ -62,6 +61,16 @@ mod tests {
 
     fn collection_named(name: &str) -> Value {
         json!({"collections": {name: {"key": ["/id"], "schema": {"type": "object"}}}})
+    }
+
+    #[test]
+    fn embedded_schema_is_the_shared_reference() {
+        let shared = std::fs::read_to_string(FLOW_SCHEMA_PATH)
+            .expect("the shared folder sits beside the project root");
+        assert!(
+            shared == FLOW_SCHEMA,
+            "assets/flow.schema.json differs from {FLOW_SCHEMA_PATH}: copy it again"
+        );
     }
 
     #[test]

@@ -1,7 +1,236 @@
-//! `catwalk check`.
-use super::Outcome;
-use super::args::CheckArgs;
+//! `catwalk check --source F`: load a catalog (following imports, resolving config and schema files), then for
+//! each capture and materialization validate its config against the connector's schema and run the connector's
+//! own validation, reporting per task and per binding. Any failure makes the exit code non-zero.
 
-pub async fn run(_args: CheckArgs) -> Outcome {
-    todo!()
+use super::args::CheckArgs;
+use super::{Failure, Outcome, exit, output};
+use crate::catalog::{self, LoadedTask};
+use crate::connector::{Connector, Endpoint, Options};
+use crate::model::{
+    CollectionSpec, ConnectorKind, Protocol, ValidateBinding, ValidateRequest, Validated,
+};
+use crate::schema;
+
+pub async fn run(args: CheckArgs) -> Outcome {
+    let loaded = catalog::load(&args.source).map_err(|e| Failure::invalid(e.to_string()))?;
+    check_structure(&loaded.files)?;
+    let tasks: Vec<&LoadedTask> = loaded
+        .captures
+        .iter()
+        .chain(&loaded.materializations)
+        .filter(|t| args.names.is_empty() || args.names.contains(&t.name))
+        .collect();
+    if tasks.is_empty() {
+        let what = if args.names.is_empty() {
+            "no captures or materializations".to_string()
+        } else {
+            format!("none of the named tasks ({})", args.names.join(", "))
+        };
+        return Err(Failure::invalid(format!(
+            "{} defines {what} (files read: {})",
+            args.source.display(),
+            loaded.files.len()
+        )));
+    }
+    let mut failed = 0;
+    for task in &tasks {
+        let kind = match task.kind {
+            ConnectorKind::Capture => "capture",
+            ConnectorKind::Materialize => "materialization",
+        };
+        output::note(&format!(
+            "{kind} {} ({})",
+            output::bold(&task.name),
+            task.endpoint.describe()
+        ));
+        match check_task(task, &args).await {
+            Ok(lines) => {
+                for line in lines {
+                    output::note(&line);
+                }
+                output::note(&format!("  {} {kind} {}", output::green("ok"), task.name));
+            }
+            Err(message) => {
+                failed += 1;
+                for (i, line) in message.lines().enumerate() {
+                    if i == 0 {
+                        output::note(&format!("  {} {line}", output::red("FAILED")));
+                    } else {
+                        output::note(&format!("  {line}"));
+                    }
+                }
+            }
+        }
+    }
+    let passed = tasks.len() - failed;
+    output::note(&format!(
+        "{} checked: {passed} passed, {failed} failed.",
+        plural(tasks.len(), "task")
+    ));
+    Ok(if failed == 0 { exit::OK } else { exit::FAILED })
+}
+
+/// Every catalog file must match Flow's catalog schema, or `flowctl catalog publish` would reject it.
+fn check_structure(files: &[std::path::PathBuf]) -> Result<(), Failure> {
+    let mut message = String::new();
+    for file in files {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| Failure::invalid(format!("cannot read {}: {e}", file.display())))?;
+        let doc: serde_json::Value =
+            catalog::parse_text(file, &text).map_err(|e| Failure::invalid(e.to_string()))?;
+        if let Err(errors) = catalog::validate_flow_catalog(&doc) {
+            message.push_str(&format!(
+                "\n{} does not match Flow's catalog schema:",
+                file.display()
+            ));
+            for e in errors.iter().take(20) {
+                message.push_str(&format!("\n  - {e}"));
+            }
+            if errors.len() > 20 {
+                message.push_str(&format!("\n  ... and {} more", errors.len() - 20));
+            }
+        }
+    }
+    if message.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::invalid(format!(
+            "the catalog is not valid Flow YAML; fix it before checking connectors:{message}"
+        )))
+    }
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+/// Check one task; on success, the per-binding lines to print; on failure, a message saying what and where.
+async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, String> {
+    let config_place = task
+        .config_file
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| {
+            format!(
+                "the inline config of {} in {}",
+                task.name,
+                task.file.display()
+            )
+        });
+    if task.has_sops {
+        return Err(format!(
+            "config {config_place} is encrypted with sops; catwalk cannot decrypt configs yet. Decrypt it with `sops --decrypt` to check it."
+        ));
+    }
+    let (endpoint, protocol) = match &task.endpoint {
+        catalog::Endpoint::Connector(c) => (Endpoint::Image(c.image.clone()), args.run.protocol),
+        // Flow runs local endpoints with its own protocol; so do we.
+        catalog::Endpoint::Local(l) => (
+            Endpoint::Local {
+                command: l.command.clone(),
+                env: l.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            },
+            Some(args.run.protocol.unwrap_or(Protocol::Flow)),
+        ),
+        catalog::Endpoint::Dekaf(_) => {
+            return Err(
+                "Dekaf endpoints run inside Flow's control plane: catwalk cannot check them".into(),
+            );
+        }
+    };
+    let opts = Options {
+        protocol,
+        ..args.run.options()
+    };
+    let connector = Connector::open(endpoint, opts)
+        .await
+        .map_err(|e| e.to_string())?;
+    if connector.protocol() != Protocol::Flow {
+        output::warn(&format!(
+            "{} speaks the {} protocol, which Flow cannot run: `catwalk discover` writes such connectors as local \
+             endpoints running `catwalk adapt {}`. Checking it directly anyway.",
+            connector.subject(),
+            connector.protocol(),
+            connector.protocol()
+        ));
+    }
+    let mut names = Vec::new();
+    let mut bindings = Vec::new();
+    for b in task.bindings.iter().filter(|b| !b.disable) {
+        let Some(collection) = &b.collection else {
+            return Err(format!(
+                "binding to collection {}: the collection is not defined in {} or its imports",
+                b.collection_name,
+                task.file.display()
+            ));
+        };
+        names.push(b.collection_name.clone());
+        bindings.push(ValidateBinding {
+            resource_config: b.resource.clone(),
+            collection: CollectionSpec {
+                name: collection.name.clone(),
+                key: collection.key.clone(),
+                write_schema: collection.write_schema.clone(),
+                read_schema: collection.read_schema.clone(),
+            },
+            backfill: b.backfill,
+        });
+    }
+    let disabled = task.bindings.len() - bindings.len();
+    // The config is checked against the schema before the connector sees it.
+    let (_spec, validated) = connector
+        .spec_and_validate(|spec| {
+            let problems = schema::validate(&spec.config_schema, &task.config)
+                .map_err(|e| format!("the connector's config schema cannot be used: {e}"))?;
+            if !problems.is_empty() {
+                let mut msg =
+                    format!("config {config_place} does not match the connector's schema:");
+                for p in &problems {
+                    msg.push_str(&format!("\n  - {p}"));
+                }
+                return Err(msg);
+            }
+            Ok(ValidateRequest {
+                name: task.name.clone(),
+                config: task.config.clone(),
+                bindings,
+            })
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let validated: Validated = validated?;
+    let mut lines: Vec<String> = names
+        .iter()
+        .zip(&validated.bindings)
+        .map(|(name, v)| {
+            let mut line = format!(
+                "  {} {name}  {}",
+                output::green("✓"),
+                output::dim(&v.resource_path.join("."))
+            );
+            let required = v
+                .constraints
+                .values()
+                .filter(|c| c.kind.contains("REQUIRED"))
+                .count();
+            if required > 0 {
+                line.push_str(&format!(" ({required} required fields)"));
+            }
+            line
+        })
+        .collect();
+    if disabled > 0 {
+        lines.push(format!(
+            "  {}",
+            output::dim(&format!(
+                "{} disabled, not checked",
+                plural(disabled, "binding")
+            ))
+        ));
+    }
+    Ok(lines)
 }

@@ -302,6 +302,10 @@ pub fn stream_to_binding(stream: &Value) -> DiscoveredBinding {
         .get("json_schema")
         .cloned()
         .unwrap_or_else(|| json!({}));
+    // Flow documents are objects: a root that also allows null (common in Airbyte schemas) would let
+    // the key be absent.
+    ensure_object(&mut schema);
+    strip_null(&mut schema);
     let (key, fallback) = if key.is_empty() {
         add_row_id(&mut schema);
         (vec![ROW_ID_POINTER.to_string()], true)
@@ -510,6 +514,16 @@ mod tests {
             json!(["row_id"])
         );
         assert_eq!(b.document_schema["required"], json!(["_meta"]));
+    }
+
+    #[test]
+    fn nullable_root_becomes_an_object() {
+        let s = json!({"name": "c", "json_schema": {"type": ["null", "object"], "properties": {"id": {"type": ["null", "integer"]}}},
+            "source_defined_primary_key": [["id"]]});
+        let b = stream_to_binding(&s);
+        assert_eq!(b.document_schema["type"], "object");
+        let s = json!({"name": "c", "json_schema": {"type": ["null", "object"]}});
+        assert_eq!(stream_to_binding(&s).document_schema["type"], "object");
     }
 
     #[test]

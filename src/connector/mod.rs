@@ -287,6 +287,70 @@ impl Connector {
         }
     }
 
+    /// The spec, then (when `make` builds a request from it) validation. A Flow connector serves both requests
+    /// in one process, as Flow's runtime does; `make` runs in between (e.g. to check the config against the
+    /// schema) and may decline with its own error, in which case nothing is validated.
+    pub async fn spec_and_validate<E>(
+        &self,
+        make: impl FnOnce(&Spec) -> Result<ValidateRequest, E>,
+    ) -> Result<(Spec, Result<Validated, E>), ConnectorError> {
+        if self.protocol != Protocol::Flow || self.probed_spec.is_some() {
+            let spec = self.spec().await?;
+            return match make(&spec) {
+                Ok(req) => {
+                    let validated = self.validate(&req).await?;
+                    Ok((spec, Ok(validated)))
+                }
+                Err(e) => Ok((spec, Err(e))),
+            };
+        }
+        let inv = Invocation {
+            stdin: true,
+            ..Default::default()
+        };
+        let subject = self.subject();
+        let (local, kind) = (self.is_local(), self.kind);
+        let (spec, outcome) = self
+            .supervise(
+                inv,
+                "during spec and validate",
+                async |run: &mut Running| {
+                    let mut session = FlowSession {
+                        run,
+                        subject: &subject,
+                    };
+                    let v = session
+                        .call(&flow::spec_request(local), "spec", "during spec")
+                        .await?;
+                    let spec = flow::parse_spec(v, kind, &subject)?;
+                    let req = match make(&spec) {
+                        Ok(req) => req,
+                        Err(e) => return Ok((spec, Err(e))),
+                    };
+                    let v = session
+                        .call(
+                            &flow::validate_request(local, kind, &req),
+                            "validated",
+                            "during validate",
+                        )
+                        .await?;
+                    Ok((spec, Ok((flow::parse_validated(v), req.bindings.len()))))
+                },
+            )
+            .await?;
+        match outcome {
+            Ok((validated, asked)) if validated.bindings.len() != asked => Err(self.reported(
+                "during validate",
+                &format!(
+                    "it answered for {} bindings but was asked about {asked}",
+                    validated.bindings.len()
+                ),
+            )),
+            Ok((validated, _)) => Ok((spec, Ok(validated))),
+            Err(e) => Ok((spec, Err(e))),
+        }
+    }
+
     /// Airbyte `check`: Ok when the connection succeeded, else the connector's message.
     pub async fn airbyte_check(&self, config: &Value) -> Result<(), ConnectorError> {
         let mut status = None;

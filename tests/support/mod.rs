@@ -365,3 +365,38 @@ pub fn run_with_timeout(cmd: &mut Command, stdin: Option<&[u8]>, timeout: Durati
         elapsed: start.elapsed(),
     }
 }
+
+// ------------------------------------------------------------------------------------------------
+// The catwalk binary
+
+/// A `catwalk` command as a user runs it: the built binary, first on PATH (catalogs name it `catwalk`),
+/// no colours, run in `dir`.
+pub fn catwalk(dir: &Path) -> Command {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_catwalk"));
+    let bin_dir = bin
+        .parent()
+        .expect("the binary has a directory")
+        .to_path_buf();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let paths = std::iter::once(bin_dir).chain(std::env::split_paths(&path));
+    let mut cmd = Command::new(bin);
+    cmd.current_dir(dir)
+        .env(
+            "PATH",
+            std::env::join_paths(paths).expect("PATH entries are valid"),
+        )
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+/// Run `catwalk ARGS` in `dir` (three minutes at most).
+pub fn run_catwalk(dir: &Path, args: &[&str]) -> Ran {
+    run_with_timeout(catwalk(dir).args(args), None, Duration::from_secs(180))
+}
+
+/// Parse a YAML file into JSON.
+pub fn read_yaml(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()))
+}
