@@ -216,8 +216,9 @@ pub fn parse_spec(v: Value, kind: ConnectorKind, subject: &str) -> Result<Spec, 
 }
 
 pub fn parse_discovered(v: Value, subject: &str) -> Result<Vec<DiscoveredBinding>, ConnectorError> {
-    let bindings = match v.get("bindings") {
-        Some(Value::Array(b)) => b.clone(),
+    let mut v = v;
+    let bindings = match v.get_mut("bindings").map(Value::take) {
+        Some(Value::Array(b)) => b,
         None | Some(Value::Null) => vec![],
         Some(_) => {
             return Err(ConnectorError::Reported {
