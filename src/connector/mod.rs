@@ -59,7 +59,10 @@ impl Default for Options {
 }
 
 enum Runner {
-    Local,
+    Local {
+        command: Vec<String>,
+        env: std::collections::BTreeMap<String, String>,
+    },
     Docker {
         host: DockerHost,
         image: Box<ImageInfo>,
@@ -107,12 +110,16 @@ impl Connector {
                     probed_spec: None,
                 })
             }
-            Endpoint::Local { .. } => {
+            Endpoint::Local { command, env } => {
+                let runner = Runner::Local {
+                    command: command.clone(),
+                    env: env.clone(),
+                };
                 let mut c = Connector {
                     endpoint,
                     protocol: opts.protocol.unwrap_or(Protocol::Flow),
                     kind: ConnectorKind::Capture,
-                    runner: Runner::Local,
+                    runner,
                     opts,
                     probed_spec: None,
                 };
@@ -167,7 +174,7 @@ impl Connector {
     pub fn image(&self) -> Option<&ImageInfo> {
         match &self.runner {
             Runner::Docker { image, .. } => Some(image),
-            Runner::Local => None,
+            Runner::Local { .. } => None,
         }
     }
 
@@ -435,14 +442,11 @@ impl Connector {
         inv.env
             .push(("LOG_LEVEL".into(), self.opts.log_level.clone()));
         let logs = LogCollector::new(&self.subject(), self.opts.logs.clone());
-        match (&self.runner, &self.endpoint) {
-            (Runner::Docker { host, image }, _) => {
+        match &self.runner {
+            Runner::Docker { host, image } => {
                 host.start(image, &inv, &self.opts.network, logs).await
             }
-            (Runner::Local, Endpoint::Local { command, env }) => {
-                local::start(command, env, &inv, logs)
-            }
-            (Runner::Local, Endpoint::Image(_)) => unreachable!("images always run through Docker"),
+            Runner::Local { command, env } => local::start(command, env, &inv, logs),
         }
     }
 
