@@ -88,7 +88,7 @@ async fn an_absent_image_is_pulled_with_progress_and_runs() {
     let seen = seen.lock().unwrap().clone();
     let last = seen.last().expect("the pull reported progress");
     assert!(seen.iter().all(|p| p.image == reference), "{seen:#?}");
-    // Not asserted: `layers`, which also counts Docker's "Pulling from" line (its id is the tag): 2 here.
+    assert_eq!(last.layers, served.layers.len(), "{seen:#?}");
     assert!(served.layer_bytes() > 0);
     assert_eq!(last.total, served.layer_bytes(), "{seen:#?}");
     assert_eq!(last.done, last.total, "{seen:#?}");
@@ -232,15 +232,14 @@ async fn a_refused_pull_says_access_was_denied() {
     let _cleanup = absent(&reference);
     let err = open_error(&reference, Options::default()).await;
     let msg = err.to_string();
-    assert!(matches!(err, ConnectorError::ImageNotFound { .. }), "{msg}");
+    assert!(matches!(err, ConnectorError::PullFailed { .. }), "{msg}");
     assert_eq!(err.exit_code(), 4);
     assert_eq!(
         msg,
         format!(
-            "image {reference} was not found locally and pulling it failed: pull access denied for \
-             {hp}/denied/fixture, repository does not exist or may require 'docker login': denied: requested \
-             access to the resource is denied\n  Check the image name and tag, or build/load it locally first \
-             (`docker images` lists what is there)."
+            "pulling image {reference} failed: pull access denied for {hp}/denied/fixture, repository does not \
+             exist or may require 'docker login': denied: requested access to the resource is denied\n  Check the \
+             image name, your network, and your registry credentials (`docker login REGISTRY`)."
         )
     );
     let requests = reg.requests();

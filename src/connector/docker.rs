@@ -148,7 +148,8 @@ impl DockerHost {
                 return Err(pull_error_message(image, detail));
             }
             let status = info.status.unwrap_or_default();
-            if let Some(id) = info.id.filter(|id| !id.contains(':')) {
+            // Layer ids are short hex digests; "Pulling from <repo>" carries the tag as its id.
+            if let Some(id) = info.id.filter(|id| is_layer_id(id)) {
                 let entry = layers.entry(id).or_default();
                 if let Some(p) = &info.progress_detail
                     && status.starts_with("Downloading")
@@ -480,6 +481,11 @@ pub fn split_tag(image: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// A layer id in pull progress: 12 or more hex digits.
+fn is_layer_id(id: &str) -> bool {
+    id.len() >= 12 && id.chars().all(|c| c.is_ascii_hexdigit())
+}
+
 fn status_of(e: &bollard::errors::Error) -> Option<u16> {
     match e {
         bollard::errors::Error::DockerResponseServerError { status_code, .. } => Some(*status_code),
@@ -498,6 +504,7 @@ fn is_connection_error(e: &bollard::errors::Error) -> bool {
 fn describe(e: &bollard::errors::Error) -> String {
     match e {
         bollard::errors::Error::DockerResponseServerError { message, .. } => message.clone(),
+        bollard::errors::Error::DockerStreamError { error } => error.clone(),
         other => {
             let mut msg = other.to_string();
             let mut src = std::error::Error::source(other);
@@ -520,10 +527,22 @@ fn pull_error(image: &str, e: &bollard::errors::Error) -> ConnectorError {
 
 fn pull_error_message(image: &str, message: String) -> ConnectorError {
     let lower = message.to_ascii_lowercase();
+    // A refusal first: registries also say "does not exist" when they refuse, and the fix is usually a login.
+    let refused = [
+        "pull access denied",
+        "unauthorized",
+        "denied:",
+        "authentication required",
+    ];
+    if refused.iter().any(|r| lower.contains(r)) {
+        return ConnectorError::PullFailed {
+            image: image.into(),
+            reason: message,
+        };
+    }
     if lower.contains("not found")
         || lower.contains("manifest unknown")
-        || lower.contains("does not exist")
-        || lower.contains("pull access denied")
+        || lower.contains("name unknown")
     {
         ConnectorError::ImageNotFound {
             image: image.into(),
@@ -559,7 +578,22 @@ mod tests {
     }
 
     #[test]
+    fn layer_ids_are_hex_digests() {
+        assert!(is_layer_id("a3ed95caeb02"));
+        assert!(!is_layer_id("v1"));
+        assert!(!is_layer_id("latest"));
+    }
+
+    #[test]
     fn pull_errors_are_classified() {
+        assert!(matches!(
+            pull_error_message(
+                "x",
+                "pull access denied for x, repository does not exist or may require 'docker login'"
+                    .into()
+            ),
+            ConnectorError::PullFailed { .. }
+        ));
         assert!(matches!(
             pull_error_message("x", "manifest unknown: manifest unknown".into()),
             ConnectorError::ImageNotFound { .. }

@@ -19,7 +19,7 @@ pub enum ConnectorError {
     ImageNotFound { image: String, reason: String },
 
     #[error(
-        "pulling image {image} failed: {reason}\n  Check the name, your network and registry credentials (`docker login`)."
+        "pulling image {image} failed: {reason}\n  Check the image name, your network, and your registry credentials (`docker login REGISTRY`)."
     )]
     PullFailed { image: String, reason: String },
 
