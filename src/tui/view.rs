@@ -69,6 +69,10 @@ pub fn view(state: &State, frame: &mut Frame) {
     frame.render_widget(status_line(state, a.status.width as usize), a.status);
     let ctxs = super::update::contexts(state);
     help_bar::render(frame, a.help, &ctxs, t);
+    if !state.overlays.is_empty() {
+        // What is under a modal box is dimmed, so the box stands out (also without colour).
+        frame.buffer_mut().set_style(screen, t.dim());
+    }
     for o in &state.overlays {
         draw_overlay(state, o, frame, screen);
     }

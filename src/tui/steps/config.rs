@@ -159,6 +159,9 @@ fn list_area(state: &State, body: Rect) -> Rect {
     Rect::new(body.x, body.y + top, body.width, body.height - top)
 }
 
+/// Width of the "required, secret" column.
+const FLAGS_W: usize = 16;
+
 pub struct ConfigStep;
 
 impl Step for ConfigStep {
@@ -225,7 +228,7 @@ impl Step for ConfigStep {
             "  {} {} {} {}",
             fit("Field", name_w),
             fit("Type", 9),
-            fit("", 8),
+            fit("", FLAGS_W),
             "Title and description"
         );
         lines.push(Line::styled(truncate(&header, w), t.dim()));
@@ -250,7 +253,7 @@ impl Step for ConfigStep {
             |i, width, selected| {
                 let f = &fields[i];
                 let flags = match (f.required, f.secret) {
-                    (true, true) => "req, sec",
+                    (true, true) => "required, secret",
                     (true, false) => "required",
                     (false, true) => "secret",
                     (false, false) => "",
@@ -260,7 +263,7 @@ impl Step for ConfigStep {
                     if selected { "› " } else { "  " },
                     fit(&f.name, name_w),
                     fit(&f.kind, 9),
-                    fit(flags, 8),
+                    fit(flags, FLAGS_W),
                     f.title
                 );
                 Line::raw(truncate(&text, width))

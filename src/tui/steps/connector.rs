@@ -229,6 +229,8 @@ fn pick(state: &mut State) -> Vec<Cmd> {
             }
         }
     };
+    // Coming back to step 1 lands on the list (the filter text stays; / edits it again).
+    state.connector.mode = Mode::List;
     super::spec::start(state, choice)
 }
 
@@ -400,7 +402,7 @@ impl Step for ConnectorStep {
         if c.matches() == 0 && !c.filter.is_empty() && a.list.height as usize > c.rows.len() {
             let y = a.list.y + c.rows.len() as u16;
             let msg = format!(
-                "  No connector matches “{}”. Try fewer letters, or type an image above.",
+                "  No connector matches “{}”. Try fewer letters, or pick Any Docker image… above.",
                 c.filter.value()
             );
             frame.render_widget(
@@ -426,10 +428,15 @@ fn docker_line(state: &State, w: usize) -> Line<'static> {
             t.dim(),
         ),
         DockerStatus::Up { version } => (format!("Docker: up ({version})"), t.ok()),
-        DockerStatus::Down { reason } => (
-            format!("Docker: down, {reason}. Local connectors still work; r checks again."),
-            t.error(),
-        ),
+        DockerStatus::Down { reason } => {
+            // The reason may be long; what it means for the person must stay visible.
+            let (head, tail) = ("Docker: down (", "). Local connectors still work.");
+            let room = w.saturating_sub(head.len() + tail.len());
+            (
+                format!("{head}{}{tail}", truncate(reason, room.max(8))),
+                t.error(),
+            )
+        }
     };
     Line::styled(truncate(&text, w), style)
 }

@@ -179,6 +179,8 @@ pub fn on_action(form: &mut CustomForm, action: Action) -> Outcome {
 /// Draw the form as a box over `area` (the list and details of step 1).
 pub fn view(form: &CustomForm, state: &State, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
+    // The box covers the list; what is left of the area below it is cleared too.
+    frame.render_widget(Clear, area);
     let r = Rect::new(area.x, area.y, area.width, area.height.min(9));
     let (title, label, hint, auto) = match form.kind {
         FormKind::Image => (
