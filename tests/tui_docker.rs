@@ -180,22 +180,7 @@ async fn docker_esc_on_the_spec_step_removes_the_container() {
     let id = state.spec.req.expect("a spec request");
 
     // Wait for the connector's log line saying it hangs: its container is up.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let msg = tokio::time::timeout(Duration::from_secs(60), rx.recv())
-            .await
-            .expect("a report")
-            .expect("channel open");
-        let hanging = matches!(&msg, Msg::Task(i, TaskMsg::Log(l)) if *i == id && l.message.contains("hanging"));
-        apply(&mut state, &mut tasks, msg);
-        if hanging {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the connector never said it hangs"
-        );
-    }
+    wait_until_hanging(&mut state, &mut tasks, &mut rx, id).await;
     assert_eq!(
         support::catwalk_containers().len(),
         1,
@@ -215,5 +200,44 @@ async fn docker_esc_on_the_spec_step_removes_the_container() {
     }
     assert_eq!(state.step, StepId::Connector);
     support::assert_no_catwalk_containers();
-    tasks.shutdown(Duration::from_secs(10)).await;
+
+    // Again (the form kept the image), and this time quit: the wizard's shutdown removes the container.
+    apply(&mut state, &mut tasks, key(KeyCode::Enter));
+    apply(&mut state, &mut tasks, key(KeyCode::Enter));
+    let id = state.spec.req.expect("a second spec request");
+    wait_until_hanging(&mut state, &mut tasks, &mut rx, id).await;
+    assert_eq!(support::catwalk_containers().len(), 1);
+    let ctrl_c = Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    apply(&mut state, &mut tasks, ctrl_c);
+    apply(&mut state, &mut tasks, key(KeyCode::Char('y')));
+    assert!(state.quit);
+    tasks.shutdown(Duration::from_secs(30)).await;
+    support::assert_no_catwalk_containers();
+}
+
+/// Apply reports until the connector of request `id` logs that it hangs (its container is up).
+async fn wait_until_hanging(
+    state: &mut State,
+    tasks: &mut Tasks,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Msg>,
+    id: catwalk::tui::msg::ReqId,
+) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(60), rx.recv())
+            .await
+            .expect("a report")
+            .expect("channel open");
+        let hanging = matches!(&msg, Msg::Task(i, TaskMsg::Log(l)) if *i == id && l.message.contains("hanging"));
+        for cmd in update(state, msg) {
+            tasks.run(cmd);
+        }
+        if hanging {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the connector never said it hangs"
+        );
+    }
 }
