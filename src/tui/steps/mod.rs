@@ -9,6 +9,7 @@
 pub mod config;
 pub mod connector;
 pub mod connector_form;
+mod connector_view;
 pub mod spec;
 
 use super::keys::{Action, Ctx};

@@ -142,6 +142,20 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Vec<Cmd> {
     Vec::new()
 }
 
+/// Scroll the error text, never past its last line.
+fn scroll_by(state: &mut State, delta: isize) {
+    let width = state.size.0 as usize;
+    let lines = match &state.spec.phase {
+        Phase::Failed(e) => wrap(e, width).len(),
+        _ => 0,
+    };
+    let s = &mut state.spec;
+    s.scroll = s
+        .scroll
+        .saturating_add_signed(delta)
+        .min(lines.saturating_sub(1));
+}
+
 pub struct SpecStep;
 
 impl Step for SpecStep {
@@ -167,19 +181,19 @@ impl Step for SpecStep {
                 Vec::new()
             }
             (Action::Up, _) => {
-                state.spec.scroll = state.spec.scroll.saturating_sub(1);
+                scroll_by(state, -1);
                 Vec::new()
             }
             (Action::Down, _) => {
-                state.spec.scroll += 1;
+                scroll_by(state, 1);
                 Vec::new()
             }
             (Action::PageUp, _) => {
-                state.spec.scroll = state.spec.scroll.saturating_sub(10);
+                scroll_by(state, -10);
                 Vec::new()
             }
             (Action::PageDown, _) => {
-                state.spec.scroll += 10;
+                scroll_by(state, 10);
                 Vec::new()
             }
             (Action::Quit, _) => crate::tui::update::request_quit(state),
@@ -189,8 +203,8 @@ impl Step for SpecStep {
 
     fn on_mouse(state: &mut State, _body: Rect, ev: MouseEvent) -> Vec<Cmd> {
         match ev.kind {
-            MouseEventKind::ScrollDown => state.spec.scroll += 3,
-            MouseEventKind::ScrollUp => state.spec.scroll = state.spec.scroll.saturating_sub(3),
+            MouseEventKind::ScrollDown => scroll_by(state, 3),
+            MouseEventKind::ScrollUp => scroll_by(state, -3),
             _ => {}
         }
         Vec::new()
