@@ -52,7 +52,9 @@ pub fn help_lines(width: usize, theme: &Theme) -> Vec<Line<'static>> {
 }
 
 pub fn help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
-    let r = centered(area, 76, area.height.saturating_sub(2).max(8));
+    // On narrow screens the list takes the whole width: fragments of the screen beside it only distract.
+    let w = if area.width <= 90 { area.width } else { 76 };
+    let r = centered(area, w, area.height.saturating_sub(2).max(8));
     let inner = frame_box(frame, r, "Keys (↑↓ scroll, Esc close)", theme);
     let lines = help_lines(inner.width.saturating_sub(2) as usize, theme);
     for (i, line) in lines
