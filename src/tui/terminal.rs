@@ -97,3 +97,32 @@ fn install_panic_hook() {
         }));
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A panic on the UI thread restores the terminal before it is reported; one in a background thread
+    /// leaves the wizard's screen alone (the task reports it as a message instead).
+    #[test]
+    fn ui_thread_panics_restore_the_terminal_and_task_panics_do_not() {
+        install_panic_hook();
+        if let Ok(mut t) = UI_THREAD.lock() {
+            *t = Some(std::thread::current().id());
+        }
+        ACTIVE.store(true, Ordering::SeqCst);
+        let task = std::thread::spawn(|| panic!("a background task's bug")).join();
+        assert!(task.is_err());
+        assert!(
+            ACTIVE.load(Ordering::SeqCst),
+            "a task's panic restored the terminal"
+        );
+        let ui = std::panic::catch_unwind(|| panic!("a bug in update"));
+        assert!(ui.is_err());
+        assert!(
+            !ACTIVE.load(Ordering::SeqCst),
+            "the UI thread's panic left the terminal raw"
+        );
+        restore();
+    }
+}
