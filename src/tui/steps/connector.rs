@@ -47,6 +47,8 @@ pub struct ConnectorState {
     pub rows: Vec<Row>,
     pub nav: ListNav,
     pub form: CustomForm,
+    /// What the filter searches in each curated entry, lowercased once (typing stays fast at 10,000).
+    curated_hay: Vec<String>,
 }
 
 impl ConnectorState {
@@ -60,6 +62,7 @@ impl ConnectorState {
             rows: Vec::new(),
             nav: ListNav::default(),
             form: CustomForm::default(),
+            curated_hay: Vec::new(),
         };
         s.refilter();
         s
@@ -74,37 +77,39 @@ impl ConnectorState {
             .split_whitespace()
             .map(str::to_lowercase)
             .collect();
-        let hit = |hay: String| {
-            let hay = hay.to_lowercase();
-            terms.iter().all(|t| hay.contains(t.as_str()))
-        };
-        let mut rows = vec![Row::AnyImage, Row::LocalCommand];
-        rows.extend(
-            (0..self.local.len())
-                .filter(|i| {
-                    let l = &self.local[*i];
-                    hit(format!(
-                        "{} {} local {}",
-                        l.name,
-                        l.path.display(),
-                        kind(l.kind)
-                    ))
-                })
-                .map(Row::Local),
-        );
-        rows.extend(
-            (0..self.curated.len())
-                .filter(|i| {
-                    let e = &self.curated[*i];
-                    hit(format!(
+        if self.curated_hay.len() != self.curated.len() {
+            self.curated_hay = self
+                .curated
+                .iter()
+                .map(|e| {
+                    format!(
                         "{} {} {} {} {}",
                         e.title,
                         e.image,
                         e.category,
                         kind(e.kind),
                         e.protocol
-                    ))
+                    )
+                    .to_lowercase()
                 })
+                .collect();
+        }
+        let hit = |hay: &str| terms.iter().all(|t| hay.contains(t.as_str()));
+        let mut rows = vec![Row::AnyImage, Row::LocalCommand];
+        rows.extend(
+            (0..self.local.len())
+                .filter(|i| {
+                    let l = &self.local[*i];
+                    hit(
+                        &format!("{} {} local {}", l.name, l.path.display(), kind(l.kind))
+                            .to_lowercase(),
+                    )
+                })
+                .map(Row::Local),
+        );
+        rows.extend(
+            (0..self.curated.len())
+                .filter(|i| hit(&self.curated_hay[*i]))
                 .map(Row::Curated),
         );
         self.rows = rows;
