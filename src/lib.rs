@@ -6,6 +6,7 @@
 //! - [`connector`]: starts a connector (Docker image or local command) and speaks its protocol.
 //! - [`catalog`]: Flow catalog types, naming, building from discovery, merging, atomic writes.
 //! - [`cli`]: the scriptable verbs (`spec`, `discover`, `check`, `adapt`).
+//! - [`tui`]: the full-screen wizard (`catwalk` without a verb), Elm style, on ratatui.
 //!
 //! Lower layers never import higher ones (see docs/ARCHITECTURE.md).
 
@@ -15,3 +16,4 @@ pub mod connector;
 pub mod logging;
 pub mod model;
 pub mod schema;
+pub mod tui;

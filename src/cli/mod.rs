@@ -75,11 +75,7 @@ pub async fn run(cli: Cli) -> i32 {
             Some(Command::Discover(a)) => discover::run(a).await,
             Some(Command::Check(a)) => check::run(a).await,
             Some(Command::Adapt(a)) => adapt::run(a).await,
-            None => Err(Failure::new(
-                exit::USAGE,
-                "the full-screen wizard is not built yet. Use the verbs for now: `catwalk spec`, `catwalk discover`, `catwalk check` \
-                 (`catwalk --help` lists them).",
-            )),
+            None => Ok(crate::tui::run().await),
         }
     };
     tokio::select! {

@@ -1,0 +1,104 @@
+//! The draft: the answers given so far, saved as JSON under the state directory after every answer, so
+//! that an interrupted session can resume. Later steps add their answers to [`Answers`].
+
+use super::connectors::ConnectorChoice;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::Path;
+
+/// Every answer of the wizard. Only what the person decided: everything else can be recomputed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Answers {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connector: Option<ConnectorChoice>,
+}
+
+impl Answers {
+    pub fn is_empty(&self) -> bool {
+        self.connector.is_none()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Draft {
+    pub version: u32,
+    pub answers: Answers,
+}
+
+pub const VERSION: u32 = 1;
+
+impl Draft {
+    pub fn new(answers: Answers) -> Draft {
+        Draft {
+            version: VERSION,
+            answers,
+        }
+    }
+}
+
+/// Read the draft at `path`: `Ok(None)` when there is none; an error for an unreadable or invalid file
+/// (shown to the person, who can start afresh).
+pub fn load(path: &Path) -> Result<Option<Draft>, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read the draft {}: {e}", path.display())),
+    };
+    let draft: Draft = serde_json::from_str(&text)
+        .map_err(|e| format!("the draft {} is not valid: {e}", path.display()))?;
+    if draft.version != VERSION {
+        return Err(format!(
+            "the draft {} has version {}, this catwalk reads version {VERSION}",
+            path.display(),
+            draft.version
+        ));
+    }
+    Ok((!draft.answers.is_empty()).then_some(draft))
+}
+
+/// Write the draft atomically (a temporary file renamed over the old one), readable by its owner only:
+/// later steps put config values in it.
+pub fn save(path: &Path, draft: &Draft) -> Result<(), String> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| format!("{} has no parent directory", path.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
+    let json = serde_json::to_vec_pretty(draft).map_err(|e| e.to_string())?;
+    tmp.write_all(&json)
+        .and_then(|_| tmp.write_all(b"\n"))
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| format!("cannot write the draft: {e}"))?;
+    tmp.persist(path)
+        .map_err(|e| format!("cannot save the draft {}: {e}", path.display()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn saves_and_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state/draft.json");
+        assert_eq!(load(&path).unwrap(), None);
+        let draft = Draft::new(Answers {
+            connector: Some(ConnectorChoice::Image {
+                image: "airbyte/source-faker:7.2.1".into(),
+                title: Some("Faker".into()),
+                protocol: None,
+            }),
+        });
+        save(&path, &draft).unwrap();
+        assert_eq!(load(&path).unwrap(), Some(draft));
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "draft readable by others: {mode:o}");
+        std::fs::write(&path, "{not json").unwrap();
+        assert!(load(&path).unwrap_err().contains("not valid"));
+    }
+}

@@ -1,0 +1,465 @@
+//! The key table: every key the wizard answers to, as (action, keys, label, description, contexts). The
+//! same table resolves key presses in `update`, draws the help bar and fills the `?` overlay, so the help
+//! shown can never disagree with what the keys do. Pure data; knows nothing of the state.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What a key does, independent of which key it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Quit,
+    Help,
+    CloseOverlay,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Pick,
+    Filter,
+    LeaveFilter,
+    RecheckDocker,
+    Left,
+    Right,
+    LineStart,
+    LineEnd,
+    DeleteBack,
+    DeleteForward,
+    ClearLine,
+    DeleteWord,
+    Submit,
+    Back,
+    NextField,
+    PrevField,
+    PrevChoice,
+    NextChoice,
+    Cancel,
+    Retry,
+    Continue,
+    Refetch,
+    Yes,
+    No,
+    Resume,
+    New,
+}
+
+/// Where a binding applies. The state gives an ordered list of active contexts; the first binding (in
+/// context order, then table order) whose key matches wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ctx {
+    /// Everywhere.
+    Global,
+    /// A list with the focus on its rows (step 1, the config fields of step 3).
+    List,
+    /// Step 1 while Docker is down (adds "recheck").
+    DockerDown,
+    /// Typing into a list's filter.
+    Filter,
+    /// Any focused single-line text input: printable keys are text, not commands.
+    TextInput,
+    /// The image / local command form of step 1.
+    Form,
+    /// A choice among a few options (the protocol of a custom connector).
+    Choice,
+    /// Step 2 while the connector runs.
+    Busy,
+    /// Step 2 after an error.
+    Failed,
+    /// Step 2 once the spec is there.
+    SpecDone,
+    /// A read-only, scrollable page (the config fields placeholder, the error text).
+    Page,
+    /// The `?` overlay.
+    Help,
+    /// The "quit?" question.
+    Confirm,
+    /// The "resume your draft?" question.
+    Resume,
+}
+
+impl Ctx {
+    /// The heading of this context in the `?` overlay.
+    pub fn title(self) -> &'static str {
+        match self {
+            Ctx::Global => "Everywhere",
+            Ctx::List => "Lists",
+            Ctx::DockerDown => "Connector list, Docker down",
+            Ctx::Filter => "Filtering a list",
+            Ctx::TextInput => "Editing text",
+            Ctx::Form => "Image or command form",
+            Ctx::Choice => "Choosing an option",
+            Ctx::Busy => "While a connector runs",
+            Ctx::Failed => "After an error",
+            Ctx::SpecDone => "Spec received",
+            Ctx::Page => "Reading a page",
+            Ctx::Help => "This overlay",
+            Ctx::Confirm => "Quit question",
+            Ctx::Resume => "Resume question",
+        }
+    }
+}
+
+/// One key: a code and the modifiers that must be held (Shift is ignored for characters, since the
+/// character already says it: `?` arrives with or without Shift depending on the terminal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+const fn k(code: KeyCode) -> Key {
+    Key {
+        code,
+        mods: KeyModifiers::NONE,
+    }
+}
+
+const fn ch(c: char) -> Key {
+    k(KeyCode::Char(c))
+}
+
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        mods: KeyModifiers::CONTROL,
+    }
+}
+
+/// How a binding appears in the help bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bar {
+    /// Only in the `?` overlay.
+    Hidden,
+    /// Its keys, then its label.
+    Show,
+    /// These key names instead of its own (to merge ↑ and ↓ into one entry).
+    As(&'static str),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    pub action: Action,
+    pub keys: &'static [Key],
+    /// Short label for the help bar.
+    pub label: &'static str,
+    /// One line for the `?` overlay.
+    pub describe: &'static str,
+    pub ctx: Ctx,
+    pub bar: Bar,
+}
+
+const fn b(
+    action: Action,
+    keys: &'static [Key],
+    label: &'static str,
+    describe: &'static str,
+    ctx: Ctx,
+    bar: Bar,
+) -> Binding {
+    Binding {
+        action,
+        keys,
+        label,
+        describe,
+        ctx,
+        bar,
+    }
+}
+
+use Action as A;
+use Bar::{As, Hidden, Show};
+use KeyCode as C;
+
+/// The whole table, grouped by context; within a context, the help bar keeps this order.
+#[rustfmt::skip]
+pub static KEYS: &[Binding] = &[
+    // Lists.
+    b(A::Pick, &[k(C::Enter)], "pick", "Pick the selected entry", Ctx::List, Show),
+    b(A::Up, &[k(C::Up), ch('k')], "move", "Move up", Ctx::List, As("↑↓")),
+    b(A::Down, &[k(C::Down), ch('j')], "down", "Move down", Ctx::List, Hidden),
+    b(A::PageUp, &[k(C::PageUp), ctrl('b')], "page up", "Up one page", Ctx::List, Hidden),
+    b(A::PageDown, &[k(C::PageDown), ctrl('f')], "page down", "Down one page", Ctx::List, Hidden),
+    b(A::Top, &[k(C::Home), ch('g')], "top", "First entry", Ctx::List, Hidden),
+    b(A::Bottom, &[k(C::End), ch('G')], "bottom", "Last entry", Ctx::List, Hidden),
+    b(A::Filter, &[ch('/')], "filter", "Type to filter the list", Ctx::List, Show),
+    b(A::Quit, &[ch('q')], "quit", "Quit (asks first if you picked something)", Ctx::List, Hidden),
+    b(A::RecheckDocker, &[ch('r')], "recheck Docker", "Check again whether Docker is running", Ctx::DockerDown, Show),
+    // Filtering.
+    b(A::Pick, &[k(C::Enter)], "pick", "Pick the selected entry", Ctx::Filter, Show),
+    b(A::Up, &[k(C::Up)], "move", "Move up", Ctx::Filter, As("↑↓")),
+    b(A::Down, &[k(C::Down)], "down", "Move down", Ctx::Filter, Hidden),
+    b(A::PageUp, &[k(C::PageUp)], "page up", "Up one page", Ctx::Filter, Hidden),
+    b(A::PageDown, &[k(C::PageDown)], "page down", "Down one page", Ctx::Filter, Hidden),
+    b(A::LeaveFilter, &[k(C::Esc), k(C::Tab)], "done", "Back to the list, keeping the filter", Ctx::Filter, Show),
+    // Forms.
+    b(A::Submit, &[k(C::Enter)], "use it", "Use this connector", Ctx::Form, Show),
+    b(A::NextField, &[k(C::Tab)], "next field", "Next field", Ctx::Form, Show),
+    b(A::PrevField, &[k(C::BackTab)], "previous field", "Previous field", Ctx::Form, Hidden),
+    b(A::Back, &[k(C::Esc)], "back", "Back to the list (what you typed is kept)", Ctx::Form, Show),
+    b(A::PrevChoice, &[k(C::Left), ch('h')], "choose", "Previous option", Ctx::Choice, As("←→")),
+    b(A::NextChoice, &[k(C::Right), ch('l'), ch(' ')], "next option", "Next option", Ctx::Choice, Hidden),
+    // Editing text.
+    b(A::Left, &[k(C::Left)], "left", "Cursor left", Ctx::TextInput, Hidden),
+    b(A::Right, &[k(C::Right)], "right", "Cursor right", Ctx::TextInput, Hidden),
+    b(A::LineStart, &[k(C::Home), ctrl('a')], "start", "Cursor to the start", Ctx::TextInput, Hidden),
+    b(A::LineEnd, &[k(C::End), ctrl('e')], "end", "Cursor to the end", Ctx::TextInput, Hidden),
+    b(A::DeleteBack, &[k(C::Backspace)], "delete", "Delete the character before the cursor", Ctx::TextInput, Hidden),
+    b(A::DeleteForward, &[k(C::Delete)], "delete", "Delete the character under the cursor", Ctx::TextInput, Hidden),
+    b(A::DeleteWord, &[ctrl('w')], "delete word", "Delete the word before the cursor", Ctx::TextInput, Hidden),
+    b(A::ClearLine, &[ctrl('u')], "clear", "Clear the text", Ctx::TextInput, Hidden),
+    // Step 2.
+    b(A::Cancel, &[k(C::Esc)], "cancel", "Stop the connector and go back (its container is removed)", Ctx::Busy, Show),
+    b(A::Retry, &[ch('r')], "retry", "Try again", Ctx::Failed, Show),
+    b(A::Back, &[k(C::Esc)], "back", "Back to the connector list (your choice is kept)", Ctx::Failed, Show),
+    b(A::Continue, &[k(C::Enter)], "continue", "Go on to the config", Ctx::SpecDone, Show),
+    b(A::Refetch, &[ch('r')], "fetch again", "Run the connector again for a fresh spec (skips the cache)", Ctx::SpecDone, Show),
+    b(A::Back, &[k(C::Esc)], "back", "Back to the connector list", Ctx::SpecDone, Show),
+    // Pages.
+    b(A::Up, &[k(C::Up), ch('k')], "scroll", "Scroll up", Ctx::Page, As("↑↓")),
+    b(A::Down, &[k(C::Down), ch('j')], "down", "Scroll down", Ctx::Page, Hidden),
+    b(A::PageUp, &[k(C::PageUp), ctrl('b')], "page up", "Up one page", Ctx::Page, Hidden),
+    b(A::PageDown, &[k(C::PageDown), ctrl('f')], "page down", "Down one page", Ctx::Page, Hidden),
+    b(A::Back, &[k(C::Esc)], "back", "Back one step (nothing is lost)", Ctx::Page, Show),
+    b(A::Quit, &[ch('q')], "quit", "Quit (asks first)", Ctx::Page, Hidden),
+    // Overlays.
+    b(A::CloseOverlay, &[k(C::Esc), ch('?'), ch('q'), k(C::F(1))], "close", "Close this list", Ctx::Help, Show),
+    b(A::Up, &[k(C::Up), ch('k')], "scroll", "Scroll up", Ctx::Help, As("↑↓")),
+    b(A::Down, &[k(C::Down), ch('j')], "down", "Scroll down", Ctx::Help, Hidden),
+    b(A::PageUp, &[k(C::PageUp)], "page up", "Up one page", Ctx::Help, Hidden),
+    b(A::PageDown, &[k(C::PageDown)], "page down", "Down one page", Ctx::Help, Hidden),
+    b(A::Yes, &[ch('y'), ctrl('c')], "quit", "Quit now", Ctx::Confirm, Show),
+    b(A::No, &[ch('n'), k(C::Esc)], "stay", "Stay in the wizard", Ctx::Confirm, Show),
+    b(A::Resume, &[k(C::Enter)], "resume", "Resume the draft", Ctx::Resume, Show),
+    b(A::New, &[ch('n'), k(C::Esc)], "new", "Start afresh (the draft is replaced once you pick a connector)", Ctx::Resume, Show),
+    // Everywhere.
+    b(A::Help, &[ch('?'), k(C::F(1))], "keys", "Show every key", Ctx::Global, Show),
+    b(A::Quit, &[ctrl('c')], "quit", "Quit (asks first if you have answers)", Ctx::Global, Show),
+];
+
+/// A printable character typed without Control or Alt: text when a text input has the focus.
+pub fn is_text(key: &KeyEvent) -> bool {
+    matches!(key.code, KeyCode::Char(_))
+        && !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+}
+
+fn matches(key: &Key, ev: &KeyEvent) -> bool {
+    if key.code != ev.code {
+        // Some terminals send Shift+Tab as Tab with Shift.
+        return key.code == KeyCode::BackTab
+            && ev.code == KeyCode::Tab
+            && ev.modifiers.contains(KeyModifiers::SHIFT);
+    }
+    let relevant = KeyModifiers::CONTROL | KeyModifiers::ALT;
+    let mods = if matches!(ev.code, KeyCode::Char(_) | KeyCode::BackTab) {
+        ev.modifiers & relevant
+    } else {
+        ev.modifiers & (relevant | KeyModifiers::SHIFT)
+    };
+    mods == key.mods
+}
+
+/// Whether a key of a binding can fire in these contexts (printable keys are text in a text input).
+fn usable(key: &Key, binding: &Binding, ctxs: &[Ctx]) -> bool {
+    let typing = ctxs.contains(&Ctx::TextInput) && binding.ctx != Ctx::TextInput;
+    let printable = matches!(key.code, KeyCode::Char(_))
+        && !key
+            .mods
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    !(typing && printable)
+}
+
+/// The action a key press triggers in these contexts, if any.
+pub fn resolve(ctxs: &[Ctx], ev: &KeyEvent) -> Option<Action> {
+    for ctx in ctxs {
+        for binding in KEYS.iter().filter(|b| b.ctx == *ctx) {
+            if binding
+                .keys
+                .iter()
+                .any(|key| matches(key, ev) && usable(key, binding, ctxs))
+            {
+                return Some(binding.action);
+            }
+        }
+    }
+    None
+}
+
+/// A key's name as the help shows it: `Enter`, `Esc`, `^C`, `↑`, `q`.
+pub fn key_name(key: &Key) -> String {
+    let base = match key.code {
+        KeyCode::Enter => "Enter".to_string(),
+        KeyCode::Esc => "Esc".to_string(),
+        KeyCode::Tab => "Tab".to_string(),
+        KeyCode::BackTab => "S-Tab".to_string(),
+        KeyCode::Backspace => "Bksp".to_string(),
+        KeyCode::Delete => "Del".to_string(),
+        KeyCode::Up => "↑".to_string(),
+        KeyCode::Down => "↓".to_string(),
+        KeyCode::Left => "←".to_string(),
+        KeyCode::Right => "→".to_string(),
+        KeyCode::Home => "Home".to_string(),
+        KeyCode::End => "End".to_string(),
+        KeyCode::PageUp => "PgUp".to_string(),
+        KeyCode::PageDown => "PgDn".to_string(),
+        KeyCode::F(n) => format!("F{n}"),
+        KeyCode::Char(' ') => "Space".to_string(),
+        KeyCode::Char(c) => c.to_string(),
+        other => format!("{other:?}"),
+    };
+    if key.mods.contains(KeyModifiers::CONTROL) {
+        format!("^{}", base.to_uppercase())
+    } else {
+        base
+    }
+}
+
+/// The help bar for these contexts: (keys, label) pairs in context order, only keys that fire there.
+pub fn bar(ctxs: &[Ctx]) -> Vec<(String, &'static str)> {
+    let mut out = Vec::new();
+    for ctx in ctxs {
+        for binding in KEYS.iter().filter(|b| b.ctx == *ctx) {
+            let keys: Vec<String> = binding
+                .keys
+                .iter()
+                .filter(|key| usable(key, binding, ctxs))
+                .map(key_name)
+                .collect();
+            if keys.is_empty() {
+                continue;
+            }
+            // A key already shown for an earlier context is shadowed here: don't offer it twice.
+            let shadowed = binding.keys.iter().all(|key| {
+                ctxs.iter().take_while(|c| *c != ctx).any(|earlier| {
+                    KEYS.iter()
+                        .filter(|b| b.ctx == *earlier)
+                        .any(|b| b.keys.contains(key))
+                })
+            });
+            if shadowed {
+                continue;
+            }
+            match binding.bar {
+                Bar::Hidden => {}
+                Bar::Show => out.push((keys[0].clone(), binding.label)),
+                Bar::As(names) => out.push((names.to_string(), binding.label)),
+            }
+        }
+    }
+    out
+}
+
+/// Every binding grouped by context, for the `?` overlay: (context title, [(keys, description)]).
+pub fn overlay() -> Vec<(&'static str, Vec<(String, &'static str)>)> {
+    let mut groups: Vec<(Ctx, Vec<(String, &'static str)>)> = Vec::new();
+    for binding in KEYS {
+        let keys = binding
+            .keys
+            .iter()
+            .map(key_name)
+            .collect::<Vec<_>>()
+            .join(" ");
+        match groups.iter_mut().find(|(c, _)| *c == binding.ctx) {
+            Some((_, rows)) => rows.push((keys, binding.describe)),
+            None => groups.push((binding.ctx, vec![(keys, binding.describe)])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(c, rows)| (c.title(), rows))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, mods)
+    }
+
+    #[test]
+    fn resolves_in_context_order() {
+        let list = [Ctx::List, Ctx::Global];
+        assert_eq!(
+            resolve(&list, &press(C::Char('j'), KeyModifiers::NONE)),
+            Some(A::Down)
+        );
+        assert_eq!(
+            resolve(&list, &press(C::Char('c'), KeyModifiers::CONTROL)),
+            Some(A::Quit)
+        );
+        assert_eq!(
+            resolve(&list, &press(C::Char('?'), KeyModifiers::SHIFT)),
+            Some(A::Help)
+        );
+    }
+
+    #[test]
+    fn printable_keys_are_text_in_inputs() {
+        let filter = [Ctx::Filter, Ctx::TextInput, Ctx::Global];
+        for c in ['j', 'q', '?', '/', 'r'] {
+            assert_eq!(
+                resolve(&filter, &press(C::Char(c), KeyModifiers::NONE)),
+                None
+            );
+        }
+        assert_eq!(
+            resolve(&filter, &press(C::F(1), KeyModifiers::NONE)),
+            Some(A::Help)
+        );
+        assert_eq!(
+            resolve(&filter, &press(C::Char('u'), KeyModifiers::CONTROL)),
+            Some(A::ClearLine)
+        );
+        assert_eq!(
+            resolve(&filter, &press(C::Esc, KeyModifiers::NONE)),
+            Some(A::LeaveFilter)
+        );
+    }
+
+    #[test]
+    fn shift_tab_variants() {
+        let form = [Ctx::Form, Ctx::TextInput, Ctx::Global];
+        assert_eq!(
+            resolve(&form, &press(C::BackTab, KeyModifiers::SHIFT)),
+            Some(A::PrevField)
+        );
+        assert_eq!(
+            resolve(&form, &press(C::Tab, KeyModifiers::SHIFT)),
+            Some(A::PrevField)
+        );
+    }
+
+    #[test]
+    fn bar_shows_only_keys_that_fire() {
+        let filter = bar(&[Ctx::Filter, Ctx::TextInput, Ctx::Global]);
+        let text: Vec<String> = filter.iter().map(|(k, l)| format!("{k} {l}")).collect();
+        assert!(text.contains(&"F1 keys".to_string()), "{text:?}");
+        assert!(!text.iter().any(|t| t.starts_with("? ")), "{text:?}");
+        let list = bar(&[Ctx::List, Ctx::Global]);
+        assert_eq!(list[0], ("Enter".to_string(), "pick"));
+        assert!(list.contains(&("?".to_string(), "keys")));
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_context() {
+        for (i, a) in KEYS.iter().enumerate() {
+            for b in &KEYS[i + 1..] {
+                if a.ctx == b.ctx {
+                    for key in a.keys {
+                        assert!(
+                            !b.keys.contains(key),
+                            "{key:?} bound to {:?} and {:?} in {:?}",
+                            a.action,
+                            b.action,
+                            a.ctx
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! The wizard's whole state: which step is shown, each step's own state, the answers, overlays, Docker's
+//! status. Plain data: `update` is the only writer, `view` only reads it.
+
+use super::connectors::CatalogEntry;
+use super::draft::{Answers, Draft};
+use super::msg::ReqId;
+use super::steps::config::ConfigState;
+use super::steps::connector::ConnectorState;
+use super::steps::spec::SpecState;
+use super::theme::Theme;
+use ratatui::layout::Rect;
+use std::time::Instant;
+
+/// The seven steps, in order. The stepper shows all of them; steps 4 to 7 come with later work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum StepId {
+    Connector,
+    Spec,
+    Config,
+    Tunnel,
+    Check,
+    Bindings,
+    Review,
+}
+
+impl StepId {
+    pub const ALL: [StepId; 7] = [
+        StepId::Connector,
+        StepId::Spec,
+        StepId::Config,
+        StepId::Tunnel,
+        StepId::Check,
+        StepId::Bindings,
+        StepId::Review,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            StepId::Connector => "Connector",
+            StepId::Spec => "Spec",
+            StepId::Config => "Config",
+            StepId::Tunnel => "SSH tunnel",
+            StepId::Check => "Check",
+            StepId::Bindings => "Bindings",
+            StepId::Review => "Save",
+        }
+    }
+
+    /// 1-based, as shown.
+    pub fn number(self) -> usize {
+        self as usize + 1
+    }
+}
+
+/// A modal layer over the current step; the last one gets the keys.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    /// The `?` list of every key, scrolled by `scroll` lines.
+    Help { scroll: usize },
+    /// "Quit?" when there are answers.
+    ConfirmQuit,
+    /// "Resume your draft?" at start-up.
+    Resume(Draft),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DockerStatus {
+    Checking,
+    Up { version: String },
+    Down { reason: String },
+}
+
+/// Whether the draft reached the disk.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DraftStatus {
+    pub req: Option<ReqId>,
+    /// `Some(Ok)` once saved; `Some(Err)` says why not.
+    pub saved: Option<Result<(), String>>,
+    /// A draft that could not be read at start-up (the reason), shown once.
+    pub load_error: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct State {
+    pub theme: Theme,
+    /// The terminal's size in cells.
+    pub size: (u16, u16),
+    pub step: StepId,
+    pub overlays: Vec<Overlay>,
+    /// Set by `update` when the wizard should end; the loop then cleans up and leaves.
+    pub quit: bool,
+    /// The time of the latest tick (ticks only come while something runs).
+    pub now: Option<Instant>,
+    /// Ticks seen: drives the spinner.
+    pub frame: u64,
+    next_req: u64,
+    pub docker: DockerStatus,
+    pub docker_req: Option<ReqId>,
+    pub answers: Answers,
+    pub draft: DraftStatus,
+    pub connector: ConnectorState,
+    pub spec: SpecState,
+    pub config: ConfigState,
+}
+
+impl State {
+    /// A fresh wizard offering `curated` connectors, and offering to resume `draft` when there is one.
+    pub fn new(theme: Theme, curated: Vec<CatalogEntry>, draft: Option<Draft>) -> State {
+        State {
+            theme,
+            size: (80, 24),
+            step: StepId::Connector,
+            overlays: draft.map(Overlay::Resume).into_iter().collect(),
+            quit: false,
+            now: None,
+            frame: 0,
+            next_req: 0,
+            docker: DockerStatus::Checking,
+            docker_req: None,
+            answers: Answers::default(),
+            draft: DraftStatus::default(),
+            connector: ConnectorState::new(curated),
+            spec: SpecState::default(),
+            config: ConfigState::default(),
+        }
+    }
+
+    /// A new request id; ids are never reused, so a late answer can never pass for a current one.
+    pub fn next_req(&mut self) -> ReqId {
+        self.next_req += 1;
+        ReqId(self.next_req)
+    }
+
+    pub fn screen(&self) -> Rect {
+        Rect::new(0, 0, self.size.0, self.size.1)
+    }
+
+    /// Whether background work is running that the screen shows progress for (the spinner ticks).
+    pub fn busy(&self) -> bool {
+        self.spec.is_working() || self.docker == DockerStatus::Checking
+    }
+
+    pub fn overlay(&self) -> Option<&Overlay> {
+        self.overlays.last()
+    }
+}

@@ -1,0 +1,357 @@
+//! Step 1, Connector: the curated list, connectors found on PATH, and two custom entries ("Any Docker
+//! image…", "Local command…" opening a form, see `connector_form`). `/` filters; Enter picks, which saves
+//! the draft and starts step 2. Docker's status is shown; local connectors work without it.
+
+use super::Step;
+use super::connector_form::{self, CustomForm, FormKind};
+use crate::connector::endpoint::shell_words;
+use crate::model::ConnectorKind;
+use crate::tui::connectors::{CatalogEntry, ConnectorChoice, LocalConnector};
+use crate::tui::keys::{Action, Ctx};
+use crate::tui::msg::Cmd;
+use crate::tui::state::{DockerStatus, State};
+use crate::tui::widgets::select_list::ListNav;
+use crate::tui::widgets::text::wrap;
+use crate::tui::widgets::text_input::TextInput;
+use ratatui::Frame;
+use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::Rect;
+
+pub const INTRO: &str = "A connector is a program that reads from (capture) or writes to (materialize) an \
+                         external system. Pick one to start with.";
+
+/// A row of the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row {
+    AnyImage,
+    LocalCommand,
+    Local(usize),
+    Curated(usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    List,
+    Filter,
+    Form,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConnectorState {
+    pub curated: Vec<CatalogEntry>,
+    pub local: Vec<LocalConnector>,
+    pub scan_req: Option<crate::tui::msg::ReqId>,
+    pub filter: TextInput,
+    pub mode: Mode,
+    /// The rows the filter lets through, in display order.
+    pub rows: Vec<Row>,
+    pub nav: ListNav,
+    pub form: CustomForm,
+    /// What the filter searches in each curated entry, lowercased once (typing stays fast at 10,000).
+    curated_hay: Vec<String>,
+}
+
+impl ConnectorState {
+    pub fn new(curated: Vec<CatalogEntry>) -> ConnectorState {
+        let mut s = ConnectorState {
+            curated,
+            local: Vec::new(),
+            scan_req: None,
+            filter: TextInput::default(),
+            mode: Mode::List,
+            rows: Vec::new(),
+            nav: ListNav::default(),
+            form: CustomForm::default(),
+            curated_hay: Vec::new(),
+        };
+        s.refilter();
+        s
+    }
+
+    /// Recompute the visible rows from the filter, keeping the selected row when it is still there.
+    pub fn refilter(&mut self) {
+        let keep = self.rows.get(self.nav.selected).copied();
+        let terms: Vec<String> = self
+            .filter
+            .value()
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect();
+        if self.curated_hay.len() != self.curated.len() {
+            self.curated_hay = self
+                .curated
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{} {} {} {} {}",
+                        e.title,
+                        e.image,
+                        e.category,
+                        kind(e.kind),
+                        e.protocol
+                    )
+                    .to_lowercase()
+                })
+                .collect();
+        }
+        let hit = |hay: &str| terms.iter().all(|t| hay.contains(t.as_str()));
+        let mut rows = vec![Row::AnyImage, Row::LocalCommand];
+        rows.extend(
+            (0..self.local.len())
+                .filter(|i| {
+                    let l = &self.local[*i];
+                    hit(
+                        &format!("{} {} local {}", l.name, l.path.display(), kind(l.kind))
+                            .to_lowercase(),
+                    )
+                })
+                .map(Row::Local),
+        );
+        rows.extend(
+            (0..self.curated.len())
+                .filter(|i| hit(&self.curated_hay[*i]))
+                .map(Row::Curated),
+        );
+        self.rows = rows;
+        // Keep the selected connector if it still matches; else, with a filter, select the first match
+        // (that is what a filter is for) rather than a custom entry.
+        let filtering = !terms.is_empty() && self.rows.len() > 2;
+        let keep = keep.filter(|k| !(filtering && matches!(k, Row::AnyImage | Row::LocalCommand)));
+        self.nav.selected = match keep.and_then(|k| self.rows.iter().position(|r| *r == k)) {
+            Some(i) => i,
+            None if filtering => 2,
+            None => 0,
+        };
+    }
+
+    /// Connector rows matching the filter (the two custom entries excluded).
+    pub fn matches(&self) -> usize {
+        self.rows.len().saturating_sub(2)
+    }
+
+    pub fn total(&self) -> usize {
+        self.curated.len() + self.local.len()
+    }
+
+    /// Select the row for `choice` if the list has it (used when resuming a draft).
+    pub fn select_choice(&mut self, choice: &ConnectorChoice) {
+        let found = self.rows.iter().position(|r| match (r, choice) {
+            (Row::Curated(i), ConnectorChoice::Image { image, .. }) => {
+                self.curated[*i].image == *image
+            }
+            (Row::Local(i), ConnectorChoice::Local { command, .. }) => {
+                command.len() == 1 && self.local[*i].path.display().to_string() == command[0]
+            }
+            _ => false,
+        });
+        match found {
+            Some(i) => self.nav.selected = i,
+            None => {
+                self.form.remember(choice);
+                self.nav.selected = if choice.is_image() { 0 } else { 1 };
+            }
+        }
+    }
+}
+
+pub(super) fn kind(k: ConnectorKind) -> &'static str {
+    match k {
+        ConnectorKind::Capture => "capture",
+        ConnectorKind::Materialize => "materialize",
+    }
+}
+
+/// Where things are drawn in the body; `update` uses the same layout to map mouse clicks.
+pub struct Areas {
+    pub intro: Rect,
+    pub docker: Rect,
+    pub filter: Rect,
+    pub header: Rect,
+    pub list: Rect,
+    pub details: Rect,
+}
+
+pub fn areas(body: Rect) -> Areas {
+    let roomy = body.height >= 14;
+    let intro_h = if roomy {
+        wrap(INTRO, body.width as usize).len().min(2) as u16
+    } else {
+        0
+    };
+    let details_h = if roomy { 4 } else { 0 };
+    let mut y = body.y;
+    let mut take = |h: u16| {
+        let h = h.min(body.y + body.height - y);
+        let r = Rect::new(body.x, y, body.width, h);
+        y += h;
+        r
+    };
+    let intro = take(intro_h);
+    let docker = take(1);
+    let filter = take(1);
+    let header = take(1);
+    let rest = body.height.saturating_sub(intro_h + 3);
+    let list = take(rest.saturating_sub(details_h));
+    let details = take(details_h);
+    Areas {
+        intro,
+        docker,
+        filter,
+        header,
+        list,
+        details,
+    }
+}
+
+fn list_height(state: &State) -> usize {
+    areas(crate::tui::view::areas(state.screen()).body)
+        .list
+        .height as usize
+}
+
+/// Pick the selected row: a connector starts step 2; a custom entry opens its form.
+fn pick(state: &mut State) -> Vec<Cmd> {
+    let c = &state.connector;
+    let choice = match c.rows.get(c.nav.selected) {
+        None => return Vec::new(),
+        Some(Row::AnyImage) => return open_form(state, FormKind::Image),
+        Some(Row::LocalCommand) => return open_form(state, FormKind::Command),
+        Some(Row::Curated(i)) => {
+            let e = &c.curated[*i];
+            ConnectorChoice::Image {
+                image: e.image.clone(),
+                title: Some(e.title.clone()),
+                protocol: None,
+            }
+        }
+        Some(Row::Local(i)) => {
+            let l = &c.local[*i];
+            ConnectorChoice::Local {
+                command: vec![l.path.display().to_string()],
+                title: Some(l.name.clone()),
+                protocol: None,
+            }
+        }
+    };
+    // Coming back to step 1 lands on the list (the filter text stays; / edits it again).
+    state.connector.mode = Mode::List;
+    super::spec::start(state, choice)
+}
+
+fn open_form(state: &mut State, kind: FormKind) -> Vec<Cmd> {
+    let c = &mut state.connector;
+    // A filter that looks like an image reference is most likely the image the person wants.
+    let filter = c.filter.value().trim().to_string();
+    c.form.open(kind, &filter);
+    c.mode = Mode::Form;
+    Vec::new()
+}
+
+pub struct ConnectorStep;
+
+impl Step for ConnectorStep {
+    fn contexts(state: &State) -> Vec<Ctx> {
+        let c = &state.connector;
+        let mut ctxs = match c.mode {
+            Mode::List => vec![Ctx::List],
+            Mode::Filter => vec![Ctx::Filter, Ctx::TextInput],
+            Mode::Form => c.form.contexts(),
+        };
+        if c.mode == Mode::List && matches!(state.docker, DockerStatus::Down { .. }) {
+            ctxs.push(Ctx::DockerDown);
+        }
+        ctxs
+    }
+
+    fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
+        if state.connector.mode == Mode::Form {
+            return match connector_form::on_action(&mut state.connector.form, action) {
+                connector_form::Outcome::Stay => Vec::new(),
+                connector_form::Outcome::Back => {
+                    state.connector.mode = Mode::List;
+                    Vec::new()
+                }
+                connector_form::Outcome::Picked(choice) => {
+                    state.connector.mode = Mode::List;
+                    super::spec::start(state, choice)
+                }
+            };
+        }
+        let height = list_height(state);
+        let c = &mut state.connector;
+        let len = c.rows.len();
+        let page = height.max(1) as isize;
+        match action {
+            Action::Up => c.nav.move_by(-1, len, height),
+            Action::Down => c.nav.move_by(1, len, height),
+            Action::PageUp => c.nav.move_by(-page, len, height),
+            Action::PageDown => c.nav.move_by(page, len, height),
+            Action::Top => c.nav.select(0, len, height),
+            Action::Bottom => c.nav.select(len.saturating_sub(1), len, height),
+            Action::Filter => c.mode = Mode::Filter,
+            Action::LeaveFilter => c.mode = Mode::List,
+            Action::Pick => return pick(state),
+            Action::Quit => return crate::tui::update::request_quit(state),
+            Action::RecheckDocker => return crate::tui::update::check_docker(state),
+            edit if c.mode == Mode::Filter && c.filter.edit(edit) => {
+                c.refilter();
+                c.nav.clamp(c.rows.len(), height);
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn on_text(state: &mut State, text: &str) -> Vec<Cmd> {
+        let height = list_height(state);
+        let c = &mut state.connector;
+        match c.mode {
+            Mode::Form => c.form.insert(text),
+            Mode::List | Mode::Filter => {
+                // Pasting on the list filters by the pasted text.
+                c.mode = Mode::Filter;
+                c.filter.insert(text);
+                c.refilter();
+                c.nav.clamp(c.rows.len(), height);
+            }
+        }
+        Vec::new()
+    }
+
+    fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Vec<Cmd> {
+        if state.connector.mode == Mode::Form {
+            return Vec::new();
+        }
+        let a = areas(body);
+        let height = a.list.height as usize;
+        let c = &mut state.connector;
+        let len = c.rows.len();
+        let inside = |r: Rect| r.contains(ratatui::layout::Position::new(ev.column, ev.row));
+        match ev.kind {
+            MouseEventKind::ScrollDown if inside(a.list) => c.nav.move_by(3, len, height),
+            MouseEventKind::ScrollUp if inside(a.list) => c.nav.move_by(-3, len, height),
+            MouseEventKind::Down(MouseButton::Left) if inside(a.filter) => c.mode = Mode::Filter,
+            MouseEventKind::Down(MouseButton::Left) if inside(a.list) => {
+                if let Some(row) = c.nav.row_at((ev.row - a.list.y) as usize, len, height) {
+                    if c.mode == Mode::List && row == c.nav.selected {
+                        // A click on the selected row picks it.
+                        return pick(state);
+                    }
+                    c.nav.select(row, len, height);
+                    c.mode = Mode::List;
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn view(state: &State, frame: &mut Frame, body: Rect) {
+        super::connector_view::view(state, frame, body);
+    }
+}
+
+/// For the local command form: the command of a choice as one line.
+pub fn command_line(command: &[String]) -> String {
+    shell_words(command)
+}

@@ -1,0 +1,369 @@
+//! Step 2, Spec: run the picked connector's spec in the background, showing pull progress in bytes, a
+//! spinner with the connector's latest log line and the time so far. Esc cancels (the task is aborted and
+//! the connector layer removes the container); errors are shown in full with "r retry, Esc back". When the
+//! spec arrives the wizard moves on to step 3; a spec already fetched for the same choice is reused.
+
+use super::Step;
+use crate::connector::PullProgress;
+use crate::connector::logs::one_line;
+use crate::model::{LogLevel, LogLine};
+use crate::tui::connectors::ConnectorChoice;
+use crate::tui::draft::Draft;
+use crate::tui::keys::{Action, Ctx};
+use crate::tui::msg::{Cmd, ReqId, SpecOutcome, Stage, TaskMsg};
+use crate::tui::state::{State, StepId};
+use crate::tui::widgets::log_pane;
+use crate::tui::widgets::text::{truncate, wrap};
+use ratatui::Frame;
+use ratatui::crossterm::event::{MouseEvent, MouseEventKind};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use std::collections::VecDeque;
+use std::time::Instant;
+
+/// How many connector log lines are kept for the log pane.
+pub const KEEP_LOGS: usize = 200;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Phase {
+    #[default]
+    Idle,
+    Working(Stage),
+    Failed(String),
+    Done,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SpecState {
+    /// What the spec is (being) fetched for.
+    pub target: Option<ConnectorChoice>,
+    /// The request whose reports are current; anything else is stale.
+    pub req: Option<ReqId>,
+    pub phase: Phase,
+    /// When the first tick after the start arrived (the elapsed time counts from it).
+    pub started: Option<Instant>,
+    pub pull: Option<PullProgress>,
+    pub logs: VecDeque<LogLine>,
+    pub outcome: Option<SpecOutcome>,
+    /// Scroll of the error text.
+    pub scroll: usize,
+}
+
+impl SpecState {
+    pub fn is_working(&self) -> bool {
+        matches!(self.phase, Phase::Working(_))
+    }
+}
+
+/// Start step 2 for `choice` (picked in step 1, or resumed): save it in the draft, then fetch its spec,
+/// unless the spec for this very choice is already here.
+pub fn start(state: &mut State, choice: ConnectorChoice) -> Vec<Cmd> {
+    let mut cmds = Vec::new();
+    if state.answers.connector.as_ref() != Some(&choice) {
+        state.answers.connector = Some(choice.clone());
+        let id = state.next_req();
+        state.draft.req = Some(id);
+        cmds.push(Cmd::SaveDraft(id, Draft::new(state.answers.clone())));
+    }
+    if state.spec.target.as_ref() == Some(&choice)
+        && state.spec.phase == Phase::Done
+        && state.spec.outcome.is_some()
+    {
+        super::config::enter(state);
+        return cmds;
+    }
+    cmds.extend(fetch(state, choice, false));
+    cmds
+}
+
+fn fetch(state: &mut State, choice: ConnectorChoice, fresh: bool) -> Vec<Cmd> {
+    let mut cmds = Vec::new();
+    if let Some(old) = state.spec.req.take() {
+        cmds.push(Cmd::Cancel(old));
+    }
+    let id = state.next_req();
+    state.spec = SpecState {
+        target: Some(choice.clone()),
+        req: Some(id),
+        phase: Phase::Working(if choice.is_image() {
+            Stage::Resolving
+        } else if choice.protocol().is_none() {
+            Stage::Probing
+        } else {
+            Stage::Running
+        }),
+        ..SpecState::default()
+    };
+    state.step = StepId::Spec;
+    cmds.push(Cmd::FetchSpec { id, choice, fresh });
+    cmds
+}
+
+/// Leave step 2 for the list. A running request is cancelled: its container is removed.
+fn back(state: &mut State) -> Vec<Cmd> {
+    state.step = StepId::Connector;
+    match state.spec.req.take() {
+        Some(id) if state.spec.is_working() => {
+            state.spec.phase = Phase::Idle;
+            vec![Cmd::Cancel(id)]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// A report from a spec task. Reports of any request but the current one are dropped.
+pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Vec<Cmd> {
+    if state.spec.req != Some(id) || !state.spec.is_working() {
+        return Vec::new();
+    }
+    let s = &mut state.spec;
+    match msg {
+        TaskMsg::Stage(stage) => s.phase = Phase::Working(stage),
+        TaskMsg::Pull(p) => s.pull = Some(p),
+        TaskMsg::Log(line) => {
+            if s.logs.len() == KEEP_LOGS {
+                s.logs.pop_front();
+            }
+            s.logs.push_back(line);
+        }
+        TaskMsg::Spec(Ok(outcome)) => {
+            s.outcome = Some(*outcome);
+            s.phase = Phase::Done;
+            s.req = None;
+            super::config::enter(state);
+        }
+        TaskMsg::Spec(Err(e)) | TaskMsg::Panicked(e) => {
+            s.phase = Phase::Failed(e);
+            s.req = None;
+            s.scroll = 0;
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Scroll the error text, never past its last line.
+fn scroll_by(state: &mut State, delta: isize) {
+    let width = state.size.0 as usize;
+    let lines = match &state.spec.phase {
+        Phase::Failed(e) => wrap(e, width).len(),
+        _ => 0,
+    };
+    let s = &mut state.spec;
+    s.scroll = s
+        .scroll
+        .saturating_add_signed(delta)
+        .min(lines.saturating_sub(1));
+}
+
+pub struct SpecStep;
+
+impl Step for SpecStep {
+    fn contexts(state: &State) -> Vec<Ctx> {
+        match state.spec.phase {
+            Phase::Working(_) => vec![Ctx::Busy],
+            Phase::Failed(_) => vec![Ctx::Failed, Ctx::Page],
+            Phase::Done | Phase::Idle => vec![Ctx::SpecDone, Ctx::Page],
+        }
+    }
+
+    fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
+        match (action, &state.spec.phase) {
+            (Action::Cancel | Action::Back, _) => back(state),
+            (Action::Retry, Phase::Failed(_)) | (Action::Refetch, Phase::Done | Phase::Idle) => {
+                match state.spec.target.clone() {
+                    Some(choice) => fetch(state, choice, action == Action::Refetch),
+                    None => back(state),
+                }
+            }
+            (Action::Continue, Phase::Done) => {
+                super::config::enter(state);
+                Vec::new()
+            }
+            (Action::Up, _) => {
+                scroll_by(state, -1);
+                Vec::new()
+            }
+            (Action::Down, _) => {
+                scroll_by(state, 1);
+                Vec::new()
+            }
+            (Action::PageUp, _) => {
+                scroll_by(state, -10);
+                Vec::new()
+            }
+            (Action::PageDown, _) => {
+                scroll_by(state, 10);
+                Vec::new()
+            }
+            (Action::Quit, _) => crate::tui::update::request_quit(state),
+            _ => Vec::new(),
+        }
+    }
+
+    fn on_mouse(state: &mut State, _body: Rect, ev: MouseEvent) -> Vec<Cmd> {
+        match ev.kind {
+            MouseEventKind::ScrollDown => scroll_by(state, 3),
+            MouseEventKind::ScrollUp => scroll_by(state, -3),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn view(state: &State, frame: &mut Frame, body: Rect) {
+        let t = &state.theme;
+        let s = &state.spec;
+        let w = body.width as usize;
+        let Some(target) = &s.target else {
+            return;
+        };
+        let mut head = vec![Span::styled(truncate(&target.label(), w), t.title())];
+        if target.label() != target.reference() {
+            let rest = w.saturating_sub(target.label().chars().count() + 2);
+            head.push(Span::styled(
+                format!("  {}", truncate(&target.reference(), rest)),
+                t.dim(),
+            ));
+        }
+        let mut lines: Vec<Line> = vec![Line::from(head), Line::default()];
+        match &s.phase {
+            Phase::Working(stage) => {
+                let elapsed = match (s.started, state.now) {
+                    (Some(a), Some(b)) => b.saturating_duration_since(a),
+                    _ => Default::default(),
+                };
+                let doing = match (stage, &s.pull) {
+                    (Stage::Resolving, Some(p)) => format!(
+                        "Pulling image {}: {}",
+                        p.image,
+                        if p.total > 0 {
+                            format!("{} / {}", bytes(p.done), bytes(p.total))
+                        } else {
+                            bytes(p.done)
+                        }
+                    ),
+                    (Stage::Resolving, None) => {
+                        "Connecting to Docker and inspecting the image".into()
+                    }
+                    (Stage::Probing, _) => {
+                        "Finding out which protocol it speaks (running its spec)".into()
+                    }
+                    (Stage::Running, _) => "Running the connector's spec".into(),
+                };
+                let secs = format!("  {:.1}s", elapsed.as_secs_f64());
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{} ", log_pane::spinner(state.frame)), t.title()),
+                    Span::raw(truncate(&doing, w.saturating_sub(2 + secs.len()))),
+                    Span::styled(secs, t.dim()),
+                ]));
+                if let Some(p) = s
+                    .pull
+                    .as_ref()
+                    .filter(|p| p.total > 0 && *stage == Stage::Resolving)
+                {
+                    lines.push(log_pane::gauge(p.done, p.total, w.min(60), t));
+                }
+                let latest = s
+                    .logs
+                    .back()
+                    .map(|l| crate::tui::widgets::text::sanitize(&one_line(l)))
+                    .unwrap_or_else(|| "no log line yet".into());
+                lines.push(Line::styled(truncate(&format!("  {latest}"), w), t.dim()));
+                lines.push(Line::default());
+                lines.push(Line::styled(
+                    "Esc cancels: the connector is stopped and its container removed.",
+                    t.dim(),
+                ));
+            }
+            Phase::Failed(e) => {
+                lines.push(Line::styled(
+                    truncate(
+                        &format!("✗ Could not get the spec of {}", target.reference()),
+                        w,
+                    ),
+                    t.error(),
+                ));
+                lines.push(Line::default());
+                let text: Vec<Line> = wrap(e, w).into_iter().map(Line::raw).collect();
+                lines.extend(text.into_iter().skip(s.scroll));
+                lines.push(Line::default());
+                lines.push(Line::styled(
+                    "r tries again; Esc goes back to the list (your choice is kept).",
+                    t.dim(),
+                ));
+            }
+            Phase::Done | Phase::Idle => {
+                if let Some(o) = &s.outcome {
+                    lines.push(Line::styled("✓ Spec received", t.ok()));
+                    lines.extend(summary(o, w, t));
+                    lines.push(Line::default());
+                    lines.push(Line::styled("Enter goes on to the config.", t.dim()));
+                }
+            }
+        }
+        let used = lines.len();
+        for (i, line) in lines.into_iter().enumerate().take(body.height as usize) {
+            frame.render_widget(line, Rect::new(body.x, body.y + i as u16, body.width, 1));
+        }
+        // The connector's log below, newest last, while it runs or after it failed.
+        if !matches!(s.phase, Phase::Done) && !s.logs.is_empty() {
+            let top = (used as u16 + 1).min(body.height);
+            let area = Rect::new(body.x, body.y + top, body.width, body.height - top);
+            log_pane::render(frame, area, &s.logs, t);
+        }
+    }
+}
+
+/// The summary lines of a spec: protocol, kind, number of config fields, docs URL, where it came from.
+pub fn summary(o: &SpecOutcome, w: usize, t: &crate::tui::theme::Theme) -> Vec<Line<'static>> {
+    let fields = super::config::fields(&o.spec.config_schema);
+    let required = fields.iter().filter(|f| f.required).count();
+    let kind = match o.kind {
+        crate::model::ConnectorKind::Capture => "capture",
+        crate::model::ConnectorKind::Materialize => "materialization",
+    };
+    let source = if o.from_cache {
+        "Read from the spec cache: no container was started."
+    } else {
+        "Fetched from the connector."
+    };
+    let mut out = vec![
+        Line::raw(truncate(
+            &format!(
+                "{} protocol · {kind} · {} config fields ({required} required)",
+                o.protocol,
+                fields.len()
+            ),
+            w,
+        )),
+        Line::styled(truncate(source, w), t.dim()),
+    ];
+    if let Some(url) = &o.spec.documentation_url {
+        out.push(Line::from(vec![
+            Span::styled("docs ", t.dim()),
+            Span::styled(truncate(url, w.saturating_sub(5)), t.link()),
+        ]));
+    }
+    out
+}
+
+/// 1.5 MB, 320 kB, 12 B.
+pub fn bytes(n: u64) -> String {
+    match n {
+        n if n >= 1_000_000_000 => format!("{:.1} GB", n as f64 / 1e9),
+        n if n >= 1_000_000 => format!("{:.1} MB", n as f64 / 1e6),
+        n if n >= 1_000 => format!("{:.0} kB", n as f64 / 1e3),
+        n => format!("{n} B"),
+    }
+}
+
+/// The level a log line is shown at, as a short tag.
+pub fn level_tag(level: LogLevel) -> &'static str {
+    match level {
+        LogLevel::Trace => "trace",
+        LogLevel::Debug => "debug",
+        LogLevel::Info => "info ",
+        LogLevel::Warn => "warn ",
+        LogLevel::Error => "error",
+    }
+}

@@ -1,0 +1,266 @@
+//! The command executor: runs each `Cmd` as a tokio task that reports back as `Msg::Task(id, …)` on the
+//! one channel. Cancelling aborts the task; dropping its future drops the connector, which kills the
+//! process group or removes the container. A panicking task reports `Panicked` instead of going silent.
+
+use super::connectors::{ConnectorChoice, scan_path};
+use super::draft;
+use super::msg::{Cmd, Msg, ReqId, SpecOutcome, Stage, TaskMsg};
+use super::spec_cache::{self, SpecCache};
+use crate::connector::{Connector, ConnectorError, DockerHost, LogSink, Options, PullSink};
+use crate::model::LogLine;
+use futures_util::FutureExt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+/// Where the wizard keeps files: the spec cache and the draft.
+#[derive(Debug, Clone, Default)]
+pub struct Paths {
+    pub cache_dir: Option<PathBuf>,
+    pub state_dir: Option<PathBuf>,
+}
+
+impl Paths {
+    /// `~/.cache/catwalk` and `~/.local/state/catwalk` (XDG variables honoured), or none if there is no
+    /// home directory.
+    pub fn from_env() -> Paths {
+        match directories::ProjectDirs::from("", "", "catwalk") {
+            Some(d) => Paths {
+                cache_dir: Some(d.cache_dir().to_path_buf()),
+                state_dir: Some(
+                    d.state_dir()
+                        .unwrap_or_else(|| d.data_local_dir())
+                        .to_path_buf(),
+                ),
+            },
+            None => Paths::default(),
+        }
+    }
+
+    pub fn draft(&self) -> Option<PathBuf> {
+        self.state_dir.as_ref().map(|d| d.join("draft.json"))
+    }
+
+    pub fn spec_cache(&self) -> Option<SpecCache> {
+        self.cache_dir.as_deref().map(SpecCache::new)
+    }
+}
+
+/// Sends a task's reports, tagged with its request id.
+pub type Report = Arc<dyn Fn(TaskMsg) + Send + Sync>;
+
+struct Running {
+    id: ReqId,
+    handle: JoinHandle<()>,
+    /// Aborted on cancel and on quit; otherwise (draft saves) awaited on quit.
+    abortable: bool,
+}
+
+pub struct Tasks {
+    tx: UnboundedSender<Msg>,
+    running: Vec<Running>,
+    paths: Paths,
+}
+
+impl Tasks {
+    pub fn new(tx: UnboundedSender<Msg>, paths: Paths) -> Tasks {
+        Tasks {
+            tx,
+            running: Vec::new(),
+            paths,
+        }
+    }
+
+    fn reporter(&self, id: ReqId) -> Report {
+        let tx = self.tx.clone();
+        Arc::new(move |m| {
+            let _ = tx.send(Msg::Task(id, m));
+        })
+    }
+
+    fn spawn<F>(&mut self, id: ReqId, abortable: bool, work: F)
+    where
+        F: Future<Output = TaskMsg> + Send + 'static,
+    {
+        let report = self.reporter(id);
+        let handle = tokio::spawn(async move {
+            let msg = match AssertUnwindSafe(work).catch_unwind().await {
+                Ok(msg) => msg,
+                Err(panic) => {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown panic".into());
+                    tracing::error!("background task {id:?} panicked: {what}");
+                    TaskMsg::Panicked(format!(
+                        "catwalk hit a bug ({what}). Details are in its log{}.",
+                        crate::logging::log_path()
+                            .map(|p| format!(" ({})", p.display()))
+                            .unwrap_or_default()
+                    ))
+                }
+            };
+            report(msg);
+        });
+        self.running.retain(|r| !r.handle.is_finished());
+        self.running.push(Running {
+            id,
+            handle,
+            abortable,
+        });
+    }
+
+    pub fn run(&mut self, cmd: Cmd) {
+        tracing::debug!("command {cmd:?}");
+        match cmd {
+            Cmd::CheckDocker(id) => {
+                self.spawn(id, true, async { TaskMsg::Docker(docker_status().await) })
+            }
+            Cmd::ScanPath(id) => self.spawn(id, true, async {
+                let path = std::env::var_os("PATH").unwrap_or_default();
+                let found = tokio::task::spawn_blocking(move || scan_path(&path))
+                    .await
+                    .unwrap_or_default();
+                TaskMsg::LocalConnectors(found)
+            }),
+            Cmd::FetchSpec { id, choice, fresh } => {
+                let report = self.reporter(id);
+                let cache = self.paths.spec_cache();
+                self.spawn(id, true, async move {
+                    TaskMsg::Spec(fetch_spec(choice, cache, fresh, report).await.map(Box::new))
+                })
+            }
+            Cmd::Cancel(id) => {
+                for r in self.running.iter().filter(|r| r.id == id && r.abortable) {
+                    tracing::info!("cancelling request {id:?}");
+                    r.handle.abort();
+                }
+            }
+            Cmd::SaveDraft(id, d) => {
+                let path = self.paths.draft();
+                self.spawn(id, false, async move {
+                    let Some(path) = path else {
+                        return TaskMsg::DraftSaved(Err(
+                            "there is no home directory to save it in".into(),
+                        ));
+                    };
+                    let saved = tokio::task::spawn_blocking(move || draft::save(&path, &d))
+                        .await
+                        .unwrap_or_else(|e| Err(e.to_string()));
+                    TaskMsg::DraftSaved(saved)
+                })
+            }
+        }
+    }
+
+    /// Abort every abortable task and wait (at most `grace`) for all of them to end, so that containers
+    /// are removed and drafts written before the wizard exits.
+    pub async fn shutdown(&mut self, grace: Duration) {
+        for r in &self.running {
+            if r.abortable {
+                r.handle.abort();
+            }
+        }
+        let all = futures_util::future::join_all(self.running.drain(..).map(|r| r.handle));
+        if tokio::time::timeout(grace, all).await.is_err() {
+            tracing::warn!("some background tasks did not end within {grace:?}");
+        }
+    }
+}
+
+impl Drop for Tasks {
+    fn drop(&mut self) {
+        for r in &self.running {
+            if r.abortable {
+                r.handle.abort();
+            }
+        }
+    }
+}
+
+/// Docker's version, or why it cannot be reached (one line).
+pub async fn docker_status() -> Result<String, String> {
+    match DockerHost::connect().await {
+        Err(ConnectorError::DockerUnavailable { reason, .. }) => Err(first_line(&reason)),
+        Err(e) => Err(first_line(&e.to_string())),
+        Ok(_) => {
+            let version = async {
+                let docker = bollard::Docker::connect_with_defaults().ok()?;
+                docker.version().await.ok()?.version
+            }
+            .await;
+            Ok(version.unwrap_or_else(|| "version unknown".into()))
+        }
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or_default().trim().to_string()
+}
+
+/// At most one pull report per this interval (plus the last one).
+const PULL_EVERY: Duration = Duration::from_millis(100);
+
+/// Open the connector and get its spec: from the cache when the image's digest has one (no container is
+/// started) unless `fresh`, else by running it. Pull progress and log lines go to `report` as they come.
+pub async fn fetch_spec(
+    choice: ConnectorChoice,
+    cache: Option<SpecCache>,
+    fresh: bool,
+    report: Report,
+) -> Result<SpecOutcome, String> {
+    let last_pull: Mutex<Option<Instant>> = Mutex::new(None);
+    let pull_report = report.clone();
+    let pull: PullSink = Arc::new(move |p| {
+        let now = Instant::now();
+        let Ok(mut last) = last_pull.lock() else {
+            return;
+        };
+        let finished = p.total > 0 && p.done >= p.total;
+        if finished || last.is_none_or(|t| now.duration_since(t) >= PULL_EVERY) {
+            *last = Some(now);
+            pull_report(TaskMsg::Pull(p.clone()));
+        }
+    });
+    let log_report = report.clone();
+    let logs: LogSink = Arc::new(move |l: &LogLine| log_report(TaskMsg::Log(l.clone())));
+    let opts = Options {
+        protocol: choice.protocol(),
+        logs: Some(logs),
+        pull: Some(pull),
+        ..Options::default()
+    };
+    let connector = Connector::open(choice.endpoint(), opts)
+        .await
+        .map_err(|e| e.to_string())?;
+    let digest = connector.image().and_then(spec_cache::key);
+    let outcome = |spec, from_cache| SpecOutcome {
+        protocol: connector.protocol(),
+        kind: connector.kind(),
+        subject: connector.subject(),
+        digest: digest.clone(),
+        spec,
+        from_cache,
+    };
+    if let (Some(cache), Some(key), false) = (&cache, &digest, fresh)
+        && let Some(spec) = cache.get(key)
+        && choice.protocol().is_none_or(|p| p == spec.protocol)
+    {
+        tracing::info!(
+            "spec of {} read from the cache ({key})",
+            connector.subject()
+        );
+        return Ok(outcome(spec, true));
+    }
+    report(TaskMsg::Stage(Stage::Running));
+    let spec = connector.spec().await.map_err(|e| e.to_string())?;
+    if let (Some(cache), Some(key)) = (&cache, &digest) {
+        cache.put(key, &choice.reference(), &spec);
+    }
+    Ok(outcome(spec, false))
+}

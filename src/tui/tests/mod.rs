@@ -1,0 +1,7 @@
+//! Tests of the wizard: pure `update` tests (navigation, editing, going back, cancelling, stale answers,
+//! resuming) and insta snapshots of every screen at 80x24 and 120x40 (stored in `snapshots/`).
+
+mod app_loop;
+mod snapshots;
+mod support;
+mod update;

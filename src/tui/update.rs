@@ -1,0 +1,238 @@
+//! `update(&mut State, Msg) -> Vec<Cmd>`: the only place the state changes. Pure: no I/O, no clock, no
+//! waiting; work to do comes back as commands for the task executor. Keys go through the key table (the
+//! overlay on top, else the current step), task reports are routed to whoever asked, stale ones dropped.
+
+use super::connectors::ConnectorChoice;
+use super::keys::{self, Action, Ctx};
+use super::msg::{Cmd, Msg, ReqId, TaskMsg};
+use super::state::{DockerStatus, Overlay, State, StepId};
+use super::steps::{Step, connector::Mode, dispatch};
+use ratatui::crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
+
+/// The commands to run when the wizard starts: check Docker, look for connectors on PATH.
+pub fn init(state: &mut State) -> Vec<Cmd> {
+    let mut cmds = check_docker(state);
+    let id = state.next_req();
+    state.connector.scan_req = Some(id);
+    cmds.push(Cmd::ScanPath(id));
+    cmds
+}
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
+    match msg {
+        Msg::Key(key) => on_key(state, key),
+        Msg::Paste(text) => on_paste(state, &text),
+        Msg::Mouse(ev) => on_mouse(state, ev),
+        Msg::Resize(w, h) => {
+            state.size = (w, h);
+            clamp_lists(state);
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            state.now = Some(now);
+            state.frame += 1;
+            if state.spec.is_working() && state.spec.started.is_none() {
+                state.spec.started = Some(now);
+            }
+            Vec::new()
+        }
+        Msg::Task(id, report) => on_task(state, id, report),
+        Msg::InputClosed => {
+            state.quit = true;
+            Vec::new()
+        }
+    }
+}
+
+/// The key contexts active now, most specific first.
+pub fn contexts(state: &State) -> Vec<Ctx> {
+    match state.overlay() {
+        Some(Overlay::Help { .. }) => vec![Ctx::Help, Ctx::Global],
+        Some(Overlay::ConfirmQuit) => vec![Ctx::Confirm],
+        Some(Overlay::Resume(_)) => vec![Ctx::Resume, Ctx::Global],
+        None => {
+            let mut ctxs = dispatch!(state.step, S => S::contexts(state));
+            ctxs.push(Ctx::Global);
+            ctxs
+        }
+    }
+}
+
+fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
+    let ctxs = contexts(state);
+    match keys::resolve(&ctxs, &key) {
+        Some(action) => on_action(state, action),
+        None if keys::is_text(&key) && ctxs.contains(&Ctx::TextInput) => {
+            let mut buf = [0u8; 4];
+            let text = match key.code {
+                ratatui::crossterm::event::KeyCode::Char(c) => c.encode_utf8(&mut buf).to_string(),
+                _ => return Vec::new(),
+            };
+            dispatch!(state.step, S => S::on_text(state, &text))
+        }
+        None => Vec::new(),
+    }
+}
+
+fn on_paste(state: &mut State, text: &str) -> Vec<Cmd> {
+    if state.overlay().is_some() {
+        return Vec::new();
+    }
+    dispatch!(state.step, S => S::on_text(state, text))
+}
+
+fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
+    if let Some(overlay) = state.overlays.last().cloned() {
+        return on_overlay(state, overlay, action);
+    }
+    match action {
+        Action::Help => {
+            state.overlays.push(Overlay::Help { scroll: 0 });
+            Vec::new()
+        }
+        Action::Quit => request_quit(state),
+        _ => dispatch!(state.step, S => S::on_action(state, action)),
+    }
+}
+
+fn on_overlay(state: &mut State, overlay: Overlay, action: Action) -> Vec<Cmd> {
+    match (overlay, action) {
+        (Overlay::Help { .. }, Action::CloseOverlay | Action::Help) => {
+            state.overlays.pop();
+        }
+        (
+            Overlay::Help { scroll },
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown,
+        ) => {
+            let delta: isize = match action {
+                Action::Up => -1,
+                Action::Down => 1,
+                Action::PageUp => -10,
+                _ => 10,
+            };
+            let max = super::view::help_len().saturating_sub(1);
+            let scroll = scroll.saturating_add_signed(delta).min(max);
+            if let Some(top) = state.overlays.last_mut() {
+                *top = Overlay::Help { scroll };
+            }
+        }
+        (Overlay::Help { .. } | Overlay::Resume(_), Action::Quit) => {
+            state.overlays.pop();
+            return request_quit(state);
+        }
+        (Overlay::Resume(_), Action::Help) => state.overlays.push(Overlay::Help { scroll: 0 }),
+        (Overlay::ConfirmQuit, Action::Yes) => state.quit = true,
+        (Overlay::ConfirmQuit, Action::No) => {
+            state.overlays.pop();
+        }
+        (Overlay::Resume(draft), Action::Resume) => {
+            state.overlays.pop();
+            if let Some(choice) = draft.answers.connector {
+                return resume(state, choice);
+            }
+        }
+        (Overlay::Resume(_), Action::New) => {
+            state.overlays.pop();
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Pick up a draft: select its connector in the list (or fill the custom form) and fetch its spec.
+fn resume(state: &mut State, choice: ConnectorChoice) -> Vec<Cmd> {
+    state.connector.select_choice(&choice);
+    clamp_lists(state);
+    // The draft on disk already holds this answer.
+    state.answers.connector = Some(choice.clone());
+    state.draft.saved = Some(Ok(()));
+    super::steps::spec::start(state, choice)
+}
+
+/// Ctrl-C or q: leave at once when nothing was answered, else ask first.
+pub fn request_quit(state: &mut State) -> Vec<Cmd> {
+    if state.answers.is_empty() {
+        state.quit = true;
+    } else if state.overlay() != Some(&Overlay::ConfirmQuit) {
+        state.overlays.push(Overlay::ConfirmQuit);
+    }
+    Vec::new()
+}
+
+/// (Re)check whether Docker answers.
+pub fn check_docker(state: &mut State) -> Vec<Cmd> {
+    let id = state.next_req();
+    state.docker_req = Some(id);
+    state.docker = DockerStatus::Checking;
+    vec![Cmd::CheckDocker(id)]
+}
+
+fn on_mouse(state: &mut State, ev: MouseEvent) -> Vec<Cmd> {
+    if let Some(Overlay::Help { scroll }) = state.overlay().cloned() {
+        let max = super::view::help_len().saturating_sub(1);
+        let scroll = match ev.kind {
+            MouseEventKind::ScrollDown => (scroll + 3).min(max),
+            MouseEventKind::ScrollUp => scroll.saturating_sub(3),
+            _ => return Vec::new(),
+        };
+        if let Some(top) = state.overlays.last_mut() {
+            *top = Overlay::Help { scroll };
+        }
+        return Vec::new();
+    }
+    if state.overlay().is_some() {
+        return Vec::new();
+    }
+    let body = super::view::areas(state.screen()).body;
+    dispatch!(state.step, S => S::on_mouse(state, body, ev))
+}
+
+fn on_task(state: &mut State, id: ReqId, report: TaskMsg) -> Vec<Cmd> {
+    match report {
+        TaskMsg::Docker(result) => {
+            if state.docker_req == Some(id) {
+                state.docker_req = None;
+                state.docker = match result {
+                    Ok(version) => DockerStatus::Up { version },
+                    Err(reason) => DockerStatus::Down { reason },
+                };
+            }
+            Vec::new()
+        }
+        TaskMsg::LocalConnectors(found) => {
+            if state.connector.scan_req == Some(id) {
+                state.connector.scan_req = None;
+                state.connector.local = found;
+                state.connector.refilter();
+                clamp_lists(state);
+            }
+            Vec::new()
+        }
+        TaskMsg::DraftSaved(result) => {
+            if state.draft.req == Some(id) {
+                state.draft.req = None;
+                state.draft.saved = Some(result);
+            }
+            Vec::new()
+        }
+        TaskMsg::Panicked(e) if state.docker_req == Some(id) => {
+            state.docker_req = None;
+            state.docker = DockerStatus::Down { reason: e };
+            Vec::new()
+        }
+        other => super::steps::spec::on_task(state, id, other),
+    }
+}
+
+/// Keep list selections and offsets valid for the current size and contents.
+fn clamp_lists(state: &mut State) {
+    let body = super::view::areas(state.screen()).body;
+    let h = super::steps::connector::areas(body).list.height as usize;
+    let c = &mut state.connector;
+    c.nav.clamp(c.rows.len(), h);
+    if c.mode == Mode::Form && state.step != StepId::Connector {
+        c.mode = Mode::List;
+    }
+    let len = state.config.fields.len();
+    state.config.nav.clamp(len, h);
+}

@@ -1,0 +1,145 @@
+//! `view(&State, &mut Frame)`: draws the whole screen from the state and never changes it. The frame is
+//! the stepper, a rule, the current step's body, and the help bar; overlays go on top. [`areas`] is the
+//! layout, shared with `update` so that mouse clicks land where things are drawn.
+
+use super::keys::Ctx;
+use super::state::{Overlay, State};
+use super::steps::{Step, dispatch};
+use super::widgets::text::{truncate, wrap};
+use super::widgets::{help_bar, overlay, stepper};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+
+/// Below this size the wizard asks for a bigger terminal instead of drawing a broken screen.
+pub const MIN_SIZE: (u16, u16) = (60, 16);
+
+pub struct Areas {
+    pub stepper: Rect,
+    pub rule: Rect,
+    pub body: Rect,
+    pub status: Rect,
+    pub help: Rect,
+}
+
+pub fn areas(screen: Rect) -> Areas {
+    let h = screen.height;
+    let row = |y: u16| {
+        Rect::new(
+            screen.x,
+            screen.y + y.min(h.saturating_sub(1)),
+            screen.width,
+            u16::from(h > y),
+        )
+    };
+    let body_h = h.saturating_sub(4);
+    Areas {
+        stepper: row(0),
+        rule: row(1),
+        body: Rect::new(screen.x, screen.y + 2.min(h), screen.width, body_h),
+        status: row(h.saturating_sub(2)),
+        help: row(h.saturating_sub(1)),
+    }
+}
+
+pub fn view(state: &State, frame: &mut Frame) {
+    let screen = frame.area();
+    let t = &state.theme;
+    if screen.width < MIN_SIZE.0 || screen.height < MIN_SIZE.1 {
+        let text = format!(
+            "The terminal is {}x{}; catwalk needs at least {}x{}. Enlarge it, or press Ctrl-C to quit.",
+            screen.width, screen.height, MIN_SIZE.0, MIN_SIZE.1
+        );
+        for (i, line) in wrap(&text, screen.width as usize)
+            .into_iter()
+            .take(screen.height as usize)
+            .enumerate()
+        {
+            frame.render_widget(Line::raw(line), Rect::new(0, i as u16, screen.width, 1));
+        }
+        return;
+    }
+    let a = areas(screen);
+    stepper::render(frame, a.stepper, state.step, t);
+    frame.render_widget(
+        Line::styled("─".repeat(a.rule.width as usize), t.border()),
+        a.rule,
+    );
+    dispatch!(state.step, S => S::view(state, frame, a.body));
+    frame.render_widget(status_line(state, a.status.width as usize), a.status);
+    let ctxs = super::update::contexts(state);
+    help_bar::render(frame, a.help, &ctxs, t);
+    if !state.overlays.is_empty() {
+        // What is under a modal box is dimmed, so the box stands out (also without colour).
+        frame.buffer_mut().set_style(screen, t.dim());
+    }
+    for o in &state.overlays {
+        draw_overlay(state, o, frame, screen);
+    }
+}
+
+/// The line above the help bar: where the draft is, or why it could not be saved.
+fn status_line(state: &State, w: usize) -> Line<'static> {
+    let t = &state.theme;
+    let (text, style) = match (&state.draft.saved, &state.draft.load_error) {
+        (Some(Err(e)), _) => (format!("Draft not saved: {e}"), t.error()),
+        (_, Some(e)) => (format!("Could not resume: {e}"), t.warn()),
+        (Some(Ok(())), _) => match &state.answers.connector {
+            Some(c) => (format!("Draft saved: {}", c.label()), t.dim()),
+            None => (String::new(), t.dim()),
+        },
+        (None, None) => (String::new(), t.dim()),
+    };
+    Line::styled(truncate(&text, w), style)
+}
+
+fn draw_overlay(state: &State, o: &Overlay, frame: &mut Frame, screen: Rect) {
+    let t = &state.theme;
+    match o {
+        Overlay::Help { scroll } => overlay::help(frame, screen, *scroll, t),
+        Overlay::ConfirmQuit => {
+            let what = state
+                .answers
+                .connector
+                .as_ref()
+                .map(|c| c.label())
+                .unwrap_or_default();
+            let saved = match &state.draft.saved {
+                Some(Ok(())) => "Your answers are saved as a draft: run catwalk again to resume.",
+                Some(Err(_)) => "Your draft could not be saved, so your answers will be lost.",
+                None => "Your draft is being saved.",
+            };
+            let text = format!("Quit catwalk? You picked {what}. {saved}");
+            overlay::question(
+                frame,
+                screen,
+                "Quit?",
+                &text,
+                &crate::tui::keys::bar(&[Ctx::Confirm]),
+                t,
+            );
+        }
+        Overlay::Resume(draft) => {
+            let what = draft
+                .answers
+                .connector
+                .as_ref()
+                .map(|c| c.describe())
+                .unwrap_or_default();
+            let text = format!("Resume your draft for {what}?");
+            overlay::question(
+                frame,
+                screen,
+                "Draft found",
+                &text,
+                &crate::tui::keys::bar(&[Ctx::Resume]),
+                t,
+            );
+        }
+    }
+}
+
+/// The number of lines of the `?` list (for clamping its scroll).
+pub fn help_len() -> usize {
+    overlay::help_lines(72, &crate::tui::theme::Theme::monochrome()).len()
+}

@@ -1,0 +1,47 @@
+//! The stepper across the top: all seven steps, the current one highlighted, the ones passed ticked. When
+//! the names do not fit, steps other than the current one shrink to their numbers.
+
+use crate::tui::state::StepId;
+use crate::tui::theme::Theme;
+use crate::tui::widgets::text::{truncate, width};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+pub fn render(frame: &mut Frame, area: Rect, current: StepId, theme: &Theme) {
+    let w = area.width as usize;
+    let label = |s: StepId, full: bool| {
+        let mark = if s < current { "✓" } else { "" };
+        if full || s == current {
+            format!(" {mark}{} {} ", s.number(), s.title())
+        } else {
+            format!(" {mark}{} ", s.number())
+        }
+    };
+    let steps_w: usize = StepId::ALL.iter().map(|s| width(&label(*s, true))).sum();
+    // Full names with the brand if they fit, else full names alone, else numbers and the current name.
+    let brand = if width(" catwalk ") + steps_w <= w {
+        " catwalk "
+    } else {
+        ""
+    };
+    let full = steps_w <= w;
+    let mut spans = vec![Span::styled(brand, theme.title())];
+    for s in StepId::ALL {
+        let style = if s == current {
+            theme.current()
+        } else if s < current {
+            theme.ok()
+        } else {
+            theme.dim()
+        };
+        spans.push(Span::styled(label(s, full), style));
+    }
+    let line = Line::from(spans);
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    if width(&text) > w {
+        frame.render_widget(Line::styled(truncate(&text, w), theme.title()), area);
+    } else {
+        frame.render_widget(line, area);
+    }
+}

@@ -1,0 +1,244 @@
+//! The wizard end to end: the real `catwalk` binary in a tmux pane (private socket), driven with
+//! send-keys and read with capture-pane, against the real Flow fixture as a local command. Each run ends
+//! with Ctrl-C and checks that the terminal was given back (alternate screen left, cursor shown, mouse
+//! reporting off) and that the shell prompt is there again.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A tmux server of our own, with one pane running bash; killed on drop.
+struct Tmux {
+    socket: String,
+    dir: tempfile::TempDir,
+}
+
+impl Tmux {
+    fn start(name: &str, w: u16, h: u16, path_prefix: Option<&Path>) -> Tmux {
+        let dir = support::temp_dir();
+        let socket = format!("catwalk-{name}-{}", std::process::id());
+        let path = match path_prefix {
+            Some(p) => format!(
+                "{}:{}",
+                p.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+            None => std::env::var("PATH").unwrap_or_default(),
+        };
+        let tmux = Tmux { socket, dir };
+        let state = tmux.dir.path().join("state");
+        let cache = tmux.dir.path().join("cache");
+        // The environment goes through `env` in the command: tmux's own `-e` does not reach every variable.
+        let command = format!(
+            "env XDG_STATE_HOME={} XDG_CACHE_HOME={} PATH={} bash --norc --noprofile",
+            state.display(),
+            cache.display(),
+            path
+        );
+        tmux.run(&[
+            "new-session",
+            "-d",
+            "-x",
+            &w.to_string(),
+            "-y",
+            &h.to_string(),
+            &command,
+        ]);
+        tmux.text("PS1='test-prompt$ '");
+        tmux.keys(&["Enter"]);
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new(support::tool("tmux"))
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("running tmux");
+        assert!(
+            out.status.success(),
+            "tmux {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Type keys (tmux key names, or literal text with `-l`).
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "0"];
+        args.extend(keys);
+        self.run(&args);
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    fn text(&self, text: &str) {
+        self.run(&["send-keys", "-t", "0", "-l", text]);
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "0"])
+    }
+
+    fn flag(&self, name: &str) -> String {
+        self.run(&["display", "-p", "-t", "0", &format!("#{{{name}}}")])
+            .trim()
+            .to_string()
+    }
+
+    /// Wait until the screen shows every one of `wanted`; the screen then.
+    fn wait_for(&self, wanted: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            if wanted.iter().all(|w| screen.contains(w)) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                panic!("waited 30s for {wanted:?}; the screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn start_catwalk(&self) {
+        self.text(&format!("clear; {}; echo EXIT=$?", catwalk().display()));
+        self.keys(&["Enter"]);
+    }
+
+    /// Assert the terminal is back to normal after catwalk exited, and return the screen.
+    fn assert_restored(&self) -> String {
+        let screen = self.wait_for(&["EXIT=0", "test-prompt$"]);
+        assert_eq!(
+            self.flag("alternate_on"),
+            "0",
+            "still on the alternate screen"
+        );
+        assert_eq!(self.flag("cursor_flag"), "1", "cursor left hidden");
+        assert_eq!(self.flag("mouse_any_flag"), "0", "mouse reporting left on");
+        assert_eq!(self.flag("mouse_sgr_flag"), "0", "SGR mouse mode left on");
+        // Nothing of the wizard remains on the normal screen.
+        assert!(!screen.contains("Filter:"), "{screen}");
+        screen
+    }
+
+    fn draft(&self) -> PathBuf {
+        self.dir.path().join("state/catwalk/draft.json")
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new(support::tool("tmux"))
+            .args(["-L", &self.socket, "kill-server"])
+            .stdin(Stdio::null())
+            .output();
+    }
+}
+
+fn catwalk() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_catwalk"))
+}
+
+#[test]
+fn local_flow_fixture_reaches_the_config_fields_then_quits_cleanly() {
+    let tmux = Tmux::start("flow", 120, 40, None);
+    tmux.start_catwalk();
+    tmux.wait_for(&["1 Connector", "Filter:", "Local command…"]);
+    // "Local command…" is the second row.
+    tmux.keys(&["Down", "Enter"]);
+    tmux.wait_for(&["Local command", "Protocol"]);
+    tmux.text(&support::fixture_bin().display().to_string());
+    // Protocol: probe -> flow (the fixture answers Airbyte's `spec` argument too, so probing would find
+    // Airbyte; this run wants Flow).
+    tmux.keys(&["Tab", "Right", "Enter"]);
+    let screen = tmux.wait_for(&["Config (next)", "password", "private_key"]);
+    assert!(screen.contains("flow protocol · capture"), "{screen}");
+    assert!(screen.contains("required, secret"), "{screen}");
+    assert!(screen.contains("Fetched from the connector."), "{screen}");
+    // Esc goes back a step, nothing lost.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for(&["✓ Spec received", "Enter continue"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["Config (next)"]);
+    // The `?` overlay lists keys from the key table.
+    tmux.keys(&["?"]);
+    tmux.wait_for(&["Keys (↑↓ scroll, Esc close)", "Pick the selected entry"]);
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["C-c"]);
+    tmux.wait_for(&["Quit?", "y quit"]);
+    tmux.keys(&["y"]);
+    let screen = tmux.assert_restored();
+    assert!(screen.contains("saved as a draft"), "{screen}");
+    let draft = std::fs::read_to_string(tmux.draft()).expect("the draft was saved");
+    let draft: serde_json::Value = serde_json::from_str(&draft).unwrap();
+    assert_eq!(draft["answers"]["connector"]["type"], "local");
+    assert_eq!(draft["answers"]["connector"]["protocol"], "flow");
+    assert_eq!(
+        draft["answers"]["connector"]["command"][0],
+        support::fixture_bin().display().to_string()
+    );
+}
+
+#[test]
+fn a_connector_found_on_path_is_probed_and_the_draft_resumes_at_80x24() {
+    // The fixture under an Airbyte console-script name, on PATH.
+    let bin = support::temp_dir();
+    std::os::unix::fs::symlink(support::fixture_bin(), bin.path().join("source-fixture")).unwrap();
+    let tmux = Tmux::start("path", 80, 24, Some(bin.path()));
+    tmux.start_catwalk();
+    tmux.wait_for(&["Filter:", "source-fixture"]);
+    tmux.keys(&["/"]);
+    tmux.text("fixture");
+    tmux.keys(&["Enter"]);
+    // Probing finds Airbyte first.
+    let screen = tmux.wait_for(&["Config (next)", "airbyte protocol · capture", "password"]);
+    for line in screen.lines() {
+        assert!(
+            line.chars().count() <= 80,
+            "line wider than the pane: {line}"
+        );
+    }
+    tmux.keys(&["C-c"]);
+    tmux.wait_for(&["Quit?"]);
+    tmux.keys(&["y"]);
+    tmux.assert_restored();
+
+    // A second run offers the draft; Enter resumes it.
+    tmux.start_catwalk();
+    tmux.wait_for(&["Draft found", "Resume your draft for source-fixture"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["Config (next)", "airbyte protocol"]);
+    // q quits from a page, asking first; n stays.
+    tmux.keys(&["q"]);
+    tmux.wait_for(&["Quit?"]);
+    tmux.keys(&["n"]);
+    tmux.keys(&["q"]);
+    tmux.wait_for(&["Quit?"]);
+    tmux.keys(&["y"]);
+    tmux.assert_restored();
+}
+
+#[test]
+fn without_a_terminal_it_points_to_the_verbs() {
+    let out = Command::new(catwalk())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("needs a terminal"), "{err}");
+    assert!(
+        err.contains("`catwalk spec`")
+            && err.contains("`catwalk discover`")
+            && err.contains("`catwalk check`"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "nothing drawn on a pipe");
+}
