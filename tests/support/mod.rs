@@ -126,6 +126,13 @@ pub fn airbyte_fixture_image() -> &'static str {
     IMAGE.get_or_init(|| checked_image("/images/airbyte_fixture"))
 }
 
+/// `catwalk-test/materialize-fixture:local` (the flow-fixture in its materialize role, labelled
+/// `FLOW_RUNTIME_PROTOCOL=materialize`), checked to exist in the local Docker engine.
+pub fn materialize_fixture_image() -> &'static str {
+    static IMAGE: OnceLock<String> = OnceLock::new();
+    IMAGE.get_or_init(|| checked_image("/images/materialize_fixture"))
+}
+
 fn checked_image(pointer: &str) -> String {
     let Some(image) = manifest().pointer(pointer).and_then(Value::as_str) else {
         missing(
