@@ -108,6 +108,10 @@ pub struct ValidateBinding {
     pub collection: CollectionSpec,
     #[serde(default)]
     pub backfill: u32,
+    /// Materializations: per-field configuration, `{field: config}`; the fields the binding requires
+    /// (`fields.require` in the catalog).
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub field_config: serde_json::Map<String, Value>,
 }
 
 /// A validate request: the endpoint config and the bindings to check.

@@ -445,7 +445,8 @@ fn spec_prints_json_and_adapt_serves_flow_requests() {
         json!(["/namespace", "/stream"])
     );
     assert!(
-        ran.stderr().contains("speaks the airbyte protocol"),
+        ran.stderr()
+            .contains(": Airbyte capture connector (found by probing it)"),
         "{}",
         ran.stderr()
     );

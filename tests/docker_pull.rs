@@ -380,7 +380,7 @@ fn the_binary_says_it_pulls_then_prints_the_spec() {
     assert_eq!(
         stderr,
         format!(
-            "Pulling image {reference} ...\nimage {reference} speaks the flow protocol (from its image labels)\n"
+            "Pulling image {reference} ...\nimage {reference}: Flow capture connector (from its image labels)\n"
         )
     );
     let spec: Value = serde_json::from_str(&ran.stdout()).expect("the spec is JSON");

@@ -61,11 +61,13 @@ fn two_bindings(config: Value) -> ValidateRequest {
         config,
         bindings: vec![
             ValidateBinding {
+                field_config: Default::default(),
                 resource_config: json!({"table": "people", "schema": "crm"}),
                 collection: people,
                 backfill: 0,
             },
             ValidateBinding {
+                field_config: Default::default(),
                 resource_config: json!({"table": "orders", "delta_updates": true}),
                 collection: orders,
                 backfill: 0,
@@ -362,7 +364,7 @@ fn check_a_capture_image_and_its_materializations() {
     );
     assert!(err.contains("2 passed, 1 failed"), "{err}");
 
-    // A binding without its table: the connector names the binding.
+    // A binding without its table: caught against the connector's resource schema, naming the collection.
     write_yaml(&dir.join("warehouse.config.yaml"), &config(json!({})));
     let text = std::fs::read_to_string(&flow).unwrap();
     std::fs::write(&flow, text.replace("table: extras", "tabel: extras")).unwrap();
@@ -379,7 +381,9 @@ fn check_a_capture_image_and_its_materializations() {
     let err = ran.stderr();
     assert_eq!(ran.code(), Some(1), "{err}");
     assert!(
-        err.contains("binding 1: resource config /table is required"),
+        err.contains("the resource of the binding to acmeCo/extras")
+            && err.contains("does not match the connector's resource schema")
+            && err.contains("(/table): is required"),
         "{err}"
     );
     assert!(err.contains("1 task checked: 0 passed, 1 failed."), "{err}");

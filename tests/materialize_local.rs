@@ -78,6 +78,7 @@ fn request(config: Value, bindings: Vec<(Value, CollectionSpec)>) -> ValidateReq
         bindings: bindings
             .into_iter()
             .map(|(resource_config, collection)| ValidateBinding {
+                field_config: Default::default(),
                 resource_config,
                 collection,
                 backfill: 0,
@@ -452,12 +453,10 @@ fn check_a_local_capture_and_materialization() {
 }
 
 // ------------------------------------------------------------------------------------------------
-// Known catwalk bugs: what Flow does, which catwalk does not yet (see the ignore reasons). Run them with
-// `cargo nextest run --test materialize_local --run-ignored only` once fixed.
+// What Flow's build does that catwalk once missed: key projections of nested and inferred schemas, and
+// field selections the connector refuses.
 
 #[test]
-#[ignore = "catwalk bug: connector::flow::collection_json projects only top-level properties of the read schema, \
-            so a collection with a nested key (/_meta/row_id) or an inferred readSchema gets no key projection"]
 fn a_discovered_collection_with_a_fallback_key_can_be_materialized() {
     let tmp = support::temp_dir();
     let dir = tmp.path();
@@ -506,8 +505,6 @@ fn a_discovered_collection_with_a_fallback_key_can_be_materialized() {
 }
 
 #[test]
-#[ignore = "catwalk bug: cli::check accepts a binding whose `fields.require` names a field the connector \
-            constrains FIELD_FORBIDDEN (or INCOMPATIBLE); Flow's build rejects it"]
 fn requiring_a_forbidden_field_fails_the_check() {
     let tmp = support::temp_dir();
     let flow = local_catalog(tmp.path(), config(json!({})));

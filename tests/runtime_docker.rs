@@ -48,6 +48,7 @@ async fn flow_image_spec_discover_validate() {
         name: "acmeCo/flow-fixture".into(),
         config: support::fixture_config(),
         bindings: vec![ValidateBinding {
+            field_config: Default::default(),
             resource_config: bindings[0].resource_config.clone(),
             collection: CollectionSpec {
                 name: "acmeCo/users".into(),

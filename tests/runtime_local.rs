@@ -59,6 +59,7 @@ async fn flow_fixture_spec_discover_validate() {
         bindings: bindings
             .iter()
             .map(|b| ValidateBinding {
+                field_config: Default::default(),
                 resource_config: b.resource_config.clone(),
                 collection: CollectionSpec {
                     name: format!("acmeCo/{}", b.recommended_name),

@@ -83,6 +83,8 @@ pub struct LoadedBinding {
     pub collection: Option<LoadedCollection>,
     pub disable: bool,
     pub backfill: u32,
+    /// A materialization binding's `fields` (`{recommended, require?, exclude?}`), as written.
+    pub fields: Option<Value>,
 }
 
 /// A capture or materialization with its config resolved.
@@ -100,6 +102,8 @@ pub struct LoadedTask {
     /// The config has a non-null `sops` key: it must be decrypted before a connector sees it.
     pub has_sops: bool,
     pub bindings: Vec<LoadedBinding>,
+    /// A materialization's `source` (a capture whose collections Flow adds as bindings at publish).
+    pub source: Option<Value>,
 }
 
 /// Everything reachable from a catalog file.
@@ -185,6 +189,7 @@ pub fn load(path: &Path) -> Result<LoadedCatalog, LoadError> {
                         &b.target,
                         b.disable,
                         b.backfill,
+                        None,
                     )
                 })
                 .collect();
@@ -211,10 +216,11 @@ pub fn load(path: &Path) -> Result<LoadedCatalog, LoadError> {
                         source,
                         b.disable,
                         b.backfill,
+                        b.fields.clone(),
                     )
                 })
                 .collect();
-            let task = task(
+            let mut task = task(
                 &mut docs,
                 file,
                 name,
@@ -222,6 +228,7 @@ pub fn load(path: &Path) -> Result<LoadedCatalog, LoadError> {
                 &def.endpoint,
                 bindings,
             )?;
+            task.source = def.source.clone();
             out.materializations.push(task);
         }
     }
@@ -234,6 +241,7 @@ fn binding(
     name: &str,
     disable: bool,
     backfill: u32,
+    fields: Option<Value>,
 ) -> LoadedBinding {
     LoadedBinding {
         resource,
@@ -241,6 +249,7 @@ fn binding(
         collection: collections.get(name).cloned(),
         disable,
         backfill,
+        fields,
     }
 }
 
@@ -273,6 +282,7 @@ fn task(
         config_file,
         has_sops,
         bindings,
+        source: None,
     })
 }
 

@@ -32,6 +32,7 @@ async fn serve(args: AdaptArgs) -> Result<(), String> {
     };
     let opts = Options {
         protocol: Some(Protocol::Airbyte),
+        kind: Some(crate::model::ConnectorKind::Capture),
         network: args.network.clone(),
         timeout: args.timeout,
         log_level: "info".into(),
@@ -164,6 +165,11 @@ impl Adapter {
 fn binding_of(b: &Value) -> ValidateBinding {
     let c = b.get("collection").cloned().unwrap_or_default();
     ValidateBinding {
+        field_config: b
+            .get("fieldConfig")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default(),
         resource_config: b
             .get("resourceConfig")
             .cloned()

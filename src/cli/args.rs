@@ -41,7 +41,8 @@ pub enum Command {
     /// Write a config stub on the first run; on later runs, discover resources into a Flow catalog.
     #[command(after_help = EXIT_CODES)]
     Discover(DiscoverArgs),
-    /// Validate each capture's config against its connector's schema, then run the connector's own validation.
+    /// Check a catalog: its structure, each capture's and materialization's config and resources against the
+    /// connector's schemas, then the connector's own validation, per binding.
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
     /// Speak Flow's connector protocol on stdin/stdout over a connector that speaks another protocol.
@@ -186,6 +187,7 @@ impl RunArgs {
     pub fn options(&self) -> connector::Options {
         connector::Options {
             protocol: self.protocol,
+            kind: None,
             network: self.network.clone(),
             timeout: self.timeout,
             log_level: self.log_level.clone(),

@@ -3,7 +3,7 @@
 //! own validation, reporting per task and per binding. Any failure makes the exit code non-zero.
 
 use super::args::CheckArgs;
-use super::{Failure, Outcome, exit, output};
+use super::{Failure, Outcome, exit, fields, output};
 use crate::catalog::{self, LoadedTask};
 use crate::connector::{Connector, Endpoint, Options};
 use crate::model::{
@@ -144,6 +144,7 @@ async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, 
     };
     let opts = Options {
         protocol,
+        kind: Some(task.kind),
         ..args.run.options()
     };
     let connector = Connector::open(endpoint, opts)
@@ -158,7 +159,14 @@ async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, 
             connector.protocol()
         ));
     }
-    let mut names = Vec::new();
+    if let Some(source) = &task.source {
+        output::warn(&format!(
+            "{} has `source: {source}`: Flow adds bindings for that capture's collections when it publishes; \
+             catwalk checks only the bindings written out",
+            task.name
+        ));
+    }
+    let mut checked = Vec::new();
     let mut bindings = Vec::new();
     for b in task.bindings.iter().filter(|b| !b.disable) {
         let Some(collection) = &b.collection else {
@@ -168,8 +176,9 @@ async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, 
                 task.file.display()
             ));
         };
-        names.push(b.collection_name.clone());
+        checked.push(b);
         bindings.push(ValidateBinding {
+            field_config: fields::field_config(b.fields.as_ref()),
             resource_config: b.resource.clone(),
             collection: CollectionSpec {
                 name: collection.name.clone(),
@@ -181,17 +190,38 @@ async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, 
         });
     }
     let disabled = task.bindings.len() - bindings.len();
-    // The config is checked against the schema before the connector sees it.
+    // The config and each resource config are checked against their schemas before the connector sees them.
     let (_spec, validated) = connector
         .spec_and_validate(|spec| {
+            let mut msg = String::new();
             let problems = schema::validate(&spec.config_schema, &task.config)
                 .map_err(|e| format!("the connector's config schema cannot be used: {e}"))?;
             if !problems.is_empty() {
-                let mut msg =
-                    format!("config {config_place} does not match the connector's schema:");
+                msg.push_str(&format!("config {config_place} does not match the connector's schema:"));
                 for p in &problems {
                     msg.push_str(&format!("\n  - {p}"));
                 }
+            }
+            if spec.resource_config_schema.is_object() {
+                for b in &checked {
+                    let problems = schema::validate(&spec.resource_config_schema, &b.resource)
+                        .map_err(|e| format!("the connector's resource schema cannot be used: {e}"))?;
+                    if !problems.is_empty() {
+                        if !msg.is_empty() {
+                            msg.push('\n');
+                        }
+                        msg.push_str(&format!(
+                            "the resource of the binding to {} (in {}) does not match the connector's resource schema:",
+                            b.collection_name,
+                            task.file.display()
+                        ));
+                        for p in &problems {
+                            msg.push_str(&format!("\n  - {p}"));
+                        }
+                    }
+                }
+            }
+            if !msg.is_empty() {
                 return Err(msg);
             }
             Ok(ValidateRequest {
@@ -203,26 +233,44 @@ async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, 
         .await
         .map_err(|e| e.to_string())?;
     let validated: Validated = validated?;
-    let mut lines: Vec<String> = names
-        .iter()
-        .zip(&validated.bindings)
-        .map(|(name, v)| {
-            let mut line = format!(
-                "  {} {name}  {}",
-                output::green("✓"),
-                output::dim(&v.resource_path.join("."))
-            );
-            let required = v
-                .constraints
-                .values()
-                .filter(|c| c.kind.contains("REQUIRED"))
-                .count();
-            if required > 0 {
-                line.push_str(&format!(" ({required} required fields)"));
-            }
-            line
-        })
-        .collect();
+    let mut lines = Vec::new();
+    let mut refused = Vec::new();
+    for (b, v) in checked.iter().zip(&validated.bindings) {
+        let key = b
+            .collection
+            .as_ref()
+            .map(|c| c.key.as_slice())
+            .unwrap_or_default();
+        let problems = fields::problems(b.fields.as_ref(), key, v);
+        let summary = fields::summary(v);
+        let mark = if problems.is_empty() {
+            output::green("✓")
+        } else {
+            output::red("✗")
+        };
+        let mut line = format!(
+            "  {mark} {}  {}",
+            b.collection_name,
+            output::dim(&v.resource_path.join("."))
+        );
+        if !summary.is_empty() {
+            line.push_str(&format!(" ({summary})"));
+        }
+        lines.push(line);
+        for p in problems {
+            refused.push(format!("binding to {}: {p}", b.collection_name));
+        }
+    }
+    if !refused.is_empty() {
+        let mut msg = format!(
+            "the connector refuses the field selection of {}:",
+            plural(refused.len(), "binding field")
+        );
+        for line in lines.iter().chain(&refused) {
+            msg.push_str(&format!("\n{line}"));
+        }
+        return Err(msg);
+    }
     if disabled > 0 {
         lines.push(format!(
             "  {}",

@@ -5,6 +5,7 @@ pub mod adapt;
 pub mod args;
 pub mod check;
 pub mod discover;
+mod fields;
 pub mod output;
 pub mod spec;
 

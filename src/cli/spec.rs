@@ -10,17 +10,24 @@ pub async fn run(args: SpecArgs) -> Outcome {
     let connector =
         Connector::open(args.connector.endpoint(), args.connector.run.options()).await?;
     let spec = connector.spec().await?;
+    let kind = match spec.kind {
+        crate::model::ConnectorKind::Capture => "capture",
+        crate::model::ConnectorKind::Materialize => "materialization",
+    };
+    let how = if args.connector.run.protocol.is_some() {
+        "as told by --protocol"
+    } else if args.connector.image.is_some() {
+        "from its image labels"
+    } else {
+        "found by probing it"
+    };
+    let protocol = match spec.protocol {
+        crate::model::Protocol::Flow => "Flow",
+        crate::model::Protocol::Airbyte => "Airbyte",
+    };
     super::output::note(&format!(
-        "{} speaks the {} protocol ({})",
-        connector.subject(),
-        spec.protocol,
-        if args.connector.run.protocol.is_some() {
-            "as told by --protocol"
-        } else if args.connector.image.is_some() {
-            "from its image labels"
-        } else {
-            "found by probing it"
-        }
+        "{}: {protocol} {kind} connector ({how})",
+        connector.subject()
     ));
     let out =
         serde_json::to_string_pretty(&spec_json(&spec)).expect("JSON values always serialize");

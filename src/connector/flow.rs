@@ -99,7 +99,9 @@ pub fn validate_request(local: bool, kind: ConnectorKind, req: &ValidateRequest)
             });
             match kind {
                 ConnectorKind::Capture => binding["backfill"] = json!(b.backfill),
-                ConnectorKind::Materialize => binding["fieldConfig"] = json!({}),
+                ConnectorKind::Materialize => {
+                    binding["fieldConfig"] = Value::Object(b.field_config.clone())
+                }
             }
             binding
         })
@@ -116,35 +118,28 @@ fn connector_type(local: bool) -> &'static str {
     if local { "LOCAL" } else { "IMAGE" }
 }
 
-/// A collection in protobuf canonical JSON, with projections derived from the schema's top-level properties
-/// (what materializations base their constraints on).
+/// A collection in protobuf canonical JSON, with projections (what materializations base their constraints
+/// on): every top-level property of the write and read schemas, and every key location, however deep.
 pub fn collection_json(c: &CollectionSpec) -> Value {
-    let schema = c.read_schema.as_ref().unwrap_or(&c.write_schema);
-    let required: Vec<&str> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let mut projections = Vec::new();
-    if let Some(Value::Object(props)) = schema.get("properties") {
-        for (field, prop) in props {
-            let ptr = format!("/{}", field.replace('~', "~0").replace('/', "~1"));
-            let types = match prop.get("type") {
-                Some(Value::String(t)) => vec![t.clone()],
-                Some(Value::Array(ts)) => ts
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect(),
-                _ => vec![],
-            };
-            let must = required.contains(&field.as_str()) || c.key.contains(&ptr);
-            projections.push(json!({
-                "ptr": ptr,
-                "field": field,
-                "isPrimaryKey": c.key.contains(&ptr),
-                "inference": {"types": types, "exists": if must { "MUST" } else { "MAY" }},
-            }));
+    let mut projections: Vec<Value> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for schema in std::iter::once(&c.write_schema).chain(c.read_schema.as_ref()) {
+        if let Some(Value::Object(props)) = schema.get("properties") {
+            for (field, prop) in props {
+                let ptr = format!("/{}", field.replace('~', "~0").replace('/', "~1"));
+                if seen.insert(ptr.clone()) {
+                    let required = is_required(schema, field);
+                    projections.push(projection(&ptr, field, prop, required, &c.key));
+                }
+            }
+        }
+    }
+    for ptr in &c.key {
+        if seen.insert(ptr.clone()) {
+            let prop = locate(&c.write_schema, ptr).cloned().unwrap_or(Value::Null);
+            // Flow names a nested field by its pointer without the leading slash.
+            let field = ptr.trim_start_matches('/').to_string();
+            projections.push(projection(ptr, &field, &prop, true, &c.key));
         }
     }
     let mut out = json!({
@@ -159,6 +154,40 @@ pub fn collection_json(c: &CollectionSpec) -> Value {
         out["readSchema"] = read.clone();
     }
     out
+}
+
+fn projection(ptr: &str, field: &str, prop: &Value, required: bool, key: &[String]) -> Value {
+    let types: Vec<String> = match prop.get("type") {
+        Some(Value::String(t)) => vec![t.clone()],
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        _ => vec![],
+    };
+    let is_key = key.iter().any(|k| k == ptr);
+    json!({
+        "ptr": ptr,
+        "field": field,
+        "isPrimaryKey": is_key,
+        "inference": {"types": types, "exists": if required || is_key { "MUST" } else { "MAY" }},
+    })
+}
+
+fn is_required(schema: &Value, field: &str) -> bool {
+    schema
+        .get("required")
+        .and_then(Value::as_array)
+        .is_some_and(|r| r.iter().any(|f| f == field))
+}
+
+/// The sub-schema at a document pointer, following `properties`.
+fn locate<'a>(schema: &'a Value, ptr: &str) -> Option<&'a Value> {
+    ptr.split('/').skip(1).try_fold(schema, |node, token| {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        node.get("properties")?.get(token.as_str())
+    })
 }
 
 /// Read a field by its lowerCamel name, falling back to the snake_case and `_json` spellings.
@@ -202,6 +231,16 @@ pub fn parse_spec(v: Value, kind: ConnectorKind, subject: &str) -> Result<Spec, 
                 .collect()
         })
         .unwrap_or_default();
+    // A local command says what it is only through its spec: a resource naming a collection is a
+    // materialization's (`x-collection-name`).
+    let kind = if resource_config_schema
+        .to_string()
+        .contains("\"x-collection-name\"")
+    {
+        ConnectorKind::Materialize
+    } else {
+        kind
+    };
     Ok(Spec {
         protocol: Protocol::Flow,
         kind,
@@ -383,6 +422,7 @@ mod tests {
             name: "acmeCo/cap".into(),
             config: json!({"a": 1}),
             bindings: vec![crate::model::ValidateBinding {
+                field_config: Default::default(),
                 resource_config: json!({"stream": "s"}),
                 collection: CollectionSpec {
                     name: "acmeCo/s".into(),
@@ -400,6 +440,40 @@ mod tests {
         assert_eq!(proj[1]["ptr"], "/a~1b");
         assert_eq!(proj[1]["inference"]["exists"], "MAY");
         assert_eq!(v["validate"]["connectorType"], "IMAGE");
+    }
+
+    #[test]
+    fn projections_cover_nested_keys_and_both_schemas() {
+        let c = CollectionSpec {
+            name: "a/events".into(),
+            key: vec!["/_meta/row_id".into()],
+            write_schema: json!({"type": "object", "properties": {"msg": {"type": "string"},
+                "_meta": {"type": "object", "properties": {"row_id": {"type": "integer"}}}}}),
+            read_schema: Some(
+                json!({"allOf": [{"$ref": "flow://write-schema"}], "properties": {"extra": {"type": "boolean"}}}),
+            ),
+        };
+        let v = collection_json(&c);
+        let fields: Vec<&str> = v["projections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, vec!["msg", "_meta", "extra", "_meta/row_id"]);
+        let key = &v["projections"][3];
+        assert_eq!(key["isPrimaryKey"], true);
+        assert_eq!(key["inference"]["types"], json!(["integer"]));
+        assert_eq!(key["inference"]["exists"], "MUST");
+    }
+
+    #[test]
+    fn a_resource_naming_a_collection_makes_a_materialization() {
+        let v = json!({"configSchema": {}, "resourceConfigSchema": {"properties": {"table": {"x-collection-name": true}}}});
+        assert_eq!(
+            parse_spec(v, ConnectorKind::Capture, "x").unwrap().kind,
+            ConnectorKind::Materialize
+        );
     }
 
     #[test]

@@ -36,6 +36,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 pub struct Options {
     /// Force a protocol instead of reading image labels (images) or probing (local commands).
     pub protocol: Option<Protocol>,
+    /// Capture or materialization, when the caller knows (a catalog says). Otherwise from image labels, or
+    /// for local commands from their spec (default capture).
+    pub kind: Option<ConnectorKind>,
     /// Docker network for containers (`bridge`, `host`, or a named network).
     pub network: String,
     pub timeout: Duration,
@@ -49,6 +52,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             protocol: None,
+            kind: None,
             network: "bridge".into(),
             timeout: DEFAULT_TIMEOUT,
             log_level: "info".into(),
@@ -101,7 +105,7 @@ impl Connector {
                 Ok(Connector {
                     endpoint,
                     protocol,
-                    kind,
+                    kind: opts.kind.unwrap_or(kind),
                     runner: Runner::Docker {
                         host,
                         image: Box::new(info),
@@ -118,7 +122,7 @@ impl Connector {
                 let mut c = Connector {
                     endpoint,
                     protocol: opts.protocol.unwrap_or(Protocol::Flow),
-                    kind: ConnectorKind::Capture,
+                    kind: opts.kind.unwrap_or_default(),
                     runner,
                     opts,
                     probed_spec: None,
@@ -144,6 +148,7 @@ impl Connector {
         self.protocol = Protocol::Flow;
         match self.flow_spec().await {
             Ok(spec) => {
+                self.kind = spec.kind;
                 self.probed_spec = Some(spec);
                 Ok(())
             }
@@ -336,7 +341,7 @@ impl Connector {
                     };
                     let v = session
                         .call(
-                            &flow::validate_request(local, kind, &req),
+                            &flow::validate_request(local, spec.kind, &req),
                             "validated",
                             "during validate",
                         )
