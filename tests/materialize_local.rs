@@ -528,3 +528,32 @@ fn requiring_a_forbidden_field_fails_the_check() {
     assert_eq!(ran.code(), Some(1), "{}", ran.stderr());
     assert!(ran.stderr().contains("forbidden_field"), "{}", ran.stderr());
 }
+
+#[test]
+fn discover_refuses_a_local_materialization_before_writing_anything() {
+    let tmp = support::temp_dir();
+    let bin = support::fixture_bin().display().to_string();
+    let ran = support::run_catwalk(
+        tmp.path(),
+        &[
+            "discover",
+            "--protocol",
+            "flow",
+            "--local",
+            "--env",
+            "FIXTURE_ROLE=materialize",
+            "--",
+            &bin,
+        ],
+    );
+    assert_eq!(ran.code(), Some(3), "{}", ran.stderr());
+    assert!(
+        ran.stderr().contains("is a materialization connector"),
+        "{}",
+        ran.stderr()
+    );
+    assert!(
+        !tmp.path().join("acmeCo").exists(),
+        "no stub for a materialization"
+    );
+}
