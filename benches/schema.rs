@@ -78,7 +78,7 @@ fn main() {
             let built = start.elapsed();
             let errors = schema::validate(schema, &config);
             let total = start.elapsed();
-            std::hint::black_box((form.is_ok(), errors.map(|e| e.len())));
+            let _ = std::hint::black_box((form.is_ok(), errors.map(|e| e.len())));
             b.push(built);
             c.push(total - built);
             t.push(total);

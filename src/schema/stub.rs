@@ -170,6 +170,31 @@ fn write_docs(out: &mut String, field: &Field, indent: usize) {
         let examples: Vec<String> = field.examples.iter().take(3).map(short).collect();
         lines.push(format!("Example: {}", examples.join(", ")));
     }
+    if let Some(items) = field.items() {
+        let body = match &items.kind {
+            Kind::Choice(choice) => choice.options.get(choice.default_option).map(|o| &o.field),
+            _ => Some(items),
+        };
+        let parts: Vec<String> = body
+            .map(Field::fields)
+            .unwrap_or_default()
+            .iter()
+            .filter(|f| !f.hidden)
+            .map(|f| {
+                let mut part = format!("{} [{}]", yaml_key(&f.key), type_list(f));
+                if f.required {
+                    part.push_str(" (required)");
+                }
+                if f.secret {
+                    part.push_str(" (secret)");
+                }
+                part
+            })
+            .collect();
+        if !parts.is_empty() {
+            lines.push(format!("Each item: {}", parts.join(", ")));
+        }
+    }
     let mut kinds = format!("[{}]", type_list(field));
     if field.required {
         kinds.push_str(" (required)");
