@@ -16,7 +16,12 @@ use std::fmt::Write;
 /// How many enum values a stub lists before it says how many more there are.
 const ENUM_LISTED: usize = 10;
 
-/// The commented YAML stub of `schema`.
+/// The commented YAML stub of `schema` (what `catwalk discover` writes on its first run).
+///
+/// Round trip, tested over every corpus spec: let `S` be the stub parsed as YAML and
+/// `D = with_defaults(schema, {})`. Then `S` equals `D` plus, for each required field `D` has
+/// no value for, that field's placeholder (`""`, `0`, `0.0`, `false`, `[]`, `{}`); and
+/// `with_defaults(schema, S) == S`. Hidden fields appear only when they have a default.
 pub fn stub_yaml(schema: &Value) -> Result<String, SchemaError> {
     let form = Form::build(schema)?;
     let defaults = form.to_config();
