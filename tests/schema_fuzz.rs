@@ -236,6 +236,11 @@ fn rooted_schema() -> impl Strategy<Value = Value> {
 /// Exercise every entry point on one schema and one config. Panics on broken promises.
 fn exercise(schema: &Value, config: &Value) {
     let with = schema::with_defaults(schema, config);
+    assert_eq!(
+        schema::with_defaults(schema, &with),
+        with,
+        "defaults not stable"
+    );
     let _ = schema::secret_pointers(schema, config);
     let _ = schema::validate(schema, config);
     let _ = schema::validate(schema, &with);

@@ -65,7 +65,9 @@ fn fit(body: &Field, value: &Value) -> Option<i64> {
                             _ => None,
                         });
                         match pinned {
-                            Some(p) if p != v => return None,
+                            // A value the option pins differently rules it out, unless it is the
+                            // field's own default (so that filling defaults never flips options).
+                            Some(p) if p != v && f.default.as_ref() != Some(v) => return None,
                             Some(_) => score += 4,
                             None => score += 2,
                         }
