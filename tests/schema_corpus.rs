@@ -99,6 +99,9 @@ fn every_corpus_spec_works() {
 
 fn check_schema(schema: &Value, form: &Form) -> Result<(), String> {
     let validator = Validator::new(schema).map_err(|e| format!("validator: {e}"))?;
+    if !validator.warnings().is_empty() {
+        println!("  warnings: {:?}", validator.warnings());
+    }
     let defaults = schema::with_defaults(schema, &json!({}));
     if defaults != form.to_config() {
         return Err("with_defaults and Form::build disagree".into());

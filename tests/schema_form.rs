@@ -415,3 +415,19 @@ fn titles_fall_back_to_readable_keys() {
     let f = form.field("/historyMode").unwrap();
     assert_eq!((f.title.as_str(), f.has_title), ("History Mode", false));
 }
+
+#[test]
+fn a_yaml_config_fills_the_form_and_round_trips() {
+    let schema = auth_schema();
+    let text = "auth:\n  kind: pw\n  user: ann\n  password: s3cret\nnote: kept\n";
+    let config: Value = serde_yaml::from_str(text).unwrap();
+    let (form, unknown) = Form::from_config(&schema, &config).unwrap();
+    assert_eq!(form.selected("/auth"), Some(0));
+    assert_eq!(unknown.len(), 1);
+    assert_eq!(unknown[0].pointer, "/note");
+    assert_eq!(form.secret_pointers(), ["/auth/password"]);
+    assert_eq!(form.to_config(), config);
+    let back: Value =
+        serde_yaml::from_str(&serde_yaml::to_string(&form.to_config()).unwrap()).unwrap();
+    assert_eq!(back, config);
+}

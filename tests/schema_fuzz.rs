@@ -236,6 +236,11 @@ fn rooted_schema() -> impl Strategy<Value = Value> {
 /// Exercise every entry point on one schema and one config. Panics on broken promises.
 fn exercise(schema: &Value, config: &Value) {
     let with = schema::with_defaults(schema, config);
+    assert_eq!(
+        schema::with_defaults(schema, &with),
+        with,
+        "defaults not stable"
+    );
     let _ = schema::secret_pointers(schema, config);
     let _ = schema::validate(schema, config);
     let _ = schema::validate(schema, &with);
@@ -360,22 +365,27 @@ fn fuzz_for_a_while() {
     let base = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
+    let slowest = std::cell::RefCell::new((Duration::ZERO, String::new()));
     while start.elapsed() < Duration::from_secs(seconds) {
         let mut seed = [0u8; 32];
         seed[..8].copy_from_slice(&base.to_le_bytes());
         seed[8..16].copy_from_slice(&batch.to_le_bytes());
         let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed);
         let mut runner = TestRunner::new_with_rng(config(2_000), rng);
+        let timed = |schema: Value, config: Value| {
+            let case = Instant::now();
+            exercise(&schema, &config);
+            let took = case.elapsed();
+            let mut slowest = slowest.borrow_mut();
+            if took > slowest.0 {
+                *slowest = (took, schema.to_string().chars().take(4000).collect());
+            }
+            Ok(())
+        };
         let result = if batch.is_multiple_of(2) {
-            runner.run(&(json_value(), json_value()), |(schema, config)| {
-                exercise(&schema, &config);
-                Ok(())
-            })
+            runner.run(&(json_value(), json_value()), |(s, c)| timed(s, c))
         } else {
-            runner.run(&(rooted_schema(), json_value()), |(schema, config)| {
-                exercise(&schema, &config);
-                Ok(())
-            })
+            runner.run(&(rooted_schema(), json_value()), |(s, c)| timed(s, c))
         };
         if let Err(e) = result {
             panic!("batch {batch} (seed base {base}): {e}");
@@ -389,5 +399,11 @@ fn fuzz_for_a_while() {
         start.elapsed().as_secs_f64(),
         BUILT.load(Ordering::Relaxed),
         VALID_CONFIGS.load(Ordering::Relaxed),
+    );
+    let slowest = slowest.borrow();
+    println!(
+        "slowest case: {:.1} ms: {}",
+        slowest.0.as_secs_f64() * 1e3,
+        slowest.1
     );
 }

@@ -118,3 +118,17 @@ fn an_all_optional_schema_still_parses_to_an_object() {
     let parsed: Value = serde_yaml::from_str(&stub_yaml(&schema).unwrap()).unwrap();
     assert_eq!(parsed, json!({}));
 }
+
+#[test]
+fn a_list_of_objects_names_its_item_fields() {
+    let schema = json!({"required": ["rows"], "properties": {"rows": {"type": "array", "items": {
+        "type": "object", "required": ["name"],
+        "properties": {"name": {"type": "string"}, "key": {"type": "string", "secret": true}}
+    }}}});
+    assert_eq!(
+        stub_yaml(&schema).unwrap(),
+        "rows: []\n\
+         # Each item: name [string] (required), key [string] (secret)\n\
+         # [array] (required)\n"
+    );
+}

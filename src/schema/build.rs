@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 /// Deeper than this, a location becomes a free-JSON field.
 const MAX_DEPTH: usize = 40;
 /// More fields than this and the schema is refused (a `$ref` fan-out gone wild).
-pub const MAX_FIELDS: usize = 20_000;
+pub const MAX_FIELDS: usize = 5_000;
 
 const TYPE_NAMES: [&str; 7] = [
     "null", "boolean", "object", "array", "number", "string", "integer",

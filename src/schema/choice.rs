@@ -65,7 +65,9 @@ fn fit(body: &Field, value: &Value) -> Option<i64> {
                             _ => None,
                         });
                         match pinned {
-                            Some(p) if p != v => return None,
+                            // A value the option pins differently rules it out, unless it is the
+                            // field's own default (so that filling defaults never flips options).
+                            Some(p) if p != v && f.default.as_ref() != Some(v) => return None,
                             Some(_) => score += 4,
                             None => score += 2,
                         }
@@ -74,14 +76,16 @@ fn fit(body: &Field, value: &Value) -> Option<i64> {
                     None => score -= 1,
                 }
             }
-            for f in &object.fields {
-                if f.required && !map.contains_key(&f.key) && f.default.is_none() {
-                    score -= 1;
-                }
-            }
+            // Missing keys do not count: filling defaults then never changes the best fit.
             Some(score)
         }
-        (Kind::Choice(_) | Kind::Any, _) => Some(0),
+        // A choice inside an option fits as well as its best option.
+        (Kind::Choice(choice), _) => choice
+            .options
+            .iter()
+            .filter_map(|o| fit(&o.field, value))
+            .max(),
+        (Kind::Any, _) => Some(0),
         (Kind::Object(_), _) => None,
         (Kind::Array(_), Value::Array(_)) => Some(1),
         (Kind::String, Value::String(_)) | (Kind::Boolean, Value::Bool(_)) => Some(1),

@@ -106,7 +106,13 @@ impl Form {
                 }
                 Some(Value::Object(kept))
             }
-            (_, Kind::Object(_)) => Some(Value::Object(Map::new())),
+            (_, Kind::Object(_)) => {
+                let mut fresh = Map::new();
+                if let (Some(key), Some(tag)) = (discriminator, &new_option.tag) {
+                    fresh.insert(key.to_string(), tag.clone());
+                }
+                Some(Value::Object(fresh))
+            }
             (_, _) => new_option
                 .field
                 .default

@@ -7,6 +7,23 @@
 //! [`validate`] checks a config with the `jsonschema` crate and words each error for a person, on
 //! the field it concerns.
 //!
+//! ```
+//! use catwalk::schema::{self, Form};
+//! use serde_json::json;
+//!
+//! let schema = json!({"type": "object", "required": ["password"], "properties": {
+//!     "user": {"type": "string", "default": "flow"},
+//!     "password": {"type": "string", "title": "Password", "secret": true}}});
+//! let mut form = Form::build(&schema).unwrap();
+//! assert_eq!(form.to_config(), json!({"user": "flow"}));
+//! let errors = schema::validate(&schema, &form.to_config()).unwrap();
+//! assert_eq!(errors[0].to_string(), "Password (/password): is required");
+//! form.set("/password", json!("s3cret")).unwrap();
+//! assert_eq!(schema::secret_pointers(&schema, &form.to_config()), ["/password"]);
+//! // Required fields first; optional fields without a default are written commented out.
+//! assert!(schema::stub_yaml(&schema).unwrap().starts_with("password: \"\"\n# Password\n"));
+//! ```
+//!
 //! Files: `resolve` (`$ref`, `allOf`), `build` (schema -> fields), `field` (the types),
 //! `choice` (which option a value selects), `walk` (config + fields together), `defaults`,
 //! `form` / `edit` / `view` (the form a wizard drives), `validate` + `message`, `stub`.

@@ -123,7 +123,12 @@ impl<'s> Resolver<'s> {
         }
         // Own keywords first: they win over what `$ref` and `allOf` bring.
         for (key, value) in map {
-            if key != "$ref" && key != "allOf" {
+            // `$defs` are reached through `$ref`, never read from here: not copying them keeps a
+            // root that refers to itself cheap to expand.
+            if !matches!(
+                key.as_str(),
+                "$ref" | "allOf" | "$defs" | "definitions" | "$comment"
+            ) {
                 merge_keyword(&mut out.map, key, value);
             }
         }
