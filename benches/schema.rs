@@ -58,6 +58,12 @@ fn summary(label: &str, per_spec: &mut [(Duration, String)]) {
 }
 
 fn main() {
+    // Test runners run bench targets too (nextest lists them with `--list`): only `cargo bench`, which
+    // passes `--bench`, measures; an unoptimised build's timings would mean nothing.
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--list") || !args.iter().any(|a| a == "--bench") {
+        return;
+    }
     let corpus = corpus();
     if corpus.is_empty() {
         eprintln!("no specs under {SPECS}");
