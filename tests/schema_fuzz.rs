@@ -3,7 +3,11 @@
 //! panic; stubs must parse as YAML; defaults must be stable.
 //!
 //! CI runs `CATWALK_FUZZ_CASES` cases (default 256). For a long run:
-//! `CATWALK_FUZZ_SECONDS=600 cargo test --release --test schema_fuzz -- --ignored --nocapture`.
+//! `CATWALK_FUZZ_SECONDS=600 cargo test --release --test schema_fuzz -- --ignored --nocapture`
+//! (prints the cases run and the slowest one). To replay a run: `CATWALK_FUZZ_TRACE=1` prints each
+//! batch's seed; `CATWALK_FUZZ_SEED=<base> CATWALK_FUZZ_BATCH=<n>` starts there, and
+//! `CATWALK_FUZZ_DUMP=<file>` writes each case to the file before running it (the last case
+//! survives a crash or an out-of-memory abort; run under `ulimit -v` to get one).
 
 use catwalk::schema::{self, Form};
 use proptest::prelude::*;
