@@ -3,7 +3,11 @@
 //! panic; stubs must parse as YAML; defaults must be stable.
 //!
 //! CI runs `CATWALK_FUZZ_CASES` cases (default 256). For a long run:
-//! `CATWALK_FUZZ_SECONDS=600 cargo test --release --test schema_fuzz -- --ignored --nocapture`.
+//! `CATWALK_FUZZ_SECONDS=600 cargo test --release --test schema_fuzz -- --ignored --nocapture`
+//! (prints the cases run and the slowest one). To replay a run: `CATWALK_FUZZ_TRACE=1` prints each
+//! batch's seed; `CATWALK_FUZZ_SEED=<base> CATWALK_FUZZ_BATCH=<n>` starts there, and
+//! `CATWALK_FUZZ_DUMP=<file>` writes each case to the file before running it (the last case
+//! survives a crash or an out-of-memory abort; run under `ulimit -v` to get one).
 
 use catwalk::schema::{self, Form};
 use proptest::prelude::*;
@@ -361,18 +365,32 @@ fn fuzz_for_a_while() {
         .unwrap_or(60);
     let start = Instant::now();
     let mut total = 0u64;
-    let mut batch = 0u64;
-    let base = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
+    let mut batch: u64 = std::env::var("CATWALK_FUZZ_BATCH")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let base = std::env::var("CATWALK_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64)
+        });
     let slowest = std::cell::RefCell::new((Duration::ZERO, String::new()));
     while start.elapsed() < Duration::from_secs(seconds) {
         let mut seed = [0u8; 32];
         seed[..8].copy_from_slice(&base.to_le_bytes());
         seed[8..16].copy_from_slice(&batch.to_le_bytes());
+        if std::env::var_os("CATWALK_FUZZ_TRACE").is_some() {
+            eprintln!("batch {batch} seed base {base}");
+        }
         let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed);
         let mut runner = TestRunner::new_with_rng(config(2_000), rng);
         let timed = |schema: Value, config: Value| {
+            if let Ok(path) = std::env::var("CATWALK_FUZZ_DUMP") {
+                let _ = std::fs::write(&path, format!("{schema}\n{config}\n"));
+            }
             let case = Instant::now();
             exercise(&schema, &config);
             let took = case.elapsed();

@@ -250,3 +250,19 @@ fn defaults_fill_options_items_and_keep_unknowns() {
         json!({"a": 1})
     );
 }
+
+#[test]
+fn a_config_nested_too_deep_is_refused_not_checked() {
+    let mut config = json!(1);
+    for _ in 0..40 {
+        config = json!({"a": config});
+    }
+    let errs = errors(&json!({"properties": {"a": {"$ref": "#"}}}), &config);
+    assert_eq!(errs.len(), 1);
+    assert_eq!(errs[0].pointer, "");
+    assert!(
+        errs[0].message.contains("nested more than 32 levels"),
+        "{}",
+        errs[0]
+    );
+}

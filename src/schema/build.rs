@@ -180,13 +180,18 @@ impl Builder<'_> {
             };
             let branch_at = pointer::join(at, branch);
             let eff = self.resolver.effective(schema, &branch_at, stack)?;
+            if eff.cyclic {
+                continue;
+            }
+            let mut inner = stack.to_vec();
+            inner.extend(eff.refs.iter().cloned());
             if let Some(Value::Object(properties)) = eff.map.get("properties") {
                 for (name, schema) in properties {
                     if fields.iter().any(|f: &Field| &f.key == name) {
                         continue;
                     }
                     let child_at = pointer::join(&pointer::join(&branch_at, "properties"), name);
-                    let mut child = self.build(name, schema, &child_at, stack, depth + 1)?;
+                    let mut child = self.build(name, schema, &child_at, &inner, depth + 1)?;
                     child.conditional = true;
                     fields.push(child);
                 }

@@ -7,9 +7,22 @@ use super::pointer;
 use super::walk::{Selections, selected};
 use serde_json::{Map, Value};
 
-/// `config` with every default of `root` filled in.
+/// How many passes [`fill_root`] makes at most before it stops looking for a fixed point.
+const MAX_PASSES: usize = 8;
+
+/// `config` with every default of `root` filled in. Filling only adds values, but what it adds
+/// can make a choice select another option (a default that fits a sibling option better), so it
+/// repeats until nothing changes: the result is stable under another fill.
 pub(crate) fn fill_root(root: &Field, config: &Value, selections: &Selections) -> Value {
-    fill(root, Some(config.clone()), "", selections, true).unwrap_or(Value::Null)
+    let mut current = fill(root, Some(config.clone()), "", selections, true).unwrap_or(Value::Null);
+    for _ in 1..MAX_PASSES {
+        let next = fill(root, Some(current.clone()), "", selections, true).unwrap_or(Value::Null);
+        if next == current {
+            break;
+        }
+        current = next;
+    }
+    current
 }
 
 /// The value of `field` with defaults filled in. `must` says the value has to exist (the field is

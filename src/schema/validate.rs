@@ -14,6 +14,29 @@ use jsonschema::ValidationError;
 use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 
+/// Configs nested deeper than this are not validated.
+const MAX_NESTING: usize = 32;
+
+/// How deep `value` nests (stops counting past the limit).
+fn nesting(value: &Value, depth: usize) -> usize {
+    if depth > MAX_NESTING {
+        return depth;
+    }
+    match value {
+        Value::Object(map) => map
+            .values()
+            .map(|v| nesting(v, depth + 1))
+            .max()
+            .unwrap_or(depth),
+        Value::Array(list) => list
+            .iter()
+            .map(|v| nesting(v, depth + 1))
+            .max()
+            .unwrap_or(depth),
+        _ => depth,
+    }
+}
+
 /// How many keywords may be skipped before a schema is declared unusable.
 const MAX_SKIPPED: usize = 64;
 
@@ -74,7 +97,16 @@ impl Validator {
     }
 
     /// The problems of `config`, in the order the validator finds them, without duplicates.
+    /// A config nested deeper than 32 levels is refused rather than checked (recursive schemas
+    /// can make checking it exponentially slow).
     pub fn validate(&self, config: &Value) -> Vec<FieldError> {
+        if nesting(config, 0) > MAX_NESTING {
+            return vec![FieldError {
+                pointer: String::new(),
+                title: title_of(Some(&self.root), ""),
+                message: format!("is nested more than {MAX_NESTING} levels deep: not checked"),
+            }];
+        }
         let selections = Selections::new();
         let secrets = secret_pointers_in(&self.root, config, &selections);
         let secret_values: Vec<String> = secrets
