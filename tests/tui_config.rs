@@ -455,6 +455,11 @@ fn the_draft_keeps_values_but_no_secret_and_resuming_refills_the_form() {
         screen.contains("Secrets are not kept in the draft"),
         "{screen}"
     );
+    assert_eq!(
+        r.config.ui.focused().unwrap().pointer,
+        "/password",
+        "the first secret to type again has the focus"
+    );
     send(&mut r, [ctrl('n')]);
     assert_eq!(r.config.ui.focused().unwrap().pointer, "/password");
 }

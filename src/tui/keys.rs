@@ -414,24 +414,21 @@ pub fn bar(ctxs: &[Ctx]) -> Vec<(String, &'static str)> {
     let mut out = Vec::new();
     for ctx in ctxs {
         for binding in KEYS.iter().filter(|b| b.ctx == *ctx) {
-            let keys: Vec<String> = binding
-                .keys
-                .iter()
-                .filter(|key| usable(key, binding, ctxs))
-                .map(key_name)
-                .collect();
-            if keys.is_empty() {
-                continue;
-            }
-            // A key already shown for an earlier context is shadowed here: don't offer it twice.
-            let shadowed = binding.keys.iter().all(|key| {
+            // A key bound in an earlier context is shadowed here: offer the binding by its other keys.
+            let shadowed = |key: &Key| {
                 ctxs.iter().take_while(|c| *c != ctx).any(|earlier| {
                     KEYS.iter()
                         .filter(|b| b.ctx == *earlier)
                         .any(|b| b.keys.contains(key))
                 })
-            });
-            if shadowed {
+            };
+            let keys: Vec<String> = binding
+                .keys
+                .iter()
+                .filter(|key| usable(key, binding, ctxs) && !shadowed(key))
+                .map(key_name)
+                .collect();
+            if keys.is_empty() {
                 continue;
             }
             match binding.bar {

@@ -86,6 +86,7 @@ fn build(state: &mut State, schema: Value, values: Option<Value>, resumed: bool)
             };
             c.ui = FormUi::new(&form, validator, exclude, "Next: SSH tunnel ›", None);
             if resumed {
+                c.ui.focus_first_problem(&form);
                 c.notice = Some(Notice {
                     text: "Refilled from your draft. Secrets are not kept in the draft: type them again."
                         .into(),
@@ -117,7 +118,7 @@ pub fn areas(body: Rect, head: u16) -> Areas {
     let head = head.min(body.height);
     let rest = Rect::new(body.x, body.y + head, body.width, body.height - head);
     let (form, panel) = if body.width >= 110 {
-        let pw = (body.width * 2 / 5).min(56);
+        let pw = (body.width / 3).min(56);
         (
             Rect::new(rest.x, rest.y, rest.width - pw - 1, rest.height),
             Rect::new(rest.x + rest.width - pw, rest.y, pw, rest.height),

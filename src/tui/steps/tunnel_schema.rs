@@ -118,7 +118,7 @@ pub fn builtin_schema(config_schema: &Value, schema_pointer: &str) -> Option<Val
     }
     let mut option = json!({
         "type": "object",
-        "title": "Through an SSH server (the connector's own tunnel)",
+        "title": "Through an SSH server",
         "description": sub.get("description").cloned().unwrap_or_else(|| json!(
             "The connector opens an SSH tunnel to a server that can reach your system (a bastion host)."
         )),
@@ -128,7 +128,7 @@ pub fn builtin_schema(config_schema: &Value, schema_pointer: &str) -> Option<Val
     if let Some(a) = sub.get("additionalProperties") {
         option["additionalProperties"] = a.clone();
     }
-    let mut schema = json!({"title": "SSH tunnel", "oneOf": [none_option(), option]});
+    let mut schema = json!({"title": "Tunnel", "oneOf": [none_option(), option]});
     for defs in ["$defs", "definitions"] {
         if let Some(d) = config_schema.get(defs) {
             schema[defs] = d.clone();
@@ -254,13 +254,21 @@ pub fn catwalk_schema(
         for c in candidates {
             let to = match c.role {
                 Role::Host => "127.0.0.1",
-                Role::Port => "the local port",
+                Role::Port => "local port",
                 Role::Address => "127.0.0.1:local port",
+            };
+            let now = match &c.value {
+                Value::String(s) => s.clone(),
+                v => v.to_string(),
             };
             switches.insert(
                 c.pointer.clone(),
                 json!({"type": "boolean", "default": true,
-                       "title": format!("{} ({}) → {to}", c.title, c.pointer)}),
+                       "title": format!("{} → {to}", c.title),
+                       "description": format!(
+                           "When the connector runs, {} (now {now}) becomes {to}, so that it connects through the tunnel. Your saved config keeps {now}.",
+                           c.pointer
+                       )}),
             );
         }
         props["rewrite"] = json!({
@@ -271,12 +279,12 @@ pub fn catwalk_schema(
     }
     let option = json!({
         "type": "object",
-        "title": "A tunnel run by catwalk",
+        "title": "Through an SSH server, run by catwalk",
         "description": "catwalk opens an SSH tunnel before the connector starts and points the connector at it.",
         "required": [TAG, "sshEndpoint", "privateKey", "forwardHost", "forwardPort"],
         "properties": props
     });
-    json!({"title": "SSH tunnel", "oneOf": [none_option(), option]})
+    json!({"title": "Tunnel", "oneOf": [none_option(), option]})
 }
 
 /// The pieces of `ssh://user@host[:port]`, or what is wrong with it.
@@ -322,10 +330,7 @@ pub fn check_key(key: &str) -> Result<(), String> {
     let first = t.lines().next().unwrap_or_default().trim();
     let last = t.lines().last().unwrap_or_default().trim();
     if first.starts_with("ssh-") || first.starts_with("ecdsa-") {
-        return Err(
-            "this is a public key: paste the private one (-----BEGIN OPENSSH PRIVATE KEY-----)"
-                .into(),
-        );
+        return Err("this is a public key: paste the private one".into());
     }
     if first == "-----BEGIN ENCRYPTED PRIVATE KEY-----" || t.contains("Proc-Type: 4,ENCRYPTED") {
         return Err("this key has a passphrase: use a key without one".into());

@@ -14,11 +14,11 @@ fn intro(state: &State) -> String {
     let t = &state.tunnel;
     let mut s = if t.builtin.is_some() {
         "If your system is only reachable through an SSH server (a bastion host), this connector can tunnel \
-         through it. Enter keeps the default: no tunnel."
+         through it. Enter on “No tunnel” skips this step."
             .to_string()
     } else {
         "If your system is only reachable through an SSH server (a bastion host), catwalk can run a tunnel \
-         and point the connector at it. Enter keeps the default: no tunnel."
+         and point the connector at it. Enter on “No tunnel” skips this step."
             .to_string()
     };
     if let Some(own) = &t.own_settings {
@@ -54,9 +54,9 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
     };
     let a = areas(body, head_height(state));
     let kind = if t.builtin.is_some() {
-        "the connector's own networkTunnel"
+        "the connector has its own tunnel setting"
     } else {
-        "a tunnel run by catwalk"
+        "catwalk can run one for this connector"
     };
     let mut head = vec![Line::from(vec![
         Span::styled("SSH tunnel", th.title()),

@@ -138,13 +138,8 @@ pub fn render(frame: &mut Frame, area: Rect, e: &Editor, theme: &Theme) {
     let text = Rect::new(inner.x, inner.y, inner.width, inner.height - 1);
     frame.render_widget(&e.area, text);
     let ratatui_textarea::DataCursor(row, col) = e.area.cursor();
-    let hint = if e.secret {
-        "Esc/^S done · ^R show · ^L clear · ^O read a file · ^Z undo"
-    } else {
-        "Esc/^S done · ^L clear · ^O read a file · ^Z undo"
-    };
     let status = format!(
-        "{} · line {} col {} · {hint}",
+        "{} · cursor {}:{} · your terminal's paste works here · ^Z undo",
         super::field::lines(&e.text()),
         row + 1,
         col + 1

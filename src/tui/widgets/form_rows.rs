@@ -219,7 +219,8 @@ fn push(rows: &mut Vec<Row>, v: &FieldView<'_>) {
     };
     let mut row = Row::new(v.pointer.clone(), kind, title, v.depth);
     row.pointer = v.pointer.clone();
-    row.required = f.required;
+    // The root (a choice at the root) is not "required": it is the whole form.
+    row.required = f.required && !v.pointer.is_empty();
     row.secret = f.secret;
     row.item = v.item;
     row.read_only = f.read_only || (f.const_value.is_some() && f.choice().is_none());

@@ -348,6 +348,17 @@ impl FormUi {
             .len()
     }
 
+    /// Focus the first row with a problem, without showing problems not yet asked for (a resumed draft
+    /// lands on the first secret to type again).
+    pub fn focus_first_problem(&mut self, form: &Form) {
+        if let Some(i) = (0..self.rows.len()).find(|i| {
+            self.rows[*i].holds_value() && self.errors.contains_key(&self.rows[*i].pointer)
+        }) {
+            self.focus = i;
+            self.sync_input(form);
+        }
+    }
+
     /// The path prompt's target, if a file is being read.
     pub fn reading(&self) -> Option<&FileTarget> {
         match &self.popup {

@@ -32,7 +32,7 @@ fn label_width(ui: &FormUi, w: usize) -> usize {
         .map(|r| 2 + 2 * r.depth.min(5) + width(&r.title) + if r.required { 2 } else { 0 })
         .max()
         .unwrap_or(16);
-    (longest + 1).clamp(16, (w * 2 / 5).max(16))
+    (longest + 1).clamp(16, (w / 2).clamp(16, 40))
 }
 
 /// Draw the rows in `area`; `active` is false while something covers the form (no cursor then).
@@ -396,12 +396,13 @@ fn describe(ui: &FormUi, form: &Form, row: &Row) -> (String, Vec<String>) {
                 _ => own,
             }
         }
-        RowKind::Multiline if row.secret => {
-            facts.insert(0, "masked; ^R shows it".into());
-            own
-        }
-        RowKind::Text(_) if row.secret => {
-            facts.insert(0, "masked; ^R shows it".into());
+        RowKind::Multiline | RowKind::Text(_) if row.secret => {
+            let state = if ui.revealed.contains(&row.pointer) {
+                "shown; ^R masks it again"
+            } else {
+                "masked; ^R shows it"
+            };
+            facts.insert(0, state.into());
             own
         }
         RowKind::List { .. } => {
