@@ -1,4 +1,5 @@
-//! insta snapshots of steps 3 and 4 at 80x24 and 120x40 (in `snapshots/`): the Flow fixture's form, real
+//! insta snapshots of steps 3 and 4 at 80x24 and 120x40 (in `snapshots/`): an unusable schema, a config
+//! without settings, the Flow fixture's form, real
 //! Estuary and Airbyte specs, problems shown after Next, a oneOf switched, a secret masked and revealed,
 //! the multiline editor, the enum picker filtered, a list of objects, the file prompt, and step 4 for a
 //! connector with its own tunnel and for a tunnel catwalk runs. Markers (`›`, `*`, `✗`, `‹ ›`) carry what
@@ -49,6 +50,28 @@ fn schema(name: &str) -> Value {
 #[test]
 fn config_fixture() {
     snap("config_fixture", fixture);
+}
+
+#[test]
+fn config_schema_error() {
+    snap("config_schema_error", |w, h| {
+        at_config(
+            serde_json::json!({"type": "object", "properties": {"ratio": {"type": ["number", null]}}}),
+            w,
+            h,
+        )
+    });
+}
+
+#[test]
+fn config_empty() {
+    snap("config_empty", |w, h| {
+        at_config(
+            serde_json::json!({"type": "object", "properties": {}}),
+            w,
+            h,
+        )
+    });
 }
 
 #[test]

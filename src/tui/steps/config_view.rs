@@ -27,10 +27,9 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
         let e = c.error.as_deref().unwrap_or("there is no spec yet");
         lines.extend(wrap(e, w).into_iter().map(Line::raw));
         lines.push(Line::default());
-        lines.push(Line::styled(
-            "Esc goes back. `catwalk spec` prints the schema; `catwalk check --config FILE` checks a config written by hand.",
-            t.dim(),
-        ));
+        let hint = "Esc goes back. `catwalk spec` prints the schema; `catwalk discover` writes a config stub \
+                    to fill in by hand.";
+        lines.extend(wrap(hint, w).into_iter().map(|l| Line::styled(l, t.dim())));
         for (i, l) in lines.into_iter().take(body.height as usize).enumerate() {
             frame.render_widget(l, Rect::new(body.x, body.y + i as u16, body.width, 1));
         }

@@ -39,9 +39,10 @@ pub fn to_text(value: Option<&Value>) -> String {
     }
 }
 
-/// A value as a one-line label (enum values, option tags): strings unquoted.
+/// A value as a one-line label (enum values, option tags): strings unquoted, the empty one named.
 pub fn label(value: &Value) -> String {
     match value {
+        Value::String(s) if s.is_empty() => "(empty)".to_string(),
         Value::String(s) => s.clone(),
         v => v.to_string(),
     }
@@ -141,6 +142,7 @@ pub fn hints(field: &Field) -> Vec<String> {
         }
         if let Some(d) = &field.default
             && !d.is_object()
+            && d != &Value::String(String::new())
             && !(d.is_array() && d.as_array().is_some_and(Vec::is_empty))
         {
             out.push(format!("default {}", super::text::truncate(&label(d), 40)));

@@ -192,6 +192,14 @@ pub fn build(form: &Form, show_advanced: bool, exclude: &Exclude, next: &str) ->
             rows.push(row);
         }
     }
+    if !rows.iter().any(Row::focusable) {
+        rows.push(Row::new(
+            "#empty".into(),
+            RowKind::Note,
+            "Nothing to fill in: this connector needs no settings.".into(),
+            0,
+        ));
+    }
     rows.push(Row::new("#next".into(), RowKind::Next, next.to_string(), 0));
     rows
 }

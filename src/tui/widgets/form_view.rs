@@ -29,7 +29,7 @@ fn label_width(ui: &FormUi, w: usize) -> usize {
                     | RowKind::Advanced { .. }
             )
         })
-        .map(|r| 2 + 2 * r.depth.min(5) + width(&r.title) + if r.required { 2 } else { 0 })
+        .map(|r| 2 + 2 * r.depth.min(5) + width(&r.title) + width(required(r)))
         .max()
         .unwrap_or(16);
     (longest + 1).clamp(16, (w / 2).clamp(16, 40))
@@ -161,8 +161,13 @@ fn draw_row(
     frame.render_widget(line, r);
 }
 
+/// The required mark, unless the title already ends with one (older Airbyte specs write it in).
 fn required(row: &Row) -> &'static str {
-    if row.required { " *" } else { "" }
+    if row.required && !row.title.trim_end().ends_with('*') {
+        " *"
+    } else {
+        ""
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
