@@ -435,6 +435,24 @@ fn clicks_focus_and_act_and_the_wheel_moves() {
     assert!(matches!(s.config.ui.popup, Some(Popup::Picker(_))));
     send(&mut s, [key(KeyCode::Esc)]);
     assert_eq!(config(&s)["behaviour"], before);
+    // In the list, a click selects an entry and a second click picks it.
+    send(&mut s, [Msg::Mouse(mouse_down(10, line))]);
+    let body = catwalk::tui::view::areas(s.screen()).body;
+    let area =
+        catwalk::tui::steps::config::areas(body, catwalk::tui::steps::config::head_height(&s)).form;
+    let list = match &s.config.ui.popup {
+        Some(Popup::Picker(p)) => p.list_rect(area),
+        other => panic!("{other:?}"),
+    };
+    send(&mut s, [Msg::Mouse(mouse_down(list.x + 4, list.y + 2))]);
+    assert_eq!(
+        config(&s)["behaviour"],
+        before,
+        "the first click only selects"
+    );
+    send(&mut s, [Msg::Mouse(mouse_down(list.x + 4, list.y + 2))]);
+    assert!(s.config.ui.popup.is_none());
+    assert_eq!(config(&s)["behaviour"], "garbage");
 }
 
 #[test]

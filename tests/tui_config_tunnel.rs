@@ -188,3 +188,28 @@ fn a_catwalk_tunnel_suggests_its_target_from_the_config() {
             .is_none()
     );
 }
+
+#[test]
+fn suggestions_follow_the_config_until_edited() {
+    let mut s = fixture(80, 24);
+    fill_required(&mut s);
+    send(&mut s, [ctrl('n'), key(KeyCode::Right)]);
+    let form = |s: &State| s.tunnel.form.clone().unwrap().to_config();
+    assert_eq!(form(&s)["forwardHost"], "db.internal");
+    focus(&mut s, "/forwardPort");
+    send(&mut s, [ctrl('u')]);
+    send(&mut s, typed("6432"));
+    // Back in step 3 the host and the port change; step 4 follows the host, keeps the port typed.
+    send(&mut s, [key(KeyCode::Esc)]);
+    focus(&mut s, "/host");
+    send(&mut s, [ctrl('u')]);
+    send(&mut s, typed("db.other"));
+    focus(&mut s, "/port");
+    send(&mut s, [ctrl('u')]);
+    send(&mut s, typed("5433"));
+    send(&mut s, [ctrl('n')]);
+    assert_eq!(s.step, StepId::Tunnel);
+    assert_eq!(form(&s)["tunnel"], "catwalk", "the choice is kept");
+    assert_eq!(form(&s)["forwardHost"], "db.other");
+    assert_eq!(form(&s)["forwardPort"], 6432);
+}

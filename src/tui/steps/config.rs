@@ -13,8 +13,8 @@ use crate::tui::msg::{Cmd, FileText, ReqId};
 use crate::tui::state::{State, StepId};
 use crate::tui::widgets::form_ui::{FileTarget, FormUi, Outcome};
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
-use ratatui::layout::{Position, Rect};
+use ratatui::crossterm::event::{KeyEvent, MouseEvent};
+use ratatui::layout::Rect;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -346,22 +346,7 @@ impl Step for ConfigStep {
         let Some(form) = c.form.as_mut() else {
             return Vec::new();
         };
-        let out = match ev.kind {
-            MouseEventKind::ScrollDown => {
-                c.ui.move_focus(form, 3);
-                Outcome::Nothing
-            }
-            MouseEventKind::ScrollUp => {
-                c.ui.move_focus(form, -3);
-                Outcome::Nothing
-            }
-            MouseEventKind::Down(MouseButton::Left)
-                if area.contains(Position::new(ev.column, ev.row)) =>
-            {
-                c.ui.click(form, (ev.row - area.y) as usize, area, &theme)
-            }
-            _ => Outcome::Nothing,
-        };
+        let out = c.ui.mouse(form, ev, area, &theme);
         let mut cmds = outcome(state, out);
         if state.step == StepId::Config {
             cmds.extend(sync_draft(state));

@@ -12,8 +12,8 @@ use super::text_input::TextInput;
 use crate::schema::Form;
 use crate::tui::keys::Action;
 use crate::tui::theme::Theme;
-use ratatui::crossterm::event::KeyEvent;
-use ratatui::layout::Rect;
+use ratatui::crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::{Position, Rect};
 use serde_json::Value;
 
 /// Where a private key usually is: offered when reading a key from a file.
@@ -394,31 +394,60 @@ impl FormUi {
         }
     }
 
-    /// A click at line `y` of the form's area: focus that row; a click on the focused row acts on it.
-    pub fn click(&mut self, form: &mut Form, y: usize, area: Rect, theme: &Theme) -> Outcome {
+    /// A mouse event over the form drawn in `area`: the wheel moves the focus (or the picker's selection);
+    /// a click focuses a row (or selects in the picker), and a click on the focused one acts on it.
+    pub fn mouse(&mut self, form: &mut Form, ev: MouseEvent, area: Rect, theme: &Theme) -> Outcome {
+        let at = Position::new(ev.column, ev.row);
+        if let Some(Popup::Picker(p)) = self.popup.as_mut() {
+            let list = p.list_rect(area);
+            let (len, height) = (p.shown.len(), list.height as usize);
+            match ev.kind {
+                MouseEventKind::ScrollDown => p.nav.move_by(3, len, height),
+                MouseEventKind::ScrollUp => p.nav.move_by(-3, len, height),
+                MouseEventKind::Down(MouseButton::Left) if list.contains(at) => {
+                    if let Some(i) = p.nav.row_at((ev.row - list.y) as usize, len, height) {
+                        if i == p.nav.selected {
+                            return self.pick(form);
+                        }
+                        p.nav.select(i, len, height);
+                    }
+                }
+                _ => {}
+            }
+            return Outcome::Nothing;
+        }
         if self.popup.is_some() {
             return Outcome::Nothing;
         }
-        let Some(i) = self.row_at(y, area.height as usize) else {
-            return Outcome::Nothing;
-        };
-        if !self.rows[i].focusable() {
-            return Outcome::Nothing;
+        let height = area.height as usize;
+        match ev.kind {
+            MouseEventKind::ScrollDown => self.move_focus(form, 3),
+            MouseEventKind::ScrollUp => self.move_focus(form, -3),
+            MouseEventKind::Down(MouseButton::Left) if area.contains(at) => {
+                let Some(i) = self.row_at((ev.row - area.y) as usize, height) else {
+                    return Outcome::Nothing;
+                };
+                if !self.rows[i].focusable() {
+                    return Outcome::Nothing;
+                }
+                if i != self.focus {
+                    self.focus = i;
+                    self.sync_input(form);
+                } else {
+                    let action = match self.rows[i].kind {
+                        RowKind::Bool | RowKind::Advanced { .. } => Action::Toggle,
+                        RowKind::Enum | RowKind::Choice => Action::OpenPicker,
+                        RowKind::Multiline => Action::OpenEditor,
+                        RowKind::Next => Action::NextStep,
+                        _ => return Outcome::Nothing,
+                    };
+                    return self.on_action(form, action, area, theme);
+                }
+            }
+            _ => {}
         }
-        if i != self.focus {
-            self.focus = i;
-            self.sync_input(form);
-            self.scroll(area.height as usize);
-            return Outcome::Nothing;
-        }
-        let action = match self.rows[i].kind {
-            RowKind::Bool | RowKind::Advanced { .. } => Action::Toggle,
-            RowKind::Enum | RowKind::Choice => Action::OpenPicker,
-            RowKind::Multiline => Action::OpenEditor,
-            RowKind::Next => Action::NextStep,
-            _ => return Outcome::Nothing,
-        };
-        self.on_action(form, action, area, theme)
+        self.scroll(height);
+        Outcome::Nothing
     }
 }
 

@@ -123,6 +123,17 @@ impl Picker {
         super::overlay::centered(area, w, h)
     }
 
+    /// Where the list is drawn inside the box over `area` (for mouse clicks).
+    pub fn list_rect(&self, area: Rect) -> Rect {
+        let r = self.rect(area);
+        Rect::new(
+            r.x + 2,
+            r.y + 2,
+            r.width.saturating_sub(4),
+            self.list_height(area) as u16,
+        )
+    }
+
     /// Rows of the list inside the box drawn in `area` (for paging and clamping).
     pub fn list_height(&self, area: Rect) -> usize {
         let inner = self.rect(area).height.saturating_sub(2);
@@ -153,8 +164,8 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Picker, theme: &Theme) {
         true,
     );
     frame.render_widget(Line::styled(count, theme.dim()).right_aligned(), row);
-    let height = p.list_height(area) as u16;
-    let list = Rect::new(row.x, inner.y + 1, row.width, height);
+    let list = p.list_rect(area);
+    let height = list.height;
     select_list::render(
         frame,
         list,
