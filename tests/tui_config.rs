@@ -219,6 +219,11 @@ fn lists_of_scalars_and_objects_add_and_remove_items() {
     assert_eq!(focused(&s), "/streams/0/globs/1");
     send(&mut s, typed("*.csv"));
     assert_eq!(config(&s)["streams"][0]["globs"], json!(["**", "*.csv"]));
+    // Emptying an item's text keeps the item.
+    send(&mut s, [ctrl('u')]);
+    assert_eq!(config(&s)["streams"][0]["globs"], json!(["**", ""]));
+    assert_eq!(focused(&s), "/streams/0/globs/1");
+    send(&mut s, typed("*.csv"));
     // Ctrl-D removes the focused item, even a text one (d would be text there).
     send(&mut s, [ctrl('d')]);
     assert_eq!(config(&s)["streams"][0]["globs"], json!(["**"]));

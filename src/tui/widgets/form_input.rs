@@ -129,6 +129,13 @@ impl FormUi {
                 self.texts.remove(at);
                 let done = match value {
                     Some(v) => form.set(at, v).map_err(|e| e.to_string()),
+                    // Emptied, a list item stays (as an empty string); removing it is Ctrl-D.
+                    None if in_list(form, at) && kind == TextKind::String => form
+                        .set(at, Value::String(String::new()))
+                        .map_err(|e| e.to_string()),
+                    None if in_list(form, at) => {
+                        Err("type a value, or remove the item with Ctrl-D".to_string())
+                    }
                     None => form.unset(at).map(|_| ()).map_err(|e| e.to_string()),
                 };
                 if let Err(e) = done {
@@ -137,7 +144,11 @@ impl FormUi {
             }
             Err(problem) => {
                 self.texts.insert(at.to_string(), (text, problem));
-                let _ = form.unset(at);
+                // The last good value goes, so that it is not taken for what was typed (a list item
+                // keeps its place).
+                if !in_list(form, at) {
+                    let _ = form.unset(at);
+                }
             }
         }
         self.touched.insert(at.to_string());
@@ -243,7 +254,7 @@ impl FormUi {
     fn close_editor(&mut self, form: &mut Form) {
         if let Some(Popup::Editor(e)) = self.popup.take() {
             let text = e.text();
-            let _ = if text.trim().is_empty() {
+            let _ = if text.trim().is_empty() && !in_list(form, &e.pointer) {
                 form.unset(&e.pointer).map(|_| ())
             } else {
                 form.set(&e.pointer, Value::String(text))
@@ -451,6 +462,11 @@ impl FormUi {
     }
 }
 
+/// Whether the value at `at` is a list item (removing it would shift the others: it is emptied instead).
+fn in_list(form: &Form, at: &str) -> bool {
+    form.value(&parent(at)).is_some_and(Value::is_array)
+}
+
 /// The picker for an enum or a choice row.
 fn picker_for(form: &Form, row: &Row) -> Option<Picker> {
     let field = form.field(&row.pointer)?;
@@ -464,7 +480,7 @@ fn picker_for(form: &Form, row: &Row) -> Option<Picker> {
                 .map(|(i, v)| Entry::new(field::label(v), None, Pick::Value(i)))
                 .collect();
             let mut current = value.and_then(|v| field.enum_values.iter().position(|e| e == v));
-            if !row.required && field.default.is_none() {
+            if !row.required && field.default.is_none() && row.item.is_none() {
                 entries.insert(0, Entry::new("(none)".into(), None, Pick::Unset));
                 current = Some(current.map_or(0, |c| c + 1));
             }
