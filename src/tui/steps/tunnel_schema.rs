@@ -277,10 +277,17 @@ pub fn catwalk_schema(
             "properties": switches
         });
     }
+    let description = if candidates.is_empty() {
+        "catwalk opens an SSH tunnel before the connector starts. The config has no host or port field \
+         catwalk recognises: give the forward target here, and point the config at 127.0.0.1 and the local \
+         port yourself."
+    } else {
+        "catwalk opens an SSH tunnel before the connector starts and points the connector at it."
+    };
     let option = json!({
         "type": "object",
         "title": "Through an SSH server, run by catwalk",
-        "description": "catwalk opens an SSH tunnel before the connector starts and points the connector at it.",
+        "description": description,
         "required": [TAG, "sshEndpoint", "privateKey", "forwardHost", "forwardPort"],
         "properties": props
     });
@@ -439,4 +446,108 @@ pub fn values_of(answer: &TunnelAnswer) -> Value {
 /// The config pointer joined with `sshForwarding`.
 pub fn forwarding_pointer(builtin: &str) -> String {
     pointer::join(builtin, "sshForwarding")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_are_checked() {
+        assert_eq!(
+            parse_endpoint("ssh://flow@bastion.example.com:2222"),
+            Ok(("flow".into(), "bastion.example.com".into(), Some(2222)))
+        );
+        assert_eq!(
+            parse_endpoint("ssh://ana@[2001:db8::1]:22"),
+            Ok(("ana".into(), "2001:db8::1".into(), Some(22)))
+        );
+        assert_eq!(parse_endpoint("ssh://a@h").map(|e| e.2), Ok(None));
+        for (bad, says) in [
+            ("bastion:22", "must start with ssh://"),
+            ("ssh://bastion", "needs a user"),
+            ("ssh://@bastion", "needs a user"),
+            ("ssh://u@", "needs a host"),
+            ("ssh://u@h:0", "from 1 to 65535"),
+            ("ssh://u@h:99999", "from 1 to 65535"),
+            ("ssh://u@h/path", "needs a host"),
+        ] {
+            let e = parse_endpoint(bad).unwrap_err();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn keys_are_checked() {
+        let key = "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n";
+        assert_eq!(check_key(key), Ok(()));
+        assert_eq!(
+            check_key("-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----"),
+            Ok(())
+        );
+        assert!(
+            check_key("ssh-ed25519 AAAA me")
+                .unwrap_err()
+                .contains("public key")
+        );
+        assert!(
+            check_key(
+                "-----BEGIN ENCRYPTED PRIVATE KEY-----\nx\n-----END ENCRYPTED PRIVATE KEY-----"
+            )
+            .unwrap_err()
+            .contains("passphrase")
+        );
+        assert!(
+            check_key("hello")
+                .unwrap_err()
+                .contains("does not look like a private key")
+        );
+        assert!(
+            check_key("-----BEGIN OPENSSH PRIVATE KEY-----\nabc").is_err(),
+            "cut short"
+        );
+    }
+
+    #[test]
+    fn the_older_tunnel_shape_is_filled_as_it_is() {
+        let config_schema = json!({"type": "object", "properties": {"networkTunnel": {
+            "type": "object", "properties": {"sshForwarding": {"type": "object",
+                "required": ["sshEndpoint", "user", "forwardHost", "forwardPort", "privateKey"],
+                "properties": {
+                    "sshEndpoint": {"type": "string"}, "user": {"type": "string"},
+                    "forwardHost": {"type": "string"}, "forwardPort": {"type": "integer"},
+                    "localPort": {"type": "integer"},
+                    "privateKey": {"type": "string", "secret": true, "multiline": true}}}}}}});
+        let config_form = Form::build(&config_schema).unwrap();
+        assert_eq!(
+            builtin_pointer(&config_form).as_deref(),
+            Some("/networkTunnel")
+        );
+        let at = config_form
+            .field("/networkTunnel/sshForwarding")
+            .unwrap()
+            .schema_pointer
+            .clone();
+        let schema = builtin_schema(&config_schema, &at).unwrap();
+        let (form, _) = Form::from_config(
+            &schema,
+            &json!({"tunnel": "ssh", "sshEndpoint": "ssh://b", "user": "flow", "forwardHost": "db",
+                     "forwardPort": 5432, "localPort": 15432, "privateKey": "k"}),
+        )
+        .unwrap();
+        let keys: Vec<String> = form.visible().iter().map(|v| v.pointer.clone()).collect();
+        for k in ["/user", "/forwardHost", "/forwardPort", "/localPort"] {
+            assert!(keys.contains(&k.to_string()), "{keys:?}");
+        }
+        match answer(&form.to_config()) {
+            TunnelAnswer::Connector(f) => {
+                assert_eq!(f.other["forwardPort"], 5432);
+                assert_eq!(f.other["user"], "flow");
+                assert!(!f.other.contains_key("privateKey") && !f.other.contains_key(TAG));
+                let draft = serde_json::to_string(&TunnelAnswer::Connector(f)).unwrap();
+                assert!(!draft.contains("\"k\""), "{draft}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }
