@@ -1,7 +1,8 @@
-//! Steps 3 (Config) and 4 (SSH tunnel), pure `update` tests through the public API: moving between
-//! fields, typing in place, a oneOf switched (shared values kept), lists, secrets revealed and masked, the
-//! multiline editor with a paste, validation as you type and the full check on Next, Esc back, the draft
-//! (no secrets in it) and resuming from it, reading a config file and a private key (commands only).
+//! Step 3 (Config), pure `update` tests through the public API: moving between fields, typing in place,
+//! numbers parsed with a clear problem, a oneOf switched (shared values kept), lists, secrets revealed
+//! and masked, the multiline editor with a paste, validation as you type and the full check on Next, Esc
+//! back without loss, the mouse, resizing, Ctrl-C. (Step 4: `tui_config_tunnel`; draft and files:
+//! `tui_config_draft`.)
 
 mod tui_config_support;
 

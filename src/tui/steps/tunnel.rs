@@ -22,8 +22,10 @@ pub use ts::{CatwalkTunnel, SecretText, SshForwarding, TunnelAnswer, builtin_poi
 
 #[derive(Debug, Clone, Default)]
 pub struct TunnelState {
-    /// The step form's schema (rebuilt when the config's schema or suggestions change).
+    /// The step form's schema (rebuilt when the config's schema or suggestions change), and the
+    /// connector it is for (another connector starts afresh).
     pub schema: Option<Value>,
+    pub built_for: Option<crate::tui::connectors::ConnectorChoice>,
     /// The connector's own tunnel pointer (`/networkTunnel`), when it has one.
     pub builtin: Option<String>,
     /// The title of the connector's own SSH settings in another shape (Airbyte's `tunnel_method`).
@@ -70,12 +72,18 @@ pub fn enter(state: &mut State) -> Vec<Cmd> {
             (ts::catwalk_schema(&c, &s), s)
         }
     };
-    if t.schema.as_ref() == Some(&schema) && t.form.is_some() {
+    let same_connector = t.built_for.is_some() && t.built_for == state.answers.connector;
+    if same_connector && t.schema.as_ref() == Some(&schema) && t.form.is_some() {
         return Vec::new();
     }
+    let previous = if same_connector {
+        t.form.as_ref()
+    } else {
+        None
+    };
     // Values: the form as it was (suggestions left untouched follow the config), else the config's own
     // tunnel, else a resumed answer.
-    let values = match (&t.form, &builtin) {
+    let values = match (previous, &builtin) {
         (Some(f), _) => {
             let mut v = f.to_config();
             if let Some(m) = v.as_object_mut() {
@@ -120,6 +128,7 @@ pub fn enter(state: &mut State) -> Vec<Cmd> {
     );
     state.tunnel = TunnelState {
         schema: Some(schema),
+        built_for: state.answers.connector.clone(),
         own_settings: ts::own_settings(cfg_form),
         builtin,
         form: Some(form),
