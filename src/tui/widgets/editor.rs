@@ -37,6 +37,7 @@ impl Editor {
         let mut area = TextArea::new(lines);
         area.set_cursor_line_style(ratatui::style::Style::default());
         area.set_cursor_style(theme.selected());
+        area.set_selection_style(theme.selected());
         area.set_placeholder_text("Paste or type here (your terminal's paste works)");
         area.set_placeholder_style(theme.dim());
         area.move_cursor(ratatui_textarea::CursorMove::Bottom);
