@@ -63,7 +63,10 @@ fn the_draft_keeps_values_but_no_secret_and_resuming_refills_the_form() {
     }
     // Commands are logged: their Debug text has no secret either.
     let logged = format!("{cmds:?} {:?}", s.answers);
-    assert!(!logged.contains("hunter2") && !logged.contains("OPENSSH"), "{logged}");
+    assert!(
+        !logged.contains("hunter2") && !logged.contains("OPENSSH"),
+        "{logged}"
+    );
     let last: Draft = serde_json::from_str(saved.last().unwrap()).unwrap();
     assert_eq!(
         last.answers.config_values.as_deref().unwrap()["host"],
