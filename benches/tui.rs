@@ -1,4 +1,5 @@
-//! Keystroke to frame (update + render into a TestBackend) and start-up to first frame, for the wizard.
+//! Keystroke to frame (update + render into a TestBackend) and start-up to first frame, for the wizard:
+//! the connector list, and the config forms (the shared spec with the most fields, the Flow fixture).
 //! `cargo bench --bench tui` (or scripts/bench-tui). Prints median and p99 per case; the targets are a p99
 //! under 8 ms per keystroke and a first frame under 100 ms.
 
@@ -106,6 +107,214 @@ fn largest_spec() -> Option<(String, serde_json::Value)> {
     Some((path.display().to_string(), schema))
 }
 
+/// A wizard at step 3 with `schema`, at `w`x`h`.
+fn at_config(schema: serde_json::Value, w: u16, h: u16) -> State {
+    let mut s = ready(curated(), w, h);
+    s.spec.outcome = Some(SpecOutcome {
+        spec: Spec {
+            protocol: Protocol::Airbyte,
+            kind: ConnectorKind::Capture,
+            config_schema: schema,
+            resource_config_schema: serde_json::Value::Null,
+            documentation_url: None,
+            resource_path_pointers: vec![],
+            oauth2: None,
+        },
+        protocol: Protocol::Airbyte,
+        kind: ConnectorKind::Capture,
+        subject: "bench".into(),
+        digest: None,
+        from_cache: true,
+    });
+    s.spec.phase = catwalk::tui::steps::spec::Phase::Done;
+    catwalk::tui::steps::config::enter(&mut s);
+    s
+}
+
+/// Fields in a field tree: objects' properties, every choice option's, list items'.
+fn count(field: &catwalk::schema::Field) -> usize {
+    use catwalk::schema::Kind;
+    match &field.kind {
+        Kind::Object(o) => o.fields.iter().map(|f| 1 + count(f)).sum(),
+        Kind::Choice(c) => c.options.iter().map(|o| count(&o.field)).sum(),
+        Kind::Array(Some(items)) => count(items),
+        _ => 0,
+    }
+}
+
+/// Every shared spec's config schema, with the number of fields in it.
+fn shared_forms() -> Vec<(String, usize, serde_json::Value)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/specs");
+    let mut out = Vec::new();
+    for dir in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+        for f in std::fs::read_dir(dir.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let Ok(text) = std::fs::read_to_string(f.path()) else {
+                continue;
+            };
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+                continue;
+            };
+            let Some(schema) = v
+                .get("configSchema")
+                .or_else(|| v.get("connectionSpecification"))
+            else {
+                continue;
+            };
+            let Ok(form) = catwalk::schema::Form::build(schema) else {
+                continue;
+            };
+            let name = format!(
+                "{}/{}",
+                dir.file_name().to_string_lossy(),
+                f.path().file_stem().unwrap_or_default().to_string_lossy()
+            );
+            out.push((name, count(form.root()), schema.clone()));
+        }
+    }
+    out.sort_by_key(|(n, c, _)| (std::cmp::Reverse(*c), n.clone()));
+    out
+}
+
+/// The Flow fixture's config schema (tests/fixtures/flow-fixture), inlined so the bench needs no build of it.
+fn fixture_schema() -> serde_json::Value {
+    serde_json::json!({
+        "type": "object", "required": ["host", "password"],
+        "properties": {
+            "host": {"type": "string", "title": "Host", "examples": ["db.example.com"], "minLength": 1, "order": 0},
+            "port": {"type": "integer", "title": "Port", "default": 5432, "minimum": 1, "maximum": 65535, "order": 1},
+            "password": {"type": "string", "title": "Password", "secret": true, "order": 2},
+            "private_key": {"type": "string", "title": "Private key", "secret": true, "multiline": true, "order": 3},
+            "mode": {"type": "object", "title": "Mode", "default": {"kind": "normal"}, "order": 4,
+                "discriminator": {"propertyName": "kind"},
+                "oneOf": [
+                    {"type": "object", "title": "Normal", "required": ["kind"],
+                     "properties": {"kind": {"type": "string", "const": "normal", "default": "normal"}}},
+                    {"type": "object", "title": "Fail the check", "required": ["kind", "message"],
+                     "properties": {"kind": {"type": "string", "const": "fail_check", "default": "fail_check"},
+                                    "message": {"type": "string", "default": "the fixture was told to fail its check"}}},
+                    {"type": "object", "title": "Slow", "required": ["kind", "delay_ms"],
+                     "properties": {"kind": {"type": "string", "const": "slow", "default": "slow"},
+                                    "delay_ms": {"type": "integer", "default": 1500, "minimum": 0}}}]},
+            "behaviour": {"type": "string", "enum": ["normal", "exit_nonzero", "garbage", "hang"], "default": "normal", "order": 5},
+            "advanced": {"type": "object", "title": "Advanced", "advanced": true, "order": 6, "properties": {
+                "bindings": {"type": "integer", "default": 3, "minimum": 0},
+                "docs_per_binding": {"type": "integer", "default": 3, "minimum": 0}}}
+        }
+    })
+}
+
+/// Three items in each top-level list, so that the form is as long as it gets; the focus back on top.
+fn grow(s: &mut State) {
+    use catwalk::tui::widgets::form_rows::RowKind;
+    let mut i = 0;
+    while i < s.config.ui.rows.len() {
+        let row = &s.config.ui.rows[i];
+        if row.depth == 0 && row.kind == (RowKind::List { len: 0 }) {
+            for _ in 0..3 {
+                s.config.ui.focus = i;
+                update::update(s, key(KeyCode::Char('a')));
+            }
+        }
+        i += 1;
+    }
+    s.config.ui.focus = 0;
+}
+
+fn typing(text: &str) -> Vec<Msg> {
+    let mut keys: Vec<Msg> = text.chars().map(|c| key(KeyCode::Char(c))).collect();
+    keys.extend(text.chars().map(|_| key(KeyCode::Backspace)));
+    keys
+}
+
+/// Keystroke to frame on config forms: the form with the most fields among the shared specs, the largest
+/// spec file, the Flow fixture's form; moving, typing (each key parses, sets and validates), switching a
+/// oneOf, and filtering the 898-value enum's picker.
+fn config_forms() {
+    let nav = [
+        key(KeyCode::Down),
+        key(KeyCode::Down),
+        key(KeyCode::Tab),
+        key(KeyCode::Up),
+    ];
+    let forms = shared_forms();
+    if let Some((name, fields, schema)) = forms.first() {
+        for (w, h) in [(80, 24), (120, 40)] {
+            let mut s = at_config(schema.clone(), w, h);
+            grow(&mut s);
+            let rows = s.config.ui.rows.len();
+            keystrokes(
+                &format!(
+                    "config form, most fields ({name}: {fields} fields, {rows} rows), ↓↓Tab↑, {w}x{h}"
+                ),
+                &mut s,
+                &nav,
+                2000,
+            );
+        }
+        let mut s = at_config(schema.clone(), 120, 40);
+        s.config.ui.focus = 1;
+        keystrokes(
+            &format!("config form ({name}), typing in a text field, 120x40"),
+            &mut s,
+            &typing("sftp.example.com"),
+            2000,
+        );
+        let mut s = at_config(schema.clone(), 120, 40);
+        if let Some(i) = s
+            .config
+            .ui
+            .rows
+            .iter()
+            .position(|r| r.kind == catwalk::tui::widgets::form_rows::RowKind::Choice)
+        {
+            s.config.ui.focus = i;
+        }
+        keystrokes(
+            &format!("config form ({name}), switching a oneOf →←, 120x40"),
+            &mut s,
+            &[key(KeyCode::Right), key(KeyCode::Left)],
+            2000,
+        );
+    }
+    if let Some((path, schema)) = largest_spec() {
+        let mut s = at_config(schema, 120, 40);
+        let name = std::path::Path::new(&path)
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        keystrokes(
+            &format!("config form of the largest spec file ({name}), ↓↓Tab↑, 120x40"),
+            &mut s,
+            &nav,
+            2000,
+        );
+    }
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut s = at_config(fixture_schema(), w, h);
+        keystrokes(
+            &format!("config form of the flow fixture, typing the host, {w}x{h}"),
+            &mut s,
+            &typing("db.example.com"),
+            2000,
+        );
+    }
+    if let Some((_, _, schema)) = forms.iter().find(|(n, _, _)| n == "airbyte/source-pokeapi") {
+        let mut s = at_config(schema.clone(), 80, 24);
+        update::update(&mut s, key(KeyCode::Enter));
+        keystrokes(
+            "898-value enum picker, typing a filter, 80x24",
+            &mut s,
+            &typing("char"),
+            2000,
+        );
+    }
+}
+
 fn main() {
     // `cargo test --all-targets` and nextest run bench targets as tests (nextest first lists them with
     // `--list`): there is nothing to test here, and timing an unoptimised build means nothing. Only
@@ -166,38 +375,7 @@ fn main() {
         1000,
     );
 
-    if let Some((path, schema)) = largest_spec() {
-        let mut s = ready(curated(), 120, 40);
-        s.spec.outcome = Some(SpecOutcome {
-            spec: Spec {
-                protocol: Protocol::Airbyte,
-                kind: ConnectorKind::Materialize,
-                config_schema: schema,
-                resource_config_schema: serde_json::Value::Null,
-                documentation_url: None,
-                resource_path_pointers: vec![],
-                oauth2: None,
-            },
-            protocol: Protocol::Airbyte,
-            kind: ConnectorKind::Materialize,
-            subject: path.clone(),
-            digest: None,
-            from_cache: true,
-        });
-        s.spec.phase = catwalk::tui::steps::spec::Phase::Done;
-        catwalk::tui::steps::config::enter(&mut s);
-        let name = std::path::Path::new(&path)
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        keystrokes(
-            &format!("config fields of the largest spec ({name}), 120x40"),
-            &mut s,
-            &nav,
-            2000,
-        );
-    }
+    config_forms();
 
     // Start-up to first frame, in process: parse the embedded list, build the state, draw.
     let mut samples = Vec::new();

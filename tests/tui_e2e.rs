@@ -156,17 +156,16 @@ fn local_flow_fixture_reaches_the_config_fields_then_quits_cleanly() {
     // Protocol: probe -> flow (the fixture answers Airbyte's `spec` argument too, so probing would find
     // Airbyte; this run wants Flow).
     tmux.keys(&["Tab", "Right", "Enter"]);
-    let screen = tmux.wait_for(&["Config (next)", "password", "private_key"]);
-    assert!(screen.contains("flow protocol · capture"), "{screen}");
-    assert!(screen.contains("required, secret"), "{screen}");
-    assert!(screen.contains("Fetched from the connector."), "{screen}");
+    tmux.wait_for(&["The endpoint config tells", "Password *", "Private key"]);
     // Esc goes back a step, nothing lost.
     tmux.keys(&["Escape"]);
-    tmux.wait_for(&["✓ Spec received", "Enter continue"]);
+    let screen = tmux.wait_for(&["✓ Spec received", "Enter continue"]);
+    assert!(screen.contains("flow protocol · capture"), "{screen}");
+    assert!(screen.contains("Fetched from the connector."), "{screen}");
     tmux.keys(&["Enter"]);
-    tmux.wait_for(&["Config (next)"]);
+    tmux.wait_for(&["The endpoint config tells"]);
     // The `?` overlay lists keys from the key table.
-    tmux.keys(&["?"]);
+    tmux.keys(&["F1"]);
     tmux.wait_for(&["Keys (↑↓ scroll, Esc close)", "Pick the selected entry"]);
     tmux.keys(&["Escape"]);
     tmux.keys(&["C-c"]);
@@ -196,7 +195,7 @@ fn a_connector_found_on_path_is_probed_and_the_draft_resumes_at_80x24() {
     tmux.text("fixture");
     tmux.keys(&["Enter"]);
     // Probing finds Airbyte first.
-    let screen = tmux.wait_for(&["Config (next)", "airbyte protocol · capture", "password"]);
+    let screen = tmux.wait_for(&["The endpoint config tells", "Password *"]);
     for line in screen.lines() {
         assert!(
             line.chars().count() <= 80,
@@ -212,12 +211,12 @@ fn a_connector_found_on_path_is_probed_and_the_draft_resumes_at_80x24() {
     tmux.start_catwalk();
     tmux.wait_for(&["Draft found", "Resume your draft for source-fixture"]);
     tmux.keys(&["Enter"]);
-    tmux.wait_for(&["Config (next)", "airbyte protocol"]);
-    // q quits from a page, asking first; n stays.
-    tmux.keys(&["q"]);
+    tmux.wait_for(&["The endpoint config tells", "Password *"]);
+    // Ctrl-C asks first; n stays.
+    tmux.keys(&["C-c"]);
     tmux.wait_for(&["Quit?"]);
     tmux.keys(&["n"]);
-    tmux.keys(&["q"]);
+    tmux.keys(&["C-c"]);
     tmux.wait_for(&["Quit?"]);
     tmux.keys(&["y"]);
     tmux.assert_restored();

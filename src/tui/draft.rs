@@ -2,16 +2,40 @@
 //! that an interrupted session can resume. Later steps add their answers to [`Answers`].
 
 use super::connectors::ConnectorChoice;
+use super::steps::tunnel::TunnelAnswer;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::io::Write;
 use std::path::Path;
 
 /// Every answer of the wizard. Only what the person decided: everything else can be recomputed.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// `Debug` leaves the config out (it holds secrets; commands are logged).
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Answers {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connector: Option<ConnectorChoice>,
+    /// The endpoint config as filled in step 3 (defaults included, secrets in clear), set when the person
+    /// leaves step 3 with a valid config. Never written to the draft: see `config_values`.
+    #[serde(skip)]
+    pub config: Option<Value>,
+    /// The config being filled, without its secret values: what the draft keeps to refill the form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_values: Option<Box<Value>>,
+    /// Step 4's answer (its private key is never written to the draft).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tunnel: Option<TunnelAnswer>,
+}
+
+impl std::fmt::Debug for Answers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Answers")
+            .field("connector", &self.connector)
+            .field("config", &self.config.as_ref().map(|_| "<hidden>"))
+            .field("config_values", &self.config_values)
+            .field("tunnel", &self.tunnel)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Answers {
@@ -92,6 +116,7 @@ mod tests {
                 title: Some("Faker".into()),
                 protocol: None,
             }),
+            ..Answers::default()
         });
         save(&path, &draft).unwrap();
         assert_eq!(load(&path).unwrap(), Some(draft));

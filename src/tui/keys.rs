@@ -42,6 +42,24 @@ pub enum Action {
     No,
     Resume,
     New,
+    /// Check the whole form and go on to the next step.
+    NextStep,
+    /// Flip a boolean, open or close the advanced options.
+    Toggle,
+    /// Open the list of an enum or a choice.
+    OpenPicker,
+    /// Show or mask the focused secret.
+    Reveal,
+    /// Open the multiline editor.
+    OpenEditor,
+    /// Leave the multiline editor, keeping its text.
+    Done,
+    /// Read the focused multiline field from a file.
+    LoadFile,
+    /// Read the whole config from a YAML or JSON file.
+    LoadConfig,
+    AddItem,
+    RemoveItem,
 }
 
 /// Where a binding applies. The state gives an ordered list of active contexts; the first binding (in
@@ -76,6 +94,34 @@ pub enum Ctx {
     Confirm,
     /// The "resume your draft?" question.
     Resume,
+    /// A config form (steps 3 and 4): moving between fields, going on.
+    Fields,
+    /// Step 3 only: reading a config file.
+    ConfigFile,
+    /// A focused single-line field of a form.
+    TextField,
+    /// A focused secret field.
+    Secret,
+    /// A focused boolean, or the advanced options' switch.
+    ToggleField,
+    /// A focused enum or choice.
+    PickField,
+    /// A focused multiline field (private keys, certificates).
+    MultilineField,
+    /// A focused list.
+    ListField,
+    /// A focused list item.
+    ItemField,
+    /// The "Next" button of a form.
+    NextButton,
+    /// The list of an enum's values or a choice's options.
+    Picker,
+    /// The multiline editor: every other key edits the text.
+    Editor,
+    /// Typing a file path to read.
+    PathInput,
+    /// Step 4 with no tunnel chosen.
+    NoTunnel,
 }
 
 impl Ctx {
@@ -96,6 +142,20 @@ impl Ctx {
             Ctx::Help => "This overlay",
             Ctx::Confirm => "Quit question",
             Ctx::Resume => "Resume question",
+            Ctx::Fields => "Config form",
+            Ctx::ConfigFile => "Config form, step 3",
+            Ctx::TextField => "Text field",
+            Ctx::Secret => "Secret field",
+            Ctx::ToggleField => "Switch",
+            Ctx::PickField => "Enum or choice",
+            Ctx::MultilineField => "Multiline field",
+            Ctx::ListField => "List",
+            Ctx::ItemField => "List item",
+            Ctx::NextButton => "Next button",
+            Ctx::Picker => "Choosing from a list",
+            Ctx::Editor => "Multiline editor",
+            Ctx::PathInput => "Typing a file path",
+            Ctx::NoTunnel => "SSH tunnel: none chosen",
         }
     }
 }
@@ -222,6 +282,38 @@ pub static KEYS: &[Binding] = &[
     b(A::PageDown, &[k(C::PageDown), ctrl('f')], "page down", "Down one page", Ctx::Page, Hidden),
     b(A::Back, &[k(C::Esc)], "back", "Back one step (nothing is lost)", Ctx::Page, Show),
     b(A::Quit, &[ch('q')], "quit", "Quit (asks first)", Ctx::Page, Hidden),
+    // Config forms (steps 3 and 4). Row contexts come before `Fields`, so Enter means what the row does.
+    b(A::NextStep, &[k(C::Enter)], "skip", "Go on without a tunnel", Ctx::NoTunnel, Show),
+    b(A::NextField, &[k(C::Enter)], "next", "Next field", Ctx::TextField, Hidden),
+    b(A::Reveal, &[ctrl('r')], "show/hide", "Show or mask this secret", Ctx::Secret, Show),
+    b(A::Toggle, &[ch(' '), k(C::Enter)], "toggle", "Switch it on or off", Ctx::ToggleField, Show),
+    b(A::OpenPicker, &[k(C::Enter), ch(' ')], "choose", "List the values or options to choose from", Ctx::PickField, Show),
+    b(A::PrevChoice, &[k(C::Left)], "switch", "Previous value or option", Ctx::PickField, As("←→")),
+    b(A::NextChoice, &[k(C::Right)], "next option", "Next value or option", Ctx::PickField, Hidden),
+    b(A::OpenEditor, &[k(C::Enter), ctrl('e')], "edit/paste", "Open the editor (paste works there)", Ctx::MultilineField, Show),
+    b(A::LoadFile, &[ctrl('o')], "load file", "Read this field from a file (e.g. ~/.ssh/id_ed25519)", Ctx::MultilineField, Show),
+    b(A::AddItem, &[ch('a'), k(C::Enter)], "add item", "Add an item to the list", Ctx::ListField, Show),
+    b(A::RemoveItem, &[ch('d'), k(C::Delete), ctrl('d')], "remove", "Remove this item", Ctx::ItemField, Show),
+    b(A::NextStep, &[k(C::Enter)], "next step", "Check every field and go on", Ctx::NextButton, Show),
+    b(A::NextField, &[k(C::Tab), k(C::Down)], "move", "Next field", Ctx::Fields, As("Tab/↑↓")),
+    b(A::PrevField, &[k(C::BackTab), k(C::Up)], "previous field", "Previous field", Ctx::Fields, Hidden),
+    b(A::PageUp, &[k(C::PageUp)], "page up", "Up one page", Ctx::Fields, Hidden),
+    b(A::PageDown, &[k(C::PageDown)], "page down", "Down one page", Ctx::Fields, Hidden),
+    b(A::NextStep, &[ctrl('n')], "next step", "Check every field and go on to the next step", Ctx::Fields, Show),
+    b(A::Back, &[k(C::Esc)], "back", "Back one step (what you typed is kept)", Ctx::Fields, Show),
+    b(A::LoadConfig, &[ctrl('o')], "open config", "Fill the form from a YAML or JSON config file", Ctx::ConfigFile, Show),
+    b(A::Pick, &[k(C::Enter)], "choose", "Choose the selected entry", Ctx::Picker, Show),
+    b(A::Up, &[k(C::Up)], "move", "Move up", Ctx::Picker, As("↑↓")),
+    b(A::Down, &[k(C::Down)], "down", "Move down", Ctx::Picker, Hidden),
+    b(A::PageUp, &[k(C::PageUp)], "page up", "Up one page", Ctx::Picker, Hidden),
+    b(A::PageDown, &[k(C::PageDown)], "page down", "Down one page", Ctx::Picker, Hidden),
+    b(A::Back, &[k(C::Esc)], "cancel", "Close the list without changing anything (type to filter it)", Ctx::Picker, Show),
+    b(A::Done, &[k(C::Esc), ctrl('s')], "done", "Close the editor, keeping the text", Ctx::Editor, Show),
+    b(A::Reveal, &[ctrl('r')], "show/hide", "Show or mask a secret's text", Ctx::Editor, Show),
+    b(A::LoadFile, &[ctrl('o')], "load file", "Replace the text with a file's", Ctx::Editor, Show),
+    b(A::ClearLine, &[ctrl('l')], "clear", "Clear all the text (to paste another)", Ctx::Editor, Show),
+    b(A::Submit, &[k(C::Enter)], "read it", "Read the file", Ctx::PathInput, Show),
+    b(A::Back, &[k(C::Esc)], "cancel", "Close without reading", Ctx::PathInput, Show),
     // Overlays.
     b(A::CloseOverlay, &[k(C::Esc), ch('?'), ch('q'), k(C::F(1))], "close", "Close this list", Ctx::Help, Show),
     b(A::Up, &[k(C::Up), ch('k')], "scroll", "Scroll up", Ctx::Help, As("↑↓")),
@@ -263,7 +355,8 @@ fn matches(key: &Key, ev: &KeyEvent) -> bool {
 
 /// Whether a key of a binding can fire in these contexts (printable keys are text in a text input).
 fn usable(key: &Key, binding: &Binding, ctxs: &[Ctx]) -> bool {
-    let typing = ctxs.contains(&Ctx::TextInput) && binding.ctx != Ctx::TextInput;
+    let typing = (ctxs.contains(&Ctx::TextInput) || ctxs.contains(&Ctx::Editor))
+        && binding.ctx != Ctx::TextInput;
     let printable = matches!(key.code, KeyCode::Char(_))
         && !key
             .mods
@@ -321,24 +414,21 @@ pub fn bar(ctxs: &[Ctx]) -> Vec<(String, &'static str)> {
     let mut out = Vec::new();
     for ctx in ctxs {
         for binding in KEYS.iter().filter(|b| b.ctx == *ctx) {
-            let keys: Vec<String> = binding
-                .keys
-                .iter()
-                .filter(|key| usable(key, binding, ctxs))
-                .map(key_name)
-                .collect();
-            if keys.is_empty() {
-                continue;
-            }
-            // A key already shown for an earlier context is shadowed here: don't offer it twice.
-            let shadowed = binding.keys.iter().all(|key| {
+            // A key bound in an earlier context is shadowed here: offer the binding by its other keys.
+            let shadowed = |key: &Key| {
                 ctxs.iter().take_while(|c| *c != ctx).any(|earlier| {
                     KEYS.iter()
                         .filter(|b| b.ctx == *earlier)
                         .any(|b| b.keys.contains(key))
                 })
-            });
-            if shadowed {
+            };
+            let keys: Vec<String> = binding
+                .keys
+                .iter()
+                .filter(|key| usable(key, binding, ctxs) && !shadowed(key))
+                .map(key_name)
+                .collect();
+            if keys.is_empty() {
                 continue;
             }
             match binding.bar {

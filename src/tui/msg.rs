@@ -41,6 +41,8 @@ pub enum TaskMsg {
     Log(LogLine),
     Spec(Result<Box<SpecOutcome>, String>),
     DraftSaved(Result<(), String>),
+    /// A file read for a form (a config file, a private key): its text, or why it could not be read.
+    FileRead(Result<FileText, String>),
     /// The task panicked (a bug): its message, already logged.
     Panicked(String),
 }
@@ -69,6 +71,20 @@ pub struct SpecOutcome {
     pub from_cache: bool,
 }
 
+/// A text file read for the wizard. `Debug` shows its size only (it may be a private key).
+#[derive(Clone, PartialEq)]
+pub struct FileText {
+    /// The path as the person typed it, `~` expanded.
+    pub path: String,
+    pub text: String,
+}
+
+impl std::fmt::Debug for FileText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FileText({}, {} bytes)", self.path, self.text.len())
+    }
+}
+
 /// Work for the task executor.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cmd {
@@ -84,4 +100,6 @@ pub enum Cmd {
     /// Abort a running request; the connector layer stops its process or removes its container.
     Cancel(ReqId),
     SaveDraft(ReqId, Draft),
+    /// Read a (small) text file; `~/` is the home directory.
+    ReadFile(ReqId, String),
 }

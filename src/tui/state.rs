@@ -7,6 +7,7 @@ use super::msg::ReqId;
 use super::steps::config::ConfigState;
 use super::steps::connector::ConnectorState;
 use super::steps::spec::SpecState;
+use super::steps::tunnel::TunnelState;
 use super::theme::Theme;
 use ratatui::layout::Rect;
 use std::time::Instant;
@@ -101,6 +102,7 @@ pub struct State {
     pub connector: ConnectorState,
     pub spec: SpecState,
     pub config: ConfigState,
+    pub tunnel: TunnelState,
 }
 
 impl State {
@@ -122,6 +124,7 @@ impl State {
             connector: ConnectorState::new(curated),
             spec: SpecState::default(),
             config: ConfigState::default(),
+            tunnel: TunnelState::default(),
         }
     }
 

@@ -4,7 +4,7 @@
 
 use super::connectors::{ConnectorChoice, scan_path};
 use super::draft;
-use super::msg::{Cmd, Msg, ReqId, SpecOutcome, Stage, TaskMsg};
+use super::msg::{Cmd, FileText, Msg, ReqId, SpecOutcome, Stage, TaskMsg};
 use super::spec_cache::{self, SpecCache};
 use crate::connector::{Connector, ConnectorError, DockerHost, LogSink, Options, PullSink};
 use crate::model::LogLine;
@@ -155,6 +155,12 @@ impl Tasks {
                     TaskMsg::DraftSaved(saved)
                 })
             }
+            Cmd::ReadFile(id, path) => self.spawn(id, true, async move {
+                let read = tokio::task::spawn_blocking(move || read_text(&path))
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()));
+                TaskMsg::FileRead(read)
+            }),
         }
     }
 
@@ -197,6 +203,40 @@ pub async fn docker_status() -> Result<String, String> {
             Ok(version.unwrap_or_else(|| "version unknown".into()))
         }
     }
+}
+
+/// Files larger than this are refused: a config or a key is a few kilobytes.
+const MAX_READ: u64 = 4 << 20;
+
+/// Read a text file for a form; `~` and `~/…` are the home directory. Errors name the path.
+pub fn read_text(typed: &str) -> Result<FileText, String> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Err("type the path of a file".into());
+    }
+    let home = || std::env::var_os("HOME").map(PathBuf::from);
+    let path = match typed.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => match home() {
+            Some(h) => h.join(rest.trim_start_matches('/')),
+            None => return Err("there is no home directory to expand ~ in".into()),
+        },
+        _ => PathBuf::from(typed),
+    };
+    let shown = path.display().to_string();
+    let meta = std::fs::metadata(&path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    if meta.is_dir() {
+        return Err(format!("{shown} is a directory: type the path of a file"));
+    }
+    if meta.len() > MAX_READ {
+        return Err(format!(
+            "{shown} is {} bytes: too large for a config or a key",
+            meta.len()
+        ));
+    }
+    let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| format!("{shown} is not a text file (not UTF-8)"))?;
+    Ok(FileText { path: shown, text })
 }
 
 fn first_line(s: &str) -> String {

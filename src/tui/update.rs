@@ -62,6 +62,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
     let ctxs = contexts(state);
     match keys::resolve(&ctxs, &key) {
         Some(action) => on_action(state, action),
+        None if ctxs.contains(&Ctx::Editor) => dispatch!(state.step, S => S::on_key(state, key)),
         None if keys::is_text(&key) && ctxs.contains(&Ctx::TextInput) => {
             let mut buf = [0u8; 4];
             let text = match key.code {
@@ -127,6 +128,8 @@ fn on_overlay(state: &mut State, overlay: Overlay, action: Action) -> Vec<Cmd> {
         }
         (Overlay::Resume(draft), Action::Resume) => {
             state.overlays.pop();
+            // Every answer comes back (the config refills step 3 once the spec is there).
+            state.answers = draft.answers.clone();
             if let Some(choice) = draft.answers.connector {
                 return resume(state, choice);
             }
@@ -215,6 +218,7 @@ fn on_task(state: &mut State, id: ReqId, report: TaskMsg) -> Vec<Cmd> {
             }
             Vec::new()
         }
+        TaskMsg::FileRead(result) => super::steps::config::on_file(state, id, result),
         TaskMsg::Panicked(e) if state.docker_req == Some(id) => {
             state.docker_req = None;
             state.docker = DockerStatus::Down { reason: e };
@@ -233,6 +237,6 @@ fn clamp_lists(state: &mut State) {
     if c.mode == Mode::Form && state.step != StepId::Connector {
         c.mode = Mode::List;
     }
-    let len = state.config.fields.len();
-    state.config.nav.clamp(len, h);
+    super::steps::config::clamp(state);
+    super::steps::tunnel::clamp(state);
 }

@@ -109,7 +109,12 @@ fn draw_overlay(state: &State, o: &Overlay, frame: &mut Frame, screen: Rect) {
                 Some(Err(_)) => "Your draft could not be saved, so your answers will be lost.",
                 None => "Your draft is being saved.",
             };
-            let text = format!("Quit catwalk? You picked {what}. {saved}");
+            let secrets = if state.answers.config_values.is_some() {
+                " Secrets are never kept in it."
+            } else {
+                ""
+            };
+            let text = format!("Quit catwalk? You picked {what}. {saved}{secrets}");
             overlay::question(
                 frame,
                 screen,

@@ -1,308 +1,361 @@
-//! Step 3, Config, for now a placeholder: the spec's summary and its top-level config properties, read-only.
-//! The form to fill them in comes with the schema engine (`schema::Form`); this file will then hold it.
+//! Step 3, Config: the form generated from the connector's config schema (`schema::Form`), edited with the
+//! form editor (`widgets::form_ui`). Values are checked as they are typed; Next checks everything, jumps
+//! to the first problem, or sets `answers.config` and goes on to step 4. A YAML/JSON config file can fill
+//! the form (read by a command). The draft keeps every value but the secrets. A connector's own
+//! `networkTunnel` is left to step 4.
 
 use super::Step;
+use crate::schema::{Form, Validator};
+use crate::tui::connectors::ConnectorChoice;
+use crate::tui::draft::Draft;
 use crate::tui::keys::{Action, Ctx};
-use crate::tui::msg::Cmd;
+use crate::tui::msg::{Cmd, FileText, ReqId};
 use crate::tui::state::{State, StepId};
-use crate::tui::widgets::select_list::{self, ListNav};
-use crate::tui::widgets::text::{fit, truncate};
+use crate::tui::widgets::form_ui::{FileTarget, FormUi, Outcome};
 use ratatui::Frame;
-use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
-use ratatui::layout::{Position, Rect};
-use ratatui::text::Line;
+use ratatui::crossterm::event::{KeyEvent, MouseEvent};
+use ratatui::layout::Rect;
 use serde_json::Value;
+use std::sync::Arc;
+
+pub use super::config_summary::{FieldRow, fields};
+
+pub const INTRO: &str = "The endpoint config tells the connector how to reach your system.";
+
+/// The line above the form: what happened last (a file loaded, the draft resumed, Next refused).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub bad: bool,
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct ConfigState {
-    pub fields: Vec<FieldRow>,
-    pub nav: ListNav,
+    /// The schema the form was built from, and for which connector.
+    pub schema: Option<Value>,
+    pub built_for: Option<ConnectorChoice>,
+    pub form: Option<Form>,
+    /// Why the schema cannot be a form.
+    pub error: Option<String>,
+    pub ui: FormUi,
+    /// The request reading a file for this step.
+    pub file_req: Option<ReqId>,
+    pub notice: Option<Notice>,
 }
 
-/// One top-level property of a config schema, as the placeholder lists it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FieldRow {
-    pub name: String,
-    pub kind: String,
-    pub required: bool,
-    pub secret: bool,
-    pub title: String,
-}
-
-/// Go to step 3 with the fields of the spec just received.
+/// Go to step 3. The form is built when the spec is new (refilled from the draft's values when resuming,
+/// or from the previous form when the same connector's spec was fetched again); otherwise it is kept.
 pub fn enter(state: &mut State) {
-    let fields = state
-        .spec
-        .outcome
-        .as_ref()
-        .map(|o| fields(&o.spec.config_schema))
-        .unwrap_or_default();
-    if fields != state.config.fields {
-        state.config = ConfigState {
-            fields,
-            nav: ListNav::default(),
-        };
-    }
     state.step = StepId::Config;
+    let Some(o) = &state.spec.outcome else {
+        return;
+    };
+    let schema = o.spec.config_schema.clone();
+    let c = &state.config;
+    let same_connector = c.built_for.is_some() && c.built_for == state.answers.connector;
+    if same_connector && c.schema.as_ref() == Some(&schema) {
+        return;
+    }
+    let (values, resumed) = if same_connector {
+        (c.form.as_ref().map(Form::to_config), false)
+    } else {
+        let v = state.answers.config_values.as_deref().cloned();
+        let resumed = v.is_some();
+        (v, resumed)
+    };
+    build(state, schema, values, resumed);
 }
 
-/// The top-level properties of a config schema, in `order` then declaration order. A root `$ref` into
-/// `$defs`/`definitions` is followed once; a root `oneOf` lists its options instead.
-pub fn fields(schema: &Value) -> Vec<FieldRow> {
-    let root = follow_ref(schema, schema);
-    let required: Vec<&str> = root
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let mut rows: Vec<(i64, usize, FieldRow)> = Vec::new();
-    if let Some(props) = root.get("properties").and_then(Value::as_object) {
-        for (i, (name, prop)) in props.iter().enumerate() {
-            let prop = follow_ref(schema, prop);
-            let hidden = ["x-hidden-field", "airbyte_hidden"]
-                .iter()
-                .any(|k| prop.get(*k) == Some(&Value::Bool(true)));
-            if hidden {
-                continue;
+fn build(state: &mut State, schema: Value, values: Option<Value>, resumed: bool) {
+    let built = match &values {
+        Some(v) => Form::from_config(&schema, v),
+        None => Form::build(&schema).map(|f| (f, Vec::new())),
+    };
+    let mut c = ConfigState {
+        schema: Some(schema.clone()),
+        built_for: state.answers.connector.clone(),
+        ..ConfigState::default()
+    };
+    match built {
+        Err(e) => c.error = Some(e.to_string()),
+        Ok((form, _)) => {
+            let validator = Validator::new(&schema).ok().map(Arc::new);
+            let exclude = match super::tunnel::builtin_pointer(&form) {
+                Some(p) => vec![(p, "SSH tunnel: set in the next step".to_string())],
+                None => Vec::new(),
+            };
+            c.ui = FormUi::new(&form, validator, exclude, "Next: SSH tunnel ›", None);
+            if resumed {
+                c.ui.focus_first_problem(&form);
+                c.notice = Some(Notice {
+                    text: "Refilled from your draft. Secrets are not kept in the draft: type them again."
+                        .into(),
+                    bad: false,
+                });
             }
-            let order = prop
-                .get("order")
-                .and_then(Value::as_i64)
-                .unwrap_or(i64::MAX);
-            rows.push((
-                order,
-                i,
-                FieldRow {
-                    name: name.clone(),
-                    kind: type_name(prop),
-                    required: required.contains(&name.as_str()),
-                    secret: ["secret", "airbyte_secret", "writeOnly"]
-                        .iter()
-                        .any(|k| prop.get(*k) == Some(&Value::Bool(true))),
-                    title: describe(prop),
-                },
-            ));
-        }
-    } else if let Some(options) = root.get("oneOf").and_then(Value::as_array) {
-        for (i, option) in options.iter().enumerate() {
-            let option = follow_ref(schema, option);
-            rows.push((
-                i as i64,
-                i,
-                FieldRow {
-                    name: format!("option {}", i + 1),
-                    kind: "object".into(),
-                    required: false,
-                    secret: false,
-                    title: describe(option),
-                },
-            ));
+            c.form = Some(form);
         }
     }
-    rows.sort_by_key(|(order, i, _)| (*order, *i));
-    rows.into_iter().map(|(_, _, r)| r).collect()
+    state.config = c;
 }
 
-fn follow_ref<'a>(root: &'a Value, v: &'a Value) -> &'a Value {
-    match v.get("$ref").and_then(Value::as_str) {
-        Some(r) if r.starts_with("#/") => root.pointer(&r[1..]).unwrap_or(v),
-        _ => v,
+/// Where the step draws: the heading lines, the form, the help panel, and the area popups may cover.
+pub struct Areas {
+    pub head: Rect,
+    pub form: Rect,
+    pub panel: Rect,
+    pub popup: Rect,
+}
+
+/// Lines of the heading: title, intro, legend, and the notice when there is one.
+pub fn head_height(state: &State) -> u16 {
+    3 + u16::from(state.config.notice.is_some())
+}
+
+/// The layout of a form step in `body`, below `head` lines: the help panel on the right when the body is
+/// wide, else at the bottom.
+pub fn areas(body: Rect, head: u16) -> Areas {
+    let head = head.min(body.height);
+    let rest = Rect::new(body.x, body.y + head, body.width, body.height - head);
+    let (form, panel) = if body.width >= 110 {
+        let pw = (body.width / 3).min(56);
+        (
+            Rect::new(rest.x, rest.y, rest.width - pw - 1, rest.height),
+            Rect::new(rest.x + rest.width - pw, rest.y, pw, rest.height),
+        )
+    } else {
+        let ph = if rest.height >= 24 { 7 } else { 5 }.min(rest.height / 2);
+        (
+            Rect::new(rest.x, rest.y, rest.width, rest.height - ph),
+            Rect::new(rest.x, rest.y + rest.height - ph, rest.width, ph),
+        )
+    };
+    Areas {
+        head: Rect::new(body.x, body.y, body.width, head),
+        form,
+        panel,
+        popup: rest,
     }
 }
 
-fn type_name(prop: &Value) -> String {
-    if prop.get("oneOf").is_some() || prop.get("anyOf").is_some() {
-        return "choice".into();
+fn form_area(state: &State) -> Rect {
+    let body = crate::tui::view::areas(state.screen()).body;
+    areas(body, head_height(state)).form
+}
+
+/// Keep the form's scroll valid for the terminal's size.
+pub fn clamp(state: &mut State) {
+    let h = form_area(state).height as usize;
+    state.config.ui.scroll(h);
+}
+
+/// Save the config (secrets left out) in the draft when it changed since the last save.
+pub fn sync_draft(state: &mut State) -> Vec<Cmd> {
+    let Some(form) = &state.config.form else {
+        return Vec::new();
+    };
+    let values = super::config_draft::public(form);
+    if state.answers.config_values.as_deref() == Some(&values) {
+        return Vec::new();
     }
-    if prop.get("enum").is_some() {
-        return "enum".into();
+    state.answers.config_values = Some(Box::new(values));
+    let id = state.next_req();
+    state.draft.req = Some(id);
+    vec![Cmd::SaveDraft(id, Draft::new(state.answers.clone()))]
+}
+
+/// Next: check everything; with problems, focus the first; else keep the config and go on to step 4.
+fn next(state: &mut State) -> Vec<Cmd> {
+    let Some(form) = &state.config.form else {
+        return Vec::new();
+    };
+    let ui = &mut state.config.ui;
+    let n = ui.check_all(form);
+    if n > 0 {
+        let first = match ui.unplaced().first() {
+            Some((p, m)) => format!(" ({p}: {m})"),
+            None => String::new(),
+        };
+        let fields = if n == 1 {
+            "1 field needs"
+        } else {
+            "fields need"
+        };
+        let count = if n == 1 {
+            String::new()
+        } else {
+            format!("{n} ")
+        };
+        state.config.notice = Some(Notice {
+            text: format!("✗ {count}{fields} attention; the first one has the focus{first}."),
+            bad: true,
+        });
+        clamp(state);
+        return sync_draft(state);
     }
-    match prop.get("type") {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(types)) => types
-            .iter()
-            .filter_map(Value::as_str)
-            .filter(|t| *t != "null")
-            .collect::<Vec<_>>()
-            .join("|"),
-        _ => "any".into(),
+    state.config.notice = None;
+    state.answers.config = Some(form.to_config());
+    let mut cmds = sync_draft(state);
+    cmds.extend(super::tunnel::enter(state));
+    cmds
+}
+
+/// Whether an action only edits the text being typed (the draft is saved when the focus moves instead).
+fn typing(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Left
+            | Action::Right
+            | Action::LineStart
+            | Action::LineEnd
+            | Action::DeleteBack
+            | Action::DeleteForward
+            | Action::ClearLine
+            | Action::DeleteWord
+    )
+}
+
+/// What the form editor asked for.
+fn outcome(state: &mut State, out: Outcome) -> Vec<Cmd> {
+    match out {
+        Outcome::Next => next(state),
+        Outcome::Back => {
+            state.step = StepId::Spec;
+            sync_draft(state)
+        }
+        Outcome::Read(path) => {
+            let id = state.next_req();
+            state.config.file_req = Some(id);
+            vec![Cmd::ReadFile(id, path)]
+        }
+        Outcome::Changed | Outcome::Nothing => Vec::new(),
     }
 }
 
-fn describe(prop: &Value) -> String {
-    let text = |k: &str| prop.get(k).and_then(Value::as_str).map(str::trim);
-    let title = text("title").filter(|s| !s.is_empty());
-    let desc = text("description")
-        .filter(|s| !s.is_empty())
-        .map(|d| d.lines().next().unwrap_or_default().to_string());
-    match (title, desc) {
-        (Some(t), Some(d)) => format!("{t}: {d}"),
-        (Some(t), None) => t.to_string(),
-        (None, Some(d)) => d,
-        (None, None) => String::new(),
+/// A file read for a form: routed to this step or step 4 by request id.
+pub fn on_file(state: &mut State, id: ReqId, result: Result<FileText, String>) -> Vec<Cmd> {
+    if state.config.file_req != Some(id) {
+        return super::tunnel::on_file(state, id, result);
     }
+    state.config.file_req = None;
+    let c = &mut state.config;
+    let (Some(form), Some(target)) = (c.form.as_mut(), c.ui.reading().cloned()) else {
+        return Vec::new();
+    };
+    let file = match result {
+        Ok(f) => f,
+        Err(e) => {
+            c.ui.read_failed(e);
+            return Vec::new();
+        }
+    };
+    match target {
+        FileTarget::Field(at) => {
+            c.ui.fill_field(form, &at, &file.text);
+            c.notice = Some(Notice {
+                text: format!(
+                    "Read {} ({}).",
+                    file.path,
+                    crate::tui::widgets::field::lines(&file.text)
+                ),
+                bad: false,
+            });
+        }
+        FileTarget::Config => {
+            let schema = c.schema.clone().unwrap_or(Value::Null);
+            match super::config_file::load(&schema, &file) {
+                Err(e) => c.ui.read_failed(e),
+                Ok((form, notice)) => {
+                    let ui = &c.ui;
+                    let mut fresh = FormUi::new(
+                        &form,
+                        ui.validator.clone(),
+                        ui.exclude.clone(),
+                        &ui.next_label,
+                        None,
+                    );
+                    fresh.last_path = ui.last_path.clone();
+                    fresh.show_all = true;
+                    fresh.refresh(&form);
+                    c.ui = fresh;
+                    c.form = Some(form);
+                    c.notice = Some(notice);
+                }
+            }
+        }
+    }
+    clamp(state);
+    sync_draft(state)
 }
-
-/// Lines above the field list: the heading and the spec summary.
-fn head_height(state: &State, width: usize) -> u16 {
-    let summary = state
-        .spec
-        .outcome
-        .as_ref()
-        .map(|o| super::spec::summary(o, width, &state.theme).len())
-        .unwrap_or(0);
-    (2 + summary + 2) as u16
-}
-
-fn list_area(state: &State, body: Rect) -> Rect {
-    let top = head_height(state, body.width as usize).min(body.height);
-    Rect::new(body.x, body.y + top, body.width, body.height - top)
-}
-
-/// Width of the "required, secret" column.
-const FLAGS_W: usize = 16;
 
 pub struct ConfigStep;
 
 impl Step for ConfigStep {
-    fn contexts(_: &State) -> Vec<Ctx> {
-        vec![Ctx::Page]
+    fn contexts(state: &State) -> Vec<Ctx> {
+        if state.config.form.is_none() {
+            return vec![Ctx::Page];
+        }
+        let mut ctxs = state.config.ui.contexts();
+        if state.config.ui.popup.is_none() {
+            ctxs.push(Ctx::ConfigFile);
+        }
+        ctxs
     }
 
     fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
-        let body = crate::tui::view::areas(state.screen()).body;
-        let height = list_area(state, body).height as usize;
-        let len = state.config.fields.len();
-        let nav = &mut state.config.nav;
-        match action {
-            Action::Up => nav.move_by(-1, len, height),
-            Action::Down => nav.move_by(1, len, height),
-            Action::PageUp => nav.move_by(-(height.max(1) as isize), len, height),
-            Action::PageDown => nav.move_by(height.max(1) as isize, len, height),
-            Action::Back => state.step = StepId::Spec,
-            Action::Quit => return crate::tui::update::request_quit(state),
-            _ => {}
+        let area = form_area(state);
+        let theme = state.theme;
+        let c = &mut state.config;
+        let Some(form) = c.form.as_mut() else {
+            if action == Action::Back {
+                state.step = StepId::Spec;
+            }
+            return Vec::new();
+        };
+        if !typing(action) && c.notice.as_ref().is_some_and(|n| !n.bad) {
+            c.notice = None;
         }
+        let out = c.ui.on_action(form, action, area, &theme);
+        let mut cmds = outcome(state, out);
+        if !typing(action) && state.step == StepId::Config {
+            cmds.extend(sync_draft(state));
+        }
+        clamp(state);
+        cmds
+    }
+
+    fn on_text(state: &mut State, text: &str) -> Vec<Cmd> {
+        let theme = state.theme;
+        let c = &mut state.config;
+        if let Some(form) = c.form.as_mut() {
+            c.ui.on_text(form, text, &theme);
+        }
+        clamp(state);
+        Vec::new()
+    }
+
+    fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
+        state.config.ui.on_key(key);
         Vec::new()
     }
 
     fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Vec<Cmd> {
-        let area = list_area(state, body);
-        let height = area.height as usize;
-        let len = state.config.fields.len();
-        let nav = &mut state.config.nav;
-        match ev.kind {
-            MouseEventKind::ScrollDown => nav.move_by(3, len, height),
-            MouseEventKind::ScrollUp => nav.move_by(-3, len, height),
-            MouseEventKind::Down(MouseButton::Left)
-                if area.contains(Position::new(ev.column, ev.row)) =>
-            {
-                if let Some(row) = nav.row_at((ev.row - area.y) as usize, len, height) {
-                    nav.select(row, len, height);
-                }
-            }
-            _ => {}
+        let area = areas(body, head_height(state)).form;
+        let theme = state.theme;
+        let c = &mut state.config;
+        let Some(form) = c.form.as_mut() else {
+            return Vec::new();
+        };
+        let out = c.ui.mouse(form, ev, area, &theme);
+        let mut cmds = outcome(state, out);
+        if state.step == StepId::Config {
+            cmds.extend(sync_draft(state));
         }
-        Vec::new()
+        clamp(state);
+        cmds
     }
 
     fn view(state: &State, frame: &mut Frame, body: Rect) {
-        let t = &state.theme;
-        let w = body.width as usize;
-        let mut lines = vec![
-            Line::styled(truncate("Config (next)", w), t.title()),
-            Line::styled(
-                truncate(
-                    "The form to fill them in comes next. For now, the top-level fields:",
-                    w,
-                ),
-                t.dim(),
-            ),
-        ];
-        if let Some(o) = &state.spec.outcome {
-            lines.extend(super::spec::summary(o, w, t));
-        }
-        lines.push(Line::default());
-        let name_w = 24.min(w / 3);
-        let header = format!(
-            "  {} {} {} {}",
-            fit("Field", name_w),
-            fit("Type", 9),
-            fit("", FLAGS_W),
-            "Title and description"
-        );
-        lines.push(Line::styled(truncate(&header, w), t.dim()));
-        for (i, line) in lines.into_iter().enumerate().take(body.height as usize) {
-            frame.render_widget(line, Rect::new(body.x, body.y + i as u16, body.width, 1));
-        }
-        let area = list_area(state, body);
-        let fields = &state.config.fields;
-        if fields.is_empty() {
-            frame.render_widget(
-                Line::styled("  This connector's config has no properties.", t.dim()),
-                area,
-            );
-            return;
-        }
-        select_list::render(
-            frame,
-            area,
-            &state.config.nav,
-            fields.len(),
-            t,
-            |i, width, selected| {
-                let f = &fields[i];
-                let flags = match (f.required, f.secret) {
-                    (true, true) => "required, secret",
-                    (true, false) => "required",
-                    (false, true) => "secret",
-                    (false, false) => "",
-                };
-                let text = format!(
-                    "{}{} {} {} {}",
-                    if selected { "› " } else { "  " },
-                    fit(&f.name, name_w),
-                    fit(&f.kind, 9),
-                    fit(flags, FLAGS_W),
-                    f.title
-                );
-                Line::raw(truncate(&text, width))
-            },
-        );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn lists_top_level_fields_in_order() {
-        let schema = json!({
-            "$defs": {"Cfg": {"type": "object", "required": ["host"], "properties": {
-                "port": {"type": ["integer", "null"], "order": 2, "title": "Port"},
-                "host": {"type": "string", "order": 1, "title": "Host", "description": "Where.\nMore."},
-                "password": {"type": "string", "secret": true},
-                "mode": {"oneOf": [{"title": "a"}]},
-                "hidden": {"type": "string", "airbyte_hidden": true}
-            }}},
-            "$ref": "#/$defs/Cfg"
-        });
-        let f = fields(&schema);
-        let names: Vec<&str> = f.iter().map(|f| f.name.as_str()).collect();
-        assert_eq!(names, vec!["host", "port", "password", "mode"]);
-        assert_eq!(f[0].title, "Host: Where.");
-        assert!(f[0].required && !f[1].required);
-        assert_eq!(f[1].kind, "integer");
-        assert!(f[2].secret);
-        assert_eq!(f[3].kind, "choice");
-    }
-
-    #[test]
-    fn root_one_of_lists_options() {
-        let f = fields(&json!({"oneOf": [{"title": "Continuous"}, {"title": "Infinite"}]}));
-        assert_eq!(f.len(), 2);
-        assert_eq!(f[1].title, "Infinite");
+        super::config_view::view(state, frame, body);
     }
 }

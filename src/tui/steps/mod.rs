@@ -7,16 +7,23 @@
 //! `StepId` arm in [`dispatch`]'s callers, and its answers to `draft::Answers`.
 
 pub mod config;
+mod config_draft;
+mod config_file;
+pub mod config_summary;
+mod config_view;
 pub mod connector;
 pub mod connector_form;
 mod connector_view;
 pub mod spec;
+pub mod tunnel;
+mod tunnel_schema;
+mod tunnel_view;
 
 use super::keys::{Action, Ctx};
 use super::msg::Cmd;
 use super::state::{State, StepId};
 use ratatui::Frame;
-use ratatui::crossterm::event::MouseEvent;
+use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::layout::Rect;
 
 /// What every step implements. All functions but `view` may change the state; none does I/O: work
@@ -30,6 +37,10 @@ pub trait Step {
     fn on_text(_state: &mut State, _text: &str) -> Vec<Cmd> {
         Vec::new()
     }
+    /// A key no binding took while the step has `Ctx::Editor` active (the multiline editor edits with it).
+    fn on_key(_state: &mut State, _key: KeyEvent) -> Vec<Cmd> {
+        Vec::new()
+    }
     /// A mouse event; `body` is the area the step is drawn in.
     fn on_mouse(_state: &mut State, _body: Rect, _ev: MouseEvent) -> Vec<Cmd> {
         Vec::new()
@@ -38,7 +49,7 @@ pub trait Step {
     fn view(state: &State, frame: &mut Frame, body: Rect);
 }
 
-/// Steps 4 to 7, until they are built: a page saying so, from which Esc goes back.
+/// Steps 5 to 7, until they are built: a page saying so, from which Esc goes back.
 pub struct NotYet;
 
 impl Step for NotYet {
@@ -48,7 +59,10 @@ impl Step for NotYet {
 
     fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
         match action {
-            Action::Back => state.step = StepId::Config,
+            Action::Back => {
+                let i = (state.step.number() - 1).saturating_sub(1);
+                state.step = StepId::ALL[i];
+            }
             Action::Quit => return super::update::request_quit(state),
             _ => {}
         }
@@ -75,6 +89,10 @@ macro_rules! dispatch {
             }
             $crate::tui::state::StepId::Config => {
                 type $s = $crate::tui::steps::config::ConfigStep;
+                $body
+            }
+            $crate::tui::state::StepId::Tunnel => {
+                type $s = $crate::tui::steps::tunnel::TunnelStep;
                 $body
             }
             _ => {

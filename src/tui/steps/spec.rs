@@ -60,7 +60,11 @@ impl SpecState {
 pub fn start(state: &mut State, choice: ConnectorChoice) -> Vec<Cmd> {
     let mut cmds = Vec::new();
     if state.answers.connector.as_ref() != Some(&choice) {
-        state.answers.connector = Some(choice.clone());
+        // Another connector: the answers given for the previous one (config, tunnel…) no longer apply.
+        state.answers = crate::tui::draft::Answers {
+            connector: Some(choice.clone()),
+            ..Default::default()
+        };
         let id = state.next_req();
         state.draft.req = Some(id);
         cmds.push(Cmd::SaveDraft(id, Draft::new(state.answers.clone())));

@@ -182,13 +182,6 @@ fn spec_error() {
 }
 
 #[test]
-fn config_placeholder() {
-    snap("config_placeholder", |w, h| {
-        spec_state(w, h, vec![TaskMsg::Spec(Ok(Box::new(outcome(true))))])
-    });
-}
-
-#[test]
 fn spec_done_after_going_back() {
     snap("spec_done", |w, h| {
         let mut s = spec_state(w, h, vec![TaskMsg::Spec(Ok(Box::new(outcome(false))))]);

@@ -147,6 +147,7 @@ pub fn postgres() -> ConnectorChoice {
 pub fn draft_for(choice: ConnectorChoice) -> Draft {
     Draft::new(crate::tui::draft::Answers {
         connector: Some(choice),
+        ..Default::default()
     })
 }
 

@@ -148,8 +148,14 @@ fn spec_progress_then_success_moves_to_config() {
     );
     assert_eq!(s.step, StepId::Config);
     assert!(!s.busy());
-    let names: Vec<&str> = s.config.fields.iter().map(|f| f.name.as_str()).collect();
-    assert_eq!(names, vec!["host", "port", "password", "mode", "advanced"]);
+    let names: Vec<&str> = s
+        .config
+        .ui
+        .rows
+        .iter()
+        .map(|r| r.pointer.as_str())
+        .collect();
+    assert_eq!(names[..4], ["/host", "/port", "/password", "/mode"]);
 }
 
 #[test]
@@ -249,7 +255,7 @@ fn going_back_and_picking_the_same_connector_reuses_the_spec() {
         [Msg::Task(id, TaskMsg::Spec(Ok(Box::new(outcome(false)))))],
     );
     send(&mut s, [key(KeyCode::Down)]);
-    assert_eq!(s.config.nav.selected, 1);
+    assert_eq!(s.config.ui.focus, 1);
     send(&mut s, [key(KeyCode::Esc)]);
     assert_eq!(s.step, StepId::Spec);
     assert_eq!(s.spec.phase, Phase::Done);
@@ -258,7 +264,7 @@ fn going_back_and_picking_the_same_connector_reuses_the_spec() {
     let cmds = send(&mut s, [key(KeyCode::Enter)]);
     assert!(cmds.is_empty(), "no new request, no draft change: {cmds:?}");
     assert_eq!(s.step, StepId::Config);
-    assert_eq!(s.config.nav.selected, 1, "the config page kept its place");
+    assert_eq!(s.config.ui.focus, 1, "the config form kept its place");
     // From step 2, r fetches afresh, skipping the cache.
     send(&mut s, [key(KeyCode::Esc)]);
     let cmds = send(&mut s, [ch('r')]);

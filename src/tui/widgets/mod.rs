@@ -1,8 +1,15 @@
 //! Reusable pieces of the screen. Each draws from data it is given and never changes the state.
 
+pub mod editor;
+pub mod field;
+pub mod form_input;
+pub mod form_rows;
+pub mod form_ui;
+pub mod form_view;
 pub mod help_bar;
 pub mod log_pane;
 pub mod overlay;
+pub mod picker;
 pub mod select_list;
 pub mod stepper;
 pub mod text;

@@ -41,6 +41,14 @@ impl TextInput {
         *self = TextInput::new(value);
     }
 
+    /// The same input with every character shown as `c` (a secret being typed), the cursor in place.
+    pub fn masked(&self, c: char) -> TextInput {
+        TextInput {
+            value: std::iter::repeat_n(c, self.value.chars().count()).collect(),
+            cursor: self.cursor,
+        }
+    }
+
     fn byte_at(&self, char_idx: usize) -> usize {
         self.value
             .char_indices()

@@ -1,0 +1,318 @@
+//! Step 4, SSH tunnel: a choice between no tunnel (the default: Enter skips the step) and a tunnel, edited
+//! with the same form editor as step 3. A connector with its own `networkTunnel` gets its `sshForwarding`
+//! filled (written into the config on Next); one without gets a tunnel catwalk runs (endpoint, key, forward
+//! target suggested from the config's host/port, the config fields to point at it). The private key is
+//! pasted or read from a file; endpoint and key are checked. No SSH connection is made here.
+
+use super::Step;
+use super::config::{Notice, areas};
+use super::tunnel_schema::{self as ts, TAG};
+use crate::schema::{Form, Validator};
+use crate::tui::keys::{Action, Ctx};
+use crate::tui::msg::{Cmd, FileText, ReqId};
+use crate::tui::state::{State, StepId};
+use crate::tui::widgets::form_ui::{FileTarget, FormUi, Outcome};
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyEvent, MouseEvent};
+use ratatui::layout::Rect;
+use serde_json::Value;
+use std::sync::Arc;
+
+pub use ts::{CatwalkTunnel, SecretText, SshForwarding, TunnelAnswer, builtin_pointer};
+
+#[derive(Debug, Clone, Default)]
+pub struct TunnelState {
+    /// The step form's schema (rebuilt when the config's schema or suggestions change), and the
+    /// connector it is for (another connector starts afresh).
+    pub schema: Option<Value>,
+    pub built_for: Option<crate::tui::connectors::ConnectorChoice>,
+    /// The connector's own tunnel pointer (`/networkTunnel`), when it has one.
+    pub builtin: Option<String>,
+    /// The title of the connector's own SSH settings in another shape (Airbyte's `tunnel_method`).
+    pub own_settings: Option<String>,
+    pub form: Option<Form>,
+    pub ui: FormUi,
+    pub file_req: Option<ReqId>,
+    pub notice: Option<Notice>,
+    /// The forward target suggested from the config when the form was built.
+    pub suggested: (Option<String>, Option<u64>),
+}
+
+impl TunnelState {
+    /// Whether "no tunnel" is chosen.
+    pub fn is_off(&self) -> bool {
+        self.form
+            .as_ref()
+            .and_then(|f| f.value(&format!("/{TAG}")).cloned())
+            .is_none_or(|v| v == "none")
+    }
+}
+
+/// Go to step 4 from step 3 (whose config is valid).
+pub fn enter(state: &mut State) -> Vec<Cmd> {
+    state.step = StepId::Tunnel;
+    let (Some(cfg_form), Some(cfg_schema)) = (&state.config.form, &state.config.schema) else {
+        return Vec::new();
+    };
+    let config = cfg_form.to_config();
+    let builtin = builtin_pointer(cfg_form);
+    let t = &state.tunnel;
+    let (schema, suggested) = match &builtin {
+        Some(p) => {
+            let at = ts::forwarding_pointer(p);
+            let sub = cfg_form.field(&at).map(|f| f.schema_pointer.clone());
+            match sub.and_then(|s| ts::builtin_schema(cfg_schema, &s)) {
+                Some(s) => (s, (None, None)),
+                None => return Vec::new(),
+            }
+        }
+        None => {
+            let c = ts::candidates(cfg_form, &config);
+            let s = ts::suggest(&c);
+            (ts::catwalk_schema(&c, &s), s)
+        }
+    };
+    let same_connector = t.built_for.is_some() && t.built_for == state.answers.connector;
+    if same_connector && t.schema.as_ref() == Some(&schema) && t.form.is_some() {
+        return Vec::new();
+    }
+    let previous = if same_connector {
+        t.form.as_ref()
+    } else {
+        None
+    };
+    // Values: the form as it was (suggestions left untouched follow the config), else the config's own
+    // tunnel, else a resumed answer.
+    let values = match (previous, &builtin) {
+        (Some(f), _) => {
+            let mut v = f.to_config();
+            if let Some(m) = v.as_object_mut() {
+                if t.suggested.0.is_some()
+                    && m.get("forwardHost").and_then(Value::as_str) == t.suggested.0.as_deref()
+                {
+                    m.shift_remove("forwardHost");
+                }
+                if t.suggested.1.is_some()
+                    && m.get("forwardPort").and_then(Value::as_u64) == t.suggested.1
+                {
+                    m.shift_remove("forwardPort");
+                }
+                m.remove("rewrite");
+            }
+            Some(v)
+        }
+        (None, Some(p)) => match config.pointer(&ts::forwarding_pointer(p)) {
+            Some(Value::Object(m)) if !m.is_empty() => {
+                let mut m = m.clone();
+                m.insert(TAG.into(), "ssh".into());
+                Some(Value::Object(m))
+            }
+            _ => state.answers.tunnel.as_ref().map(ts::values_of),
+        },
+        (None, None) => state.answers.tunnel.as_ref().map(ts::values_of),
+    };
+    let built = match &values {
+        Some(v) => Form::from_config(&schema, v).map(|(f, _)| f),
+        None => Form::build(&schema),
+    };
+    let Ok(form) = built else {
+        return Vec::new();
+    };
+    let validator = Validator::new(&schema).ok().map(Arc::new);
+    let ui = FormUi::new(
+        &form,
+        validator,
+        Vec::new(),
+        "Next: check the connection ›",
+        Some(ts::checks),
+    );
+    state.tunnel = TunnelState {
+        schema: Some(schema),
+        built_for: state.answers.connector.clone(),
+        own_settings: ts::own_settings(cfg_form),
+        builtin,
+        form: Some(form),
+        ui,
+        file_req: None,
+        notice: None,
+        suggested,
+    };
+    Vec::new()
+}
+
+/// Next: check; keep the answer (and, for the connector's own tunnel, the config); go on to step 5.
+fn next(state: &mut State) -> Vec<Cmd> {
+    let t = &mut state.tunnel;
+    let Some(form) = &t.form else {
+        return Vec::new();
+    };
+    let n = t.ui.check_all(form);
+    if n > 0 {
+        t.notice = Some(Notice {
+            text: format!(
+                "✗ {} attention; the first one has the focus.",
+                if n == 1 {
+                    "1 field needs".to_string()
+                } else {
+                    format!("{n} fields need")
+                }
+            ),
+            bad: true,
+        });
+        return Vec::new();
+    }
+    t.notice = None;
+    let answer = ts::answer(&form.to_config());
+    if let (Some(p), Some(cfg)) = (&t.builtin, state.config.form.as_mut()) {
+        let at = ts::forwarding_pointer(p);
+        let _ = match &answer {
+            TunnelAnswer::Connector(_) => {
+                let mut v = form.to_config();
+                if let Some(m) = v.as_object_mut() {
+                    m.shift_remove(TAG);
+                }
+                cfg.set(&at, v)
+            }
+            _ => cfg.unset(&at).map(|_| ()),
+        };
+        state.answers.config = Some(cfg.to_config());
+    }
+    state.answers.tunnel = Some(answer);
+    // The draft gets the tunnel (its key left out) and the config's values.
+    state.answers.config_values = None;
+    let cmds = super::config::sync_draft(state);
+    leave(state);
+    cmds
+}
+
+/// On to step 5.
+fn leave(state: &mut State) {
+    state.step = StepId::Check;
+}
+
+fn form_area(state: &State) -> Rect {
+    let body = crate::tui::view::areas(state.screen()).body;
+    areas(body, super::tunnel_view::head_height(state)).form
+}
+
+/// Keep the form's scroll valid for the terminal's size.
+pub fn clamp(state: &mut State) {
+    let h = form_area(state).height as usize;
+    state.tunnel.ui.scroll(h);
+}
+
+fn outcome(state: &mut State, out: Outcome) -> Vec<Cmd> {
+    match out {
+        Outcome::Next => next(state),
+        Outcome::Back => {
+            state.step = StepId::Config;
+            Vec::new()
+        }
+        Outcome::Read(path) => {
+            let id = state.next_req();
+            state.tunnel.file_req = Some(id);
+            vec![Cmd::ReadFile(id, path)]
+        }
+        Outcome::Changed | Outcome::Nothing => Vec::new(),
+    }
+}
+
+/// A file read for this step (a private key).
+pub fn on_file(state: &mut State, id: ReqId, result: Result<FileText, String>) -> Vec<Cmd> {
+    let t = &mut state.tunnel;
+    if t.file_req != Some(id) {
+        return Vec::new();
+    }
+    t.file_req = None;
+    let (Some(form), Some(FileTarget::Field(at))) = (t.form.as_mut(), t.ui.reading().cloned())
+    else {
+        return Vec::new();
+    };
+    match result {
+        Err(e) => t.ui.read_failed(e),
+        Ok(file) => {
+            t.ui.fill_field(form, &at, &file.text);
+            let (text, bad) = match ts::check_key(&file.text) {
+                Ok(()) => (
+                    format!(
+                        "Read the private key from {} ({}).",
+                        file.path,
+                        crate::tui::widgets::field::lines(&file.text)
+                    ),
+                    false,
+                ),
+                Err(e) => (format!("{}: {e}", file.path), true),
+            };
+            t.notice = Some(Notice { text, bad });
+        }
+    }
+    clamp(state);
+    Vec::new()
+}
+
+pub struct TunnelStep;
+
+impl Step for TunnelStep {
+    fn contexts(state: &State) -> Vec<Ctx> {
+        let t = &state.tunnel;
+        if t.form.is_none() {
+            return vec![Ctx::Page];
+        }
+        let mut ctxs = t.ui.contexts();
+        if t.ui.popup.is_none() && t.is_off() {
+            ctxs.insert(0, Ctx::NoTunnel);
+        }
+        ctxs
+    }
+
+    fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
+        let area = form_area(state);
+        let theme = state.theme;
+        let t = &mut state.tunnel;
+        let Some(form) = t.form.as_mut() else {
+            if action == Action::Back {
+                state.step = StepId::Config;
+            }
+            return Vec::new();
+        };
+        if t.notice.as_ref().is_some_and(|n| !n.bad) {
+            t.notice = None;
+        }
+        let out = t.ui.on_action(form, action, area, &theme);
+        let cmds = outcome(state, out);
+        clamp(state);
+        cmds
+    }
+
+    fn on_text(state: &mut State, text: &str) -> Vec<Cmd> {
+        let theme = state.theme;
+        let t = &mut state.tunnel;
+        if let Some(form) = t.form.as_mut() {
+            t.ui.on_text(form, text, &theme);
+        }
+        clamp(state);
+        Vec::new()
+    }
+
+    fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
+        state.tunnel.ui.on_key(key);
+        Vec::new()
+    }
+
+    fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Vec<Cmd> {
+        let area = areas(body, super::tunnel_view::head_height(state)).form;
+        let theme = state.theme;
+        let t = &mut state.tunnel;
+        let Some(form) = t.form.as_mut() else {
+            return Vec::new();
+        };
+        let out = t.ui.mouse(form, ev, area, &theme);
+        let cmds = outcome(state, out);
+        clamp(state);
+        cmds
+    }
+
+    fn view(state: &State, frame: &mut Frame, body: Rect) {
+        super::tunnel_view::view(state, frame, body);
+    }
+}
