@@ -1,4 +1,4 @@
-//! The protocol-neutral model: what every connector protocol (Flow, Airbyte, later Singer) is mapped to.
+//! The protocol-neutral model: what every connector protocol (Flow, Airbyte, Singer) is mapped to.
 //! Plain data, no I/O. `connector` produces these types; `catalog`, `cli` and `tui` consume them.
 
 use serde::{Deserialize, Serialize};
@@ -22,6 +22,8 @@ pub enum Protocol {
     Flow,
     /// The Airbyte protocol (CLI verbs spec/check/discover/read).
     Airbyte,
+    /// Singer taps (flags `--about`, `--discover`, `--config`, `--catalog`, `--state`).
+    Singer,
 }
 
 impl std::fmt::Display for Protocol {
@@ -29,6 +31,7 @@ impl std::fmt::Display for Protocol {
         f.write_str(match self {
             Protocol::Flow => "flow",
             Protocol::Airbyte => "airbyte",
+            Protocol::Singer => "singer",
         })
     }
 }
@@ -41,8 +44,9 @@ impl std::str::FromStr for Protocol {
                 Ok(Protocol::Flow)
             }
             "airbyte" | "airbyte-source" => Ok(Protocol::Airbyte),
+            "singer" | "singer-tap" | "tap" => Ok(Protocol::Singer),
             other => Err(format!(
-                "unknown protocol {other:?}: expected `flow` or `airbyte`"
+                "unknown protocol {other:?}: expected `flow`, `airbyte` or `singer`"
             )),
         }
     }
@@ -75,8 +79,8 @@ pub struct DiscoveredBinding {
     pub recommended_name: String,
     pub resource_config: Value,
     pub document_schema: Value,
-    /// Collection key as JSON pointers. Never empty once it leaves the connector layer for Airbyte
-    /// streams (a `/_meta/row_id` fallback is used); Flow connectors provide their own.
+    /// Collection key as JSON pointers. Never empty once it leaves the connector layer for Airbyte and
+    /// Singer streams (a `/_meta/row_id` fallback is used); Flow connectors provide their own.
     pub key: Vec<String>,
     /// The connector proposes this binding disabled.
     #[serde(default)]
@@ -199,7 +203,14 @@ mod tests {
     fn protocol_parses_label_values() {
         assert_eq!("flow-capture".parse::<Protocol>(), Ok(Protocol::Flow));
         assert_eq!("airbyte-source".parse::<Protocol>(), Ok(Protocol::Airbyte));
-        assert!("singer".parse::<Protocol>().unwrap_err().contains("singer"));
+        assert_eq!("singer".parse::<Protocol>(), Ok(Protocol::Singer));
+        assert_eq!("Singer".parse::<Protocol>(), Ok(Protocol::Singer));
+        assert!(
+            "meltano-x"
+                .parse::<Protocol>()
+                .unwrap_err()
+                .contains("singer")
+        );
     }
 
     #[test]

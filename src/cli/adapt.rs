@@ -1,9 +1,10 @@
-//! `catwalk adapt airbyte`: a Flow capture connector (JSON codec on stdin/stdout) that drives an Airbyte
-//! connector. Flow runs only Flow-protocol connectors, so `discover` writes Airbyte connectors into catalogs as
-//! `local: {command: [catwalk, adapt, airbyte, ...]}`; `catwalk check` and Flow's tools then run this.
+//! `catwalk adapt airbyte|singer`: a Flow capture connector (JSON codec on stdin/stdout) that drives an
+//! Airbyte connector or a Singer tap. Flow runs only Flow-protocol connectors, so `discover` writes them into
+//! catalogs as `local: {command: [catwalk, adapt, <protocol>, ...]}`; `catwalk check` and Flow's tools then
+//! run this.
 //! Like any Flow connector it logs JSON lines on stderr and exits non-zero on failure.
 
-use super::args::{AdaptArgs, AdaptProtocol};
+use super::args::AdaptArgs;
 use super::{Outcome, exit};
 use crate::connector::{Connector, ConnectorError, Endpoint, LogSink, Options};
 use crate::model::{
@@ -25,13 +26,13 @@ pub async fn run(args: AdaptArgs) -> Outcome {
 }
 
 async fn serve(args: AdaptArgs) -> Result<(), String> {
-    let AdaptProtocol::Airbyte = args.protocol;
+    let protocol = args.protocol.protocol();
     let endpoint = match &args.image {
         Some(image) => Endpoint::Image(image.clone()),
         None => Endpoint::local(args.command.clone()),
     };
     let opts = Options {
-        protocol: Some(Protocol::Airbyte),
+        protocol: Some(protocol),
         kind: Some(crate::model::ConnectorKind::Capture),
         network: args.network.clone(),
         timeout: args.timeout,
@@ -45,6 +46,7 @@ async fn serve(args: AdaptArgs) -> Result<(), String> {
     let mut adapter = Adapter {
         connector,
         spec: None,
+        protocol,
     };
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let mut stdout = tokio::io::stdout();
@@ -80,6 +82,7 @@ async fn serve(args: AdaptArgs) -> Result<(), String> {
 struct Adapter {
     connector: Connector,
     spec: Option<Spec>,
+    protocol: Protocol,
 }
 
 impl Adapter {
@@ -136,9 +139,11 @@ impl Adapter {
             return Ok(json!({"applied": {"actionDescription": ""}}));
         }
         if request.contains_key("open") {
-            return Err("capturing data through `catwalk adapt airbyte` (the open request) is not supported yet; \
-                        spec, discover, validate and apply are"
-                .into());
+            return Err(format!(
+                "capturing data through `catwalk adapt {}` (the open request) is not supported yet; \
+                 spec, discover, validate and apply are",
+                self.protocol
+            ));
         }
         let keys: Vec<&String> = request.keys().collect();
         Err(format!(
@@ -154,11 +159,12 @@ impl Adapter {
     }
 
     /// The request's endpoint config with the schema's defaults filled in: many Airbyte connectors crash
-    /// without them, and Flow's runtime sends the config as the user wrote it.
+    /// without them, and Flow's runtime sends the config as the user wrote it. Singer taps get it as written
+    /// (see `discover::config_for`).
     async fn config_with_defaults(&mut self, request: &Value) -> Result<Value, String> {
         let config = request.get("config").cloned().unwrap_or_else(|| json!({}));
         let spec = self.spec().await?;
-        Ok(crate::schema::with_defaults(&spec.config_schema, &config))
+        Ok(super::discover::config_for(&spec, config))
     }
 }
 

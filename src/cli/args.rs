@@ -47,8 +47,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Speak Flow's connector protocol on stdin/stdout over a connector that speaks another protocol.
     ///
-    /// `catwalk discover` writes Airbyte connectors into catalogs as local endpoints running this command, so
-    /// that `catwalk check` and Flow's own tools can run them.
+    /// `catwalk discover` writes Airbyte connectors and Singer taps into catalogs as local endpoints running
+    /// this command, so that `catwalk check` and Flow's own tools can run them.
     Adapt(AdaptArgs),
 }
 
@@ -83,7 +83,7 @@ pub struct ConnectorArgs {
 /// How to run connectors (shared by every verb that runs one).
 #[derive(Debug, Args, Clone)]
 pub struct RunArgs {
-    /// The protocol the connector speaks: flow or airbyte. By default read from image labels, or probed for local commands.
+    /// The protocol the connector speaks: flow, airbyte or singer. By default read from image labels, or probed for local commands (a `tap-*` program is asked as Singer first).
     #[arg(long, value_name = "PROTOCOL")]
     pub protocol: Option<Protocol>,
 
@@ -169,6 +169,16 @@ pub struct AdaptArgs {
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum AdaptProtocol {
     Airbyte,
+    Singer,
+}
+
+impl AdaptProtocol {
+    pub fn protocol(self) -> Protocol {
+        match self {
+            AdaptProtocol::Airbyte => Protocol::Airbyte,
+            AdaptProtocol::Singer => Protocol::Singer,
+        }
+    }
 }
 
 impl ConnectorArgs {
@@ -288,6 +298,17 @@ mod tests {
                 env: BTreeMap::from([("A".into(), "1".into())]),
             }
         );
+    }
+
+    #[test]
+    fn adapt_singer_parses() {
+        let cli =
+            Cli::try_parse_from(["catwalk", "adapt", "singer", "--", "tap-postgres"]).unwrap();
+        let Some(Command::Adapt(a)) = cli.command else {
+            panic!()
+        };
+        assert_eq!(a.protocol.protocol(), Protocol::Singer);
+        assert_eq!(a.command, vec!["tap-postgres"]);
     }
 
     #[test]

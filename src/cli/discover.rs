@@ -2,12 +2,13 @@
 //! (`<dir>/<name>.config.yaml`, mode 0600, never overwriting) and says what to do next; later runs validate the
 //! config against the connector's schema (no discover on an invalid config), discover, and write
 //! `<name>.flow.yaml` with the capture, its collections and their schema files, merged with what exists.
+//! For a Singer tap whose config exists, the spec and the discover run side by side (see `run`).
 
 use super::args::DiscoverArgs;
 use super::{Failure, Outcome, exit, output};
 use crate::catalog::{self, ContentRef, Discovery, WriteMode};
-use crate::connector::{Connector, Endpoint};
-use crate::model::{ConnectorKind, Protocol, Spec};
+use crate::connector::{Connector, Endpoint, Options};
+use crate::model::{ConnectorKind, DiscoveredBinding, Protocol, Spec};
 use crate::schema;
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -31,8 +32,48 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
     catalog::validate_name("--name", &format!("{prefix}/{name}"))
         .map_err(|e| Failure::new(exit::USAGE, e.to_string()))?;
     let config_path = dir.join(catalog::config_file_name(&name));
+    let opts = args.connector.run.options();
 
-    let connector = Connector::open(endpoint.clone(), args.connector.run.options()).await?;
+    // A Singer tap's discover does not need its spec: when the config exists, `--about` (the spec, and the
+    // probe) and `--discover` run side by side, so catwalk adds little to the tap's own time.
+    let tap = opts.protocol == Some(Protocol::Singer)
+        || (opts.protocol.is_none() && endpoint.looks_like_singer_tap());
+    if tap && config_path.exists() {
+        let config = read_config(&config_path)?;
+        let forced = opts.protocol.is_some();
+        let singer = Options {
+            protocol: Some(Protocol::Singer),
+            ..opts.clone()
+        };
+        let connector = Connector::open(endpoint.clone(), singer).await?;
+        let (spec, bindings) = tokio::join!(
+            async {
+                if forced {
+                    connector.spec().await
+                } else {
+                    connector.singer_about().await
+                }
+            },
+            connector.discover(&config)
+        );
+        match spec {
+            Ok(spec) => {
+                check_config(&spec, &config, &config_path)?;
+                let target = Target {
+                    prefix,
+                    dir,
+                    name,
+                    endpoint,
+                };
+                return write_catalog(&args, target, &spec, bindings?);
+            }
+            Err(e) if forced => return Err(e.into()),
+            // Named tap-* but not a Singer tap: find out what it is.
+            Err(e) => tracing::debug!("not a Singer tap after all ({e}); probing"),
+        }
+    }
+
+    let connector = Connector::open(endpoint.clone(), opts).await?;
     let spec = connector.spec().await?;
     if spec.kind == ConnectorKind::Materialize {
         return Err(Failure::invalid(format!(
@@ -48,16 +89,55 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
 
     let config = read_config(&config_path)?;
     check_config(&spec, &config, &config_path)?;
-    let config = schema::with_defaults(&spec.config_schema, &config);
+    let config = config_for(&spec, config);
     let bindings = connector.discover(&config).await?;
+    let target = Target {
+        prefix,
+        dir,
+        name,
+        endpoint,
+    };
+    write_catalog(&args, target, &spec, bindings)
+}
 
+/// The config a connector is given: with the schema's defaults written in, which many Airbyte connectors
+/// need. Singer taps get it as written: SDK taps apply their own defaults, and a default written by catwalk
+/// would override a setting the tap reads from its environment.
+pub fn config_for(spec: &Spec, config: Value) -> Value {
+    match spec.protocol {
+        Protocol::Singer => config,
+        _ => schema::with_defaults(&spec.config_schema, &config),
+    }
+}
+
+/// Where the catalog goes.
+struct Target {
+    prefix: String,
+    dir: PathBuf,
+    name: String,
+    endpoint: Endpoint,
+}
+
+/// Plan and write `<name>.flow.yaml`, its collections and schemas, merged with what exists; say what was done.
+fn write_catalog(
+    args: &DiscoverArgs,
+    target: Target,
+    spec: &Spec,
+    bindings: Vec<DiscoveredBinding>,
+) -> Outcome {
+    let Target {
+        prefix,
+        dir,
+        name,
+        endpoint,
+    } = target;
     let discovery = Discovery {
         prefix: prefix.clone(),
         name: name.clone(),
         endpoint: catalog_endpoint(
             &endpoint,
             spec.protocol,
-            &args,
+            args,
             &catalog::config_file_name(&name),
         ),
         bindings,
@@ -228,8 +308,9 @@ pub fn check_config(spec: &Spec, config: &Value, path: &Path) -> Result<(), Fail
     Err(Failure::invalid(message))
 }
 
-/// How the capture's endpoint is written. Flow connectors run as they are; connectors of other protocols run
-/// through `catwalk adapt`, a local Flow connector, because Flow runs only its own protocol.
+/// How the capture's endpoint is written. Flow connectors run as they are; connectors of other protocols
+/// (Airbyte, Singer) run through `catwalk adapt <protocol>`, a local Flow connector, because Flow runs only
+/// its own protocol.
 fn catalog_endpoint(
     endpoint: &Endpoint,
     protocol: Protocol,
@@ -242,8 +323,8 @@ fn catalog_endpoint(
         (Protocol::Flow, Endpoint::Local { command, env }) => {
             catalog::Endpoint::local(command.clone(), to_index_map(env), config)
         }
-        (Protocol::Airbyte, endpoint) => {
-            let mut command = vec![catwalk_command(), "adapt".into(), "airbyte".into()];
+        (Protocol::Airbyte | Protocol::Singer, endpoint) => {
+            let mut command = vec![catwalk_command(), "adapt".into(), protocol.to_string()];
             if args.connector.run.network != "bridge" {
                 command.extend(["--network".into(), args.connector.run.network.clone()]);
             }

@@ -24,6 +24,7 @@ pub async fn run(args: SpecArgs) -> Outcome {
     let protocol = match spec.protocol {
         crate::model::Protocol::Flow => "Flow",
         crate::model::Protocol::Airbyte => "Airbyte",
+        crate::model::Protocol::Singer => "Singer",
     };
     super::output::note(&format!(
         "{}: {protocol} {kind} connector ({how})",

@@ -2,13 +2,12 @@
 //! Streams become bindings the way Flow's own airbyte-to-flow does (resource `{stream, namespace, syncMode,
 //! cursorField}`, key from `source_defined_primary_key`), with a `/_meta/row_id` fallback key where a stream has none.
 
-use super::error::{ConnectorError, truncate};
-use super::process::{Arg, InputFile, Invocation, Running};
+use super::error::ConnectorError;
+use super::keys;
+pub use super::keys::{ROW_ID_POINTER, add_row_id, require_location};
+use super::process::{Arg, Invocation, Running, typed_message};
 use crate::model::{ConnectorKind, DiscoveredBinding, LogLevel, LogLine, Protocol, Spec};
 use serde_json::{Map, Value, json};
-
-/// The pointer of the fallback key added to streams without a primary key.
-pub const ROW_ID_POINTER: &str = "/_meta/row_id";
 
 /// What one line of an Airbyte connector's stdout was.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,15 +35,10 @@ pub enum Message {
 
 /// Parse one stdout line. Unknown fields and types never fail.
 pub fn parse_line(line: &[u8]) -> Message {
-    let text = String::from_utf8_lossy(line);
-    let Ok(Value::Object(mut msg)) = serde_json::from_str::<Value>(text.trim()) else {
-        return Message::Stray(truncate(&text, 500));
+    let (ty, mut msg) = match typed_message(line) {
+        Ok(m) => m,
+        Err(text) => return Message::Stray(text),
     };
-    let ty = msg
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_ascii_uppercase();
     let mut take = |k: &str| msg.remove(k).unwrap_or(Value::Null);
     match ty.as_str() {
         "SPEC" => Message::Spec(take("spec")),
@@ -134,20 +128,9 @@ pub fn invocation(
         args: vec![Arg::Lit(verb.into())],
         ..Default::default()
     };
-    for (flag, name, value) in [
-        ("--config", "config.json", config),
-        ("--catalog", "catalog.json", catalog),
-        ("--state", "state.json", state),
-    ] {
-        if let Some(v) = value {
-            inv.args.push(Arg::Lit(flag.into()));
-            inv.args.push(Arg::File(name.into()));
-            inv.files.push(InputFile {
-                name: name.into(),
-                contents: serde_json::to_vec(v).unwrap_or_default(),
-            });
-        }
-    }
+    inv.add_file("--config", "config.json", config);
+    inv.add_file("--catalog", "catalog.json", catalog);
+    inv.add_file("--state", "state.json", state);
     inv
 }
 
@@ -158,29 +141,16 @@ pub(crate) async fn pump(
     mut on_message: impl FnMut(Message),
 ) -> Result<Option<String>, ConnectorError> {
     let mut error = None;
-    while let Some(line) = run.next_line().await {
-        let line = line.map_err(|e| ConnectorError::Io(e.to_string()))?;
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
+    run.each_line(|logs, line| match parse_line(&line) {
+        Message::Log(log) => logs.log(log),
+        Message::Stray(text) => logs.text(LogLevel::Info, text),
+        Message::Error(e) => {
+            logs.text(LogLevel::Error, e.clone());
+            error = Some(e);
         }
-        match parse_line(&line) {
-            Message::Log(log) => run.logs().log(log),
-            Message::Stray(text) => run.logs().log(LogLine {
-                level: LogLevel::Info,
-                message: text,
-                fields: None,
-            }),
-            Message::Error(e) => {
-                run.logs().log(LogLine {
-                    level: LogLevel::Error,
-                    message: e.clone(),
-                    fields: None,
-                });
-                error = Some(e);
-            }
-            other => on_message(other),
-        }
-    }
+        other => on_message(other),
+    })
+    .await?;
     Ok(error)
 }
 
@@ -231,11 +201,6 @@ pub fn map_spec(spec: Value, subject: &str) -> Result<Spec, ConnectorError> {
             .or_else(|| spec.get("authSpecification"))
             .cloned(),
     })
-}
-
-/// Escape one JSON-pointer token.
-fn token(s: &str) -> String {
-    s.replace('~', "~0").replace('/', "~1")
 }
 
 /// Map a discovered stream to a binding.
@@ -291,9 +256,11 @@ pub fn stream_to_binding(stream: &Value) -> DiscoveredBinding {
                 .filter_map(Value::as_array)
                 .filter(|p| !p.is_empty())
                 .map(|p| {
-                    p.iter()
-                        .map(|t| format!("/{}", token(t.as_str().unwrap_or(&t.to_string()))))
-                        .collect::<String>()
+                    let tokens: Vec<String> = p
+                        .iter()
+                        .map(|t| t.as_str().map(str::to_string).unwrap_or(t.to_string()))
+                        .collect();
+                    keys::pointer(tokens.as_slice())
                 })
                 .collect()
         })
@@ -302,19 +269,7 @@ pub fn stream_to_binding(stream: &Value) -> DiscoveredBinding {
         .get("json_schema")
         .cloned()
         .unwrap_or_else(|| json!({}));
-    // Flow documents are objects: a root that also allows null (common in Airbyte schemas) would let
-    // the key be absent.
-    ensure_object(&mut schema);
-    strip_null(&mut schema);
-    let (key, fallback) = if key.is_empty() {
-        add_row_id(&mut schema);
-        (vec![ROW_ID_POINTER.to_string()], true)
-    } else {
-        for ptr in &key {
-            require_location(&mut schema, ptr);
-        }
-        (key, false)
-    };
+    let (key, fallback) = keys::finish_schema(&mut schema, key);
     let mut resource_path: Vec<String> = namespace.map(str::to_string).into_iter().collect();
     resource_path.push(name.clone());
     DiscoveredBinding {
@@ -325,86 +280,6 @@ pub fn stream_to_binding(stream: &Value) -> DiscoveredBinding {
         disable: false,
         is_fallback_key: fallback,
         resource_path,
-    }
-}
-
-/// Add `_meta.row_id` (a counter the adapter assigns to each document) to a stream's schema.
-pub fn add_row_id(schema: &mut Value) {
-    let row_id = json!({"type": "integer", "description": "Row number assigned by catwalk: this stream has no primary key."});
-    ensure_object(schema);
-    let meta = child_schema(schema, "_meta");
-    ensure_object(meta);
-    child_schema(meta, "row_id").clone_from(&row_id);
-    add_required(meta, "row_id");
-    add_required(schema, "_meta");
-}
-
-/// Flow requires every key location to exist in each document and to be a scalar: mark it required at every
-/// level and drop `null` from its type, as Flow's airbyte-to-flow does.
-pub fn require_location(schema: &mut Value, pointer: &str) {
-    let tokens: Vec<String> = pointer
-        .split('/')
-        .skip(1)
-        .map(|t| t.replace("~1", "/").replace("~0", "~"))
-        .collect();
-    require_tokens(schema, &tokens);
-}
-
-fn require_tokens(node: &mut Value, tokens: &[String]) {
-    let Some((first, rest)) = tokens.split_first() else {
-        return;
-    };
-    if !node.is_object() {
-        return;
-    }
-    add_required(node, first);
-    if let Some(child) = node
-        .get_mut("properties")
-        .and_then(|p| p.get_mut(first.as_str()))
-    {
-        strip_null(child);
-        require_tokens(child, rest);
-    }
-}
-
-fn strip_null(schema: &mut Value) {
-    if let Some(Value::Array(types)) = schema.get_mut("type") {
-        types.retain(|t| t != "null");
-        if types.len() == 1 {
-            let only = types[0].clone();
-            schema["type"] = only;
-        }
-    }
-}
-
-fn ensure_object(schema: &mut Value) {
-    if !schema.is_object() {
-        *schema = json!({});
-    }
-    if schema.get("type").is_none() {
-        schema["type"] = json!("object");
-    }
-}
-
-fn child_schema<'a>(schema: &'a mut Value, name: &str) -> &'a mut Value {
-    if !schema.get("properties").is_some_and(Value::is_object) {
-        schema["properties"] = json!({});
-    }
-    let props = schema["properties"]
-        .as_object_mut()
-        .expect("just made an object");
-    props.entry(name.to_string()).or_insert_with(|| json!({}))
-}
-
-fn add_required(schema: &mut Value, name: &str) {
-    if !schema.get("required").is_some_and(Value::is_array) {
-        schema["required"] = json!([]);
-    }
-    let req = schema["required"]
-        .as_array_mut()
-        .expect("just made an array");
-    if !req.iter().any(|r| r == name) {
-        req.push(json!(name));
     }
 }
 

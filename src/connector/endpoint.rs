@@ -24,6 +24,18 @@ impl Endpoint {
         }
     }
 
+    /// A local command whose program is named `tap-*`: by the Singer convention, most likely a Singer tap.
+    pub fn looks_like_singer_tap(&self) -> bool {
+        match self {
+            Endpoint::Local { command, .. } => command.first().is_some_and(|program| {
+                std::path::Path::new(program)
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("tap-"))
+            }),
+            Endpoint::Image(_) => false,
+        }
+    }
+
     /// `image X` or `command Y`, for messages.
     pub fn subject(&self) -> String {
         match self {
@@ -151,6 +163,15 @@ mod tests {
             detect(&info),
             Some((Protocol::Flow, ConnectorKind::Capture))
         );
+    }
+
+    #[test]
+    fn tap_names_hint_at_singer() {
+        assert!(Endpoint::local(vec!["/venv/bin/tap-postgres".into()]).looks_like_singer_tap());
+        assert!(Endpoint::local(vec!["tap-github".into(), "--x".into()]).looks_like_singer_tap());
+        assert!(!Endpoint::local(vec!["source-faker".into()]).looks_like_singer_tap());
+        assert!(!Endpoint::local(vec!["python".into(), "tap-x.py".into()]).looks_like_singer_tap());
+        assert!(!Endpoint::Image("meltano/tap-x".into()).looks_like_singer_tap());
     }
 
     #[test]

@@ -88,8 +88,45 @@ impl ConnectorError {
 
 fn last_log_suffix(last: &Option<String>) -> String {
     match last {
-        Some(line) => format!("\n  Its last log line: {line}"),
+        Some(line) => match hint(line) {
+            Some(hint) => format!("\n  Its last log line: {line}\n  {hint}"),
+            None => format!("\n  Its last log line: {line}"),
+        },
         None => String::new(),
+    }
+}
+
+/// What a connector's last log line most likely means, in plain words, for the failures people meet
+/// first (database drivers word them alike).
+pub fn hint(line: &str) -> Option<&'static str> {
+    let l = line.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| l.contains(w));
+    if has(&["connection refused"]) {
+        Some(
+            "Nothing accepts connections at that host and port: check the host and port in the config, and that the server is running.",
+        )
+    } else if has(&[
+        "password authentication failed",
+        "authentication failed",
+        "access denied",
+        "invalid password",
+    ]) {
+        Some("The server refused the user name or password: check them in the config.")
+    } else if has(&[
+        "could not translate host name",
+        "name or service not known",
+        "temporary failure in name resolution",
+        "nodename nor servname",
+    ]) {
+        Some("The host name does not resolve: check the host in the config.")
+    } else if l.contains("database") && l.contains("does not exist") {
+        Some("The server has no database of that name: check the database in the config.")
+    } else if has(&["timeout expired", "timed out"]) {
+        Some(
+            "The server did not answer in time: check the host and port in the config, and any firewall between.",
+        )
+    } else {
+        None
     }
 }
 
@@ -141,6 +178,29 @@ mod tests {
         assert!(t.starts_with(&"é".repeat(10)));
         assert!(t.contains("580 more bytes"), "{t}");
         assert_eq!(truncate("short\n", 10), "short");
+    }
+
+    #[test]
+    fn connection_failures_get_plain_hints() {
+        let e = ConnectorError::Exited {
+            subject: "command tap-postgres".into(),
+            status: "exit code 1".into(),
+            during: "during discover".into(),
+            last_log: Some(
+                "connection to server at \"127.0.0.1\", port 1 failed: Connection refused".into(),
+            ),
+        };
+        let msg = e.to_string();
+        assert!(
+            msg.contains("Connection refused") && msg.contains("check the host and port"),
+            "{msg}"
+        );
+        assert!(
+            hint("FATAL:  password authentication failed for user \"x\"")
+                .unwrap()
+                .contains("user name or password")
+        );
+        assert_eq!(hint("all is well"), None);
     }
 
     #[test]

@@ -107,8 +107,12 @@ impl LogTail {
         self.lines.push_back(line);
     }
 
-    /// The line to show when the connector failed: the last error-level line, else the last non-empty one.
+    /// The line to show when the connector failed: the exception of a Python traceback that ends the tail
+    /// (in plain words, see [`python_exception`]), else the last error-level line, else the last non-empty one.
     pub fn last_error(&self) -> Option<String> {
+        if let Some(e) = python_exception(self.lines.iter().map(|l| l.message.as_str())) {
+            return Some(super::error::truncate(&e, 500));
+        }
         self.lines
             .iter()
             .rev()
@@ -125,6 +129,75 @@ impl LogTail {
     pub fn lines(&self) -> impl Iterator<Item = &LogLine> {
         self.lines.iter()
     }
+}
+
+/// The final exception of a Python traceback, when nothing at error level follows it: the line
+/// `pkg.SomeError: message` that comes right after the indented frame lines, with its indented continuation
+/// lines, and without qualified exception names (`sqlalchemy.exc.OperationalError: (psycopg2.OperationalError) `),
+/// which say nothing to the person who has to fix the config.
+pub fn python_exception<'a>(lines: impl DoubleEndedIterator<Item = &'a str>) -> Option<String> {
+    let lines: Vec<&str> = lines.collect();
+    let indented = |l: &str| l.starts_with([' ', '\t']);
+    let at = (1..lines.len())
+        .rev()
+        .find(|&i| indented(lines[i - 1]) && exception_name(lines[i]).is_some())?;
+    let continued = lines[at + 1..].iter().take_while(|l| indented(l)).count();
+    let after = &lines[at + 1 + continued..];
+    if after.iter().any(|l| {
+        !l.starts_with("(Background on this error") && guess_text_level(l) >= LogLevel::Error
+    }) {
+        return None;
+    }
+    let mut message = lines[at].to_string();
+    // `pkg.A: (pkg.B) text` -> `text`; builtin names (`KeyError: 'x'`) are kept, they say something.
+    while let Some(name) = exception_name(&message).filter(|n| n.contains('.')) {
+        message = message[name.len()..]
+            .trim_start_matches(':')
+            .trim_start()
+            .to_string();
+    }
+    while let Some(rest) = message.strip_prefix('(')
+        && let Some((inner, tail)) = rest.split_once(") ")
+        && is_exception_name(inner)
+        && inner.contains('.')
+    {
+        message = tail.to_string();
+    }
+    for l in &lines[at + 1..at + 1 + continued] {
+        message.push(' ');
+        message.push_str(l.trim());
+    }
+    Some(message.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// `pkg.mod.SomeError` at the start of `line`, followed by `:` or the end of the line.
+fn exception_name(line: &str) -> Option<&str> {
+    let name = match line.split_once(':') {
+        Some((name, _)) => name,
+        None => line,
+    };
+    is_exception_name(name).then_some(name)
+}
+
+fn is_exception_name(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or_default();
+    !name.is_empty()
+        && name.split('.').all(|part| {
+            part.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+        && [
+            "Error",
+            "Exception",
+            "Exit",
+            "Interrupt",
+            "Failure",
+            "Warning",
+        ]
+        .iter()
+        .any(|suffix| last.ends_with(suffix))
 }
 
 #[cfg(test)]
@@ -155,6 +228,41 @@ mod tests {
         assert_eq!(l.message, "Traceback (most recent call last):");
         let l = parse_stderr_line("{not json");
         assert_eq!(l.message, "{not json");
+    }
+
+    #[test]
+    fn python_tracebacks_end_in_plain_words() {
+        let stderr = [
+            "2026-11-22 06:43:17,473 | INFO     | tap-postgres | Skipping parse of env var settings...",
+            "Traceback (most recent call last):",
+            "  File \"/v/lib/python3.11/site-packages/sqlalchemy/engine/base.py\", line 143, in __init__",
+            "           ^^^^^^^^^^^^^",
+            "sqlalchemy.exc.OperationalError: (psycopg2.OperationalError) connection to server at \"127.0.0.1\", port 1 failed: Connection refused",
+            "\tIs the server running on that host and accepting TCP/IP connections?",
+            "(Background on this error at: https://sqlalche.me/e/20/e3q8)",
+        ];
+        let mut tail = LogTail::default();
+        for l in stderr {
+            tail.push(parse_stderr_line(l));
+        }
+        assert_eq!(
+            tail.last_error().as_deref(),
+            Some(
+                "connection to server at \"127.0.0.1\", port 1 failed: Connection refused Is the server running on that host and accepting TCP/IP connections?"
+            )
+        );
+        // A later error line wins over the traceback.
+        tail.push(parse_stderr_line("ERROR: the connector gave up"));
+        assert_eq!(
+            tail.last_error().as_deref(),
+            Some("ERROR: the connector gave up")
+        );
+        // Not a traceback: unchanged.
+        assert_eq!(python_exception(["KeyError: 'x'"].into_iter()), None);
+        assert_eq!(
+            python_exception(["  File x", "KeyError: 'x'"].into_iter()).as_deref(),
+            Some("KeyError: 'x'")
+        );
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Start a connector (Docker image or local command) and talk to it. Knows nothing of the wizard or catalogs.
 //!
 //! [`Connector::open`] resolves the endpoint (connects to Docker, pulls the image, reads its labels) and the
-//! protocol; [`Connector::spec`], [`Connector::discover`], [`Connector::validate`] and [`Connector::read`]
-//! each run the connector once, under a timeout, and always clean up the process or container.
+//! protocol (Flow, Airbyte or Singer); [`Connector::spec`], [`Connector::discover`], [`Connector::validate`]
+//! and the protocol-specific reads each run the connector once, under a timeout, and always clean up the
+//! process or container.
 
 pub mod airbyte;
 pub mod docker;
@@ -10,9 +11,11 @@ pub mod endpoint;
 pub mod error;
 mod files;
 pub mod flow;
+pub mod keys;
 mod local;
 pub mod logs;
 pub mod process;
+pub mod singer;
 
 pub use docker::{DockerHost, ImageInfo, PullProgress, PullSink};
 pub use endpoint::Endpoint;
@@ -20,7 +23,8 @@ pub use error::ConnectorError;
 pub use process::{Exit, LogSink};
 
 use crate::model::{
-    ConnectorKind, DiscoveredBinding, Protocol, Spec, ValidateRequest, Validated, ValidatedBinding,
+    CapturedDoc, ConnectorKind, DiscoveredBinding, LogLevel, LogLine, Protocol, Spec,
+    ValidateRequest, Validated, ValidatedBinding,
 };
 use airbyte::Message;
 use flow::FlowSession;
@@ -86,7 +90,7 @@ pub struct Connector {
 
 impl Connector {
     /// Resolve the endpoint: for an image, connect to Docker, pull it if absent and read its labels; for a
-    /// local command without `--protocol`, probe it (Airbyte `spec` first, then Flow's spec request).
+    /// local command without `--protocol`, probe it (see [`Connector::probe`]).
     pub async fn open(endpoint: Endpoint, opts: Options) -> Result<Connector, ConnectorError> {
         match &endpoint {
             Endpoint::Image(image) => {
@@ -98,7 +102,7 @@ impl Connector {
                         subject: endpoint.subject(),
                         during: "while reading its labels".into(),
                         message: "it carries none of the labels that say which protocol it speaks (FLOW_RUNTIME_PROTOCOL, \
-                                  CONNECTOR_PROTOCOL, io.airbyte.name, or env AIRBYTE_ENTRYPOINT).\n  Pass --protocol flow or --protocol airbyte."
+                                  CONNECTOR_PROTOCOL, io.airbyte.name, or env AIRBYTE_ENTRYPOINT).\n  Pass --protocol flow, --protocol airbyte or --protocol singer."
                             .into(),
                     })?,
                 };
@@ -135,32 +139,52 @@ impl Connector {
         }
     }
 
+    /// Find the protocol of a local command by asking it for its spec in each protocol until one answers:
+    /// Airbyte `spec`, then Flow's spec request, then Singer's `--about --format=json`. A program named
+    /// `tap-*` is most likely a Singer tap, so it is asked that first. The order keeps the common cases
+    /// (Airbyte, Flow) as fast as they were: Singer is asked last unless the name says tap.
     async fn probe(&mut self) -> Result<(), ConnectorError> {
-        self.protocol = Protocol::Airbyte;
-        let as_airbyte = match self.airbyte_spec().await {
-            Ok(spec) => {
-                self.probed_spec = Some(spec);
-                return Ok(());
-            }
-            Err(e @ ConnectorError::Spawn { .. }) => return Err(e),
-            Err(e) => e,
+        let order = if self.endpoint.looks_like_singer_tap() {
+            [Protocol::Singer, Protocol::Airbyte, Protocol::Flow]
+        } else {
+            [Protocol::Airbyte, Protocol::Flow, Protocol::Singer]
         };
-        self.protocol = Protocol::Flow;
-        match self.flow_spec().await {
-            Ok(spec) => {
-                self.kind = spec.kind;
-                self.probed_spec = Some(spec);
-                Ok(())
+        let mut failures = Vec::new();
+        for protocol in order {
+            self.protocol = protocol;
+            let answer = match protocol {
+                Protocol::Airbyte => self.airbyte_spec().await,
+                Protocol::Flow => self.flow_spec().await,
+                Protocol::Singer => self.singer_about().await,
+            };
+            match answer {
+                Ok(spec) => {
+                    self.kind = spec.kind;
+                    self.probed_spec = Some(spec);
+                    return Ok(());
+                }
+                Err(e @ ConnectorError::Spawn { .. }) => return Err(e),
+                Err(e) => failures.push((protocol, e)),
             }
-            Err(as_flow) => Err(ConnectorError::Reported {
-                subject: self.subject(),
-                during: "while finding out which protocol it speaks".into(),
-                message: format!(
-                    "it answered neither protocol.\n  As Airbyte (`spec`): {as_airbyte}\n  As Flow (spec request on stdin): {as_flow}\n  \
-                     Pass --protocol flow or --protocol airbyte to see only the relevant error."
-                ),
-            }),
         }
+        let mut message = "it answered none of the protocols.".to_string();
+        for (protocol, e) in failures {
+            let how = match protocol {
+                Protocol::Airbyte => "As Airbyte (`spec`)",
+                Protocol::Flow => "As Flow (spec request on stdin)",
+                Protocol::Singer => "As Singer (`--about --format=json`)",
+            };
+            message.push_str(&format!("\n  {how}: {e}"));
+        }
+        message.push_str(
+            "\n  Pass --protocol flow, airbyte or singer to see only the relevant error \
+             (a Singer tap that cannot describe its settings works with --protocol singer and a config written by hand).",
+        );
+        Err(ConnectorError::Reported {
+            subject: self.subject(),
+            during: "while finding out which protocol it speaks".into(),
+            message,
+        })
     }
 
     pub fn protocol(&self) -> Protocol {
@@ -195,6 +219,25 @@ impl Connector {
         match self.protocol {
             Protocol::Flow => self.flow_spec().await,
             Protocol::Airbyte => self.airbyte_spec().await,
+            Protocol::Singer => match self.singer_about().await {
+                Ok(spec) => Ok(spec),
+                Err(e @ ConnectorError::Reported { .. }) => {
+                    // Told it is a Singer tap: one that cannot describe its settings still works, with a
+                    // config written by hand (any object is accepted).
+                    let warning =
+                        format!("{e}\n  Going on with a free-form config: any object is accepted.");
+                    tracing::warn!("{warning}");
+                    if let Some(sink) = &self.opts.logs {
+                        sink(&LogLine {
+                            level: LogLevel::Warn,
+                            message: warning,
+                            fields: None,
+                        });
+                    }
+                    Ok(singer::free_form_spec())
+                }
+                Err(e) => Err(e),
+            },
         }
     }
 
@@ -213,6 +256,12 @@ impl Connector {
                 .await?
                 .iter()
                 .map(airbyte::stream_to_binding)
+                .collect()),
+            Protocol::Singer => Ok(self
+                .singer_streams(config)
+                .await?
+                .iter()
+                .map(singer::stream_to_binding)
                 .collect()),
         }
     }
@@ -266,37 +315,58 @@ impl Connector {
                     return Ok(Validated::default());
                 }
                 let streams = self.airbyte_streams(&req.config).await?;
-                let pointers = airbyte::resource_path_pointers();
-                let mut missing = Vec::new();
-                let bindings = req
-                    .bindings
+                let found: Vec<Vec<String>> = streams
                     .iter()
-                    .map(|b| {
-                        let path = flow::resource_path(&b.resource_config, &pointers);
-                        let found = streams
-                            .iter()
-                            .any(|s| airbyte::stream_to_binding(s).resource_path == path);
-                        if !found {
-                            missing.push(path.join("."));
-                        }
-                        ValidatedBinding {
-                            resource_path: path,
-                            ..Default::default()
-                        }
-                    })
+                    .map(|s| airbyte::stream_to_binding(s).resource_path)
                     .collect();
-                if !missing.is_empty() {
-                    return Err(self.reported(
-                        "during validate",
-                        &format!(
-                            "these streams no longer exist in the source: {}",
-                            missing.join(", ")
-                        ),
-                    ));
-                }
-                Ok(Validated { bindings })
+                self.bound_streams(req, &airbyte::resource_path_pointers(), &found)
+            }
+            // The cheapest real connection test a tap offers is its discover (the SDK's `--test=schema`
+            // discovers too, then prints every schema): it connects and lists the streams to check against.
+            Protocol::Singer => {
+                let streams = self.singer_streams(&req.config).await?;
+                let found: Vec<Vec<String>> = streams
+                    .iter()
+                    .map(|s| vec![singer::stream_id(s).to_string()])
+                    .collect();
+                self.bound_streams(req, &singer::resource_path_pointers(), &found)
             }
         }
+    }
+
+    /// One validated binding per requested one, each bound stream looked up among those discovered (`found`,
+    /// as resource paths); an error lists the streams that no longer exist.
+    fn bound_streams(
+        &self,
+        req: &ValidateRequest,
+        pointers: &[String],
+        found: &[Vec<String>],
+    ) -> Result<Validated, ConnectorError> {
+        let mut missing = Vec::new();
+        let bindings = req
+            .bindings
+            .iter()
+            .map(|b| {
+                let path = flow::resource_path(&b.resource_config, pointers);
+                if !found.contains(&path) {
+                    missing.push(path.join("."));
+                }
+                ValidatedBinding {
+                    resource_path: path,
+                    ..Default::default()
+                }
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Err(self.reported(
+                "during validate",
+                &format!(
+                    "these streams no longer exist in the source: {}",
+                    missing.join(", ")
+                ),
+            ));
+        }
+        Ok(Validated { bindings })
     }
 
     /// The spec, then (when `make` builds a request from it) validation. A Flow connector serves both requests
@@ -402,6 +472,122 @@ impl Connector {
             on_message,
         )
         .await
+    }
+
+    /// The spec of a Singer tap, from `--about --format=json`; an error when it gives none (unlike
+    /// [`Connector::spec`], which then falls back to a free-form config for a tap said to be Singer).
+    pub async fn singer_about(&self) -> Result<Spec, ConnectorError> {
+        let during = "during spec (`--about --format=json`)";
+        let out = self
+            .supervise(
+                singer::about_invocation(),
+                during,
+                async |run: &mut Running| singer::collect(run).await,
+            )
+            .await;
+        match out {
+            Ok(out) => singer::map_about(&out, &self.subject()),
+            Err(ConnectorError::Exited {
+                status, last_log, ..
+            }) => Err(self.reported(
+                during,
+                &format!(
+                    "it exited with {status} instead of describing its settings as JSON{}.\n  {}",
+                    last_log
+                        .map(|l| format!(" (its last log line: {l})"))
+                        .unwrap_or_default(),
+                    singer::NO_ABOUT_ADVICE
+                ),
+            )),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The raw streams of a Singer discover (`--config F --discover`): what a sync's catalog is made of.
+    pub async fn singer_streams(&self, config: &Value) -> Result<Vec<Value>, ConnectorError> {
+        let out = self
+            .supervise(
+                singer::invocation(config, None, None, true),
+                "during discover",
+                async |run: &mut Running| singer::collect(run).await,
+            )
+            .await?;
+        let catalog = singer::json_document(&out)
+            .filter(|c| c.get("streams").is_some_and(Value::is_array))
+            .ok_or_else(|| {
+                self.reported(
+                    "during discover",
+                    "it printed no catalog (a JSON object with `streams`) on stdout",
+                )
+            })?;
+        Ok(singer::catalog_streams(&catalog))
+    }
+
+    /// A Singer sync (`--config F --catalog F [--state F]`) with a catalog from
+    /// [`singer::selected_catalog`]; every message (schemas, records, states...) goes to `on_message`.
+    pub async fn singer_read(
+        &self,
+        config: &Value,
+        catalog: &Value,
+        state: Option<&Value>,
+        on_message: impl FnMut(singer::Message),
+    ) -> Result<(), ConnectorError> {
+        self.supervise(
+            singer::invocation(config, Some(catalog), state, false),
+            "during read",
+            async |run: &mut Running| singer::pump(run, on_message).await,
+        )
+        .await
+    }
+
+    /// Read the streams the `resources` (bindings' resource configs, in binding order) name: discover, select
+    /// them, sync. Each record becomes a document of its binding, as the catalog's collection expects it
+    /// (streams without a primary key get `_meta.row_id`, counted from 0 per binding). Returns the last
+    /// STATE the tap sent: the `state` to resume from.
+    pub async fn singer_documents(
+        &self,
+        config: &Value,
+        resources: &[Value],
+        state: Option<&Value>,
+        mut on_doc: impl FnMut(CapturedDoc),
+    ) -> Result<Option<Value>, ConnectorError> {
+        let streams = self.singer_streams(config).await?;
+        let catalog = singer::selected_catalog(&streams, resources)
+            .map_err(|e| self.reported("during read", &e))?;
+        // stream id -> (binding, fallback key, next row id)
+        let mut bound: std::collections::HashMap<String, (usize, bool, u64)> = resources
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let id = r.get("stream").and_then(Value::as_str).unwrap_or("");
+                let fallback = streams
+                    .iter()
+                    .find(|s| singer::stream_id(s) == id)
+                    .is_some_and(|s| singer::key_properties(s).is_empty());
+                (id.to_string(), (i, fallback, 0))
+            })
+            .collect();
+        let mut last_state = None;
+        self.singer_read(config, &catalog, state, |m| match m {
+            singer::Message::Record {
+                stream, mut record, ..
+            } => {
+                if let Some((binding, fallback, next)) = bound.get_mut(&stream) {
+                    if *fallback {
+                        keys::stamp_row_id(&mut record, *next);
+                        *next += 1;
+                    }
+                    on_doc(CapturedDoc {
+                        binding: *binding,
+                        doc: record,
+                    });
+                }
+            }
+            singer::Message::State(s) => last_state = Some(s),
+            _ => {}
+        })
+        .await?;
+        Ok(last_state)
     }
 
     fn is_local(&self) -> bool {

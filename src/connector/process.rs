@@ -41,6 +41,21 @@ pub struct Invocation {
     pub stdin: bool,
 }
 
+impl Invocation {
+    /// When `value` is given: `FLAG <path of NAME>`, NAME holding `value` as JSON in the private input
+    /// directory (see `files`). Airbyte's `--config F` and Singer's `--config F --catalog F --state F`.
+    pub fn add_file(&mut self, flag: &str, name: &str, value: Option<&serde_json::Value>) {
+        if let Some(v) = value {
+            self.args.push(Arg::Lit(flag.into()));
+            self.args.push(Arg::File(name.into()));
+            self.files.push(InputFile {
+                name: name.into(),
+                contents: serde_json::to_vec(v).unwrap_or_default(),
+            });
+        }
+    }
+}
+
 /// How a process ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Exit {
@@ -104,6 +119,34 @@ impl LogCollector {
 
     pub(crate) fn last_error(&self) -> Option<String> {
         self.tail.lock().ok().and_then(|t| t.last_error())
+    }
+
+    /// Log a line of text (a stray stdout line, a note about an ignored message).
+    pub(crate) fn text(&self, level: crate::model::LogLevel, message: String) {
+        self.log(LogLine {
+            level,
+            message,
+            fields: None,
+        });
+    }
+}
+
+/// One stdout line of a connector whose messages are JSON objects with a `type` (Airbyte, Singer): the type,
+/// upper-cased, and the object; or, when the line is not a JSON object, its text for the log (shortened).
+pub(crate) fn typed_message(
+    line: &[u8],
+) -> Result<(String, serde_json::Map<String, serde_json::Value>), String> {
+    let text = String::from_utf8_lossy(line);
+    match serde_json::from_str::<serde_json::Value>(text.trim()) {
+        Ok(serde_json::Value::Object(msg)) => {
+            let ty = msg
+                .get("type")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("")
+                .to_ascii_uppercase();
+            Ok((ty, msg))
+        }
+        _ => Err(super::error::truncate(&text, 500)),
     }
 }
 
@@ -203,11 +246,26 @@ impl Running {
         self.exit = Some(Exit::Unknown("killed".into()));
     }
 
+    /// Hand each non-blank stdout line to `f` (with the log, for what is not a message) until stdout ends.
+    pub(crate) async fn each_line(
+        &mut self,
+        mut f: impl FnMut(&LogCollector, Vec<u8>),
+    ) -> Result<(), super::ConnectorError> {
+        while let Some(line) = self.stdout.recv().await {
+            let line = line.map_err(|e| super::ConnectorError::Io(e.to_string()))?;
+            if !line.iter().all(u8::is_ascii_whitespace) {
+                f(&self.logs, line);
+            }
+        }
+        Ok(())
+    }
+
     /// The line to show when it failed.
     pub fn last_error(&self) -> Option<String> {
         self.logs.last_error()
     }
 
+    #[cfg(test)]
     pub(crate) fn logs(&self) -> &LogCollector {
         &self.logs
     }
