@@ -407,4 +407,5 @@ pub fn read_yaml(path: &Path) -> Value {
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()))
 }
+pub mod postgres;
 pub mod registry;
