@@ -39,7 +39,8 @@ pub fn curated() -> Vec<CatalogEntry> {
     })
 }
 
-/// An executable on PATH that looks like a connector (`source-*`, `destination-*`, `materialize-*`).
+/// An executable on PATH that looks like a connector (`source-*`, `destination-*`, `materialize-*`, and
+/// Singer taps `tap-*`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalConnector {
     pub name: String,
@@ -47,11 +48,25 @@ pub struct LocalConnector {
     pub kind: ConnectorKind,
 }
 
-/// Name prefixes of connector programs. Singer taps (`tap-*`) are not listed until catwalk speaks Singer.
+impl LocalConnector {
+    /// The protocol its name says: Singer for `tap-*` (the Singer convention); `None` (probe) otherwise, since
+    /// `source-*` programs may speak Airbyte or Flow.
+    pub fn protocol(&self) -> Option<Protocol> {
+        self.name
+            .starts_with(SINGER_PREFIX)
+            .then_some(Protocol::Singer)
+    }
+}
+
+const SINGER_PREFIX: &str = "tap-";
+
+/// Name prefixes of connector programs. Singer targets (`target-*`) are not listed: catwalk does not run
+/// materializations over Singer.
 const PREFIXES: &[(&str, ConnectorKind)] = &[
     ("source-", ConnectorKind::Capture),
     ("destination-", ConnectorKind::Materialize),
     ("materialize-", ConnectorKind::Materialize),
+    (SINGER_PREFIX, ConnectorKind::Capture),
 ];
 
 /// Connector programs in the directories of `path_var` (a PATH value): the first of each name wins, as
@@ -225,6 +240,7 @@ mod tests {
                     e.image
                 ),
                 Protocol::Airbyte => assert!(e.image.starts_with("airbyte/"), "{}", e.image),
+                Protocol::Singer => panic!("{}: the curated list has no Singer images", e.image),
             }
             let name = e.image.rsplit('/').next().unwrap_or_default();
             let expected = if name.starts_with("materialize-") || name.starts_with("destination-") {
@@ -254,12 +270,20 @@ mod tests {
         mk(b.path(), "source-faker", 0o755);
         mk(b.path(), "destination-duckdb", 0o755);
         mk(b.path(), "source-", 0o755);
+        mk(b.path(), "tap-", 0o755);
+        mk(b.path(), "target-jsonl", 0o755);
         let path = std::env::join_paths([a.path(), Path::new("/nonexistent"), b.path()]).unwrap();
         let found = scan_path(&path);
         let names: Vec<&str> = found.iter().map(|f| f.name.as_str()).collect();
-        assert_eq!(names, vec!["destination-duckdb", "source-faker"]);
+        assert_eq!(
+            names,
+            vec!["destination-duckdb", "source-faker", "tap-github"]
+        );
         assert_eq!(found[1].path, a.path().join("source-faker"));
         assert_eq!(found[0].kind, ConnectorKind::Materialize);
+        assert_eq!(found[2].kind, ConnectorKind::Capture);
+        assert_eq!(found[2].protocol(), Some(Protocol::Singer));
+        assert_eq!(found[1].protocol(), None, "source-* programs are probed");
     }
 
     #[test]

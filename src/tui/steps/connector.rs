@@ -100,10 +100,14 @@ impl ConnectorState {
             (0..self.local.len())
                 .filter(|i| {
                     let l = &self.local[*i];
-                    hit(
-                        &format!("{} {} local {}", l.name, l.path.display(), kind(l.kind))
-                            .to_lowercase(),
+                    hit(&format!(
+                        "{} {} local {} {}",
+                        l.name,
+                        l.path.display(),
+                        kind(l.kind),
+                        l.protocol().map(|p| p.to_string()).unwrap_or_default()
                     )
+                    .to_lowercase())
                 })
                 .map(Row::Local),
         );
@@ -229,7 +233,7 @@ fn pick(state: &mut State) -> Vec<Cmd> {
             ConnectorChoice::Local {
                 command: vec![l.path.display().to_string()],
                 title: Some(l.name.clone()),
-                protocol: None,
+                protocol: l.protocol(),
             }
         }
     };

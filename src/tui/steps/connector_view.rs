@@ -180,7 +180,9 @@ fn row_line(
                         &l.name,
                         kind(l.kind),
                         "Local",
-                        "probe",
+                        &l.protocol()
+                            .map(|p| p.to_string())
+                            .unwrap_or_else(|| "probe".into()),
                         &l.path.display().to_string()
                     )
                 ),
@@ -248,7 +250,10 @@ fn details(state: &State, frame: &mut Frame, area: Rect) {
                 )),
                 Line::styled(format!("path {}", l.path.display()), t.dim()),
                 Line::styled(
-                    "Its protocol is found by probing it (Airbyte first, then Flow).",
+                    match l.protocol() {
+                        Some(_) => "A Singer tap: its settings come from `--about --format=json`.",
+                        None => "Its protocol is found by probing it (Airbyte first, then Flow).",
+                    },
                     t.dim(),
                 ),
             ]
