@@ -2,6 +2,7 @@
 //! (`<dir>/<name>.config.yaml`, mode 0600, never overwriting) and says what to do next; later runs validate the
 //! config against the connector's schema (no discover on an invalid config), discover, and write
 //! `<name>.flow.yaml` with the capture, its collections and their schema files, merged with what exists.
+//! A sops-protected config is decrypted in memory ([`crate::secrets`]).
 
 use super::args::DiscoverArgs;
 use super::{Failure, Outcome, exit, output};
@@ -47,6 +48,7 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
     }
 
     let config = read_config(&config_path)?;
+    crate::secrets::register_secrets(&spec.config_schema, &config);
     check_config(&spec, &config, &config_path)?;
     let config = schema::with_defaults(&spec.config_schema, &config);
     let bindings = connector.discover(&config).await?;
@@ -182,13 +184,11 @@ pub fn read_config(path: &Path) -> Result<Value, Failure> {
             kind_of(&config)
         )));
     }
-    if config.get("sops").is_some_and(|s| !s.is_null()) {
-        return Err(Failure::invalid(format!(
-            "config {} is encrypted with sops; catwalk cannot decrypt configs yet. Decrypt it with `sops --decrypt` to run discover.",
-            path.display()
-        )));
-    }
-    Ok(config)
+    // A sops-protected config is decrypted in memory, never written.
+    Ok(crate::secrets::decrypt(
+        &config,
+        &path.display().to_string(),
+    )?)
 }
 
 fn kind_of(v: &Value) -> &'static str {
