@@ -192,6 +192,22 @@ pub fn decrypt(config: &Value, place: &str) -> Result<Value, SecretsError> {
     if !is_protected(config) {
         return Ok(config.clone());
     }
+    let meta = &config["sops"];
+    let missing: Vec<&str> = ["mac", "lastmodified", "version"]
+        .into_iter()
+        .filter(|k| meta.get(k).is_none_or(Value::is_null))
+        .collect();
+    if !missing.is_empty() {
+        return Err(SecretsError::Format {
+            action: "decrypt",
+            place: place.to_string(),
+            detail: format!(
+                "its `sops` key is not sops metadata sops can read (it has no {}). Rename the `sops` key if \
+                 it is not sops', or encrypt the plaintext again",
+                missing.join(", no ")
+            ),
+        });
+    }
     let input = serde_json::to_vec(config).map_err(|e| SecretsError::Format {
         action: "decrypt",
         place: place.to_string(),
@@ -595,7 +611,11 @@ fn sops_context(path: &Path) -> (PathBuf, String) {
     let found = file_dir
         .ancestors()
         .find(|d| d.join(".sops.yaml").is_file() || d.join(".sops.yml").is_file());
-    let cwd = found.unwrap_or(&file_dir).to_path_buf();
+    // The file's directory may not exist yet (a file about to be created): its nearest existing ancestor.
+    let cwd = found
+        .or_else(|| file_dir.ancestors().find(|d| d.is_dir()))
+        .unwrap_or(&file_dir)
+        .to_path_buf();
     let name = abs
         .strip_prefix(&cwd)
         .map(|p| p.display().to_string())
@@ -628,7 +648,7 @@ fn run_sops(
         cmd.current_dir(dir);
     }
     let mut child = cmd.spawn().map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
+        if e.kind() == std::io::ErrorKind::NotFound && cwd.is_none_or(Path::is_dir) {
             SecretsError::SopsMissing {
                 action,
                 place: place.to_string(),
