@@ -304,6 +304,10 @@ impl Env {
     }
 
     fn run(&self, dir: &Path, args: &[&str]) -> support::Ran {
+        self.run_with_stdin(dir, args, None)
+    }
+
+    fn run_with_stdin(&self, dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> support::Ran {
         let mut cmd = support::catwalk(dir);
         let path = cmd
             .get_envs()
@@ -331,7 +335,7 @@ impl Env {
         if let Some(key) = &self.key {
             cmd.env("SOPS_AGE_KEY_FILE", key);
         }
-        support::run_with_timeout(cmd.args(args), None, std::time::Duration::from_secs(180))
+        support::run_with_timeout(cmd.args(args), stdin, std::time::Duration::from_secs(180))
     }
 }
 
@@ -498,6 +502,27 @@ fn airbyte_source_file_runs_with_a_wholly_encrypted_config() {
     let ran = with_key.run(dir, &discover);
     assert_eq!(ran.code(), Some(0), "{}", ran.stderr());
     assert!(ran.stderr().contains("1 kept"), "{}", ran.stderr());
+
+    // `catwalk adapt airbyte` handed the protected config as it is (as an older Flow runtime would).
+    let encrypted: Value = serde_yaml::from_str(&text).unwrap();
+    let request =
+        json!({"discover": {"connectorType": "LOCAL", "config": encrypted}}).to_string() + "\n";
+    let adapt = ["adapt", "airbyte", "--", file.as_str()];
+    let ran = with_key.run_with_stdin(dir, &adapt, Some(request.as_bytes()));
+    assert_eq!(ran.code(), Some(0), "{}", ran.stderr());
+    let answers = support::json_lines(&ran.stdout);
+    assert_eq!(
+        answers[0]["discovered"]["bindings"][0]["recommendedName"], "people",
+        "{answers:?}"
+    );
+    let ran = env.run_with_stdin(dir, &adapt, Some(request.as_bytes()));
+    assert_eq!(ran.code(), Some(1), "{}", ran.stderr());
+    assert!(
+        ran.stderr()
+            .contains("none of the keys it is encrypted for"),
+        "{}",
+        ran.stderr()
+    );
 }
 
 /// A Flow fixture config encrypted for `key` (through catwalk encrypt on a bare file, whole mode).

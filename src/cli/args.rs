@@ -13,7 +13,7 @@ Exit codes:
   1    a connector failed (exited non-zero, broke its protocol, timed out, rejected the config or bindings)
   2    bad command-line usage
   3    invalid input (config does not match its schema, unreadable or invalid catalog)
-  4    environment (Docker unreachable, image missing or not pullable, command not found)
+  4    environment (Docker unreachable, image missing or not pullable, command not found, sops or its key missing)
   5    discover wrote a config stub: edit it, then run discover again
   130  interrupted (Ctrl-C, SIGTERM); connectors were stopped and cleaned up";
 

@@ -25,7 +25,7 @@ pub mod exit {
     pub const USAGE: i32 = 2;
     /// Invalid input: a config that does not match its schema, an unreadable or invalid catalog or file.
     pub const INVALID: i32 = 3;
-    /// The environment: Docker unreachable, image missing or not pullable, command not found.
+    /// The environment: Docker unreachable, image missing or not pullable, command not found, sops or its key missing.
     pub const ENVIRONMENT: i32 = 4;
     /// `discover` wrote a config stub: edit it and run again.
     pub const STUB_WRITTEN: i32 = 5;
