@@ -339,18 +339,25 @@ pub fn register_secrets(schema: &Value, config: &Value) {
     }
 }
 
-/// The secret fields of a plaintext config that hold a value (an empty string is no secret), for the
-/// "plaintext secrets" warning. Empty when `config` is protected.
+/// The secret fields of a config that hold a value in plaintext (an empty string is no secret), for the
+/// "plaintext secrets" warning. In a protected config, encrypted fields are not plaintext: a field renamed
+/// `_sops` is not the schema's field, and a whole-mode value is a sops ciphertext; a secret field added
+/// later without the suffix is found.
 pub fn plaintext_secrets(schema: &Value, config: &Value) -> Vec<SecretField> {
-    if is_protected(config) {
-        return Vec::new();
+    let mut config = config.clone();
+    if let Value::Object(map) = &mut config {
+        map.remove("sops");
     }
-    let Ok((form, _)) = Form::from_config(schema, config) else {
+    let Ok((form, _)) = Form::from_config(schema, &config) else {
         return Vec::new();
+    };
+    let is_plain = |v: &Value| match v {
+        Value::String(s) => !s.is_empty() && !s.starts_with("ENC[AES256_GCM,"),
+        _ => true,
     };
     form.secret_pointers()
         .into_iter()
-        .filter(|p| config.pointer(p).is_some_and(|v| v != &Value::from("")))
+        .filter(|p| config.pointer(p).is_some_and(is_plain))
         .map(|p| SecretField {
             title: form
                 .field(&p)
@@ -866,8 +873,13 @@ mod tests {
             found.iter().map(ToString::to_string).collect::<Vec<_>>(),
             ["Password (/password)", "API key (/auth/api_key)"]
         );
-        assert!(
-            plaintext_secrets(&schema, &json!({"password": "p", "sops": {"mac": "x"}})).is_empty()
+        // Protected: suffixed and ciphertext values are not plaintext; a secret added without the suffix is.
+        let protected = json!({"password_sops": "ENC[AES256_GCM,data:x]", "empty": "ENC[AES256_GCM,data:y]",
+            "auth": {"kind": "key", "api_key": "added-later"}, "sops": {"mac": "x"}});
+        let found = plaintext_secrets(&schema, &protected);
+        assert_eq!(
+            found.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["API key (/auth/api_key)"]
         );
     }
 }

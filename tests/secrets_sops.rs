@@ -445,6 +445,41 @@ fn flow_fixture_check_discover_and_encrypt_a_catalog_written_by_discover() {
         std::fs::read_to_string(dir.join(FIXTURE_CONFIG)).unwrap(),
         text
     );
+
+    // Encrypted by sops directly, with a secret left out of the suffix: check still warns about it.
+    let mut sops = Command::new(support::sops_bin());
+    sops.args([
+        "--encrypt",
+        "--encrypted-suffix",
+        "_sops",
+        "--age",
+        &key.recipient,
+    ])
+    .args([
+        "--input-type",
+        "json",
+        "--output-type",
+        "yaml",
+        "/dev/stdin",
+    ]);
+    let plain = json!({"host": "db.example.com", "password_sops": "fixture-password-42",
+        "private_key": "left-in-plaintext"});
+    let ran = support::run_with_timeout(
+        &mut sops,
+        Some(plain.to_string().as_bytes()),
+        std::time::Duration::from_secs(60),
+    );
+    assert_eq!(ran.code(), Some(0), "{}", ran.stderr());
+    std::fs::write(dir.join(FIXTURE_CONFIG), &ran.stdout).unwrap();
+    let ran = with_key.run(dir, &["check", "--source", FIXTURE_FLOW]);
+    assert_eq!(ran.code(), Some(0), "{}", ran.stderr());
+    assert!(
+        ran.stderr().contains(
+            "holds 1 secret in plaintext: Private key (/private_key). It is encrypted with sops, but not it"
+        ),
+        "{}",
+        ran.stderr()
+    );
 }
 
 #[test]

@@ -308,11 +308,21 @@ fn warn_plaintext_secrets(
     }
     let fields: Vec<String> = found.iter().map(ToString::to_string).collect();
     let source = crate::connector::endpoint::shell_words(&[source.display().to_string()]);
+    let them = if found.len() == 1 { "it" } else { "them" };
+    let fix = if task.has_sops {
+        format!(
+            "It is encrypted with sops, but not {them}: decrypt the file (`sops decrypt -i FILE`), then run \
+             `catwalk encrypt --source {source}` with its keys"
+        )
+    } else {
+        format!(
+            "Protect {them} with sops: `catwalk encrypt --source {source} --age RECIPIENT` (or --pgp, --kms, or a .sops.yaml)"
+        )
+    };
     output::warn(&format!(
-        "{}: {config_place} holds {} in plaintext: {}. Protect {} with sops: `catwalk encrypt --source {source} --age RECIPIENT` (or --pgp, --kms, or a .sops.yaml)",
+        "{}: {config_place} holds {} in plaintext: {}. {fix}",
         task.name,
         plural(found.len(), "secret"),
         fields.join(", "),
-        if found.len() == 1 { "it" } else { "them" },
     ));
 }
