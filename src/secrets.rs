@@ -250,7 +250,38 @@ pub fn encrypt(
     protection: &Protection,
     path: &Path,
 ) -> Result<Vec<u8>, SecretsError> {
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     let place = path.display().to_string();
+    encrypt_as(config, schema, protection, path, place, is_json)
+}
+
+/// `config` encrypted to be written inline in the catalog file `catalog`, as a JSON value (Flow decrypts
+/// inline configs as JSON). `.sops.yaml` rules are matched against the catalog's path.
+pub fn encrypt_inline(
+    config: &Value,
+    schema: &Value,
+    protection: &Protection,
+    catalog: &Path,
+    place: &str,
+) -> Result<Value, SecretsError> {
+    let bytes = encrypt_as(config, schema, protection, catalog, place.to_string(), true)?;
+    serde_json::from_slice(&bytes).map_err(|e| SecretsError::Format {
+        action: "encrypt",
+        place: place.to_string(),
+        detail: format!("sops printed something that is not JSON ({e})"),
+    })
+}
+
+fn encrypt_as(
+    config: &Value,
+    schema: &Value,
+    protection: &Protection,
+    path: &Path,
+    place: String,
+    is_json: bool,
+) -> Result<Vec<u8>, SecretsError> {
     if is_protected(config) {
         return Err(SecretsError::AlreadyEncrypted { place });
     }
@@ -271,9 +302,6 @@ pub fn encrypt(
         detail: e.to_string(),
     })?;
     let (cwd, name) = sops_context(path);
-    let is_json = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     let mut args: Vec<String> = vec!["--encrypt".into()];
     if let Some(suffix) = suffix {
         args.extend(["--encrypted-suffix".into(), suffix.into()]);

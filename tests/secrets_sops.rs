@@ -867,3 +867,61 @@ fn a_secret_a_connector_echoes_is_masked_in_output_and_log() {
     assert!(log.contains("login refused for password ****"), "{log}");
     assert!(!log.contains(&secret), "{log}");
 }
+
+#[test]
+fn an_inline_config_is_encrypted_inside_the_catalog() {
+    let tmp = support::temp_dir();
+    let dir = tmp.path();
+    let key = age_key(dir, "key.txt");
+    let env = Env::new(dir);
+    fixture_catalog(
+        &env,
+        dir,
+        &json!({"host": "db.example.com", "password": "x"}),
+    );
+    // Move the config inline, as some catalogs have it.
+    let flow = dir.join(FIXTURE_FLOW);
+    let mut doc = support::read_yaml(&flow);
+    doc["captures"]["acmeCo/flow-fixture"]["endpoint"]["local"]["config"] =
+        json!({"host": "db.example.com", "password": "inline-secret-value"});
+    std::fs::write(&flow, serde_yaml::to_string(&doc).unwrap()).unwrap();
+    std::fs::remove_file(dir.join(FIXTURE_CONFIG)).unwrap();
+
+    let ran = env.run(
+        dir,
+        &["encrypt", "--source", FIXTURE_FLOW, "--age", &key.recipient],
+    );
+    assert_eq!(ran.code(), Some(0), "{}", ran.stderr());
+    assert!(
+        ran.stderr()
+            .contains("1 secret field: Password (/password) (written inline, in the catalog)"),
+        "{}",
+        ran.stderr()
+    );
+    let text = std::fs::read_to_string(&flow).unwrap();
+    assert!(!text.contains("inline-secret-value"), "{text}");
+    let doc = support::read_yaml(&flow);
+    catwalk::catalog::validate_flow_catalog(&doc).expect("still a valid Flow catalog");
+    let config = &doc["captures"]["acmeCo/flow-fixture"]["endpoint"]["local"]["config"];
+    assert_eq!(config["host"], "db.example.com");
+    assert!(
+        config["password_sops"]
+            .as_str()
+            .unwrap()
+            .starts_with("ENC[")
+    );
+
+    let ran = env
+        .with_key(&key.file)
+        .run(dir, &["check", "--source", FIXTURE_FLOW]);
+    assert_eq!(ran.code(), Some(0), "{}", ran.stderr());
+    let ran = env.run(dir, &["check", "--source", FIXTURE_FLOW]);
+    assert_eq!(ran.code(), Some(1), "{}", ran.stderr());
+    assert!(
+        ran.stderr().contains(
+            "cannot decrypt the inline config of acmeCo/flow-fixture in acmeCo/flow-fixture.flow.yaml"
+        ),
+        "{}",
+        ran.stderr()
+    );
+}

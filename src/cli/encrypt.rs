@@ -2,13 +2,15 @@
 //! config file is encrypted; the catalog keeps naming the same files, so it stays valid) or a single config
 //! file. By default only the fields the connector's schema marks secret are encrypted, which needs the
 //! connector's spec (run as `catwalk check` runs it); `--whole` encrypts every value and runs no connector.
-//! Configs already encrypted are left alone and reported. Each file is replaced atomically, mode 0600.
+//! Configs already encrypted are left alone and reported. Each file is replaced atomically, mode 0600. A config
+//! written inside the catalog is encrypted there (Flow decrypts inline configs too): the catalog file is rewritten.
 
 use super::args::EncryptArgs;
 use super::check::{self, plural};
 use super::{Failure, Outcome, exit, output};
-use crate::catalog::{self, ContentRef, LoadedTask};
+use crate::catalog::{self, ContentRef, LoadedTask, WriteMode};
 use crate::connector::{Connector, Endpoint};
+use crate::model::ConnectorKind;
 use crate::secrets::{self, Keys, Protection, Scope, SecretsError};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -99,35 +101,21 @@ async fn encrypt_catalog(
             continue;
         }
         let place = format!("{} ({})", check::config_place(task), task.name);
-        let Some(file) = task.config_file.as_ref() else {
-            let outcome = if task.has_sops {
-                Err(SecretsError::AlreadyEncrypted {
-                    place: place.clone(),
-                })
-            } else {
-                Err(SecretsError::Io {
+        if let Some(file) = &task.config_file {
+            if matches!(task.endpoint.config(), Some(ContentRef::Path(p)) if p.contains('#')) {
+                let outcome = Err(SecretsError::Io {
                     action: "encrypt",
                     place: place.clone(),
-                    detail: "catwalk encrypts config files, not configs written inside the catalog. Move it \
-                             to a file next to the catalog and name that file in `config:`, then run again"
+                    detail: "the catalog names a part of that file (`#...`); catwalk encrypts whole config files"
                         .into(),
-                })
-            };
-            tally.report(&place, outcome)?;
-            continue;
-        };
-        if matches!(task.endpoint.config(), Some(ContentRef::Path(p)) if p.contains('#')) {
-            let outcome = Err(SecretsError::Io {
-                action: "encrypt",
-                place: place.clone(),
-                detail: "the catalog names a part of that file (`#...`); catwalk encrypts whole config files"
-                    .into(),
-            });
-            tally.report(&place, outcome)?;
-            continue;
-        }
-        if !seen.insert(std::fs::canonicalize(file).unwrap_or_else(|_| file.clone())) {
-            continue;
+                });
+                tally.report(&place, outcome)?;
+                continue;
+            }
+            // A file several tasks share is encrypted once.
+            if !seen.insert(std::fs::canonicalize(file).unwrap_or_else(|_| file.clone())) {
+                continue;
+            }
         }
         let schema = match protection.scope {
             Scope::Secrets if !task.has_sops => match task_schema(task, args).await {
@@ -148,7 +136,10 @@ async fn encrypt_catalog(
         } else {
             task.config.clone()
         };
-        let outcome = encrypt_one(file, &config, &schema, protection);
+        let outcome = match &task.config_file {
+            Some(file) => encrypt_one(file, &config, &schema, protection),
+            None => encrypt_inline(task, &config, &schema, protection, &place),
+        };
         tally.report(&place, outcome)?;
     }
     if tally.total() == 0 {
@@ -167,7 +158,58 @@ fn encrypt_one(
     schema: &Value,
     protection: &Protection,
 ) -> Result<String, SecretsError> {
-    let what = match protection.scope {
+    let what = what_is_encrypted(config, schema, protection);
+    secrets::save_config(file, config, schema, protection)?;
+    Ok(what)
+}
+
+/// Encrypt a config written inside the catalog, in place: the catalog file is rewritten with the encrypted
+/// config (Flow decrypts inline configs too).
+fn encrypt_inline(
+    task: &LoadedTask,
+    config: &Value,
+    schema: &Value,
+    protection: &Protection,
+    place: &str,
+) -> Result<String, SecretsError> {
+    let what = what_is_encrypted(config, schema, protection);
+    let encrypted = secrets::encrypt_inline(config, schema, protection, &task.file, place)?;
+    let fail = |detail: String| SecretsError::Io {
+        action: "write the encrypted config into",
+        place: task.file.display().to_string(),
+        detail,
+    };
+    let mut doc = catalog::read_catalog_file(&task.file).map_err(|e| fail(e.to_string()))?;
+    let endpoint = match task.kind {
+        ConnectorKind::Capture => doc.captures.get_mut(&task.name).map(|c| &mut c.endpoint),
+        ConnectorKind::Materialize => doc
+            .materializations
+            .get_mut(&task.name)
+            .map(|m| &mut m.endpoint),
+    };
+    let Some(slot) = endpoint.and_then(|e| e.config_mut()) else {
+        return Err(fail(format!("{} is no longer in it", task.name)));
+    };
+    *slot = ContentRef::Inline(encrypted);
+    let is_json = task
+        .file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let text = if is_json {
+        serde_json::to_string_pretty(&doc)
+            .map(|t| t + "\n")
+            .map_err(|e| fail(e.to_string()))?
+    } else {
+        catalog::to_yaml(&doc).map_err(|e| fail(e.to_string()))?
+    };
+    catalog::write_atomic(&task.file, text.as_bytes(), WriteMode::Replace, None)
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(format!("{what} (written inline, in the catalog)"))
+}
+
+/// "every value", or which secret fields, for the report.
+fn what_is_encrypted(config: &Value, schema: &Value, protection: &Protection) -> String {
+    match protection.scope {
         Scope::Whole => "every value".to_string(),
         Scope::Secrets => {
             let fields: Vec<String> = secrets::plaintext_secrets(schema, config)
@@ -180,9 +222,7 @@ fn encrypt_one(
                 fields.join(", ")
             )
         }
-    };
-    secrets::save_config(file, config, schema, protection)?;
-    Ok(what)
+    }
 }
 
 /// The config schema of a task's connector, from its spec.
