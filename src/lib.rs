@@ -5,7 +5,9 @@
 //! - [`schema`]: pure JSON-Schema work: the form tree, defaults, validation, config stubs.
 //! - [`connector`]: starts a connector (Docker image or local command) and speaks its protocol.
 //! - [`catalog`]: Flow catalog types, naming, building from discovery, merging, atomic writes.
-//! - [`cli`]: the scriptable verbs (`spec`, `discover`, `check`, `adapt`).
+//! - [`secrets`]: sops-protected configs (encrypt on save, decrypt in memory); [`redact`] masks secret values
+//!   in everything printed or logged.
+//! - [`cli`]: the scriptable verbs (`spec`, `discover`, `check`, `adapt`, `encrypt`).
 //! - [`tui`]: the full-screen wizard (`catwalk` without a verb), Elm style, on ratatui.
 //!
 //! Lower layers never import higher ones (see docs/ARCHITECTURE.md).
@@ -15,5 +17,7 @@ pub mod cli;
 pub mod connector;
 pub mod logging;
 pub mod model;
+pub mod redact;
 pub mod schema;
+pub mod secrets;
 pub mod tui;

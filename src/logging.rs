@@ -1,5 +1,6 @@
 //! Logs go to a file under the state directory (`~/.local/state/catwalk/catwalk.log`), never to the screen a
-//! command or the wizard owns. `CATWALK_LOG` sets the filter (default `catwalk=info`).
+//! command or the wizard owns. `CATWALK_LOG` sets the filter (default `catwalk=info`). Every line passes through
+//! [`crate::redact`], so no registered secret value is ever written to it.
 
 use std::fs::OpenOptions;
 use std::path::PathBuf;
@@ -28,7 +29,7 @@ pub fn init() -> Option<()> {
         .unwrap_or_else(|_| "catwalk=info".into());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(Mutex::new(file))
+        .with_writer(Mutex::new(crate::redact::Writer(file)))
         .with_ansi(false)
         .try_init()
         .ok()

@@ -160,10 +160,14 @@ impl Adapter {
 
     /// The request's endpoint config with the schema's defaults filled in: many Airbyte connectors crash
     /// without them, and Flow's runtime sends the config as the user wrote it. Singer taps get it as written
-    /// (see `discover::config_for`).
+    /// (see `discover::config_for`). Flow decrypts sops-protected configs before; a protected one that
+    /// reaches us anyway is decrypted here, in memory.
     async fn config_with_defaults(&mut self, request: &Value) -> Result<Value, String> {
         let config = request.get("config").cloned().unwrap_or_else(|| json!({}));
+        let config = crate::secrets::decrypt(&config, "the config of the request")
+            .map_err(|e| e.to_string())?;
         let spec = self.spec().await?;
+        crate::secrets::register_secrets(&spec.config_schema, &config);
         Ok(super::discover::config_for(&spec, config))
     }
 }
@@ -210,12 +214,12 @@ fn err(e: ConnectorError) -> String {
 /// The wrapped connector's logs, re-emitted as Flow-style JSON log lines on stderr.
 fn json_log_sink() -> LogSink {
     Arc::new(|line: &LogLine| {
-        let mut out =
-            json!({"level": format!("{:?}", line.level).to_ascii_lowercase(), "msg": line.message});
+        let mut out = json!({"level": format!("{:?}", line.level).to_ascii_lowercase(), "msg": crate::redact::text(&line.message)});
         if let Some(fields) = &line.fields {
             out["fields"] = fields.clone();
         }
-        let _ = writeln!(std::io::stderr().lock(), "{out}");
+        let out = out.to_string();
+        let _ = writeln!(std::io::stderr().lock(), "{}", crate::redact::text(&out));
     })
 }
 

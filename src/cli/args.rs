@@ -13,7 +13,7 @@ Exit codes:
   1    a connector failed (exited non-zero, broke its protocol, timed out, rejected the config or bindings)
   2    bad command-line usage
   3    invalid input (config does not match its schema, unreadable or invalid catalog)
-  4    environment (Docker unreachable, image missing or not pullable, command not found)
+  4    environment (Docker unreachable, image missing or not pullable, command not found, sops or its key missing)
   5    discover wrote a config stub: edit it, then run discover again
   130  interrupted (Ctrl-C, SIGTERM); connectors were stopped and cleaned up";
 
@@ -45,6 +45,12 @@ pub enum Command {
     /// connector's schemas, then the connector's own validation, per binding.
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
+    /// Protect the plaintext configs of a catalog's tasks (or one config file) with sops, in place.
+    ///
+    /// By default only the fields the connector's schema marks secret are encrypted (renamed with `_sops`),
+    /// the rest stays readable; --whole encrypts every value. A .sops.yaml next to the files is honoured.
+    #[command(after_help = EXIT_CODES)]
+    Encrypt(EncryptArgs),
     /// Speak Flow's connector protocol on stdin/stdout over a connector that speaks another protocol.
     ///
     /// `catwalk discover` writes Airbyte connectors and Singer taps into catalogs as local endpoints running
@@ -133,6 +139,52 @@ pub struct CheckArgs {
     /// Check only this capture or materialization (repeatable). Default: all.
     #[arg(long = "name", value_name = "NAME")]
     pub names: Vec<String>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct EncryptArgs {
+    /// A catalog (flow.yaml; the config files of its tasks are encrypted) or a single config file.
+    #[arg(long, value_name = "FILE")]
+    pub source: PathBuf,
+
+    /// age recipient (public key, age1...) to encrypt for (repeatable).
+    #[arg(long, value_name = "RECIPIENT")]
+    pub age: Vec<String>,
+
+    /// PGP fingerprint to encrypt for (repeatable).
+    #[arg(long, value_name = "FINGERPRINT")]
+    pub pgp: Vec<String>,
+
+    /// AWS KMS key ARN to encrypt with (repeatable).
+    #[arg(long, value_name = "ARN")]
+    pub kms: Vec<String>,
+
+    /// GCP KMS resource id to encrypt with (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub gcp_kms: Vec<String>,
+
+    /// Azure Key Vault key URL to encrypt with (repeatable).
+    #[arg(long, value_name = "URL")]
+    pub azure_kv: Vec<String>,
+
+    /// HashiCorp Vault transit key URI to encrypt with (repeatable).
+    #[arg(long, value_name = "URI")]
+    pub hc_vault_transit: Vec<String>,
+
+    /// Encrypt every value, not only the fields the connector marks secret (no connector is run).
+    #[arg(long)]
+    pub whole: bool,
+
+    /// For a single config file: the connector image whose spec says which fields are secret.
+    #[arg(long, value_name = "IMAGE", conflicts_with = "command")]
+    pub image: Option<String>,
+
+    /// For a single config file: the local connector command (after `--`) whose spec says which fields are secret.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
 
     #[command(flatten)]
     pub run: RunArgs,

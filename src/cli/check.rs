@@ -2,7 +2,7 @@
 //! each capture and materialization validate its config against the connector's schema and run the connector's
 //! own validation, reporting per task and per binding. Any failure makes the exit code non-zero.
 
-use super::args::CheckArgs;
+use super::args::{CheckArgs, RunArgs};
 use super::{Failure, Outcome, exit, fields, output};
 use crate::catalog::{self, LoadedTask};
 use crate::connector::{Connector, Endpoint, Options};
@@ -100,7 +100,7 @@ fn check_structure(files: &[std::path::PathBuf]) -> Result<(), Failure> {
     }
 }
 
-fn plural(n: usize, what: &str) -> String {
+pub(super) fn plural(n: usize, what: &str) -> String {
     if n == 1 {
         format!("1 {what}")
     } else {
@@ -108,10 +108,9 @@ fn plural(n: usize, what: &str) -> String {
     }
 }
 
-/// Check one task; on success, the per-binding lines to print; on failure, a message saying what and where.
-async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, String> {
-    let config_place = task
-        .config_file
+/// Where a task's config is, for messages: its file, or which inline config.
+pub(super) fn config_place(task: &LoadedTask) -> String {
+    task.config_file
         .as_ref()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| {
@@ -120,21 +119,23 @@ async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, 
                 task.name,
                 task.file.display()
             )
-        });
-    if task.has_sops {
-        return Err(format!(
-            "config {config_place} is encrypted with sops; catwalk cannot decrypt configs yet. Decrypt it with `sops --decrypt` to check it."
-        ));
-    }
+        })
+}
+
+/// How to run a task's connector: its image, or its local command, which Flow runs with its own protocol.
+pub(super) fn task_connector(
+    task: &LoadedTask,
+    run: &RunArgs,
+) -> Result<(Endpoint, Options), String> {
     let (endpoint, protocol) = match &task.endpoint {
-        catalog::Endpoint::Connector(c) => (Endpoint::Image(c.image.clone()), args.run.protocol),
+        catalog::Endpoint::Connector(c) => (Endpoint::Image(c.image.clone()), run.protocol),
         // Flow runs local endpoints with its own protocol; so do we.
         catalog::Endpoint::Local(l) => (
             Endpoint::Local {
                 command: l.command.clone(),
                 env: l.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             },
-            Some(args.run.protocol.unwrap_or(Protocol::Flow)),
+            Some(run.protocol.unwrap_or(Protocol::Flow)),
         ),
         catalog::Endpoint::Dekaf(_) => {
             return Err(
@@ -145,8 +146,17 @@ async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, 
     let opts = Options {
         protocol,
         kind: Some(task.kind),
-        ..args.run.options()
+        ..run.options()
     };
+    Ok((endpoint, opts))
+}
+
+/// Check one task; on success, the per-binding lines to print; on failure, a message saying what and where.
+async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, String> {
+    let config_place = config_place(task);
+    // A sops-protected config is decrypted in memory only; the plaintext goes to the connector through a pipe.
+    let config = crate::secrets::decrypt(&task.config, &config_place).map_err(|e| e.to_string())?;
+    let (endpoint, opts) = task_connector(task, &args.run)?;
     let connector = Connector::open(endpoint, opts)
         .await
         .map_err(|e| e.to_string())?;
@@ -194,7 +204,9 @@ async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, 
     let (_spec, validated) = connector
         .spec_and_validate(|spec| {
             let mut msg = String::new();
-            let problems = schema::validate(&spec.config_schema, &task.config)
+            crate::secrets::register_secrets(&spec.config_schema, &config);
+            warn_plaintext_secrets(task, &spec.config_schema, &config_place, &args.source);
+            let problems = schema::validate(&spec.config_schema, &config)
                 .map_err(|e| format!("the connector's config schema cannot be used: {e}"))?;
             if !problems.is_empty() {
                 msg.push_str(&format!("config {config_place} does not match the connector's schema:"));
@@ -226,7 +238,7 @@ async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, 
             }
             Ok(ValidateRequest {
                 name: task.name.clone(),
-                config: task.config.clone(),
+                config: config.clone(),
                 bindings,
             })
         })
@@ -281,4 +293,36 @@ async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, 
         ));
     }
     Ok(lines)
+}
+
+/// A plaintext config with secret values: say which task, which fields, and how to protect them.
+fn warn_plaintext_secrets(
+    task: &LoadedTask,
+    schema: &serde_json::Value,
+    config_place: &str,
+    source: &std::path::Path,
+) {
+    let found = crate::secrets::plaintext_secrets(schema, &task.config);
+    if found.is_empty() {
+        return;
+    }
+    let fields: Vec<String> = found.iter().map(ToString::to_string).collect();
+    let source = crate::connector::endpoint::shell_words(&[source.display().to_string()]);
+    let them = if found.len() == 1 { "it" } else { "them" };
+    let fix = if task.has_sops {
+        format!(
+            "It is encrypted with sops, but not {them}: decrypt the file (`sops decrypt -i FILE`), then run \
+             `catwalk encrypt --source {source}` with its keys"
+        )
+    } else {
+        format!(
+            "Protect {them} with sops: `catwalk encrypt --source {source} --age RECIPIENT` (or --pgp, --kms, or a .sops.yaml)"
+        )
+    };
+    output::warn(&format!(
+        "{}: {config_place} holds {} in plaintext: {}. {fix}",
+        task.name,
+        plural(found.len(), "secret"),
+        fields.join(", "),
+    ));
 }

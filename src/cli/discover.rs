@@ -3,6 +3,7 @@
 //! config against the connector's schema (no discover on an invalid config), discover, and write
 //! `<name>.flow.yaml` with the capture, its collections and their schema files, merged with what exists.
 //! For a Singer tap whose config exists, the spec and the discover run side by side (see `run`).
+//! A sops-protected config is decrypted in memory ([`crate::secrets`]).
 
 use super::args::DiscoverArgs;
 use super::{Failure, Outcome, exit, output};
@@ -58,6 +59,7 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
         );
         match spec {
             Ok(spec) => {
+                crate::secrets::register_secrets(&spec.config_schema, &config);
                 check_config(&spec, &config, &config_path)?;
                 let target = Target {
                     prefix,
@@ -88,6 +90,7 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
     }
 
     let config = read_config(&config_path)?;
+    crate::secrets::register_secrets(&spec.config_schema, &config);
     check_config(&spec, &config, &config_path)?;
     let config = config_for(&spec, config);
     let bindings = connector.discover(&config).await?;
@@ -262,13 +265,11 @@ pub fn read_config(path: &Path) -> Result<Value, Failure> {
             kind_of(&config)
         )));
     }
-    if config.get("sops").is_some_and(|s| !s.is_null()) {
-        return Err(Failure::invalid(format!(
-            "config {} is encrypted with sops; catwalk cannot decrypt configs yet. Decrypt it with `sops --decrypt` to run discover.",
-            path.display()
-        )));
-    }
-    Ok(config)
+    // A sops-protected config is decrypted in memory, never written.
+    Ok(crate::secrets::decrypt(
+        &config,
+        &path.display().to_string(),
+    )?)
 }
 
 fn kind_of(v: &Value) -> &'static str {

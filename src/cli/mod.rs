@@ -1,10 +1,11 @@
-//! The scriptable verbs, flowctl-compatible: `spec`, `discover`, `check`, `adapt`. Each verb is a file;
+//! The scriptable verbs, flowctl-compatible: `spec`, `discover`, `check`, `adapt`, and `encrypt`. Each verb is a file;
 //! this one holds the argument types they share, exit codes, terminal output and signal handling.
 
 pub mod adapt;
 pub mod args;
 pub mod check;
 pub mod discover;
+pub mod encrypt;
 mod fields;
 pub mod output;
 pub mod spec;
@@ -24,7 +25,7 @@ pub mod exit {
     pub const USAGE: i32 = 2;
     /// Invalid input: a config that does not match its schema, an unreadable or invalid catalog or file.
     pub const INVALID: i32 = 3;
-    /// The environment: Docker unreachable, image missing or not pullable, command not found.
+    /// The environment: Docker unreachable, image missing or not pullable, command not found, sops or its key missing.
     pub const ENVIRONMENT: i32 = 4;
     /// `discover` wrote a config stub: edit it and run again.
     pub const STUB_WRITTEN: i32 = 5;
@@ -58,6 +59,17 @@ impl fmt::Display for Failure {
     }
 }
 
+impl From<crate::secrets::SecretsError> for Failure {
+    fn from(e: crate::secrets::SecretsError) -> Self {
+        let code = if e.is_environment() {
+            exit::ENVIRONMENT
+        } else {
+            exit::INVALID
+        };
+        Failure::new(code, e.to_string())
+    }
+}
+
 impl From<ConnectorError> for Failure {
     fn from(e: ConnectorError) -> Self {
         Failure::new(e.exit_code(), e.to_string())
@@ -76,6 +88,7 @@ pub async fn run(cli: Cli) -> i32 {
             Some(Command::Discover(a)) => discover::run(a).await,
             Some(Command::Check(a)) => check::run(a).await,
             Some(Command::Adapt(a)) => adapt::run(a).await,
+            Some(Command::Encrypt(a)) => encrypt::run(a).await,
             None => Ok(crate::tui::run().await),
         }
     };

@@ -1,9 +1,11 @@
 //! What the verbs print on stderr: errors, warnings, notes, connector logs and pull progress. Stdout is kept
-//! for data (a spec, a report). Colour only on a terminal and never with NO_COLOR.
+//! for data (a spec, a report). Colour only on a terminal and never with NO_COLOR. Everything printed here passes
+//! through [`crate::redact::text`]: no registered secret value reaches the terminal.
 
 use crate::connector::logs::one_line;
 use crate::connector::{LogSink, PullProgress, PullSink};
 use crate::model::{LogLevel, LogLine};
+use crate::redact;
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
@@ -32,19 +34,19 @@ fn paint(code: &str, text: &str) -> String {
 }
 
 pub fn error(message: &str) {
-    eprintln!("{} {message}", paint("1;31", "error:"));
+    eprintln!("{} {}", paint("1;31", "error:"), redact::text(message));
 }
 
 pub fn warn(message: &str) {
     if verbosity() >= 1 {
-        eprintln!("{} {message}", paint("1;33", "warning:"));
+        eprintln!("{} {}", paint("1;33", "warning:"), redact::text(message));
     }
 }
 
 /// A line for the person running the command (what happened, what to do next).
 pub fn note(message: &str) {
     if verbosity() >= 1 {
-        eprintln!("{message}");
+        eprintln!("{}", redact::text(message));
     }
 }
 
@@ -67,7 +69,10 @@ pub fn dim(text: &str) -> String {
 /// Write data to stdout. A reader that went away (`catwalk spec | head`) is not an error.
 pub fn stdout(text: &str) -> Result<(), super::Failure> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+    match out
+        .write_all(redact::text(text).as_bytes())
+        .and_then(|_| out.flush())
+    {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(super::Failure::new(
             super::exit::FAILED,
             format!("cannot write to stdout: {e}"),
@@ -88,7 +93,10 @@ pub fn log_sink() -> LogSink {
             let level = format!("{:?}", line.level).to_ascii_lowercase();
             eprintln!(
                 "{}",
-                dim(&format!("  connector {level}: {}", one_line(line)))
+                dim(&format!(
+                    "  connector {level}: {}",
+                    redact::text(&one_line(line))
+                ))
             );
         }
     })
