@@ -21,7 +21,7 @@ fn docker_flow_fixture_with_a_oneof_and_a_secret_to_a_saved_catalog() {
     t.forbid(PASSWORD, false);
     let out = support::temp_dir();
     t.start_catwalk(Some(out.path()));
-    t.wait_for(&["1 Connector", "Image reference…"]);
+    t.wait_for(&["1 Connector", "Any Docker image…"]);
     t.keys(&["Enter"]);
     t.text(image);
     t.keys(&["Enter"]);
