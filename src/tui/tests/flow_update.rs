@@ -429,3 +429,34 @@ fn a_save_over_changed_files_asks_merge_or_overwrite() {
     crate::tui::saving::save(&req).unwrap();
     assert!(!std::fs::read_to_string(&flow).unwrap().contains("interval"));
 }
+
+#[test]
+fn the_help_lists_the_new_keys_and_the_bar_follows_the_state() {
+    let all: Vec<String> = crate::tui::keys::overlay()
+        .into_iter()
+        .flat_map(|(title, rows)| {
+            std::iter::once(title.to_string())
+                .chain(rows.into_iter().map(|(k, d)| format!("{k} {d}")))
+        })
+        .collect();
+    for wanted in [
+        "Bindings list",
+        "Space Select or deselect this binding",
+        "a Select every binding shown (the filtered ones)",
+        "m Merge into the existing catalog (its edits are kept)",
+        "s Go on to the bindings without a passing check",
+    ] {
+        assert!(
+            all.iter().any(|l| l == wanted),
+            "{wanted} missing from {all:#?}"
+        );
+    }
+    let mut s = to_bindings(120, 40, 3);
+    let screen = render(&s);
+    assert!(
+        screen.contains("Space toggle") && screen.contains("^N next step"),
+        "{screen}"
+    );
+    send(&mut s, [ch('/')]);
+    assert!(render(&s).contains("Enter done"));
+}
