@@ -131,13 +131,17 @@ pub struct SavePreview {
     pub merged: Option<String>,
     /// The existing catalog file is replaced, not merged into.
     pub replace: bool,
+    /// What a merge keeps from the existing catalog against the person's choices (a binding's collection
+    /// name, its `disable`), one line each.
+    pub kept_as_is: Vec<String>,
     pub warnings: Vec<String>,
 }
 
 impl SavePreview {
-    /// Whether writing would change a file that exists (so the person must choose merge or overwrite).
+    /// Whether writing would change a file that exists, or a merge would keep the file's choices over the
+    /// person's (either way the person must choose merge or overwrite).
     pub fn touches_existing(&self) -> bool {
-        self.files.iter().any(|(_, s)| *s == FileStatus::Changed)
+        !self.kept_as_is.is_empty() || self.files.iter().any(|(_, s)| *s == FileStatus::Changed)
     }
 }
 

@@ -5,6 +5,7 @@
 use super::msg::{SaveDone, SavePreview, SaveRequest};
 use crate::catalog::{self, DiscoverOutcome, Discovery, FileStatus};
 use crate::connector::Endpoint;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// The directory as typed, made absolute: `~` is the home directory, a relative path is under the
@@ -22,16 +23,18 @@ pub fn resolve_dir(typed: &str) -> Result<PathBuf, String> {
         }
         _ => PathBuf::from(typed),
     };
-    if path.is_absolute() {
-        return Ok(path);
-    }
-    let cwd =
-        std::env::current_dir().map_err(|e| format!("cannot find the current directory: {e}"))?;
-    Ok(if typed.is_empty() {
-        cwd
+    let path = if path.is_absolute() {
+        path
     } else {
-        cwd.join(path)
-    })
+        std::env::current_dir()
+            .map_err(|e| format!("cannot find the current directory: {e}"))?
+            .join(path)
+    };
+    // `.` parts say nothing: `/home/ana/./x` is `/home/ana/x`.
+    Ok(path
+        .components()
+        .filter(|c| *c != std::path::Component::CurDir)
+        .collect())
 }
 
 fn discovery(req: &SaveRequest) -> Discovery {
@@ -87,6 +90,38 @@ fn plan_files(req: &SaveRequest) -> Result<(PathBuf, DiscoverOutcome, bool), Str
     Ok((dir, outcome, existed))
 }
 
+/// What merging keeps from the existing catalog against the person's choices: bindings already in the
+/// file keep their collection and their `disable` there (see `catalog::merge`).
+fn kept_as_is(req: &SaveRequest, outcome: &DiscoverOutcome, existed: bool) -> Vec<String> {
+    if !existed || req.replace {
+        return Vec::new();
+    }
+    let chosen: HashMap<String, &str> = req
+        .chosen
+        .iter()
+        .map(|(i, target)| {
+            let id = catalog::resource_id(
+                &req.bindings[*i].resource_config,
+                &req.resource_path_pointers,
+            );
+            (id.to_string(), target.as_str())
+        })
+        .collect();
+    let mut out = Vec::new();
+    for k in &outcome.report.kept {
+        let Some(wanted) = chosen.get(&k.resource) else {
+            continue;
+        };
+        if *wanted != k.target {
+            out.push(format!("{wanted} stays {} as in the file", k.target));
+        }
+        if k.disable {
+            out.push(format!("{} stays disabled as in the file", k.target));
+        }
+    }
+    out
+}
+
 fn relative(path: &Path, dir: &Path) -> String {
     path.strip_prefix(dir).unwrap_or(path).display().to_string()
 }
@@ -116,6 +151,7 @@ pub fn plan(req: &SaveRequest) -> Result<SavePreview, String> {
             .collect(),
         flow_yaml,
         merged: (existed && !req.replace).then(|| outcome.report.summary()),
+        kept_as_is: kept_as_is(req, &outcome, existed),
         replace: req.replace && existed,
         warnings,
         dir,
@@ -125,18 +161,24 @@ pub fn plan(req: &SaveRequest) -> Result<SavePreview, String> {
 /// Plan again and write. Refused when a file that exists would change and the person has not confirmed
 /// (merge or overwrite).
 pub fn save(req: &SaveRequest) -> Result<SaveDone, String> {
-    let (dir, outcome, _) = plan_files(req)?;
-    if !req.confirmed
-        && let Some(f) = outcome
+    let (dir, outcome, existed) = plan_files(req)?;
+    if !req.confirmed {
+        if let Some(f) = outcome
             .plan
             .files()
             .iter()
             .find(|f| f.status == FileStatus::Changed)
-    {
-        return Err(format!(
-            "{} exists and would change: choose to merge or to overwrite first",
-            f.path.display()
-        ));
+        {
+            return Err(format!(
+                "{} exists and would change: choose to merge or to overwrite first",
+                f.path.display()
+            ));
+        }
+        if let Some(k) = kept_as_is(req, &outcome, existed).first() {
+            return Err(format!(
+                "merging would not apply all your choices ({k}): choose to merge or to overwrite first"
+            ));
+        }
     }
     let summary = outcome.plan.write_all().map_err(|e| e.to_string())?;
     Ok(SaveDone {

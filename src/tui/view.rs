@@ -81,6 +81,10 @@ pub fn view(state: &State, frame: &mut Frame) {
 /// The line above the help bar: where the draft is, or why it could not be saved.
 fn status_line(state: &State, w: usize) -> Line<'static> {
     let t = &state.theme;
+    if let Some(done) = &state.review.done {
+        let text = format!("Saved {}; the draft is removed.", done.flow_file.display());
+        return Line::styled(truncate(&text, w), t.dim());
+    }
     let (text, style) = match (&state.draft.saved, &state.draft.load_error) {
         (Some(Err(e)), _) => (format!("Draft not saved: {e}"), t.error()),
         (_, Some(e)) => (format!("Could not resume: {e}"), t.warn()),

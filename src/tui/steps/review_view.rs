@@ -28,13 +28,14 @@ fn status_text(s: FileStatus) -> &'static str {
     }
 }
 
-/// The files as a tree under the directory: directories once, files indented under them, with their
-/// status; at most `max` lines.
+/// The files as a tree under the directory: the catalog and config files first, then the others
+/// (schemas), each directory once with its files indented under it, with their status; at most `max`
+/// lines.
 pub fn tree(
     p: &SavePreview,
     w: usize,
     max: usize,
-    config_file: &str,
+    (flow_file, config_file): (&str, &str),
     t: &Theme,
 ) -> Vec<Line<'static>> {
     let mut out = vec![Line::styled(
@@ -42,10 +43,17 @@ pub fn tree(
         t.title(),
     )];
     let mut dir_shown: Option<String> = None;
-    let total = p.files.len();
-    for (n, (path, status)) in p.files.iter().enumerate() {
+    let first = |f: &&(String, FileStatus)| f.0 == flow_file || f.0 == config_file;
+    let files: Vec<&(String, FileStatus)> = p
+        .files
+        .iter()
+        .filter(first)
+        .chain(p.files.iter().filter(|f| !first(f)))
+        .collect();
+    let total = files.len();
+    for (n, (path, status)) in files.iter().enumerate() {
         if out.len() + 1 >= max && n + 1 < total {
-            let rest = &p.files[n..];
+            let rest = &files[n..];
             let count = |s: FileStatus| rest.iter().filter(|(_, x)| *x == s).count();
             out.push(Line::styled(
                 truncate(
@@ -146,7 +154,7 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
         (Some(e), _) => Line::styled(truncate(&format!("✗ {e}"), w), t.error()),
         (None, Some(p)) if p.touches_existing() => Line::styled(
             truncate(
-                "⚠ Some files exist and would change: saving asks whether to merge or overwrite.",
+                "⚠ This capture is already there: saving asks whether to merge or overwrite.",
                 w,
             ),
             t.warn(),
@@ -244,7 +252,7 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
         p,
         tree_area.width as usize,
         (tree_area.height as usize).saturating_sub(1),
-        &config_file,
+        (&flow_file, &config_file),
         t,
     ));
     draw(frame, tree_area, tl);
@@ -294,17 +302,35 @@ fn question(state: &State, frame: &mut Frame, area: Rect) {
         changed.join(", ")
     };
     let mut lines = vec![Line::default()];
-    lines.extend(
-        wrap(
-            &format!(
-                "⚠ These files exist in {} and would change: {list}.",
-                p.dir.display()
-            ),
-            w,
+    let what = if changed.is_empty() {
+        format!("⚠ {} already has this capture.", p.dir.display())
+    } else {
+        format!(
+            "⚠ These files exist in {} and would change: {list}.",
+            p.dir.display()
         )
-        .into_iter()
-        .map(|l| Line::styled(l, t.warn())),
+    };
+    lines.extend(
+        wrap(&what, w)
+            .into_iter()
+            .map(|l| Line::styled(l, t.warn())),
     );
+    if !p.kept_as_is.is_empty() {
+        let more = p.kept_as_is.len().saturating_sub(2);
+        let mut text = format!(
+            "A merge keeps what the catalog file says for bindings already in it: {}",
+            p.kept_as_is[..p.kept_as_is.len().min(2)].join("; ")
+        );
+        if more > 0 {
+            text.push_str(&format!("; and {more} more"));
+        }
+        text.push('.');
+        lines.extend(
+            wrap(&text, w)
+                .into_iter()
+                .map(|l| Line::styled(l, t.warn())),
+        );
+    }
     lines.push(Line::default());
     let merge = match &p.merged {
         Some(summary) => format!(

@@ -460,3 +460,68 @@ fn the_help_lists_the_new_keys_and_the_bar_follows_the_state() {
     send(&mut s, [ch('/')]);
     assert!(render(&s).contains("Enter done"));
 }
+
+#[test]
+fn a_rename_that_a_merge_would_not_apply_is_asked_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_review(80, 24, dir.path());
+    let cmds = send(&mut s, [key(KeyCode::Enter)]);
+    let Some(Cmd::Save(save_id, req)) = cmds.last().cloned() else {
+        panic!("{cmds:?}")
+    };
+    let mut req = (*req).clone();
+    req.dir = dir.path().display().to_string();
+    crate::tui::saving::save(&req).unwrap();
+    // The person renames `users`: the file keeps `acmeCo/users`, so a merge would drop the rename.
+    req.chosen[0].1 = "acmeCo/people".into();
+    let p = crate::tui::saving::plan(&req).unwrap();
+    assert!(
+        p.files
+            .iter()
+            .all(|f| f.1 == crate::catalog::FileStatus::Unchanged),
+        "{p:?}"
+    );
+    assert_eq!(
+        p.kept_as_is,
+        ["acmeCo/people stays acmeCo/users as in the file"]
+    );
+    assert!(p.touches_existing());
+    let e = crate::tui::saving::save(&req).unwrap_err();
+    assert!(e.contains("acmeCo/people stays acmeCo/users"), "{e}");
+    let flow = dir.path().join("source-postgres.flow.yaml");
+    req.confirmed = true;
+    crate::tui::saving::save(&req).unwrap();
+    assert!(
+        !std::fs::read_to_string(&flow)
+            .unwrap()
+            .contains("acmeCo/people")
+    );
+    req.replace = true;
+    crate::tui::saving::save(&req).unwrap();
+    assert!(
+        std::fs::read_to_string(&flow)
+            .unwrap()
+            .contains("target: acmeCo/people")
+    );
+    // The question on screen says so (the save in the wizard is answered first: it wrote elsewhere).
+    send(
+        &mut s,
+        [Msg::Task(
+            save_id,
+            TaskMsg::Saved(Err("written by the test".into())),
+        )],
+    );
+    let id = s.next_req();
+    s.review.plan_req = Some(id);
+    req.replace = false;
+    req.chosen[1].1 = "acmeCo/clicks".into();
+    let mut p = crate::tui::saving::plan(&req).unwrap();
+    p.dir = "/home/ana/catalogs".into();
+    send(&mut s, [Msg::Task(id, TaskMsg::Planned(Ok(Box::new(p))))]);
+    send(&mut s, [ctrl('s')]);
+    let screen = render(&s);
+    assert!(
+        screen.contains("A merge keeps what the catalog file says"),
+        "{screen}"
+    );
+}
