@@ -130,6 +130,11 @@ fn a_failed_check_offers_retry_fix_and_skip() {
     assert_eq!(s.step, StepId::Bindings);
     discover_id(&cmds);
     assert_eq!(s.check.phase, check::Phase::Skipped);
+    let screen = render(&s);
+    assert!(
+        screen.contains("!5 Check"),
+        "a skipped check is not ticked:\n{screen}"
+    );
 }
 
 #[test]
