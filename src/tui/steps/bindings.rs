@@ -468,12 +468,13 @@ fn on_page(state: &mut State, action: Action) -> Vec<Cmd> {
     Vec::new()
 }
 
+/// Move through the failure's log: up (negative) is older lines, kept as lines back from the newest.
 fn scroll_by(state: &mut State, delta: isize) {
-    let lines = super::bindings_view::failure_len(state);
+    let lines = state.bindings.logs.len();
     let b = &mut state.bindings;
     b.scroll = b
         .scroll
-        .saturating_add_signed(delta)
+        .saturating_add_signed(-delta)
         .min(lines.saturating_sub(1));
 }
 

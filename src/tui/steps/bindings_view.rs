@@ -3,7 +3,7 @@
 //! (JSON pointers) and a summary of its schema.
 
 use super::bindings::{Phase, prefix};
-use super::check_view::{error_and_log, scrolled};
+use super::check_view::failure_page;
 use crate::connector::logs::one_line;
 use crate::model::DiscoveredBinding;
 use crate::tui::state::State;
@@ -50,18 +50,6 @@ pub fn areas(state: &State, body: Rect) -> Areas {
             beside: false,
         }
     }
-}
-
-/// The lines of the failure page (for scrolling).
-fn failure(state: &State, w: usize) -> Vec<Line<'static>> {
-    match &state.bindings.phase {
-        Phase::Failed(e) => error_and_log(&state.theme, e, &state.bindings.logs, w),
-        _ => Vec::new(),
-    }
-}
-
-pub fn failure_len(state: &State) -> usize {
-    failure(state, state.size.0 as usize).len()
 }
 
 fn draw_lines(frame: &mut Frame, body: Rect, lines: Vec<Line>) -> usize {
@@ -132,8 +120,10 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
                     t.error(),
                 ),
             ];
-            let room = (body.height as usize).saturating_sub(lines.len() + 2);
-            scrolled(&mut lines, failure(state, w), b.scroll, room, w, t);
+            let room = (body.height as usize).saturating_sub(lines.len() + 1);
+            if let Phase::Failed(e) = &b.phase {
+                lines.extend(failure_page(t, e, &b.logs, w, room, b.scroll));
+            }
             lines.push(Line::styled(
                 truncate(
                     "r runs discover again · e fixes the config · Esc goes back",

@@ -165,12 +165,13 @@ fn next(state: &mut State) -> Vec<Cmd> {
     super::bindings::enter(state)
 }
 
+/// Move through the failure's log: up (negative) is older lines, kept as lines back from the newest.
 fn scroll_by(state: &mut State, delta: isize) {
-    let lines = super::check_view::scroll_len(state);
+    let lines = state.check.logs.len();
     let c = &mut state.check;
     c.scroll = c
         .scroll
-        .saturating_add_signed(delta)
+        .saturating_add_signed(-delta)
         .min(lines.saturating_sub(1));
 }
 

@@ -19,74 +19,51 @@ fn what(state: &State) -> &'static str {
     }
 }
 
-/// The scrollable lines of a failed check: the error, then the log tail.
-fn failure_lines(state: &State, e: &str, w: usize) -> Vec<Line<'static>> {
-    error_and_log(&state.theme, e, &state.check.logs, w)
-}
-
-/// A connector's error wrapped to `w`, then its log tail: what a failed run shows (scrollable).
-pub fn error_and_log(
+/// A failed run, in `room` lines: the connector's error wrapped to `w`, then the latest lines of its log
+/// that fit, `back` lines before the newest (↑ goes back to older lines).
+pub fn failure_page(
     t: &crate::tui::theme::Theme,
     e: &str,
     logs: &std::collections::VecDeque<crate::model::LogLine>,
     w: usize,
+    room: usize,
+    back: usize,
 ) -> Vec<Line<'static>> {
     let mut out: Vec<Line> = wrap(e, w).into_iter().map(Line::raw).collect();
-    if !logs.is_empty() {
-        out.push(Line::default());
-        out.push(Line::styled("Connector log (latest last)", t.dim()));
-        for l in logs {
-            let tag = super::spec::level_tag(l.level);
-            let style = match l.level {
-                crate::model::LogLevel::Error => t.error(),
-                crate::model::LogLevel::Warn => t.warn(),
-                _ => t.text(),
-            };
-            out.push(Line::from(vec![
-                Span::styled(format!("  {tag} "), t.dim()),
-                Span::styled(
-                    truncate(&sanitize(&one_line(l)), w.saturating_sub(tag.len() + 3)),
-                    style,
-                ),
-            ]));
-        }
+    if logs.is_empty() || out.len() + 3 > room {
+        out.truncate(room);
+        return out;
+    }
+    out.push(Line::default());
+    let rows = room - out.len() - 1;
+    let end = logs.len() - back.min(logs.len() - 1);
+    let start = end.saturating_sub(rows);
+    let heading = if logs.len() > rows {
+        format!(
+            "Connector log, lines {}-{end} of {} (↑ older, ↓ newer)",
+            start + 1,
+            logs.len()
+        )
+    } else {
+        "Connector log (latest last)".to_string()
+    };
+    out.push(Line::styled(truncate(&heading, w), t.dim()));
+    for l in logs.range(start..end) {
+        let tag = super::spec::level_tag(l.level);
+        let style = match l.level {
+            crate::model::LogLevel::Error => t.error(),
+            crate::model::LogLevel::Warn => t.warn(),
+            _ => t.text(),
+        };
+        out.push(Line::from(vec![
+            Span::styled(format!("  {tag} "), t.dim()),
+            Span::styled(
+                truncate(&sanitize(&one_line(l)), w.saturating_sub(tag.len() + 3)),
+                style,
+            ),
+        ]));
     }
     out
-}
-
-/// Append `rest` to `lines` from line `scroll`, at most `room` of them, with a "lines a-b of n" note when
-/// they do not all fit.
-pub fn scrolled(
-    lines: &mut Vec<Line<'static>>,
-    rest: Vec<Line<'static>>,
-    scroll: usize,
-    room: usize,
-    w: usize,
-    t: &crate::tui::theme::Theme,
-) {
-    let total = rest.len();
-    lines.extend(rest.into_iter().skip(scroll).take(room));
-    if total > room {
-        lines.push(Line::styled(
-            truncate(
-                &format!(
-                    "  lines {}-{} of {total} (↑↓ scroll)",
-                    scroll + 1,
-                    (scroll + room).min(total)
-                ),
-                w,
-            ),
-            t.dim(),
-        ));
-    }
-}
-
-/// How many lines scroll (for clamping).
-pub fn scroll_len(state: &State) -> usize {
-    match &state.check.phase {
-        Phase::Failed(e) => failure_lines(state, e, state.size.0 as usize).len(),
-        _ => 0,
-    }
 }
 
 pub fn view(state: &State, frame: &mut Frame, body: Rect) {
@@ -223,8 +200,8 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
                     t.warn(),
                 ));
             }
-            let room = (body.height as usize).saturating_sub(lines.len() + 2);
-            scrolled(&mut lines, failure_lines(state, e, w), c.scroll, room, w, t);
+            let room = (body.height as usize).saturating_sub(lines.len() + 1);
+            lines.extend(failure_page(t, e, &c.logs, w, room, c.scroll));
             lines.push(Line::styled(
                 truncate(
                     "r retries · e fixes the config · s skips the check · Esc goes back",

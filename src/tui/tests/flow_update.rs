@@ -530,3 +530,34 @@ fn a_rename_that_a_merge_would_not_apply_is_asked_about() {
         "{screen}"
     );
 }
+
+#[test]
+fn a_failure_shows_the_newest_log_lines_and_scrolls_back() {
+    let (mut s, cmds) = to_check(80, 24);
+    let id = check_id(&cmds);
+    let mut msgs: Vec<Msg> = (0..30)
+        .map(|i| {
+            Msg::Task(
+                id,
+                TaskMsg::Log(log(crate::model::LogLevel::Info, &format!("line {i:02}"))),
+            )
+        })
+        .collect();
+    msgs.push(Msg::Task(id, TaskMsg::Checked(Err("refused".into()))));
+    send(&mut s, msgs);
+    let screen = render(&s);
+    assert!(
+        screen.contains("line 29") && !screen.contains("line 10"),
+        "{screen}"
+    );
+    send(&mut s, [key(KeyCode::PageUp)]);
+    let screen = render(&s);
+    assert!(
+        screen.contains("line 10") && !screen.contains("line 29"),
+        "{screen}"
+    );
+    send(&mut s, (0..10).map(|_| key(KeyCode::PageUp)));
+    assert!(render(&s).contains("line 00"));
+    send(&mut s, (0..10).map(|_| key(KeyCode::PageDown)));
+    assert!(render(&s).contains("line 29"));
+}
