@@ -2,7 +2,8 @@
 //! with the other Docker tests, under `flock /tmp/catwalk-docker.lock`): the real form with the `mode`
 //! oneOf switched to Slow and the password typed (masked: it never shows in any capture), the check, the
 //! bindings (one proposed disabled is selected), the save. The saved config has the option and the
-//! password, `catwalk check --source` passes, and no container of ours remains.
+//! password, `catwalk check --source` passes, and no container of ours remains. And Esc during a slow check
+//! removes its container at once.
 
 mod support;
 
@@ -80,4 +81,39 @@ fn docker_flow_fixture_with_a_oneof_and_a_secret_to_a_saved_catalog() {
     );
     assert!(!ran.stdout().contains(PASSWORD) && !ran.stderr().contains(PASSWORD));
     support::assert_no_catwalk_containers();
+}
+
+#[test]
+fn docker_esc_during_the_check_removes_its_container() {
+    assert!(support::docker_available(), "Docker must be running");
+    let t = Tmux::start("flow-docker-esc", 80, 24, None);
+    t.forbid(PASSWORD, false);
+    t.start_catwalk(None);
+    t.wait_for(&["Any Docker image…"]);
+    t.keys(&["Enter"]);
+    t.text(support::fixture_image());
+    t.keys(&["Enter"]);
+    t.wait_long(&["› Host *"], SLOW);
+    t.text("db.internal");
+    t.keys(&["Tab", "Tab"]);
+    t.text(PASSWORD);
+    // Mode Slow, a minute per answer.
+    t.keys(&["Tab", "Tab", "Right", "Right", "Tab", "C-u"]);
+    t.text("60000");
+    t.wait_for(&["‹ Slow ›", "60000"]);
+    t.keys(&["C-n"]);
+    t.wait_for(&["Enter skip"]);
+    t.keys(&["Enter"]);
+    t.wait_long(&["Running the connector's Flow validate", "sleeping"], SLOW);
+    assert!(
+        !support::catwalk_containers().is_empty(),
+        "the check runs in a container"
+    );
+    t.keys(&["Escape"]);
+    t.wait_for(&["Enter skip"]);
+    support::assert_no_catwalk_containers();
+    t.keys(&["C-c"]);
+    t.wait_for(&["Quit?"]);
+    t.keys(&["y"]);
+    t.assert_restored();
 }
