@@ -35,6 +35,8 @@ pub struct ReviewState {
     pub problem: Option<String>,
     /// Files exist: merge or overwrite?
     pub question: bool,
+    /// The fields changed while a plan was under way: its answer is dropped and the files planned again.
+    pub dirty: bool,
     pub save_req: Option<ReqId>,
     pub done: Option<SaveDone>,
     /// Scroll of the YAML preview.
@@ -132,7 +134,7 @@ fn check_fields(state: &mut State) -> bool {
 }
 
 /// The save request for the current answers, or why there is none.
-fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequest, String> {
+pub fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequest, String> {
     let run = super::check::run_of(state)
         .ok_or("there is no connector spec: go back to the first steps")?;
     let config = state
@@ -176,16 +178,17 @@ fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequest,
 
 /// Plan the files again (after a field changed); the previous plan is cancelled.
 fn replan(state: &mut State) -> Vec<Cmd> {
-    let mut cmds: Vec<Cmd> = state
-        .review
-        .plan_req
-        .take()
-        .map(Cmd::Cancel)
-        .into_iter()
-        .collect();
+    let mut cmds = Vec::new();
     state.review.problem = None;
     if !check_fields(state) {
         state.review.preview = None;
+        // A plan under way is for other fields: its answer is dropped.
+        state.review.dirty = state.review.plan_req.is_some();
+        return cmds;
+    }
+    if state.review.plan_req.is_some() {
+        // One plan at a time (thousands of schema files take a while): plan again when it answers.
+        state.review.dirty = true;
         return cmds;
     }
     match request(state, false, false) {
@@ -222,6 +225,11 @@ fn ask_or_save(state: &mut State) -> Vec<Cmd> {
     if !check_fields(state) || state.review.save_req.is_some() {
         return Vec::new();
     }
+    if state.review.plan_req.is_some() {
+        state.review.problem =
+            Some("the files are still being worked out: try again in a moment".into());
+        return Vec::new();
+    }
     match &state.review.preview {
         None => {
             if state.review.problem.is_none() {
@@ -255,6 +263,10 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Vec<Cmd> {
     match msg {
         TaskMsg::Planned(result) if r.plan_req == Some(id) => {
             r.plan_req = None;
+            if r.dirty {
+                r.dirty = false;
+                return replan(state);
+            }
             match result {
                 Ok(p) => {
                     r.preview = Some(*p);
@@ -344,6 +356,7 @@ impl Step for ReviewStep {
         match action {
             Action::Back => {
                 let mut cmds: Vec<Cmd> = r.plan_req.take().map(Cmd::Cancel).into_iter().collect();
+                r.dirty = false;
                 cmds.extend(keep_answer(state));
                 state.step = StepId::Bindings;
                 cmds

@@ -222,10 +222,7 @@ fn review_existing_files() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = to_review(w, h, dir.path());
         // Write what the plan shows, then change the config: the flow file exists and merges.
-        let (_, mut req) = plan_of(&send(
-            &mut s,
-            [key(KeyCode::Up), ch('x'), key(KeyCode::Backspace)],
-        ));
+        let mut req = crate::tui::steps::review::request(&s, false, false).unwrap();
         req.dir = dir.path().display().to_string();
         crate::tui::saving::save(&req).unwrap();
         req.config["host"] = "db2.internal".into();

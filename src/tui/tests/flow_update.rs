@@ -561,3 +561,36 @@ fn a_failure_shows_the_newest_log_lines_and_scrolls_back() {
     send(&mut s, (0..10).map(|_| key(KeyCode::PageDown)));
     assert!(render(&s).contains("line 29"));
 }
+
+#[test]
+fn typing_while_the_files_are_planned_plans_once_more_afterwards() {
+    let mut s = to_bindings(80, 24, 3);
+    let cmds = send(&mut s, [ctrl('n')]);
+    let (first, _) = plan_of(&cmds);
+    let cmds = send(&mut s, [key(KeyCode::Up), ch('x'), ch('y')]);
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Cmd::PlanSave(..))),
+        "one plan at a time: {cmds:?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut req = crate::tui::steps::review::request(&s, false, false).unwrap();
+    req.dir = dir.path().display().to_string();
+    let p = crate::tui::saving::plan(&req).unwrap();
+    let cmds = send(
+        &mut s,
+        [Msg::Task(first, TaskMsg::Planned(Ok(Box::new(p))))],
+    );
+    assert!(
+        s.review.preview.is_none(),
+        "the answer was for other fields"
+    );
+    let (second, again) = plan_of(&cmds);
+    assert_ne!(first, second);
+    assert_eq!(again.name, "source-postgresxy");
+    answer_plan(&mut s, &cmds, dir.path());
+    let p = s.review.preview.as_ref().expect("planned");
+    assert!(
+        p.files.iter().any(|f| f.0 == "source-postgresxy.flow.yaml"),
+        "{p:?}"
+    );
+}
