@@ -395,7 +395,8 @@ pub static KEYS: &[Binding] = &[
     b(A::Back, &[k(C::Esc)], "back", "Back to the check (nothing is lost)", Ctx::DiscoverFailed, Show),
     // Step 7.
     b(A::Save, &[ctrl('s')], "save", "Write the files", Ctx::SaveFields, Show),
-    b(A::NextField, &[k(C::Tab), k(C::Down), k(C::Enter)], "next field", "Next field (Enter on Save writes the files)", Ctx::SaveFields, As("Tab")),
+    b(A::Submit, &[k(C::Enter)], "next", "Next field; on the Save button, write the files", Ctx::SaveFields, Hidden),
+    b(A::NextField, &[k(C::Tab), k(C::Down)], "next field", "Next field", Ctx::SaveFields, As("Tab")),
     b(A::PrevField, &[k(C::BackTab), k(C::Up)], "previous field", "Previous field", Ctx::SaveFields, Hidden),
     b(A::PageUp, &[k(C::PageUp)], "scroll", "Scroll the preview up", Ctx::SaveFields, As("PgUp/PgDn")),
     b(A::PageDown, &[k(C::PageDown)], "page down", "Scroll the preview down", Ctx::SaveFields, Hidden),

@@ -362,13 +362,13 @@ impl Step for ReviewStep {
                 cmds
             }
             Action::Save => ask_or_save(state),
-            Action::NextField if r.focus == SAVE_BUTTON => ask_or_save(state),
-            Action::NextField => {
-                r.focus += 1;
+            Action::Submit if r.focus == SAVE_BUTTON => ask_or_save(state),
+            Action::Submit | Action::NextField => {
+                r.focus = (r.focus + 1) % (SAVE_BUTTON + 1);
                 Vec::new()
             }
             Action::PrevField => {
-                r.focus = r.focus.saturating_sub(1);
+                r.focus = (r.focus + SAVE_BUTTON) % (SAVE_BUTTON + 1);
                 Vec::new()
             }
             Action::PageUp => {

@@ -594,3 +594,23 @@ fn typing_while_the_files_are_planned_plans_once_more_afterwards() {
         "{p:?}"
     );
 }
+
+#[test]
+fn tab_cycles_the_review_fields_and_only_enter_on_save_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_review(80, 24, dir.path());
+    assert_eq!(s.review.focus, crate::tui::steps::review::SAVE_BUTTON);
+    let cmds = send(&mut s, [key(KeyCode::Tab)]);
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert_eq!(s.review.focus, 0);
+    send(&mut s, [key(KeyCode::Enter), key(KeyCode::Enter)]);
+    assert_eq!(s.review.focus, 2);
+    let cmds = send(
+        &mut s,
+        [key(KeyCode::Up), key(KeyCode::Up), key(KeyCode::Up)],
+    );
+    assert!(cmds.is_empty());
+    assert_eq!(s.review.focus, crate::tui::steps::review::SAVE_BUTTON);
+    let cmds = send(&mut s, [key(KeyCode::Enter)]);
+    assert!(cmds.iter().any(|c| matches!(c, Cmd::Save(..))), "{cmds:?}");
+}
