@@ -12,11 +12,20 @@ use support::tmux::{Tmux, catwalk};
 const SLOW: Duration = Duration::from_secs(180);
 
 #[test]
-fn hardcoded_records_from_the_form_to_a_saved_catalog_that_checks() {
+fn hardcoded_records_from_the_form_to_a_saved_catalog_that_checks_at_120x40() {
+    drive("wide", 120, 40);
+}
+
+#[test]
+fn hardcoded_records_from_the_form_to_a_saved_catalog_that_checks_at_80x24() {
+    drive("narrow", 80, 24);
+}
+
+fn drive(name: &str, w: u16, h: u16) {
     let connector = support::airbyte_connector("source-hardcoded-records");
     // catwalk first on PATH, as installed: the catalog then names it `catwalk`.
     let bin_dir = catwalk().parent().unwrap().to_path_buf();
-    let t = Tmux::start("flow-airbyte", 120, 40, Some(&bin_dir));
+    let t = Tmux::start(&format!("flow-airbyte-{name}"), w, h, Some(&bin_dir));
     let out = support::temp_dir();
     t.start_catwalk(Some(out.path()));
     t.wait_for(&["1 Connector", "Local command…"]);
@@ -58,9 +67,15 @@ fn hardcoded_records_from_the_form_to_a_saved_catalog_that_checks() {
     );
     assert!(screen.contains("mode 0600"), "{screen}");
     assert!(
-        screen.contains("adapt"),
+        screen.contains("command:"),
         "the preview shows the catalog:\n{screen}"
     );
+    for line in screen.lines() {
+        assert!(
+            line.chars().count() <= w as usize,
+            "wider than the pane: {line}"
+        );
+    }
     // The Save button has the focus.
     t.keys(&["Enter"]);
     let screen = t.wait_long(
