@@ -225,6 +225,15 @@ pub fn start(state: &mut State) -> Vec<Cmd> {
         );
         return cmds;
     };
+    if run.kind == crate::model::ConnectorKind::Materialize {
+        state.bindings.phase = Phase::Failed(format!(
+            "{} is a materialization connector: it writes collections into a system, so it has nothing to \
+             discover. The wizard builds captures: pick a capture (source) connector. A materialization's \
+             bindings name the collections to write; write them by hand and check them with `catwalk check`.",
+            run.choice.describe()
+        ));
+        return cmds;
+    }
     let id = state.next_req();
     state.bindings = BindingsState {
         req: Some(id),

@@ -95,7 +95,14 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
                     Span::styled(secs, t.dim()),
                 ]),
                 Line::styled(truncate(&format!("  {latest}"), w), t.dim()),
-                Line::default(),
+                if super::check::catwalk_tunnel(state) {
+                    Line::styled(
+                        truncate("  ⚠ without the SSH tunnel (catwalk cannot open it yet)", w),
+                        t.warn(),
+                    )
+                } else {
+                    Line::default()
+                },
                 Line::styled(
                     truncate(
                         "Esc cancels: the connector is stopped and its container removed.",

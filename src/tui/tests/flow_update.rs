@@ -614,3 +614,25 @@ fn tab_cycles_the_review_fields_and_only_enter_on_save_writes() {
     let cmds = send(&mut s, [key(KeyCode::Enter)]);
     assert!(cmds.iter().any(|c| matches!(c, Cmd::Save(..))), "{cmds:?}");
 }
+
+#[test]
+fn a_materialization_is_told_there_is_nothing_to_discover() {
+    let (mut s, cmds) = to_check(80, 24);
+    send(
+        &mut s,
+        [Msg::Task(check_id(&cmds), TaskMsg::Checked(Ok(())))],
+    );
+    if let Some(o) = s.spec.outcome.as_mut() {
+        o.kind = crate::model::ConnectorKind::Materialize;
+    }
+    let cmds = send(&mut s, [key(KeyCode::Enter)]);
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Cmd::Discover { .. })),
+        "{cmds:?}"
+    );
+    let screen = render(&s);
+    assert!(
+        screen.contains("is a materialization connector"),
+        "{screen}"
+    );
+}
