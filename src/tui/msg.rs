@@ -211,10 +211,12 @@ pub enum Cmd {
     SaveDraft(ReqId, Draft),
     /// Read a (small) text file; `~/` is the home directory.
     ReadFile(ReqId, String),
-    /// Run the connector's check with this config: Flow validate (no bindings), Airbyte check.
+    /// Run the connector's check with this config: Flow validate (no bindings) of the capture `name`,
+    /// Airbyte check.
     Check {
         id: ReqId,
         run: Run,
+        name: String,
         config: Hidden<Value>,
     },
     Discover {

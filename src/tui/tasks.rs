@@ -163,10 +163,15 @@ impl Tasks {
                     .unwrap_or_else(|e| Err(e.to_string()));
                 TaskMsg::FileRead(read)
             }),
-            Cmd::Check { id, run, config } => {
+            Cmd::Check {
+                id,
+                run,
+                name,
+                config,
+            } => {
                 let report = self.reporter(id);
                 self.spawn(id, true, async move {
-                    TaskMsg::Checked(check(&run, &config, report).await)
+                    TaskMsg::Checked(check(&run, &name, &config, report).await)
                 })
             }
             Cmd::Discover { id, run, config } => {
@@ -359,11 +364,12 @@ async fn open_run(run: &Run, report: &Report) -> Result<Connector, String> {
         .map_err(|e| e.to_string())
 }
 
-/// The connector's own check of `config`: Flow validate without bindings, Airbyte `check`.
-pub async fn check(run: &Run, config: &Value, report: Report) -> Result<(), String> {
+/// The connector's own check of `config`: Flow validate of the capture `name` without bindings, Airbyte
+/// `check`.
+pub async fn check(run: &Run, name: &str, config: &Value, report: Report) -> Result<(), String> {
     let connector = open_run(run, &report).await?;
     let req = ValidateRequest {
-        name: "catwalk/check".into(),
+        name: name.to_string(),
         config: config.clone(),
         bindings: Vec::new(),
     };

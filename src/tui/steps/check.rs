@@ -107,6 +107,11 @@ pub fn start(state: &mut State) -> Vec<Cmd> {
         );
         return cmds;
     };
+    let own = match state.review.field(2) {
+        "" => super::review::default_name(&run.choice),
+        typed => typed.to_string(),
+    };
+    let name = format!("{}/{own}", super::bindings::prefix(state));
     let id = state.next_req();
     state.check = CheckState {
         req: Some(id),
@@ -117,6 +122,7 @@ pub fn start(state: &mut State) -> Vec<Cmd> {
     cmds.push(Cmd::Check {
         id,
         run,
+        name,
         config: Hidden::new(config),
     });
     cmds

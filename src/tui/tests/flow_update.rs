@@ -81,6 +81,11 @@ fn forward_to_save_and_back_to_the_tunnel_keeps_everything() {
 fn esc_cancels_a_running_check_and_discover() {
     let (mut s, cmds) = to_check(80, 24);
     let id = check_id(&cmds);
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Cmd::Check { name, .. } if name == "acmeCo/source-postgres")),
+        "the check validates the capture as it will be named: {cmds:?}"
+    );
     let cmds = send(&mut s, [key(KeyCode::Esc)]);
     assert_eq!(cmds, vec![Cmd::Cancel(id)]);
     assert_eq!(s.step, StepId::Tunnel);
