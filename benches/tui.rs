@@ -1,5 +1,6 @@
 //! Keystroke to frame (update + render into a TestBackend) and start-up to first frame, for the wizard:
-//! the connector list, and the config forms (the shared spec with the most fields, the Flow fixture).
+//! the connector list, the config forms (the shared spec with the most fields, the Flow fixture), and the
+//! bindings list with 10,000 discovered bindings (moving, toggling, filtering, all/none).
 //! `cargo bench --bench tui` (or scripts/bench-tui). Prints median and p99 per case; the targets are a p99
 //! under 8 ms per keystroke and a first frame under 100 ms.
 
@@ -315,6 +316,93 @@ fn config_forms() {
     }
 }
 
+/// `n` discovered bindings with ten-property schemas, every tenth proposed disabled, every seventh
+/// without a key.
+fn many_bindings(n: usize) -> Vec<catwalk::model::DiscoveredBinding> {
+    const TYPES: [&str; 3] = ["string", "integer", "null"];
+    (0..n)
+        .map(|i| {
+            let props: serde_json::Map<String, serde_json::Value> = (0..10)
+                .map(|p| {
+                    (
+                        format!("column_{p}"),
+                        serde_json::json!({"type": TYPES[p % 3]}),
+                    )
+                })
+                .collect();
+            catwalk::model::DiscoveredBinding {
+                recommended_name: format!("public/table_{i:05}"),
+                resource_config: serde_json::json!({"namespace": "public", "stream": format!("table_{i:05}")}),
+                document_schema: serde_json::json!({"type": "object", "properties": props}),
+                key: vec![if i % 7 == 0 { "/_meta/row_id".into() } else { "/column_0".into() }],
+                disable: i % 10 == 9,
+                is_fallback_key: i % 7 == 0,
+                resource_path: vec!["public".into(), format!("table_{i:05}")],
+            }
+        })
+        .collect()
+}
+
+/// A wizard on step 6 with `bindings` discovered, at `w`x`h`.
+fn at_bindings(
+    bindings: &std::sync::Arc<Vec<catwalk::model::DiscoveredBinding>>,
+    w: u16,
+    h: u16,
+) -> State {
+    use catwalk::tui::steps::bindings;
+    let mut s = ready(curated(), w, h);
+    s.step = catwalk::tui::state::StepId::Bindings;
+    let pointers = vec!["/namespace".to_string(), "/stream".to_string()];
+    let items = bindings::items_for(bindings, &pointers, None);
+    let b = &mut s.bindings;
+    b.phase = bindings::Phase::Done;
+    b.selected = items.iter().filter(|i| i.selected).count();
+    b.items = items;
+    b.bindings = bindings.clone();
+    b.refilter();
+    bindings::clamp(&mut s);
+    s
+}
+
+fn bindings_list() {
+    let found = std::sync::Arc::new(many_bindings(10_000));
+    let nav = [
+        key(KeyCode::Down),
+        key(KeyCode::Down),
+        key(KeyCode::Down),
+        key(KeyCode::Up),
+    ];
+    let mut filter = vec![key(KeyCode::Char('/'))];
+    filter.extend("table_01".chars().map(|c| key(KeyCode::Char(c))));
+    filter.extend((0..8).map(|_| key(KeyCode::Backspace)));
+    filter.push(key(KeyCode::Esc));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut s = at_bindings(&found, w, h);
+        keystrokes(&format!("10,000 bindings, ↓↑, {w}x{h}"), &mut s, &nav, 2000);
+        let mut s = at_bindings(&found, w, h);
+        keystrokes(
+            &format!("10,000 bindings, Space toggles, {w}x{h}"),
+            &mut s,
+            &[key(KeyCode::Char(' ')), key(KeyCode::Down)],
+            2000,
+        );
+        let mut s = at_bindings(&found, w, h);
+        keystrokes(
+            &format!("10,000 bindings, typing a filter, {w}x{h}"),
+            &mut s,
+            &filter,
+            1000,
+        );
+        let mut s = at_bindings(&found, w, h);
+        keystrokes(
+            &format!("10,000 bindings, a/n all or none, {w}x{h}"),
+            &mut s,
+            &[key(KeyCode::Char('n')), key(KeyCode::Char('a'))],
+            1000,
+        );
+    }
+}
+
 fn main() {
     // `cargo test --all-targets` and nextest run bench targets as tests (nextest first lists them with
     // `--list`): there is nothing to test here, and timing an unoptimised build means nothing. Only
@@ -376,6 +464,7 @@ fn main() {
     );
 
     config_forms();
+    bindings_list();
 
     // Start-up to first frame, in process: parse the embedded list, build the state, draw.
     let mut samples = Vec::new();

@@ -5,149 +5,13 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// A tmux server of our own, with one pane running bash; killed on drop.
-struct Tmux {
-    socket: String,
-    dir: tempfile::TempDir,
-}
-
-impl Tmux {
-    fn start(name: &str, w: u16, h: u16, path_prefix: Option<&Path>) -> Tmux {
-        let dir = support::temp_dir();
-        let socket = format!("catwalk-{name}-{}", std::process::id());
-        let path = match path_prefix {
-            Some(p) => format!(
-                "{}:{}",
-                p.display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-            None => std::env::var("PATH").unwrap_or_default(),
-        };
-        let tmux = Tmux { socket, dir };
-        let state = tmux.dir.path().join("state");
-        let cache = tmux.dir.path().join("cache");
-        // The environment goes through `env` in the command: tmux's own `-e` does not reach every variable.
-        let command = format!(
-            "env XDG_STATE_HOME={} XDG_CACHE_HOME={} PATH={} bash --norc --noprofile",
-            state.display(),
-            cache.display(),
-            path
-        );
-        tmux.run(&[
-            "new-session",
-            "-d",
-            "-x",
-            &w.to_string(),
-            "-y",
-            &h.to_string(),
-            &command,
-        ]);
-        tmux.text("PS1='test-prompt$ '");
-        tmux.keys(&["Enter"]);
-        tmux
-    }
-
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new(support::tool("tmux"))
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("running tmux");
-        assert!(
-            out.status.success(),
-            "tmux {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Type keys (tmux key names, or literal text with `-l`).
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "0"];
-        args.extend(keys);
-        self.run(&args);
-        std::thread::sleep(Duration::from_millis(150));
-    }
-
-    fn text(&self, text: &str) {
-        self.run(&["send-keys", "-t", "0", "-l", text]);
-        std::thread::sleep(Duration::from_millis(150));
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "0"])
-    }
-
-    fn flag(&self, name: &str) -> String {
-        self.run(&["display", "-p", "-t", "0", &format!("#{{{name}}}")])
-            .trim()
-            .to_string()
-    }
-
-    /// Wait until the screen shows every one of `wanted`; the screen then.
-    fn wait_for(&self, wanted: &[&str]) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let screen = self.screen();
-            if wanted.iter().all(|w| screen.contains(w)) {
-                return screen;
-            }
-            if Instant::now() > deadline {
-                panic!("waited 30s for {wanted:?}; the screen:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn start_catwalk(&self) {
-        self.text(&format!("clear; {}; echo EXIT=$?", catwalk().display()));
-        self.keys(&["Enter"]);
-    }
-
-    /// Assert the terminal is back to normal after catwalk exited, and return the screen.
-    fn assert_restored(&self) -> String {
-        let screen = self.wait_for(&["EXIT=0", "test-prompt$"]);
-        assert_eq!(
-            self.flag("alternate_on"),
-            "0",
-            "still on the alternate screen"
-        );
-        assert_eq!(self.flag("cursor_flag"), "1", "cursor left hidden");
-        assert_eq!(self.flag("mouse_any_flag"), "0", "mouse reporting left on");
-        assert_eq!(self.flag("mouse_sgr_flag"), "0", "SGR mouse mode left on");
-        // Nothing of the wizard remains on the normal screen.
-        assert!(!screen.contains("Filter:"), "{screen}");
-        screen
-    }
-
-    fn draft(&self) -> PathBuf {
-        self.dir.path().join("state/catwalk/draft.json")
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new(support::tool("tmux"))
-            .args(["-L", &self.socket, "kill-server"])
-            .stdin(Stdio::null())
-            .output();
-    }
-}
-
-fn catwalk() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_catwalk"))
-}
+use support::tmux::{Tmux, catwalk};
 
 #[test]
 fn local_flow_fixture_reaches_the_config_fields_then_quits_cleanly() {
     let tmux = Tmux::start("flow", 120, 40, None);
-    tmux.start_catwalk();
+    tmux.start_catwalk(None);
     tmux.wait_for(&["1 Connector", "Filter:", "Local command…"]);
     // "Local command…" is the second row.
     tmux.keys(&["Down", "Enter"]);
@@ -189,7 +53,7 @@ fn a_connector_found_on_path_is_probed_and_the_draft_resumes_at_80x24() {
     let bin = support::temp_dir();
     std::os::unix::fs::symlink(support::fixture_bin(), bin.path().join("source-fixture")).unwrap();
     let tmux = Tmux::start("path", 80, 24, Some(bin.path()));
-    tmux.start_catwalk();
+    tmux.start_catwalk(None);
     tmux.wait_for(&["Filter:", "source-fixture"]);
     tmux.keys(&["/"]);
     tmux.text("fixture");
@@ -208,7 +72,7 @@ fn a_connector_found_on_path_is_probed_and_the_draft_resumes_at_80x24() {
     tmux.assert_restored();
 
     // A second run offers the draft; Enter resumes it.
-    tmux.start_catwalk();
+    tmux.start_catwalk(None);
     tmux.wait_for(&["Draft found", "Resume your draft for source-fixture"]);
     tmux.keys(&["Enter"]);
     tmux.wait_for(&["The endpoint config tells", "Password *"]);

@@ -6,6 +6,7 @@ use crate::catalog::load::{LoadError, read_catalog_file};
 use crate::catalog::merge::{CatalogFiles, MergeError, MergeReport, merge};
 use crate::catalog::types::to_yaml;
 use crate::catalog::write::{Plan, WriteError, WriteMode};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// Why discovery output could not be planned.
@@ -71,10 +72,20 @@ impl CatalogFiles {
 /// Build the capture from `discovery`, merge it into `<dir>/<name>.flow.yaml` when that exists, and plan
 /// the files (nothing is written: call `outcome.plan.write_all()`). The config file is not part of it.
 pub fn plan_discovery(dir: &Path, discovery: Discovery) -> Result<DiscoverOutcome, PlanError> {
+    plan_capture(dir, discovery, false)
+}
+
+/// As [`plan_discovery`]; with `replace`, an existing `<name>.flow.yaml` is not merged into but replaced
+/// by the discovered capture alone (the caller has asked the person first: its edits are lost).
+pub fn plan_capture(
+    dir: &Path,
+    discovery: Discovery,
+    replace: bool,
+) -> Result<DiscoverOutcome, PlanError> {
     let generated = from_discovery(discovery)?;
     let capture_name = generated.capture_name.clone();
     let flow_file = dir.join(crate::catalog::discovery::flow_file_name(&generated.name));
-    let existing = if flow_file.exists() {
+    let existing = if flow_file.exists() && !replace {
         Some(read_catalog_file(&flow_file)?)
     } else {
         None
@@ -92,4 +103,17 @@ pub fn plan_discovery(dir: &Path, discovery: Discovery) -> Result<DiscoverOutcom
         report: merged.report,
         warnings: merged.warnings,
     })
+}
+
+impl DiscoverOutcome {
+    /// Add the endpoint config to the plan as `<dir>/<file>`, YAML, mode 0600 (it holds secrets).
+    pub fn add_config(&mut self, dir: &Path, file: &str, config: &Value) -> Result<(), PlanError> {
+        let path = dir.join(file);
+        let text = to_yaml(config).map_err(|source| PlanError::Render {
+            path: path.clone(),
+            source,
+        })?;
+        self.plan.add(path, text, WriteMode::Replace, Some(0o600))?;
+        Ok(())
+    }
 }

@@ -5,6 +5,7 @@
 //! [`CatalogFiles::plan`] -> [`Plan::write_all`]; [`plan_discovery`] does all but the last step.
 //! For `catwalk check --source F`: [`load`]. May use `crate::model`, never `connector`, `cli` or `tui`.
 
+mod connector;
 mod discovery;
 mod files;
 mod flow_schema;
@@ -15,11 +16,12 @@ mod resource;
 mod types;
 mod write;
 
+pub use connector::{Runs, catalog_endpoint, catwalk_command, read_config};
 pub use discovery::{
     Discovery, DiscoveryError, Generated, GeneratedBinding, config_file_name, flow_file_name,
     from_discovery, is_key_pointer, read_schema_for, schema_file_name,
 };
-pub use files::{DiscoverOutcome, PlanError, plan_discovery};
+pub use files::{DiscoverOutcome, PlanError, plan_capture, plan_discovery};
 pub use flow_schema::{
     FLOW_SCHEMA_PATH, flow_schema_validator, validate_catalog, validate_flow_catalog,
 };

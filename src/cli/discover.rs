@@ -7,11 +7,10 @@
 
 use super::args::DiscoverArgs;
 use super::{Failure, Outcome, exit, output};
-use crate::catalog::{self, ContentRef, Discovery, WriteMode};
+use crate::catalog::{self, Discovery, WriteMode};
 use crate::connector::{Connector, Endpoint, Options};
 use crate::model::{ConnectorKind, DiscoveredBinding, Protocol, Spec};
 use crate::schema;
-use indexmap::IndexMap;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -249,37 +248,12 @@ fn rerun_command(args: &DiscoverArgs) -> String {
 
 /// Read a YAML or JSON config file; errors carry the file, line and column.
 pub fn read_config(path: &Path) -> Result<Value, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::invalid(format!("cannot read config {}: {e}", path.display())))?;
-    let config: Value =
-        catalog::parse_text(path, &text).map_err(|e| Failure::invalid(e.to_string()))?;
-    let config = if config.is_null() {
-        Value::Object(Default::default())
-    } else {
-        config
-    };
-    if !config.is_object() {
-        return Err(Failure::invalid(format!(
-            "config {} must be a mapping of field names to values, not a {}",
-            path.display(),
-            kind_of(&config)
-        )));
-    }
+    let config = catalog::read_config(path).map_err(Failure::invalid)?;
     // A sops-protected config is decrypted in memory, never written.
     Ok(crate::secrets::decrypt(
         &config,
         &path.display().to_string(),
     )?)
-}
-
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Array(_) => "list",
-        Value::String(_) => "string",
-        Value::Number(_) => "number",
-        Value::Bool(_) => "boolean",
-        _ => "value",
-    }
 }
 
 /// Validate a config against the spec's schema; on errors, list every one with the field's title and pointer.
@@ -309,70 +283,26 @@ pub fn check_config(spec: &Spec, config: &Value, path: &Path) -> Result<(), Fail
     Err(Failure::invalid(message))
 }
 
-/// How the capture's endpoint is written. Flow connectors run as they are; connectors of other protocols
-/// (Airbyte, Singer) run through `catwalk adapt <protocol>`, a local Flow connector, because Flow runs only
-/// its own protocol.
+/// How the capture's endpoint is written (see `catalog::catalog_endpoint`).
 fn catalog_endpoint(
     endpoint: &Endpoint,
     protocol: Protocol,
     args: &DiscoverArgs,
     config_file: &str,
 ) -> catalog::Endpoint {
-    let config = ContentRef::Path(config_file.to_string());
-    match (protocol, endpoint) {
-        (Protocol::Flow, Endpoint::Image(image)) => catalog::Endpoint::image(image.clone(), config),
-        (Protocol::Flow, Endpoint::Local { command, env }) => {
-            catalog::Endpoint::local(command.clone(), to_index_map(env), config)
-        }
-        (Protocol::Airbyte | Protocol::Singer, endpoint) => {
-            let mut command = vec![catwalk_command(), "adapt".into(), protocol.to_string()];
-            if args.connector.run.network != "bridge" {
-                command.extend(["--network".into(), args.connector.run.network.clone()]);
-            }
-            let env = match endpoint {
-                Endpoint::Image(image) => {
-                    command.extend(["--image".into(), image.clone()]);
-                    IndexMap::new()
-                }
-                Endpoint::Local {
-                    command: wrapped,
-                    env,
-                } => {
-                    command.push("--".into());
-                    command.extend(wrapped.iter().cloned());
-                    to_index_map(env)
-                }
-            };
-            catalog::Endpoint::local(command, env, config)
-        }
+    let runs = match endpoint {
+        Endpoint::Image(image) => catalog::Runs::Image(image),
+        Endpoint::Local { command, env } => catalog::Runs::Local { command, env },
+    };
+    let (catwalk, warning) = catalog::catwalk_command();
+    if let (Some(w), Protocol::Airbyte | Protocol::Singer) = (warning, protocol) {
+        output::warn(&w);
     }
-}
-
-fn to_index_map(env: &std::collections::BTreeMap<String, String>) -> IndexMap<String, String> {
-    env.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
-}
-
-/// `catwalk` when this very binary is what PATH finds under that name; else its absolute path, so the
-/// catalog runs wherever it is checked from on this machine.
-fn catwalk_command() -> String {
-    let me = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.canonicalize().ok());
-    let on_path = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join("catwalk"))
-            .find(|p| p.is_file())
-            .and_then(|p| p.canonicalize().ok())
-    });
-    match (me, on_path) {
-        (Some(me), Some(found)) if me == found => "catwalk".into(),
-        (Some(me), _) => {
-            output::warn(&format!(
-                "this catwalk is not the one on your PATH, so the catalog names it by its path: {}",
-                me.display()
-            ));
-            me.display().to_string()
-        }
-        _ => "catwalk".into(),
-    }
+    catalog::catalog_endpoint(
+        runs,
+        protocol,
+        Some(args.connector.run.network.as_str()),
+        &catwalk,
+        config_file,
+    )
 }

@@ -5,6 +5,7 @@ use super::connectors::ConnectorChoice;
 use super::steps::tunnel::TunnelAnswer;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -25,6 +26,32 @@ pub struct Answers {
     /// Step 4's answer (its private key is never written to the draft).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tunnel: Option<TunnelAnswer>,
+    /// Step 6's answer: which bindings, under which names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bindings: Option<Box<BindingsAnswer>>,
+    /// Step 7's answer: where and under which names the catalog is written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub save: Option<Box<SaveAnswer>>,
+}
+
+/// The bindings chosen in step 6, by resource id (`catalog::resource_id`), so that they apply to a later
+/// discover of the same connector (resuming, or after the config changed).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BindingsAnswer {
+    pub selected: Vec<String>,
+    /// Collection names (after the prefix) the person changed, by resource id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub names: BTreeMap<String, String>,
+}
+
+/// Step 7's fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SaveAnswer {
+    pub directory: String,
+    pub prefix: String,
+    pub name: String,
 }
 
 impl std::fmt::Debug for Answers {
@@ -34,6 +61,11 @@ impl std::fmt::Debug for Answers {
             .field("config", &self.config.as_ref().map(|_| "<hidden>"))
             .field("config_values", &self.config_values)
             .field("tunnel", &self.tunnel)
+            .field(
+                "bindings",
+                &self.bindings.as_ref().map(|b| b.selected.len()),
+            )
+            .field("save", &self.save)
             .finish_non_exhaustive()
     }
 }

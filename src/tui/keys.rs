@@ -60,6 +60,22 @@ pub enum Action {
     LoadConfig,
     AddItem,
     RemoveItem,
+    /// Go on without running the check.
+    Skip,
+    /// Back to step 3's form.
+    EditConfig,
+    /// Select every binding shown (the filtered ones).
+    SelectAll,
+    /// Deselect every binding shown.
+    SelectNone,
+    /// Edit the focused binding's collection name.
+    Rename,
+    /// Write the files.
+    Save,
+    /// Files exist: merge into them.
+    Merge,
+    /// Files exist: replace them.
+    Overwrite,
 }
 
 /// Where a binding applies. The state gives an ordered list of active contexts; the first binding (in
@@ -122,6 +138,26 @@ pub enum Ctx {
     PathInput,
     /// Step 4 with no tunnel chosen.
     NoTunnel,
+    /// Step 5: a tunnel catwalk should open, which it cannot yet.
+    CheckTunnel,
+    /// Step 5: the check passed (or was skipped).
+    CheckPassed,
+    /// Step 5: the check failed.
+    CheckFailed,
+    /// Step 6: the list of discovered bindings.
+    Bindings,
+    /// Step 6: typing a filter.
+    BindingFilter,
+    /// Step 6: editing a collection name.
+    NameEdit,
+    /// Step 6: discover failed or found nothing.
+    DiscoverFailed,
+    /// Step 7: the directory and name fields.
+    SaveFields,
+    /// Step 7: files exist, merge or overwrite?
+    SaveQuestion,
+    /// Step 7: saved.
+    Saved,
 }
 
 impl Ctx {
@@ -156,6 +192,16 @@ impl Ctx {
             Ctx::Editor => "Multiline editor",
             Ctx::PathInput => "Typing a file path",
             Ctx::NoTunnel => "SSH tunnel: none chosen",
+            Ctx::CheckTunnel => "Check: a tunnel catwalk cannot open yet",
+            Ctx::CheckPassed => "Check passed",
+            Ctx::CheckFailed => "Check failed",
+            Ctx::Bindings => "Bindings list",
+            Ctx::BindingFilter => "Filtering the bindings",
+            Ctx::NameEdit => "Editing a collection name",
+            Ctx::DiscoverFailed => "Discover failed or found nothing",
+            Ctx::SaveFields => "Review and save",
+            Ctx::SaveQuestion => "Files exist: merge or overwrite",
+            Ctx::Saved => "Saved",
         }
     }
 }
@@ -314,6 +360,52 @@ pub static KEYS: &[Binding] = &[
     b(A::ClearLine, &[ctrl('l')], "clear", "Clear all the text (to paste another)", Ctx::Editor, Show),
     b(A::Submit, &[k(C::Enter)], "read it", "Read the file", Ctx::PathInput, Show),
     b(A::Back, &[k(C::Esc)], "cancel", "Close without reading", Ctx::PathInput, Show),
+    // Step 5.
+    b(A::Continue, &[k(C::Enter)], "check anyway", "Run the check without the tunnel (it can only pass if the system is reachable directly)", Ctx::CheckTunnel, Show),
+    b(A::Skip, &[ch('s')], "skip check", "Go on to the bindings without checking", Ctx::CheckTunnel, Show),
+    b(A::Back, &[k(C::Esc)], "back", "Back to the SSH tunnel step (nothing is lost)", Ctx::CheckTunnel, Show),
+    b(A::Continue, &[k(C::Enter)], "bindings", "Go on to the bindings (runs the connector's discover)", Ctx::CheckPassed, Show),
+    b(A::Retry, &[ch('r')], "check again", "Run the check again", Ctx::CheckPassed, Show),
+    b(A::Back, &[k(C::Esc)], "back", "Back to the SSH tunnel step (nothing is lost)", Ctx::CheckPassed, Show),
+    b(A::Retry, &[ch('r')], "retry", "Run the check again", Ctx::CheckFailed, Show),
+    b(A::EditConfig, &[ch('e')], "edit config", "Back to the config form to fix it (values kept)", Ctx::CheckFailed, Show),
+    b(A::Skip, &[ch('s')], "skip", "Go on to the bindings without a passing check", Ctx::CheckFailed, Show),
+    b(A::Back, &[k(C::Esc)], "back", "Back to the SSH tunnel step (nothing is lost)", Ctx::CheckFailed, Show),
+    // Step 6.
+    b(A::Toggle, &[ch(' ')], "toggle", "Select or deselect this binding", Ctx::Bindings, Show),
+    b(A::Up, &[k(C::Up), ch('k')], "move", "Move up", Ctx::Bindings, As("↑↓")),
+    b(A::Down, &[k(C::Down), ch('j')], "down", "Move down", Ctx::Bindings, Hidden),
+    b(A::PageUp, &[k(C::PageUp)], "page up", "Up one page", Ctx::Bindings, Hidden),
+    b(A::PageDown, &[k(C::PageDown)], "page down", "Down one page", Ctx::Bindings, Hidden),
+    b(A::Top, &[k(C::Home), ch('g')], "top", "First binding", Ctx::Bindings, Hidden),
+    b(A::Bottom, &[k(C::End), ch('G')], "bottom", "Last binding", Ctx::Bindings, Hidden),
+    b(A::Rename, &[k(C::Enter), ch('e')], "rename", "Edit the collection name of this binding", Ctx::Bindings, Show),
+    b(A::NextStep, &[ctrl('n')], "next step", "Go on to review and save", Ctx::Bindings, Show),
+    b(A::Back, &[k(C::Esc)], "back", "Back to the check (nothing is lost)", Ctx::Bindings, Show),
+    b(A::Filter, &[ch('/')], "filter", "Filter the bindings by name", Ctx::Bindings, Show),
+    b(A::SelectAll, &[ch('a')], "all", "Select every binding shown (the filtered ones)", Ctx::Bindings, Show),
+    b(A::SelectNone, &[ch('n')], "none", "Deselect every binding shown (the filtered ones)", Ctx::Bindings, Show),
+    b(A::LeaveFilter, &[k(C::Enter), k(C::Esc), k(C::Tab)], "done", "Back to the list, keeping the filter (^U clears it)", Ctx::BindingFilter, Show),
+    b(A::Up, &[k(C::Up)], "move", "Move up", Ctx::BindingFilter, As("↑↓")),
+    b(A::Down, &[k(C::Down)], "down", "Move down", Ctx::BindingFilter, Hidden),
+    b(A::Submit, &[k(C::Enter)], "save name", "Use this collection name", Ctx::NameEdit, Show),
+    b(A::Back, &[k(C::Esc)], "cancel", "Keep the name it had", Ctx::NameEdit, Show),
+    b(A::Retry, &[ch('r')], "discover again", "Run the connector's discover again", Ctx::DiscoverFailed, Show),
+    b(A::EditConfig, &[ch('e')], "edit config", "Back to the config form (values kept)", Ctx::DiscoverFailed, Show),
+    b(A::Back, &[k(C::Esc)], "back", "Back to the check (nothing is lost)", Ctx::DiscoverFailed, Show),
+    // Step 7.
+    b(A::Save, &[ctrl('s')], "save", "Write the files", Ctx::SaveFields, Show),
+    b(A::Submit, &[k(C::Enter)], "next", "Next field; on the Save button, write the files", Ctx::SaveFields, Hidden),
+    b(A::NextField, &[k(C::Tab), k(C::Down)], "next field", "Next field", Ctx::SaveFields, As("Tab")),
+    b(A::PrevField, &[k(C::BackTab), k(C::Up)], "previous field", "Previous field", Ctx::SaveFields, Hidden),
+    b(A::PageUp, &[k(C::PageUp)], "scroll", "Scroll the preview up", Ctx::SaveFields, As("PgUp/PgDn")),
+    b(A::PageDown, &[k(C::PageDown)], "page down", "Scroll the preview down", Ctx::SaveFields, Hidden),
+    b(A::Back, &[k(C::Esc)], "back", "Back to the bindings (nothing is lost)", Ctx::SaveFields, Show),
+    b(A::Merge, &[ch('m')], "merge", "Merge into the existing catalog (its edits are kept)", Ctx::SaveQuestion, Show),
+    b(A::Overwrite, &[ch('o')], "overwrite", "Replace the existing files", Ctx::SaveQuestion, Show),
+    b(A::Back, &[k(C::Esc)], "cancel", "Write nothing", Ctx::SaveQuestion, Show),
+    b(A::Quit, &[ch('q'), k(C::Enter)], "quit", "Leave catwalk (everything is saved)", Ctx::Saved, Show),
+    b(A::Back, &[k(C::Esc)], "back", "Back to the review, to save again elsewhere", Ctx::Saved, Show),
     // Overlays.
     b(A::CloseOverlay, &[k(C::Esc), ch('?'), ch('q'), k(C::F(1))], "close", "Close this list", Ctx::Help, Show),
     b(A::Up, &[k(C::Up), ch('k')], "scroll", "Scroll up", Ctx::Help, As("↑↓")),

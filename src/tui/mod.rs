@@ -10,6 +10,7 @@ pub mod draft;
 pub mod events;
 pub mod keys;
 pub mod msg;
+pub mod saving;
 pub mod spec_cache;
 pub mod state;
 pub mod steps;
@@ -88,7 +89,16 @@ pub async fn run() -> i32 {
     match outcome {
         Ok(stats) => {
             tracing::info!("wizard ended after {} frames", stats.frames);
-            if let (Some(c), Some(Ok(())), Some(path)) =
+            if let Some(done) = &state.review.done {
+                let source = crate::connector::endpoint::shell_words(&[done
+                    .flow_file
+                    .display()
+                    .to_string()]);
+                eprintln!(
+                    "Saved {}. Next:\n  catwalk check --source {source}\n  flowctl catalog publish --source {source}",
+                    done.flow_file.display()
+                );
+            } else if let (Some(c), Some(Ok(())), Some(path)) =
                 (&state.answers.connector, &state.draft.saved, paths.draft())
             {
                 eprintln!(

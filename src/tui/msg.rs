@@ -3,9 +3,13 @@
 
 use super::connectors::{ConnectorChoice, LocalConnector};
 use super::draft::Draft;
+use crate::catalog::FileStatus;
 use crate::connector::PullProgress;
-use crate::model::{ConnectorKind, LogLine, Protocol, Spec};
+use crate::model::{ConnectorKind, DiscoveredBinding, LogLine, Protocol, Spec};
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Identifies one background request. A result whose id is not the one the state waits for is stale
@@ -43,8 +47,113 @@ pub enum TaskMsg {
     DraftSaved(Result<(), String>),
     /// A file read for a form (a config file, a private key): its text, or why it could not be read.
     FileRead(Result<FileText, String>),
+    /// The connector's check (Flow validate, Airbyte check): passed, or its error.
+    Checked(Result<(), String>),
+    /// The bindings discovered (shared: thousands of schemas are never copied), or the error.
+    Discovered(Result<Arc<Vec<DiscoveredBinding>>, String>),
+    /// The files a save would write.
+    Planned(Result<Box<SavePreview>, String>),
+    /// The files were written.
+    Saved(Result<Box<SaveDone>, String>),
     /// The task panicked (a bug): its message, already logged.
     Panicked(String),
+}
+
+/// A value that may hold secrets (a config): `Debug` shows nothing of it (commands are logged), and two
+/// are equal only when they are the very same value.
+#[derive(Clone)]
+pub struct Hidden<T>(pub Arc<T>);
+
+impl<T> Hidden<T> {
+    pub fn new(value: T) -> Hidden<T> {
+        Hidden(Arc::new(value))
+    }
+}
+
+impl<T> std::fmt::Debug for Hidden<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<hidden>")
+    }
+}
+
+impl<T> PartialEq for Hidden<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> std::ops::Deref for Hidden<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// The connector picked, as step 2 found it: what steps 5 and 6 run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    pub choice: ConnectorChoice,
+    pub protocol: Protocol,
+    pub kind: ConnectorKind,
+}
+
+/// Everything a save needs: where, under which names, and what (the selected bindings by index into the
+/// discovered ones, with their full collection names).
+#[derive(Clone)]
+pub struct SaveRequest {
+    /// The directory as typed (`~` is the home directory; relative to the current directory).
+    pub dir: String,
+    pub prefix: String,
+    /// The capture's own name under the prefix; files are `<name>.flow.yaml`, `<name>.config.yaml`.
+    pub name: String,
+    pub run: Run,
+    pub bindings: Arc<Vec<DiscoveredBinding>>,
+    pub chosen: Vec<(usize, String)>,
+    pub resource_path_pointers: Vec<String>,
+    /// The endpoint config (secrets in clear), written to the config file with mode 0600.
+    pub config: Value,
+    /// Replace an existing catalog file instead of merging into it.
+    pub replace: bool,
+    /// The person confirmed writing over files whose contents differ (for `Cmd::Save`).
+    pub confirmed: bool,
+}
+
+/// What a save would do, shown before it happens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavePreview {
+    /// The directory, absolute.
+    pub dir: PathBuf,
+    /// Paths relative to `dir`, with how each compares with the disk, in writing order.
+    pub files: Vec<(String, FileStatus)>,
+    /// `<name>.flow.yaml` as it would be written.
+    pub flow_yaml: String,
+    /// The merge report's summary, when an existing catalog file is merged into.
+    pub merged: Option<String>,
+    /// The existing catalog file is replaced, not merged into.
+    pub replace: bool,
+    /// What a merge keeps from the existing catalog against the person's choices (a binding's collection
+    /// name, its `disable`), one line each.
+    pub kept_as_is: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl SavePreview {
+    /// Whether writing would change a file that exists, or a merge would keep the file's choices over the
+    /// person's (either way the person must choose merge or overwrite).
+    pub fn touches_existing(&self) -> bool {
+        !self.kept_as_is.is_empty() || self.files.iter().any(|(_, s)| *s == FileStatus::Changed)
+    }
+}
+
+/// What a save wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SaveDone {
+    /// Absolute paths.
+    pub flow_file: PathBuf,
+    pub config_file: PathBuf,
+    pub written: usize,
+    pub unchanged: usize,
+    pub capture: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,4 +211,23 @@ pub enum Cmd {
     SaveDraft(ReqId, Draft),
     /// Read a (small) text file; `~/` is the home directory.
     ReadFile(ReqId, String),
+    /// Run the connector's check with this config: Flow validate (no bindings) of the capture `name`,
+    /// Airbyte check.
+    Check {
+        id: ReqId,
+        run: Run,
+        name: String,
+        config: Hidden<Value>,
+    },
+    Discover {
+        id: ReqId,
+        run: Run,
+        config: Hidden<Value>,
+    },
+    /// Work out the files a save would write (reads the disk, writes nothing).
+    PlanSave(ReqId, Hidden<SaveRequest>),
+    /// Write the files (planned again, and refused when an existing file would change unconfirmed).
+    Save(ReqId, Hidden<SaveRequest>),
+    /// Remove the draft: the catalog is saved, nothing is left to resume.
+    ClearDraft(ReqId),
 }

@@ -4,15 +4,18 @@
 use super::connectors::CatalogEntry;
 use super::draft::{Answers, Draft};
 use super::msg::ReqId;
+use super::steps::bindings::BindingsState;
+use super::steps::check::CheckState;
 use super::steps::config::ConfigState;
 use super::steps::connector::ConnectorState;
+use super::steps::review::ReviewState;
 use super::steps::spec::SpecState;
 use super::steps::tunnel::TunnelState;
 use super::theme::Theme;
 use ratatui::layout::Rect;
 use std::time::Instant;
 
-/// The seven steps, in order. The stepper shows all of them; steps 4 to 7 come with later work.
+/// The seven steps, in order. The stepper shows all of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum StepId {
     Connector,
@@ -103,6 +106,9 @@ pub struct State {
     pub spec: SpecState,
     pub config: ConfigState,
     pub tunnel: TunnelState,
+    pub check: CheckState,
+    pub bindings: BindingsState,
+    pub review: ReviewState,
 }
 
 impl State {
@@ -125,6 +131,9 @@ impl State {
             spec: SpecState::default(),
             config: ConfigState::default(),
             tunnel: TunnelState::default(),
+            check: CheckState::default(),
+            bindings: BindingsState::default(),
+            review: ReviewState::default(),
         }
     }
 
@@ -140,7 +149,11 @@ impl State {
 
     /// Whether background work is running that the screen shows progress for (the spinner ticks).
     pub fn busy(&self) -> bool {
-        self.spec.is_working() || self.docker == DockerStatus::Checking
+        self.spec.is_working()
+            || self.check.is_working()
+            || self.bindings.is_working()
+            || self.review.is_working()
+            || self.docker == DockerStatus::Checking
     }
 
     pub fn overlay(&self) -> Option<&Overlay> {

@@ -4,11 +4,13 @@
 
 use super::connectors::{ConnectorChoice, scan_path};
 use super::draft;
-use super::msg::{Cmd, FileText, Msg, ReqId, SpecOutcome, Stage, TaskMsg};
+use super::msg::{Cmd, FileText, Msg, ReqId, Run, SpecOutcome, Stage, TaskMsg};
+use super::saving;
 use super::spec_cache::{self, SpecCache};
 use crate::connector::{Connector, ConnectorError, DockerHost, LogSink, Options, PullSink};
-use crate::model::LogLine;
+use crate::model::{DiscoveredBinding, LogLine, ValidateRequest};
 use futures_util::FutureExt;
+use serde_json::Value;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
@@ -161,6 +163,48 @@ impl Tasks {
                     .unwrap_or_else(|e| Err(e.to_string()));
                 TaskMsg::FileRead(read)
             }),
+            Cmd::Check {
+                id,
+                run,
+                name,
+                config,
+            } => {
+                let report = self.reporter(id);
+                self.spawn(id, true, async move {
+                    TaskMsg::Checked(check(&run, &name, &config, report).await)
+                })
+            }
+            Cmd::Discover { id, run, config } => {
+                let report = self.reporter(id);
+                self.spawn(id, true, async move {
+                    TaskMsg::Discovered(discover(&run, &config, report).await.map(Arc::new))
+                })
+            }
+            Cmd::PlanSave(id, req) => self.spawn(id, true, async move {
+                let planned = tokio::task::spawn_blocking(move || saving::plan(&req))
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()));
+                TaskMsg::Planned(planned.map(Box::new))
+            }),
+            // Not abortable: a save, once started, finishes (each file is written atomically anyway).
+            Cmd::Save(id, req) => self.spawn(id, false, async move {
+                let saved = tokio::task::spawn_blocking(move || saving::save(&req))
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()));
+                TaskMsg::Saved(saved.map(Box::new))
+            }),
+            Cmd::ClearDraft(id) => {
+                let path = self.paths.draft();
+                self.spawn(id, false, async move {
+                    if let Some(path) = path
+                        && let Err(e) = std::fs::remove_file(&path)
+                        && e.kind() != std::io::ErrorKind::NotFound
+                    {
+                        tracing::warn!("cannot remove the draft {}: {e}", path.display());
+                    }
+                    TaskMsg::DraftSaved(Ok(()))
+                })
+            }
         }
     }
 
@@ -303,4 +347,45 @@ pub async fn fetch_spec(
         cache.put(key, &choice.reference(), &spec);
     }
     Ok(outcome(spec, false))
+}
+
+/// Open the connector of `run` (its protocol and kind known from step 2), its log lines going to `report`.
+async fn open_run(run: &Run, report: &Report) -> Result<Connector, String> {
+    let log_report = report.clone();
+    let logs: LogSink = Arc::new(move |l: &LogLine| log_report(TaskMsg::Log(l.clone())));
+    let opts = Options {
+        protocol: Some(run.protocol),
+        kind: Some(run.kind),
+        logs: Some(logs),
+        ..Options::default()
+    };
+    Connector::open(run.choice.endpoint(), opts)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// The connector's own check of `config`: Flow validate of the capture `name` without bindings, Airbyte
+/// `check`.
+pub async fn check(run: &Run, name: &str, config: &Value, report: Report) -> Result<(), String> {
+    let connector = open_run(run, &report).await?;
+    let req = ValidateRequest {
+        name: name.to_string(),
+        config: config.clone(),
+        bindings: Vec::new(),
+    };
+    connector
+        .validate(&req)
+        .await
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+/// The connector's discover with `config`.
+pub async fn discover(
+    run: &Run,
+    config: &Value,
+    report: Report,
+) -> Result<Vec<DiscoveredBinding>, String> {
+    let connector = open_run(run, &report).await?;
+    connector.discover(config).await.map_err(|e| e.to_string())
 }

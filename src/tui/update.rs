@@ -34,6 +34,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
             if state.spec.is_working() && state.spec.started.is_none() {
                 state.spec.started = Some(now);
             }
+            if state.check.is_working() && state.check.started.is_none() {
+                state.check.started = Some(now);
+            }
+            if state.bindings.is_working() && state.bindings.started.is_none() {
+                state.bindings.started = Some(now);
+            }
             Vec::new()
         }
         Msg::Task(id, report) => on_task(state, id, report),
@@ -152,9 +158,9 @@ fn resume(state: &mut State, choice: ConnectorChoice) -> Vec<Cmd> {
     super::steps::spec::start(state, choice)
 }
 
-/// Ctrl-C or q: leave at once when nothing was answered, else ask first.
+/// Ctrl-C or q: leave at once when nothing was answered or the catalog is saved, else ask first.
 pub fn request_quit(state: &mut State) -> Vec<Cmd> {
-    if state.answers.is_empty() {
+    if state.answers.is_empty() || state.review.done.is_some() {
         state.quit = true;
     } else if state.overlay() != Some(&Overlay::ConfirmQuit) {
         state.overlays.push(Overlay::ConfirmQuit);
@@ -224,6 +230,11 @@ fn on_task(state: &mut State, id: ReqId, report: TaskMsg) -> Vec<Cmd> {
             state.docker = DockerStatus::Down { reason: e };
             Vec::new()
         }
+        other if state.check.req == Some(id) => super::steps::check::on_task(state, id, other),
+        other if state.bindings.req == Some(id) => {
+            super::steps::bindings::on_task(state, id, other)
+        }
+        other if state.review.owns(id) => super::steps::review::on_task(state, id, other),
         other => super::steps::spec::on_task(state, id, other),
     }
 }
@@ -239,4 +250,5 @@ fn clamp_lists(state: &mut State) {
     }
     super::steps::config::clamp(state);
     super::steps::tunnel::clamp(state);
+    super::steps::bindings::clamp(state);
 }

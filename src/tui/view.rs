@@ -3,7 +3,7 @@
 //! layout, shared with `update` so that mouse clicks land where things are drawn.
 
 use super::keys::Ctx;
-use super::state::{Overlay, State};
+use super::state::{Overlay, State, StepId};
 use super::steps::{Step, dispatch};
 use super::widgets::text::{truncate, wrap};
 use super::widgets::{help_bar, overlay, stepper};
@@ -60,7 +60,12 @@ pub fn view(state: &State, frame: &mut Frame) {
         return;
     }
     let a = areas(screen);
-    stepper::render(frame, a.stepper, state.step, t);
+    let skipped: &[StepId] = if state.check.phase == super::steps::check::Phase::Passed {
+        &[]
+    } else {
+        &[StepId::Check]
+    };
+    stepper::render(frame, a.stepper, state.step, skipped, t);
     frame.render_widget(
         Line::styled("─".repeat(a.rule.width as usize), t.border()),
         a.rule,
@@ -81,6 +86,10 @@ pub fn view(state: &State, frame: &mut Frame) {
 /// The line above the help bar: where the draft is, or why it could not be saved.
 fn status_line(state: &State, w: usize) -> Line<'static> {
     let t = &state.theme;
+    if let Some(done) = &state.review.done {
+        let text = format!("Saved {}; the draft is removed.", done.flow_file.display());
+        return Line::styled(truncate(&text, w), t.dim());
+    }
     let (text, style) = match (&state.draft.saved, &state.draft.load_error) {
         (Some(Err(e)), _) => (format!("Draft not saved: {e}"), t.error()),
         (_, Some(e)) => (format!("Could not resume: {e}"), t.warn()),

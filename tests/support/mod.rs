@@ -407,5 +407,20 @@ pub fn read_yaml(path: &Path) -> Value {
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()))
 }
+/// Read a catalog file and check it against Flow's catalog schema (../shared/flow.schema.json, embedded);
+/// panics listing every problem.
+pub fn read_valid_catalog(path: &Path) -> Value {
+    let doc = read_yaml(path);
+    if let Err(errors) = catwalk::catalog::validate_flow_catalog(&doc) {
+        panic!(
+            "{} does not validate:\n{}",
+            path.display(),
+            errors.join("\n")
+        );
+    }
+    doc
+}
+
 pub mod postgres;
 pub mod registry;
+pub mod tmux;

@@ -29,7 +29,12 @@ pub enum Field {
 
 /// The options of the protocol choice, `None` meaning "find out" (labels for images, probing for
 /// commands).
-pub const PROTOCOLS: [Option<Protocol>; 3] = [None, Some(Protocol::Flow), Some(Protocol::Airbyte)];
+pub const PROTOCOLS: [Option<Protocol>; 4] = [
+    None,
+    Some(Protocol::Flow),
+    Some(Protocol::Airbyte),
+    Some(Protocol::Singer),
+];
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomForm {

@@ -232,7 +232,7 @@ fn details(state: &State, frame: &mut Frame, area: Rect) {
         ],
         Some(Row::LocalCommand) => vec![
             Line::raw(
-                "Run a program on this machine, e.g. an Airbyte connector installed with pip.",
+                "Run a program on this machine: an Airbyte connector or Singer tap from pip.",
             ),
             Line::styled(
                 "No Docker needed. Its protocol is found by probing, or you choose it.",

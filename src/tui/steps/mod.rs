@@ -3,9 +3,13 @@
 //! and how it draws itself into the body area. `update` and `view` dispatch on `state.step`; task results
 //! are routed by their kind to the step that asked for them (e.g. [`spec::on_task`]).
 //!
-//! A later step (config, tunnel, check, bindings, review) plugs in by adding its state to `State`, a
-//! `StepId` arm in [`dispatch`]'s callers, and its answers to `draft::Answers`.
+//! A step plugs in by adding its state to `State`, a `StepId` arm in [`dispatch`], and its answers to
+//! `draft::Answers`.
 
+pub mod bindings;
+mod bindings_view;
+pub mod check;
+mod check_view;
 pub mod config;
 mod config_draft;
 mod config_file;
@@ -14,6 +18,8 @@ mod config_view;
 pub mod connector;
 pub mod connector_form;
 mod connector_view;
+pub mod review;
+mod review_view;
 pub mod spec;
 pub mod tunnel;
 mod tunnel_schema;
@@ -21,7 +27,7 @@ mod tunnel_view;
 
 use super::keys::{Action, Ctx};
 use super::msg::Cmd;
-use super::state::{State, StepId};
+use super::state::State;
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::layout::Rect;
@@ -49,29 +55,14 @@ pub trait Step {
     fn view(state: &State, frame: &mut Frame, body: Rect);
 }
 
-/// Steps 5 to 7, until they are built: a page saying so, from which Esc goes back.
-pub struct NotYet;
-
-impl Step for NotYet {
-    fn contexts(_: &State) -> Vec<Ctx> {
-        vec![Ctx::Page]
-    }
-
-    fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
-        match action {
-            Action::Back => {
-                let i = (state.step.number() - 1).saturating_sub(1);
-                state.step = StepId::ALL[i];
-            }
-            Action::Quit => return super::update::request_quit(state),
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    fn view(state: &State, frame: &mut Frame, body: Rect) {
-        let text = format!("{} is not built yet.", state.step.title());
-        frame.render_widget(ratatui::text::Line::styled(text, state.theme.dim()), body);
+/// How far a scrolling key moves a page: ↑↓ one line, PgUp/PgDn ten; `None` for other actions.
+pub fn scroll_delta(action: Action) -> Option<isize> {
+    match action {
+        Action::Up => Some(-1),
+        Action::Down => Some(1),
+        Action::PageUp => Some(-10),
+        Action::PageDown => Some(10),
+        _ => None,
     }
 }
 
@@ -95,8 +86,16 @@ macro_rules! dispatch {
                 type $s = $crate::tui::steps::tunnel::TunnelStep;
                 $body
             }
-            _ => {
-                type $s = $crate::tui::steps::NotYet;
+            $crate::tui::state::StepId::Check => {
+                type $s = $crate::tui::steps::check::CheckStep;
+                $body
+            }
+            $crate::tui::state::StepId::Bindings => {
+                type $s = $crate::tui::steps::bindings::BindingsStep;
+                $body
+            }
+            $crate::tui::state::StepId::Review => {
+                type $s = $crate::tui::steps::review::ReviewStep;
                 $body
             }
         }

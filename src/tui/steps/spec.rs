@@ -184,24 +184,13 @@ impl Step for SpecStep {
                 super::config::enter(state);
                 Vec::new()
             }
-            (Action::Up, _) => {
-                scroll_by(state, -1);
-                Vec::new()
-            }
-            (Action::Down, _) => {
-                scroll_by(state, 1);
-                Vec::new()
-            }
-            (Action::PageUp, _) => {
-                scroll_by(state, -10);
-                Vec::new()
-            }
-            (Action::PageDown, _) => {
-                scroll_by(state, 10);
-                Vec::new()
-            }
             (Action::Quit, _) => crate::tui::update::request_quit(state),
-            _ => Vec::new(),
+            (other, _) => {
+                if let Some(d) = super::scroll_delta(other) {
+                    scroll_by(state, d);
+                }
+                Vec::new()
+            }
         }
     }
 

@@ -180,14 +180,9 @@ fn next(state: &mut State) -> Vec<Cmd> {
     state.answers.tunnel = Some(answer);
     // The draft gets the tunnel (its key left out) and the config's values.
     state.answers.config_values = None;
-    let cmds = super::config::sync_draft(state);
-    leave(state);
+    let mut cmds = super::config::sync_draft(state);
+    cmds.extend(super::check::enter(state));
     cmds
-}
-
-/// On to step 5.
-fn leave(state: &mut State) {
-    state.step = StepId::Check;
 }
 
 fn form_area(state: &State) -> Rect {

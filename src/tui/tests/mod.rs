@@ -2,6 +2,9 @@
 //! resuming) and insta snapshots of every screen at 80x24 and 120x40 (stored in `snapshots/`).
 
 mod app_loop;
+mod flow_snapshots;
+mod flow_support;
+mod flow_update;
 mod snapshots;
 mod support;
 mod update;

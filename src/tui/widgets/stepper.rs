@@ -1,5 +1,6 @@
-//! The stepper across the top: all seven steps, the current one highlighted, the ones passed ticked. When
-//! the names do not fit, steps other than the current one shrink to their numbers.
+//! The stepper across the top: all seven steps, the current one highlighted, the ones passed ticked (a
+//! step passed without doing its job, such as a skipped check, gets `!` instead). When the names do not
+//! fit, steps other than the current one shrink to their numbers.
 
 use crate::tui::state::StepId;
 use crate::tui::theme::Theme;
@@ -8,10 +9,14 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-pub fn render(frame: &mut Frame, area: Rect, current: StepId, theme: &Theme) {
+pub fn render(frame: &mut Frame, area: Rect, current: StepId, skipped: &[StepId], theme: &Theme) {
     let w = area.width as usize;
     let label = |s: StepId, full: bool| {
-        let mark = if s < current { "✓" } else { "" };
+        let mark = match (s < current, skipped.contains(&s)) {
+            (true, true) => "!",
+            (true, false) => "✓",
+            _ => "",
+        };
         if full || s == current {
             format!(" {mark}{} {} ", s.number(), s.title())
         } else {
@@ -30,6 +35,8 @@ pub fn render(frame: &mut Frame, area: Rect, current: StepId, theme: &Theme) {
     for s in StepId::ALL {
         let style = if s == current {
             theme.current()
+        } else if s < current && skipped.contains(&s) {
+            theme.warn()
         } else if s < current {
             theme.ok()
         } else {

@@ -1,0 +1,447 @@
+//! Drawing step 6: discover's progress, its error, the empty result, or the list of bindings (only the
+//! visible rows are drawn) with a detail pane for the one under the cursor: its collection, resource, key
+//! (JSON pointers) and a summary of its schema.
+
+use super::bindings::{Phase, prefix};
+use super::check_view::failure_page;
+use crate::connector::logs::one_line;
+use crate::model::DiscoveredBinding;
+use crate::tui::state::State;
+use crate::tui::theme::Theme;
+use crate::tui::widgets::text::{fit, sanitize, truncate, width, wrap};
+use crate::tui::widgets::{log_pane, select_list};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use serde_json::Value;
+
+/// Where the list screen draws.
+pub struct Areas {
+    pub head: Rect,
+    pub list: Rect,
+    /// The detail pane (right of the list when wide, below it otherwise), and whether it is beside.
+    pub detail: Rect,
+    pub beside: bool,
+}
+
+/// Lines above the list: the title, the filter or hint line, and the name editor (two lines) when open.
+fn head_height(state: &State) -> u16 {
+    2 + if state.bindings.edit.is_some() { 2 } else { 0 }
+}
+
+pub fn areas(state: &State, body: Rect) -> Areas {
+    let head = head_height(state).min(body.height);
+    let rest = Rect::new(body.x, body.y + head, body.width, body.height - head);
+    if body.width >= 100 {
+        let lw = body.width * 55 / 100;
+        Areas {
+            head: Rect::new(body.x, body.y, body.width, head),
+            list: Rect::new(rest.x, rest.y, lw, rest.height),
+            detail: Rect::new(rest.x + lw + 1, rest.y, body.width - lw - 1, rest.height),
+            beside: true,
+        }
+    } else {
+        let dh = (rest.height / 2).min(6);
+        let lh = rest.height - dh;
+        Areas {
+            head: Rect::new(body.x, body.y, body.width, head),
+            list: Rect::new(rest.x, rest.y, rest.width, lh),
+            detail: Rect::new(rest.x, rest.y + lh, rest.width, dh),
+            beside: false,
+        }
+    }
+}
+
+fn draw_lines(frame: &mut Frame, body: Rect, lines: Vec<Line>) -> usize {
+    let n = lines.len();
+    for (i, line) in lines.into_iter().enumerate().take(body.height as usize) {
+        frame.render_widget(line, Rect::new(body.x, body.y + i as u16, body.width, 1));
+    }
+    n
+}
+
+pub fn view(state: &State, frame: &mut Frame, body: Rect) {
+    let t = &state.theme;
+    let b = &state.bindings;
+    let w = body.width as usize;
+    match &b.phase {
+        Phase::Working => {
+            let elapsed = match (b.started, state.now) {
+                (Some(a), Some(n)) => n.saturating_duration_since(a),
+                _ => Default::default(),
+            };
+            let secs = format!("  {:.1}s", elapsed.as_secs_f64());
+            let latest = b
+                .logs
+                .back()
+                .map(|l| sanitize(&one_line(l)))
+                .unwrap_or_else(|| "no log line yet".into());
+            let lines = vec![
+                Line::styled("Bindings", t.title()),
+                Line::styled(
+                    truncate(
+                        "What the connector can capture: each resource becomes a collection.",
+                        w,
+                    ),
+                    t.dim(),
+                ),
+                Line::default(),
+                Line::from(vec![
+                    Span::styled(format!("{} ", log_pane::spinner(state.frame)), t.title()),
+                    Span::raw(truncate(
+                        "Running the connector's discover",
+                        w.saturating_sub(2 + secs.len()),
+                    )),
+                    Span::styled(secs, t.dim()),
+                ]),
+                Line::styled(truncate(&format!("  {latest}"), w), t.dim()),
+                if super::check::catwalk_tunnel(state) {
+                    Line::styled(
+                        truncate("  ⚠ without the SSH tunnel (catwalk cannot open it yet)", w),
+                        t.warn(),
+                    )
+                } else {
+                    Line::default()
+                },
+                Line::styled(
+                    truncate(
+                        "Esc cancels: the connector is stopped and its container removed.",
+                        w,
+                    ),
+                    t.dim(),
+                ),
+            ];
+            let used = draw_lines(frame, body, lines) as u16;
+            if !b.logs.is_empty() {
+                let top = (used + 1).min(body.height);
+                let area = Rect::new(body.x, body.y + top, body.width, body.height - top);
+                log_pane::render(frame, area, &b.logs, t);
+            }
+        }
+        Phase::Failed(_) | Phase::Idle => {
+            let mut lines = vec![
+                Line::styled("Bindings", t.title()),
+                Line::default(),
+                Line::styled(
+                    truncate("✗ Discover failed. The connector said:", w),
+                    t.error(),
+                ),
+            ];
+            let room = (body.height as usize).saturating_sub(lines.len() + 1);
+            if let Phase::Failed(e) = &b.phase {
+                lines.extend(failure_page(t, e, &b.logs, w, room, b.scroll));
+            }
+            lines.push(Line::styled(
+                truncate(
+                    "r runs discover again · e fixes the config · Esc goes back",
+                    w,
+                ),
+                t.dim(),
+            ));
+            draw_lines(frame, body, lines);
+        }
+        Phase::Done if b.items.is_empty() => {
+            let mut lines = vec![Line::styled("Bindings", t.title()), Line::default()];
+            lines.push(Line::styled(
+                truncate("The connector found nothing to capture.", w),
+                t.warn(),
+            ));
+            lines.push(Line::default());
+            let text = "Its discover ran and succeeded but listed no resource (no table, stream or file). \
+                        This usually means the user in the config cannot see any, or the config points at an \
+                        empty database, schema or account. Fix the config and discover again.";
+            lines.extend(wrap(text, w).into_iter().map(Line::raw));
+            lines.push(Line::default());
+            lines.push(Line::styled(
+                truncate(
+                    "r runs discover again · e fixes the config · Esc goes back",
+                    w,
+                ),
+                t.dim(),
+            ));
+            draw_lines(frame, body, lines);
+        }
+        Phase::Done => list(state, frame, body),
+    }
+}
+
+fn list(state: &State, frame: &mut Frame, body: Rect) {
+    let t = &state.theme;
+    let b = &state.bindings;
+    let a = areas(state, body);
+    let w = body.width as usize;
+    let p = prefix(state);
+    let count = format!("{} of {} selected", b.selected, b.items.len());
+    let title = Line::from(vec![
+        Span::styled("Bindings", t.title()),
+        Span::raw("  "),
+        Span::styled(count.clone(), t.ok()),
+        Span::styled(
+            truncate(
+                &format!("  · collections under {p}/"),
+                w.saturating_sub(12 + count.len()),
+            ),
+            t.dim(),
+        ),
+    ]);
+    frame.render_widget(title, Rect::new(a.head.x, a.head.y, a.head.width, 1));
+    let row1 = Rect::new(a.head.x, a.head.y + 1, a.head.width, 1);
+    if b.filtering || !b.filter.is_empty() {
+        let label = "Filter: ";
+        let shown = format!("  {} shown", b.visible.len());
+        frame.render_widget(Line::styled(label, t.title()), row1);
+        let iw = (a.head.width as usize).saturating_sub(label.len() + shown.len()) as u16;
+        let input = Rect::new(row1.x + label.len() as u16, row1.y, iw, 1);
+        b.filter.render(
+            frame,
+            input,
+            t.input(),
+            ("", t.dim()),
+            b.filtering && b.edit.is_none(),
+        );
+        frame.render_widget(
+            Line::styled(shown, t.dim()),
+            Rect::new(
+                input.x + iw,
+                row1.y,
+                row1.width.saturating_sub(input.x + iw - row1.x),
+                1,
+            ),
+        );
+    } else {
+        frame.render_widget(
+            Line::styled(
+                truncate(
+                    "Space toggles · a all · n none · / filter · Enter renames · ^N review and save",
+                    w,
+                ),
+                t.dim(),
+            ),
+            row1,
+        );
+    }
+    if let Some(edit) = &b.edit {
+        let y = a.head.y + 2;
+        let label = format!("Collection name: {p}/");
+        let lw = width(&label).min(w / 2);
+        frame.render_widget(
+            Line::styled(truncate(&label, lw), t.title()),
+            Rect::new(a.head.x, y, lw as u16, 1),
+        );
+        edit.input.render(
+            frame,
+            Rect::new(a.head.x + lw as u16, y, (w - lw) as u16, 1),
+            t.input(),
+            ("", t.dim()),
+            true,
+        );
+        let (msg, style) = match &edit.error {
+            Some(e) => (format!("✗ {e}"), t.error()),
+            None => (
+                "Enter keeps this name; Esc cancels. Letters, numbers, - _ . and / between parts."
+                    .into(),
+                t.dim(),
+            ),
+        };
+        frame.render_widget(
+            Line::styled(truncate(&msg, w), style),
+            Rect::new(a.head.x, y + 1, a.head.width, 1),
+        );
+    }
+    if b.visible.is_empty() {
+        frame.render_widget(
+            Line::styled(
+                truncate(
+                    "  No binding matches the filter (^U clears it).",
+                    a.list.width as usize,
+                ),
+                t.dim(),
+            ),
+            Rect::new(a.list.x, a.list.y, a.list.width, 1.min(a.list.height)),
+        );
+    } else {
+        select_list::render(frame, a.list, &b.nav, b.visible.len(), t, |row, rw, _| {
+            let i = b.visible[row];
+            row_line(&b.items[i], &b.bindings[i], rw, row == b.nav.selected, t)
+        });
+    }
+    if let Some(i) = b.current() {
+        detail(state, frame, a.detail, a.beside, i);
+    }
+}
+
+fn row_line(
+    item: &super::bindings::Item,
+    binding: &DiscoveredBinding,
+    w: usize,
+    cursor: bool,
+    t: &Theme,
+) -> Line<'static> {
+    let check = match (cursor, item.selected) {
+        (true, true) => "›[x] ",
+        (true, false) => "›[ ] ",
+        (false, true) => " [x] ",
+        (false, false) => " [ ] ",
+    };
+    let mut tags = String::new();
+    if binding.is_fallback_key {
+        tags.push_str(" ⚠ no key");
+    }
+    if binding.disable {
+        tags.push_str(" ○ off");
+    }
+    let name_w = w.saturating_sub(5 + width(&tags));
+    let name = fit(&sanitize(&item.name), name_w);
+    let mut spans = vec![
+        Span::styled(check, if item.selected { t.ok() } else { t.dim() }),
+        Span::raw(name),
+    ];
+    if !tags.is_empty() {
+        spans.push(Span::styled(tags, t.warn()));
+    }
+    Line::from(spans)
+}
+
+/// `integer`, `string|null`, `object`; `any` when the schema does not say.
+fn type_of(schema: &Value) -> String {
+    match schema.get("type") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(types)) => types
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join("|"),
+        _ if schema.get("$ref").is_some() => "ref".into(),
+        _ if schema.get("anyOf").is_some() || schema.get("oneOf").is_some() => "one of".into(),
+        _ => "any".into(),
+    }
+}
+
+/// The top-level properties of a document schema with their types.
+pub fn schema_summary(schema: &Value) -> Vec<(String, String)> {
+    schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|props| props.iter().map(|(k, v)| (k.clone(), type_of(v))).collect())
+        .unwrap_or_default()
+}
+
+fn detail(state: &State, frame: &mut Frame, area: Rect, beside: bool, i: usize) {
+    if area.height == 0 || area.width < 10 {
+        return;
+    }
+    let t = &state.theme;
+    let b = &state.bindings;
+    let item = &b.items[i];
+    let binding = &b.bindings[i];
+    let (area, w) = if beside {
+        for y in 0..area.height {
+            frame.render_widget(
+                Line::styled("│", t.border()),
+                Rect::new(area.x - 1, area.y + y, 1, 1),
+            );
+        }
+        (
+            Rect::new(area.x + 1, area.y, area.width - 1, area.height),
+            area.width as usize - 1,
+        )
+    } else {
+        frame.render_widget(
+            Line::styled("─".repeat(area.width as usize), t.border()),
+            Rect::new(area.x, area.y, area.width, 1),
+        );
+        (
+            Rect::new(area.x, area.y + 1, area.width, area.height - 1),
+            area.width as usize,
+        )
+    };
+    let label = |s: &'static str| Span::styled(format!("{s:<11}"), t.dim());
+    let mut lines: Vec<Line> = Vec::new();
+    lines.push(Line::from(vec![
+        label("Collection"),
+        Span::styled(
+            truncate(
+                &sanitize(&format!("{}/{}", prefix(state), item.name)),
+                w - 11,
+            ),
+            t.title(),
+        ),
+    ]));
+    let resource = serde_json::to_string(&binding.resource_config).unwrap_or_default();
+    lines.push(Line::from(vec![
+        label("Resource"),
+        Span::raw(truncate(&sanitize(&resource), w - 11)),
+    ]));
+    let key = binding.key.join(", ");
+    if binding.is_fallback_key {
+        lines.push(Line::from(vec![
+            label("Key"),
+            Span::styled(
+                truncate(
+                    &format!("⚠ {key}: no primary key from the source; a fallback key"),
+                    w - 11,
+                ),
+                t.warn(),
+            ),
+        ]));
+    } else {
+        lines.push(Line::from(vec![
+            label("Key"),
+            Span::raw(truncate(&sanitize(&key), w - 11)),
+        ]));
+    }
+    if binding.disable {
+        lines.push(Line::styled(
+            truncate("○ The connector recommends leaving this one off.", w),
+            t.warn(),
+        ));
+    }
+    let props = schema_summary(&binding.document_schema);
+    if beside {
+        lines.push(Line::from(vec![
+            label("Schema"),
+            Span::raw(format!("{} top-level properties", props.len())),
+        ]));
+        let room = (area.height as usize).saturating_sub(lines.len());
+        let shown = if props.len() > room {
+            room.saturating_sub(1)
+        } else {
+            room
+        };
+        let nw = props
+            .iter()
+            .map(|(n, _)| width(n))
+            .max()
+            .unwrap_or(0)
+            .min(w / 2);
+        for (n, ty) in props.iter().take(shown) {
+            lines.push(Line::from(vec![
+                Span::raw(format!("  {}", fit(&sanitize(n), nw))),
+                Span::styled(
+                    truncate(&format!("  {ty}"), w.saturating_sub(nw + 2)),
+                    t.dim(),
+                ),
+            ]));
+        }
+        if props.len() > shown {
+            lines.push(Line::styled(
+                format!("  … and {} more", props.len() - shown),
+                t.dim(),
+            ));
+        }
+    } else {
+        let list = props
+            .iter()
+            .map(|(n, ty)| format!("{n} {ty}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        lines.push(Line::from(vec![
+            label("Schema"),
+            Span::raw(truncate(
+                &sanitize(&format!("{} properties: {list}", props.len())),
+                w - 11,
+            )),
+        ]));
+    }
+    draw_lines(frame, area, lines);
+}

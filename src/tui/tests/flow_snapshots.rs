@@ -1,0 +1,265 @@
+//! insta snapshots of steps 5 to 7 at 80x24 and 120x40 (in `snapshots/`): the check running, passed,
+//! failed with its log tail, and the tunnel catwalk cannot open yet; discover running; the bindings list,
+//! filtered, empty, a name edit refused, a binding without a key; the review with its tree and preview,
+//! the merge-or-overwrite question, and the saved screen. No secret shows on any of them.
+
+use super::flow_support::*;
+use super::support::*;
+use crate::model::LogLevel;
+use crate::tui::msg::{Msg, SaveDone, TaskMsg};
+use crate::tui::state::State;
+use crate::tui::steps::tunnel::{CatwalkTunnel, SecretText, TunnelAnswer};
+use ratatui::crossterm::event::KeyCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+fn snap(name: &str, build: impl Fn(u16, u16) -> State) {
+    for (w, h) in SIZES {
+        let screen = render(&build(w, h));
+        assert!(
+            !screen.contains(PASSWORD),
+            "{name}: the password shows:\n{screen}"
+        );
+        insta::with_settings!({
+            snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"),
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen);
+        });
+    }
+}
+
+/// Ticks so the elapsed time reads 2.5 s.
+fn tick(s: &mut State) {
+    let t0 = Instant::now();
+    send(
+        s,
+        [Msg::Tick(t0), Msg::Tick(t0 + Duration::from_millis(2500))],
+    );
+}
+
+#[test]
+fn check_running() {
+    snap("check_running", |w, h| {
+        let (mut s, cmds) = to_check(w, h);
+        let id = check_id(&cmds);
+        tick(&mut s);
+        send(
+            &mut s,
+            [
+                Msg::Task(
+                    id,
+                    TaskMsg::Log(log(LogLevel::Info, "connecting to db.internal:5432")),
+                ),
+                Msg::Task(
+                    id,
+                    TaskMsg::Log(log(LogLevel::Info, "checking permissions on schema public")),
+                ),
+            ],
+        );
+        s
+    });
+}
+
+#[test]
+fn check_ok() {
+    snap("check_ok", |w, h| {
+        let (mut s, cmds) = to_check(w, h);
+        send(
+            &mut s,
+            [Msg::Task(check_id(&cmds), TaskMsg::Checked(Ok(())))],
+        );
+        s
+    });
+}
+
+#[test]
+fn check_failed_with_log_tail() {
+    snap("check_failed", |w, h| {
+        let (mut s, cmds) = to_check(w, h);
+        let id = check_id(&cmds);
+        let mut msgs: Vec<Msg> = (0..14)
+            .map(|i| {
+                Msg::Task(
+                    id,
+                    TaskMsg::Log(log(
+                        LogLevel::Info,
+                        &format!("attempt {i}: dialing db.internal:5432"),
+                    )),
+                )
+            })
+            .collect();
+        msgs.push(Msg::Task(
+            id,
+            TaskMsg::Log(log(
+                LogLevel::Error,
+                "password authentication failed for user \"flow\"",
+            )),
+        ));
+        msgs.push(Msg::Task(
+            id,
+            TaskMsg::Checked(Err(
+                "image ghcr.io/estuary/source-postgres:dev failed during validate: password authentication failed for user \"flow\""
+                    .into(),
+            )),
+        ));
+        send(&mut s, msgs);
+        s
+    });
+}
+
+#[test]
+fn check_with_a_tunnel_catwalk_cannot_open() {
+    snap("check_tunnel_not_yet", |w, h| {
+        let mut s = state_at(w, h);
+        to_check_from(&mut s);
+        s.answers.tunnel = Some(TunnelAnswer::Catwalk(Box::new(CatwalkTunnel {
+            ssh_endpoint: "ssh://ana@bastion.example.com".into(),
+            private_key: SecretText("-----BEGIN KEY-----".into()),
+            forward_host: "db.internal".into(),
+            forward_port: 5432,
+            local_port: None,
+            rewrite: vec![],
+        })));
+        let cmds = crate::tui::steps::check::enter(&mut s);
+        assert!(
+            cmds.is_empty(),
+            "nothing runs before the person answers: {cmds:?}"
+        );
+        s
+    });
+}
+
+#[test]
+fn discover_running() {
+    snap("discover_running", |w, h| {
+        let (mut s, id) = to_discover(w, h);
+        tick(&mut s);
+        send(
+            &mut s,
+            [Msg::Task(
+                id,
+                TaskMsg::Log(log(LogLevel::Info, "discovering tables in schema public")),
+            )],
+        );
+        s
+    });
+}
+
+#[test]
+fn bindings_list() {
+    snap("bindings_list", |w, h| {
+        let mut s = to_bindings(w, h, 40);
+        send(
+            &mut s,
+            [
+                key(KeyCode::Down),
+                key(KeyCode::Down),
+                key(KeyCode::Down),
+                ch(' '),
+            ],
+        );
+        s
+    });
+}
+
+#[test]
+fn bindings_filtered() {
+    snap("bindings_filtered", |w, h| {
+        let mut s = to_bindings(w, h, 40);
+        send(&mut s, [ch('/')]);
+        send(&mut s, typed("table_0001"));
+        s
+    });
+}
+
+#[test]
+fn bindings_empty() {
+    snap("bindings_empty", |w, h| {
+        let (mut s, id) = to_discover(w, h);
+        send(
+            &mut s,
+            [Msg::Task(id, TaskMsg::Discovered(Ok(Arc::new(vec![]))))],
+        );
+        s
+    });
+}
+
+#[test]
+fn bindings_name_edit_error() {
+    snap("bindings_name_error", |w, h| {
+        let mut s = to_bindings(w, h, 40);
+        send(&mut s, [key(KeyCode::Down), key(KeyCode::Enter), ctrl('u')]);
+        send(&mut s, typed("users"));
+        send(&mut s, [key(KeyCode::Enter)]);
+        s
+    });
+}
+
+#[test]
+fn binding_without_a_key() {
+    snap("bindings_no_key", |w, h| {
+        let mut s = to_bindings(w, h, 3);
+        send(&mut s, [key(KeyCode::Down)]);
+        s
+    });
+}
+
+#[test]
+fn review_tree_and_preview() {
+    snap("review", |w, h| {
+        let dir = tempfile::tempdir().unwrap();
+        to_review(w, h, dir.path())
+    });
+}
+
+#[test]
+fn review_existing_files() {
+    snap("review_existing", |w, h| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = to_review(w, h, dir.path());
+        // Write what the plan shows, then change the config: the flow file exists and merges.
+        let mut req = crate::tui::steps::review::request(&s, false, false).unwrap();
+        req.dir = dir.path().display().to_string();
+        crate::tui::saving::save(&req).unwrap();
+        req.config["host"] = "db2.internal".into();
+        let mut p = crate::tui::saving::plan(&req).unwrap();
+        p.dir = "/home/ana/catalogs".into();
+        let id = s.next_req();
+        s.review.plan_req = Some(id);
+        send(&mut s, [Msg::Task(id, TaskMsg::Planned(Ok(Box::new(p))))]);
+        send(&mut s, [ctrl('s')]);
+        assert!(s.review.question, "{}", render(&s));
+        s
+    });
+}
+
+#[test]
+fn review_saved() {
+    snap("review_saved", |w, h| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = to_review(w, h, dir.path());
+        let cmds = send(&mut s, [key(KeyCode::Enter)]);
+        let id = match cmds.last() {
+            Some(crate::tui::msg::Cmd::Save(id, _)) => *id,
+            other => panic!("no save: {other:?}"),
+        };
+        send(
+            &mut s,
+            [Msg::Task(
+                id,
+                TaskMsg::Saved(Ok(Box::new(SaveDone {
+                    flow_file: "/home/ana/catalogs/source-postgres.flow.yaml".into(),
+                    config_file: "/home/ana/catalogs/source-postgres.config.yaml".into(),
+                    written: 5,
+                    unchanged: 0,
+                    capture: "acmeCo/source-postgres".into(),
+                }))),
+            )],
+        );
+        s
+    });
+}
