@@ -17,3 +17,4 @@ pub mod logging;
 pub mod model;
 pub mod schema;
 pub mod tui;
+pub mod tunnel;

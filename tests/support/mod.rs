@@ -408,3 +408,4 @@ pub fn read_yaml(path: &Path) -> Value {
     serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()))
 }
 pub mod registry;
+pub mod sshd;
