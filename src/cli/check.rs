@@ -142,9 +142,15 @@ async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, 
             );
         }
     };
+    // SSH: the connector's own tunnel is checked; a tunnel catwalk runs opens here, until this function ends.
+    let ready = super::tunnel::prepare(&task.config, &args.run)
+        .await
+        .map_err(|f| f.message)?;
+    let config = &ready.config;
     let opts = Options {
         protocol,
         kind: Some(task.kind),
+        network: ready.network(&args.run.network).to_string(),
         ..args.run.options()
     };
     let connector = Connector::open(endpoint, opts)
@@ -194,7 +200,7 @@ async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, 
     let (_spec, validated) = connector
         .spec_and_validate(|spec| {
             let mut msg = String::new();
-            let problems = schema::validate(&spec.config_schema, &task.config)
+            let problems = schema::validate(&spec.config_schema, config)
                 .map_err(|e| format!("the connector's config schema cannot be used: {e}"))?;
             if !problems.is_empty() {
                 msg.push_str(&format!("config {config_place} does not match the connector's schema:"));
@@ -226,7 +232,7 @@ async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, 
             }
             Ok(ValidateRequest {
                 name: task.name.clone(),
-                config: task.config.clone(),
+                config: config.clone(),
                 bindings,
             })
         })

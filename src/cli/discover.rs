@@ -32,7 +32,7 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
         .map_err(|e| Failure::new(exit::USAGE, e.to_string()))?;
     let config_path = dir.join(catalog::config_file_name(&name));
 
-    let connector = Connector::open(endpoint.clone(), args.connector.run.options()).await?;
+    let mut connector = Connector::open(endpoint.clone(), args.connector.run.options()).await?;
     let spec = connector.spec().await?;
     if spec.kind == ConnectorKind::Materialize {
         return Err(Failure::invalid(format!(
@@ -47,6 +47,10 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
     }
 
     let config = read_config(&config_path)?;
+    // SSH: the connector's own tunnel is checked; a tunnel catwalk runs opens here, until this function ends.
+    let ready = super::tunnel::prepare(&config, &args.connector.run).await?;
+    connector.set_network(ready.network(&args.connector.run.network));
+    let config = ready.config.clone();
     check_config(&spec, &config, &config_path)?;
     let config = schema::with_defaults(&spec.config_schema, &config);
     let bindings = connector.discover(&config).await?;

@@ -8,6 +8,7 @@ pub mod discover;
 mod fields;
 pub mod output;
 pub mod spec;
+pub mod tunnel;
 
 pub use args::{Cli, Command};
 
