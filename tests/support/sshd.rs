@@ -198,27 +198,41 @@ impl Drop for Sshd {
     }
 }
 
-/// A TCP echo server (threads), on `ip` and a free port; runs until the test process ends.
-pub fn echo_server(ip: &str) -> SocketAddr {
+/// A TCP server on `ip` and a free port, a thread per connection; runs until the test process ends.
+fn serve_threads(ip: &str, handle: fn(TcpStream)) -> SocketAddr {
     let listener = TcpListener::bind((ip, 0)).unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(mut conn) = conn else { continue };
-            std::thread::spawn(move || {
-                let mut buf = vec![0u8; 64 * 1024];
-                loop {
-                    match conn.read(&mut buf) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => {
-                            if conn.write_all(&buf[..n]).is_err() {
-                                break;
-                            }
-                        }
-                    }
-                }
-            });
+        for conn in listener.incoming().flatten() {
+            std::thread::spawn(move || handle(conn));
         }
     });
     addr
+}
+
+/// A TCP echo server.
+pub fn echo_server(ip: &str) -> SocketAddr {
+    serve_threads(ip, |mut conn| {
+        let mut buf = vec![0u8; 64 * 1024];
+        while let Ok(n) = conn.read(&mut buf) {
+            if n == 0 || conn.write_all(&buf[..n]).is_err() {
+                break;
+            }
+        }
+    })
+}
+
+/// A server that reads until EOF, then answers with the byte count (8 bytes, big-endian).
+pub fn sink_server(ip: &str) -> SocketAddr {
+    serve_threads(ip, |mut conn| {
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut total = 0u64;
+        while let Ok(n) = conn.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            total += n as u64;
+        }
+        let _ = conn.write_all(&total.to_be_bytes());
+    })
 }
