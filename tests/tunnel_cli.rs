@@ -91,7 +91,10 @@ impl Setup {
         support::run_with_timeout(
             support::catwalk(&self.dir)
                 .args(args)
-                .env("CATWALK_KNOWN_HOSTS", &self.known_hosts),
+                .env("CATWALK_KNOWN_HOSTS", &self.known_hosts)
+                // catwalk's own log, as verbose as it gets, where the key test reads it.
+                .env("XDG_STATE_HOME", self.dir.join("state"))
+                .env("CATWALK_LOG", "trace"),
             None,
             std::time::Duration::from_secs(180),
         )
@@ -162,7 +165,14 @@ fn discover_and_check_through_a_tunnel_catwalk_runs() {
         first.stdout() + &first.stderr(),
     ));
     files_under(&s.dir, &s.dir.join("acmeCo/echo.config.yaml"), &mut seen);
-    assert!(seen.len() > 4, "{seen:?}");
+    let log = seen
+        .iter()
+        .find(|(p, _)| p.ends_with("state/catwalk/catwalk.log"));
+    let names: Vec<_> = seen.iter().map(|(p, t)| (p.clone(), t.len())).collect();
+    assert!(
+        log.is_some_and(|(_, text)| text.contains("SSH tunnel")),
+        "catwalk's log was read: {names:?}"
+    );
     for (file, text) in &seen {
         for line in key_lines(&s.key) {
             assert!(
