@@ -274,3 +274,47 @@ fn unknown_host_key_needs_accept_new_host_key() {
     let ran = s.discover(&[]);
     assert_eq!(ran.code(), Some(0), "{}", ran.stderr());
 }
+
+#[test]
+fn an_encrypted_key_takes_its_passphrase_from_the_environment() {
+    let s = setup();
+    let (key, public) = keygen(
+        &s.dir.join("keys"),
+        "enc",
+        "ed25519",
+        None,
+        "long passphrase",
+    );
+    std::fs::write(s.sshd.dir.path().join("authorized_keys"), public + "\n").unwrap();
+    let mut config = s.catwalk_config();
+    config["networkTunnel"]["sshForwarding"]["privateKey"] = json!(key);
+    s.write_config(&config);
+    let ran = s.discover(&[]);
+    assert_eq!(ran.code(), Some(3), "{}", ran.stderr());
+    assert!(
+        ran.stderr().contains("encrypted: give its passphrase")
+            && ran.stderr().contains("$CATWALK_SSH_KEY_PASSPHRASE"),
+        "{}",
+        ran.stderr()
+    );
+    let mut args = vec![
+        "discover",
+        "--name",
+        "echo",
+        "--protocol",
+        "airbyte",
+        "--local",
+        "--",
+    ];
+    args.push(&s.connector);
+    let ran = support::run_with_timeout(
+        support::catwalk(&s.dir)
+            .args(&args)
+            .env("CATWALK_KNOWN_HOSTS", &s.known_hosts)
+            .env("CATWALK_SSH_KEY_PASSPHRASE", "long passphrase"),
+        None,
+        std::time::Duration::from_secs(180),
+    );
+    assert_eq!(ran.code(), Some(0), "{}", ran.stderr());
+    assert!(!ran.stderr().contains("long passphrase"));
+}

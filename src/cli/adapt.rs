@@ -159,12 +159,12 @@ impl Adapter {
 
     /// The request's endpoint config with the schema's defaults filled in: many Airbyte connectors crash
     /// without them, and Flow's runtime sends the config as the user wrote it. A tunnel catwalk runs is opened
-    /// (and the config pointed at it) until the returned tunnel is dropped; known_hosts is
+    /// (and the config pointed at it) until the returned `Ready` is dropped; known_hosts is
     /// `$CATWALK_KNOWN_HOSTS` or ~/.ssh/known_hosts, and new host keys are refused.
     async fn config_with_defaults(
         &mut self,
         request: &Value,
-    ) -> Result<(Value, Option<crate::tunnel::Tunnel>), String> {
+    ) -> Result<(Value, super::tunnel::Ready), String> {
         let config = request.get("config").cloned().unwrap_or_else(|| json!({}));
         let known_hosts = std::env::var_os("CATWALK_KNOWN_HOSTS").map(Into::into);
         let ready =
@@ -178,7 +178,7 @@ impl Adapter {
         let spec = self.spec().await?;
         Ok((
             crate::schema::with_defaults(&spec.config_schema, &ready.config),
-            ready.tunnel,
+            ready,
         ))
     }
 }

@@ -19,6 +19,17 @@ pub struct Ready {
     pub note: Option<String>,
 }
 
+impl Drop for Ready {
+    /// Whatever went wrong in the tunnel while the connector ran is said once it is closed.
+    fn drop(&mut self) {
+        if let Some(t) = self.tunnel.take() {
+            for e in t.close() {
+                output::warn(&e);
+            }
+        }
+    }
+}
+
 impl Ready {
     /// The Docker network to run the connector on.
     pub fn network<'a>(&self, asked: &'a str) -> &'a str {
@@ -41,7 +52,13 @@ pub async fn prepare(config: &Value, run: &RunArgs) -> Result<Ready, Failure> {
         &policy(run.accept_new_host_key, run.known_hosts.clone()),
     )
     .await
-    .map_err(|e| Failure::new(exit_code(&e), e.to_string()))?;
+    .map_err(|e| {
+        let mut message = e.to_string();
+        if e.step == Step::Key && message.contains("passphrase") {
+            message.push_str(&format!(" (commands read it from ${PASSPHRASE_ENV})"));
+        }
+        Failure::new(exit_code(&e), message)
+    })?;
     if let Some(note) = &ready.note {
         output::note(note);
     }
