@@ -266,6 +266,14 @@ fn unknown_host_key_needs_accept_new_host_key() {
     let ran = s.discover(&["--accept-new-host-key"]);
     assert_eq!(ran.code(), Some(0), "{}", ran.stderr());
     assert!(
+        ran.stderr().contains(&format!(
+            "New host key {fp} recorded in {}",
+            s.known_hosts.display()
+        )),
+        "{}",
+        ran.stderr()
+    );
+    assert!(
         std::fs::read_to_string(&s.known_hosts)
             .unwrap()
             .contains(&format!("[127.0.0.1]:{}", s.sshd.port))

@@ -14,6 +14,8 @@ pub struct Tunnel {
     target: String,
     task: JoinHandle<()>,
     errors: Arc<Mutex<Vec<String>>>,
+    /// The SSH server's host key fingerprint, when it was new and has just been recorded in known_hosts.
+    learned: Option<String>,
 }
 
 impl Tunnel {
@@ -42,7 +44,7 @@ impl Tunnel {
         let local = listener
             .local_addr()
             .map_err(|e| TunnelError::new(Step::Listen, format!("cannot listen on {bind}: {e}")))?;
-        let (handle, _) = session::connect(settings, policy).await?;
+        let (handle, report) = session::connect(settings, policy).await?;
         // Step 4 before anyone connects: a target that cannot be reached fails the opening, not the connector.
         drop(session::open_channel(&handle, forward_host, forward_port, "127.0.0.1", 0).await?);
         let errors = Arc::new(Mutex::new(Vec::new()));
@@ -60,12 +62,18 @@ impl Tunnel {
             target,
             task,
             errors,
+            learned: report.learned.then_some(report.host_key),
         })
     }
 
     /// 127.0.0.1:PORT.
     pub fn local_addr(&self) -> SocketAddr {
         self.local
+    }
+
+    /// The host key's fingerprint when opening the tunnel recorded it in known_hosts (a new key, accepted).
+    pub fn learned_host_key(&self) -> Option<&str> {
+        self.learned.as_deref()
     }
 
     pub fn local_port(&self) -> u16 {

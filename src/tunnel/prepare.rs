@@ -60,7 +60,7 @@ pub async fn prepare(
             let (host, port) = t.forward.clone().expect("a catwalk tunnel has its target");
             let tunnel = Tunnel::open(&t.settings, &host, port, t.local_port, policy).await?;
             let config = config::rewrite(config, rewrite, tunnel.local_port())?;
-            let note = format!(
+            let mut note = format!(
                 "SSH tunnel open: {} -> {via} -> {}; config fields pointed at it: {}.",
                 tunnel.local_addr(),
                 host_port(&host, port),
@@ -70,6 +70,12 @@ pub async fn prepare(
                     rewrite.join(", ")
                 }
             );
+            if let Some(fp) = tunnel.learned_host_key() {
+                note.push_str(&format!(
+                    " New host key {fp} recorded in {}.",
+                    policy.path().display()
+                ));
+            }
             Ok(Prepared {
                 config,
                 tunnel: Some(tunnel),
