@@ -95,7 +95,7 @@ impl Adapter {
             return Ok(json!({"spec": super::spec::spec_json(&spec)}));
         }
         if let Some(discover) = request.remove("discover") {
-            let (config, _tunnel) = self.config_with_defaults(&discover).await?;
+            let (config, _ready) = self.config_with_defaults(&discover).await?;
             let bindings = self.connector.discover(&config).await.map_err(err)?;
             let bindings: Vec<Value> = bindings
                 .into_iter()
@@ -114,7 +114,7 @@ impl Adapter {
             return Ok(json!({"discovered": {"bindings": bindings}}));
         }
         if let Some(validate) = request.remove("validate") {
-            let (config, _tunnel) = self.config_with_defaults(&validate).await?;
+            let (config, _ready) = self.config_with_defaults(&validate).await?;
             let req = ValidateRequest {
                 name: validate
                     .get("name")
