@@ -21,3 +21,4 @@ pub mod redact;
 pub mod schema;
 pub mod secrets;
 pub mod tui;
+pub mod tunnel;

@@ -47,6 +47,7 @@ async fn serve(args: AdaptArgs) -> Result<(), String> {
         connector,
         spec: None,
         protocol,
+        network: args.network.clone(),
     };
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let mut stdout = tokio::io::stdout();
@@ -83,6 +84,8 @@ struct Adapter {
     connector: Connector,
     spec: Option<Spec>,
     protocol: Protocol,
+    /// The Docker network asked for (`host` instead while a tunnel catwalk runs is open).
+    network: String,
 }
 
 impl Adapter {
@@ -95,7 +98,7 @@ impl Adapter {
             return Ok(json!({"spec": super::spec::spec_json(&spec)}));
         }
         if let Some(discover) = request.remove("discover") {
-            let config = self.config_with_defaults(&discover).await?;
+            let (config, _ready) = self.config_with_defaults(&discover).await?;
             let bindings = self.connector.discover(&config).await.map_err(err)?;
             let bindings: Vec<Value> = bindings
                 .into_iter()
@@ -114,13 +117,14 @@ impl Adapter {
             return Ok(json!({"discovered": {"bindings": bindings}}));
         }
         if let Some(validate) = request.remove("validate") {
+            let (config, _ready) = self.config_with_defaults(&validate).await?;
             let req = ValidateRequest {
                 name: validate
                     .get("name")
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_string(),
-                config: self.config_with_defaults(&validate).await?,
+                config,
                 bindings: validate
                     .get("bindings")
                     .and_then(Value::as_array)
@@ -161,14 +165,31 @@ impl Adapter {
     /// The request's endpoint config with the schema's defaults filled in: many Airbyte connectors crash
     /// without them, and Flow's runtime sends the config as the user wrote it. Singer taps get it as written
     /// (see `discover::config_for`). Flow decrypts sops-protected configs before; a protected one that
-    /// reaches us anyway is decrypted here, in memory.
-    async fn config_with_defaults(&mut self, request: &Value) -> Result<Value, String> {
+    /// reaches us anyway is decrypted here, in memory. A tunnel catwalk runs is opened (and the config
+    /// pointed at it) until the returned `Ready` is dropped; known_hosts is `$CATWALK_KNOWN_HOSTS` or
+    /// ~/.ssh/known_hosts, and new host keys are refused.
+    async fn config_with_defaults(
+        &mut self,
+        request: &Value,
+    ) -> Result<(Value, super::tunnel::Ready), String> {
         let config = request.get("config").cloned().unwrap_or_else(|| json!({}));
         let config = crate::secrets::decrypt(&config, "the config of the request")
             .map_err(|e| e.to_string())?;
+        let known_hosts = std::env::var_os("CATWALK_KNOWN_HOSTS").map(Into::into);
+        let ready =
+            super::tunnel::prepare_with(&config, &super::tunnel::policy(false, known_hosts))
+                .await
+                .map_err(|e| e.to_string())?;
+        if let Some(note) = &ready.note {
+            log_json(LogLevel::Info, note);
+        }
+        self.connector.set_network(ready.network(&self.network));
         let spec = self.spec().await?;
         crate::secrets::register_secrets(&spec.config_schema, &config);
-        Ok(super::discover::config_for(&spec, config))
+        Ok((
+            super::discover::config_for(&spec, ready.config.clone()),
+            ready,
+        ))
     }
 }
 

@@ -13,7 +13,7 @@ Exit codes:
   1    a connector failed (exited non-zero, broke its protocol, timed out, rejected the config or bindings)
   2    bad command-line usage
   3    invalid input (config does not match its schema, unreadable or invalid catalog)
-  4    environment (Docker unreachable, image missing or not pullable, command not found, sops or its key missing)
+  4    environment (Docker unreachable, image missing or not pullable, command not found, sops or its key missing, an SSH tunnel step failed)
   5    discover wrote a config stub: edit it, then run discover again
   130  interrupted (Ctrl-C, SIGTERM); connectors were stopped and cleaned up";
 
@@ -104,6 +104,15 @@ pub struct RunArgs {
     /// LOG_LEVEL given to connectors (trace, debug, info, warn, error).
     #[arg(long, default_value = "info", value_name = "LEVEL")]
     pub log_level: String,
+
+    /// Accept an SSH server's host key not seen before (recording it in known_hosts). A changed key is
+    /// always refused.
+    #[arg(long)]
+    pub accept_new_host_key: bool,
+
+    /// The known_hosts file for SSH tunnels (default ~/.ssh/known_hosts).
+    #[arg(long, value_name = "FILE", env = "CATWALK_KNOWN_HOSTS")]
+    pub known_hosts: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

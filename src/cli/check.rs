@@ -155,8 +155,15 @@ pub(super) fn task_connector(
 async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, String> {
     let config_place = config_place(task);
     // A sops-protected config is decrypted in memory only; the plaintext goes to the connector through a pipe.
-    let config = crate::secrets::decrypt(&task.config, &config_place).map_err(|e| e.to_string())?;
-    let (endpoint, opts) = task_connector(task, &args.run)?;
+    let decrypted =
+        crate::secrets::decrypt(&task.config, &config_place).map_err(|e| e.to_string())?;
+    let (endpoint, mut opts) = task_connector(task, &args.run)?;
+    // SSH: the connector's own tunnel is checked; a tunnel catwalk runs opens here, until this function ends.
+    let ready = super::tunnel::prepare(&decrypted, &args.run)
+        .await
+        .map_err(|f| f.message)?;
+    opts.network = ready.network(&args.run.network).to_string();
+    let config = &ready.config;
     let connector = Connector::open(endpoint, opts)
         .await
         .map_err(|e| e.to_string())?;
@@ -204,9 +211,9 @@ async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, 
     let (_spec, validated) = connector
         .spec_and_validate(|spec| {
             let mut msg = String::new();
-            crate::secrets::register_secrets(&spec.config_schema, &config);
+            crate::secrets::register_secrets(&spec.config_schema, &decrypted);
             warn_plaintext_secrets(task, &spec.config_schema, &config_place, &args.source);
-            let problems = schema::validate(&spec.config_schema, &config)
+            let problems = schema::validate(&spec.config_schema, config)
                 .map_err(|e| format!("the connector's config schema cannot be used: {e}"))?;
             if !problems.is_empty() {
                 msg.push_str(&format!("config {config_place} does not match the connector's schema:"));

@@ -74,7 +74,7 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
         }
     }
 
-    let connector = Connector::open(endpoint.clone(), opts).await?;
+    let mut connector = Connector::open(endpoint.clone(), opts).await?;
     let spec = connector.spec().await?;
     if spec.kind == ConnectorKind::Materialize {
         return Err(Failure::invalid(format!(
@@ -90,6 +90,10 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
 
     let config = read_config(&config_path)?;
     crate::secrets::register_secrets(&spec.config_schema, &config);
+    // SSH: the connector's own tunnel is checked; a tunnel catwalk runs opens here, until this function ends.
+    let ready = super::tunnel::prepare(&config, &args.connector.run).await?;
+    connector.set_network(ready.network(&args.connector.run.network));
+    let config = ready.config.clone();
     check_config(&spec, &config, &config_path)?;
     let config = config_for(&spec, config);
     let bindings = connector.discover(&config).await?;

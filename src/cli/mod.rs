@@ -9,6 +9,7 @@ pub mod encrypt;
 mod fields;
 pub mod output;
 pub mod spec;
+pub mod tunnel;
 
 pub use args::{Cli, Command};
 

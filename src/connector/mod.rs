@@ -191,6 +191,11 @@ impl Connector {
         self.protocol
     }
 
+    /// The Docker network of later runs (`host` to reach an SSH tunnel catwalk opened on 127.0.0.1).
+    pub fn set_network(&mut self, network: &str) {
+        self.opts.network = network.to_string();
+    }
+
     pub fn kind(&self) -> ConnectorKind {
         self.kind
     }

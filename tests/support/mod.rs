@@ -423,4 +423,5 @@ pub fn read_valid_catalog(path: &Path) -> Value {
 
 pub mod postgres;
 pub mod registry;
+pub mod sshd;
 pub mod tmux;
