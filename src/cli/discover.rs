@@ -45,7 +45,10 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
             protocol: Some(Protocol::Singer),
             ..opts.clone()
         };
-        let connector = Connector::open(endpoint.clone(), singer).await?;
+        let mut connector = Connector::open(endpoint.clone(), singer).await?;
+        // SSH: as below; the tap discovers through a tunnel catwalk runs.
+        let ready = super::tunnel::prepare(&config, &args.connector.run).await?;
+        connector.set_network(ready.network(&args.connector.run.network));
         let (spec, bindings) = tokio::join!(
             async {
                 if forced {
@@ -54,12 +57,12 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
                     connector.singer_about().await
                 }
             },
-            connector.discover(&config)
+            connector.discover(&ready.config)
         );
         match spec {
             Ok(spec) => {
                 crate::secrets::register_secrets(&spec.config_schema, &config);
-                check_config(&spec, &config, &config_path)?;
+                check_config(&spec, &ready.config, &config_path)?;
                 let target = Target {
                     prefix,
                     dir,
