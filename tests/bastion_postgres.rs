@@ -196,22 +196,24 @@ impl Bastion {
     }
 
     fn airbyte_discover(&self, sops: Sops) -> support::Ran {
-        let [python, script] = self.airbyte_command();
-        self.catwalk(
-            &[
-                "-vv",
-                "discover",
-                "--name",
-                "pg-tables",
-                "--protocol",
-                "airbyte",
-                "--local",
-                "--",
-                &python,
-                &script,
-            ],
-            sops,
-        )
+        self.airbyte_discover_with(sops, &[])
+    }
+
+    /// `catwalk -vv discover [extra] --name pg-tables --protocol airbyte --local -- PYTHON SCRIPT`
+    fn airbyte_discover_with(&self, sops: Sops, extra: &[&str]) -> support::Ran {
+        let command = self.airbyte_command();
+        let mut args = vec!["-vv", "discover"];
+        args.extend(extra);
+        args.extend([
+            "--name",
+            "pg-tables",
+            "--protocol",
+            "airbyte",
+            "--local",
+            "--",
+        ]);
+        args.extend(command.iter().map(String::as_str));
+        self.catwalk(&args, sops)
     }
 
     fn tap_discover(&self, sops: Sops) -> support::Ran {
@@ -245,7 +247,12 @@ impl Bastion {
 
     /// The Airbyte source's config, written then protected the same way.
     fn encrypted_airbyte_config(&self) -> String {
-        self.write_config(AIRBYTE_CONFIG, &self.airbyte_config());
+        self.encrypt_airbyte(&self.airbyte_config())
+    }
+
+    /// `config` as the Airbyte source's config, protected with `catwalk encrypt`.
+    fn encrypt_airbyte(&self, config: &Value) -> String {
+        self.write_config(AIRBYTE_CONFIG, config);
         let [python, script] = self.airbyte_command();
         let ran = self.catwalk(
             &[
@@ -279,6 +286,34 @@ impl Bastion {
                 "the private key in plaintext:\n{text}"
             );
         }
+    }
+}
+
+impl Bastion {
+    /// `ran` failed with `code`, its stderr says each of `expected`, and no secret is on its stdout/stderr.
+    fn assert_fails(&self, what: &str, ran: &support::Ran, code: i32, expected: &[&str]) {
+        let err = ran.stderr();
+        assert_eq!(ran.code(), Some(code), "{what}: {err}");
+        for e in expected {
+            assert!(err.contains(e), "{what}: expected {e:?} in:\n{err}");
+        }
+        for text in [ran.stdout(), err] {
+            assert!(
+                !text.contains(&self.password),
+                "{what}: the password in {text}"
+            );
+            for line in key_lines(&self.key) {
+                assert!(!text.contains(line), "{what}: the private key in {text}");
+            }
+        }
+    }
+}
+
+impl Bastion {
+    /// The Airbyte source's discover (with the sops key) fails at the environment (exit 4), saying `expected`.
+    fn discover_fails(&self, what: &str, expected: &[&str]) {
+        let ran = self.airbyte_discover(Sops::Key);
+        self.assert_fails(what, &ran, 4, expected);
     }
 }
 
@@ -517,4 +552,163 @@ fn no_secret_in_anything_catwalk_printed_logged_or_wrote_for_a_database_behind_a
             );
         }
     }
+}
+
+#[test]
+fn discover_failures_behind_the_bastion_with_an_encrypted_config_each_say_what_is_wrong() {
+    let mut b = bastion();
+    b.encrypted_airbyte_config();
+    let host_fp = support::sshd::fingerprint_of(&b.sshd.host_key_pub());
+    let key_fp = support::sshd::fingerprint_of(&b.dir.join("keys/id.pub"));
+
+    // sops key missing: said before any tunnel is tried, with the recipient and the variables.
+    let ran = b.airbyte_discover(Sops::NoKey);
+    b.assert_fails(
+        "no sops key",
+        &ran,
+        4,
+        &[
+            "cannot decrypt acmeCo/pg-tables.config.yaml: none of the keys it is encrypted for is available here",
+            &format!("age recipient {}", b.age_recipient),
+            "Neither SOPS_AGE_KEY_FILE nor SOPS_AGE_KEY is set",
+        ],
+    );
+    assert!(!ran.stderr().contains("SSH tunnel"), "{}", ran.stderr());
+
+    // Changed host key: another key recorded for the bastion; refused, naming the file and line.
+    let good_known_hosts = std::fs::read_to_string(&b.known_hosts).unwrap();
+    let (_, impostor) = keygen(&b.dir.join("keys"), "impostor", "ed25519", None, "");
+    let fake: Vec<&str> = impostor.split_whitespace().take(2).collect();
+    std::fs::write(
+        &b.known_hosts,
+        format!("[127.0.0.1]:{} {} {}\n", b.sshd.port, fake[0], fake[1]),
+    )
+    .unwrap();
+    b.discover_fails(
+        "changed host key",
+        &[
+            "HOST KEY HAS CHANGED",
+            &format!("{} line 1", b.known_hosts.display()),
+            &host_fp,
+        ],
+    );
+    // Even when new keys are accepted, and known_hosts is left as it was.
+    let ran = b.airbyte_discover_with(Sops::Key, &["--accept-new-host-key"]);
+    b.assert_fails(
+        "changed host key, --accept-new-host-key",
+        &ran,
+        4,
+        &["HOST KEY HAS CHANGED"],
+    );
+    assert!(
+        std::fs::read_to_string(&b.known_hosts)
+            .unwrap()
+            .contains(fake[1])
+    );
+    std::fs::write(&b.known_hosts, &good_known_hosts).unwrap();
+
+    // Wrong key: the bastion no longer accepts ours (the fingerprint says which key was offered).
+    let authorized = b.sshd.dir.path().join("authorized_keys");
+    let good_authorized = std::fs::read_to_string(&authorized).unwrap();
+    std::fs::write(&authorized, format!("{impostor}\n")).unwrap();
+    b.discover_fails(
+        "wrong key",
+        &[
+            "step 3 of 4, logging in",
+            &format!("refused user {}", support::sshd::USER),
+            &key_fp,
+        ],
+    );
+    std::fs::write(&authorized, good_authorized).unwrap();
+
+    // The forward target refuses: PostgreSQL is stopped, the bastion is fine.
+    b.pg.stop();
+    b.discover_fails(
+        "database stopped",
+        &[
+            "step 4 of 4",
+            &format!("could not connect to 127.0.0.2:{}", b.pg.port()),
+        ],
+    );
+    b.pg.restart();
+
+    // Wrong user, in the (encrypted) endpoint.
+    let mut config = b.airbyte_config();
+    config["networkTunnel"]["sshForwarding"]["sshEndpoint"] =
+        json!(format!("ssh://nobody-here@127.0.0.1:{}", b.sshd.port));
+    b.encrypt_airbyte(&config);
+    b.discover_fails(
+        "wrong user",
+        &[
+            "step 3 of 4, logging in",
+            "no user nobody-here on the server",
+        ],
+    );
+
+    // The local port asked for is taken.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let mut config = b.airbyte_config();
+    config["networkTunnel"]["sshForwarding"]["localPort"] = json!(port);
+    b.encrypt_airbyte(&config);
+    b.discover_fails(
+        "local port taken",
+        &[&format!("127.0.0.1:{port} is already in use")],
+    );
+    drop(taken);
+
+    // The bastion is down.
+    b.encrypted_airbyte_config();
+    b.sshd.stop();
+    b.discover_fails(
+        "bastion down",
+        &[
+            &format!("127.0.0.1:{}", b.sshd.port),
+            "refused the connection: no SSH server listens there",
+        ],
+    );
+
+    // The connector never ran against a path that did not work: no catalog was written.
+    assert!(!b.path(AIRBYTE_FLOW).exists());
+}
+
+#[test]
+fn check_of_a_catalog_reports_the_tunnel_failures_of_its_catwalk_adapt_endpoint() {
+    let mut b = bastion();
+    b.encrypted_tap_config();
+    let ran = b.tap_discover(Sops::Key);
+    assert_eq!(ran.code(), Some(0), "{}", ran.stderr());
+    let check = ["-vv", "check", "--source", TAP_FLOW];
+
+    // sops key missing, for this task.
+    let ran = b.catwalk(&check, Sops::NoKey);
+    b.assert_fails(
+        "no sops key",
+        &ran,
+        1,
+        &["FAILED cannot decrypt acmeCo/tap-postgres.config.yaml: none of the keys it is encrypted for"],
+    );
+
+    // The database stopped: `catwalk adapt singer`, run by check, says the forward target refused.
+    b.pg.stop();
+    let ran = b.catwalk(&check, Sops::Key);
+    b.assert_fails(
+        "database stopped",
+        &ran,
+        1,
+        &[&format!("could not connect to 127.0.0.2:{}", b.pg.port())],
+    );
+    b.pg.restart();
+    let ran = b.catwalk(&check, Sops::Key);
+    assert_eq!(ran.code(), Some(0), "back up: {}", ran.stderr());
+
+    // The bastion down.
+    b.sshd.stop();
+    let ran = b.catwalk(&check, Sops::Key);
+    b.assert_fails(
+        "bastion down",
+        &ran,
+        1,
+        &["refused the connection: no SSH server listens there"],
+    );
 }
