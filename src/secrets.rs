@@ -360,7 +360,9 @@ pub fn save_config(
 
 /// Register the values of `config`'s secret fields (per `schema`) for redaction.
 pub fn register_secrets(schema: &Value, config: &Value) {
-    for p in schema::secret_pointers(schema, config) {
+    let mut pointers = schema::secret_pointers(schema, config);
+    pointers.extend(crate::tunnel::config::secret_pointers(config));
+    for p in pointers {
         if let Some(v) = config.pointer(&p) {
             redact::register_value(v);
         }
@@ -370,30 +372,41 @@ pub fn register_secrets(schema: &Value, config: &Value) {
 /// The secret fields of a config that hold a value in plaintext (an empty string is no secret), for the
 /// "plaintext secrets" warning. In a protected config, encrypted fields are not plaintext: a field renamed
 /// `_sops` is not the schema's field, and a whole-mode value is a sops ciphertext; a secret field added
-/// later without the suffix is found.
+/// later without the suffix is found. An SSH tunnel's private key is secret whatever the schema says (a tunnel
+/// catwalk runs is not in the connector's schema).
 pub fn plaintext_secrets(schema: &Value, config: &Value) -> Vec<SecretField> {
     let mut config = config.clone();
     if let Value::Object(map) = &mut config {
         map.remove("sops");
     }
-    let Ok((form, _)) = Form::from_config(schema, &config) else {
-        return Vec::new();
-    };
     let is_plain = |v: &Value| match v {
         Value::String(s) => !s.is_empty() && !s.starts_with("ENC[AES256_GCM,"),
         _ => true,
     };
-    form.secret_pointers()
-        .into_iter()
-        .filter(|p| config.pointer(p).is_some_and(is_plain))
-        .map(|p| SecretField {
-            title: form
-                .field(&p)
-                .map(|f| f.title.clone())
-                .unwrap_or_else(|| p.clone()),
-            pointer: p,
-        })
-        .collect()
+    let mut found: Vec<SecretField> = match Form::from_config(schema, &config) {
+        Ok((form, _)) => form
+            .secret_pointers()
+            .into_iter()
+            .map(|p| SecretField {
+                title: form
+                    .field(&p)
+                    .map(|f| f.title.clone())
+                    .unwrap_or_else(|| p.clone()),
+                pointer: p,
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    for p in crate::tunnel::config::secret_pointers(&config) {
+        if !found.iter().any(|f| f.pointer == p) {
+            found.push(SecretField {
+                title: "SSH private key".into(),
+                pointer: p,
+            });
+        }
+    }
+    found.retain(|f| config.pointer(&f.pointer).is_some_and(is_plain));
+    found
 }
 
 /// Config pointers of the secret values to encrypt (non-empty values of fields the schema marks secret).
@@ -829,6 +842,40 @@ fn key_hint(keys: &Keys) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_tunnel_private_key_is_secret_whatever_the_schema_says() {
+        // A connector whose schema knows nothing of networkTunnel (catwalk runs the tunnel).
+        let schema = json!({"type": "object", "properties": {"host": {"type": "string"},
+            "password": {"type": "string", "secret": true}}});
+        let config = json!({"host": "db", "password": "pw",
+            "networkTunnel": {"sshForwarding": {"sshEndpoint": "ssh://u@b", "privateKey": "KEY",
+                "forwardHost": "db", "forwardPort": 5432}, "rewrite": ["/host"]}});
+        let found: Vec<String> = plaintext_secrets(&schema, &config)
+            .into_iter()
+            .map(|f| f.to_string())
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "Password (/password)",
+                "SSH private key (/networkTunnel/sshForwarding/privateKey)"
+            ]
+        );
+        let suffixed = add_suffix(&config, &secret_pointers(&schema, &config));
+        assert_eq!(
+            suffixed["networkTunnel"]["sshForwarding"]["privateKey_sops"],
+            "KEY"
+        );
+        // The older shape, and an encrypted key is no longer plaintext.
+        let old = json!({"networkTunnel": {"sshEndpoint": "ssh://u@b", "privateKey": "KEY"}});
+        assert_eq!(
+            plaintext_secrets(&schema, &old)[0].pointer,
+            "/networkTunnel/privateKey"
+        );
+        let enc = json!({"networkTunnel": {"sshEndpoint": "ssh://u@b", "privateKey": "ENC[AES256_GCM,x]"}});
+        assert!(plaintext_secrets(&schema, &enc).is_empty());
+    }
 
     #[test]
     fn suffix_added_on_secret_members_and_stripped_at_every_depth() {

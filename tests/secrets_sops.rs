@@ -24,23 +24,7 @@ struct AgeKey {
 
 fn age_key(dir: &Path, name: &str) -> AgeKey {
     let file = dir.join(name);
-    let out = Command::new(support::tool("age_keygen"))
-        .arg("-o")
-        .arg(&file)
-        .output()
-        .expect("age-keygen runs");
-    assert!(
-        out.status.success(),
-        "age-keygen: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = Command::new(support::tool("age_keygen"))
-        .arg("-y")
-        .arg(&file)
-        .output()
-        .expect("age-keygen -y runs");
-    let recipient = String::from_utf8(out.stdout).unwrap().trim().to_string();
-    assert!(recipient.starts_with("age1"), "{recipient}");
+    let recipient = support::age_keygen(&file);
     AgeKey { file, recipient }
 }
 
@@ -745,23 +729,6 @@ fn errors_say_what_is_wrong_and_what_to_do() {
     );
 }
 
-/// Every file below `dir`, recursively.
-fn files_below(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn no_secret_value_in_anything_catwalk_printed_logged_or_wrote() {
     let tmp = support::temp_dir();
@@ -840,7 +807,7 @@ fn no_secret_value_in_anything_catwalk_printed_logged_or_wrote() {
             );
         }
     }
-    let files = files_below(dir);
+    let files = support::files_below(dir);
     assert!(files.len() >= 6, "{files:?}");
     for file in files {
         let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();

@@ -190,6 +190,19 @@ pub fn rewrite(config: &Value, pointers: &[String], local_port: u16) -> Result<V
     Ok(out)
 }
 
+/// Pointers of the SSH private keys in a config's `networkTunnel` (either shape). They are secret whatever the
+/// connector's schema says: a tunnel catwalk runs is in no connector's schema, yet its key is in the config.
+pub fn secret_pointers(config: &Value) -> Vec<String> {
+    [
+        "/networkTunnel/sshForwarding/privateKey",
+        "/networkTunnel/privateKey",
+    ]
+    .into_iter()
+    .filter(|p| config.pointer(p).is_some())
+    .map(str::to_string)
+    .collect()
+}
+
 /// The `networkTunnel` value that saves a tunnel catwalk runs (the older shape plus `rewrite`).
 pub fn catwalk_value(
     ssh_endpoint: &str,

@@ -421,6 +421,45 @@ pub fn read_valid_catalog(path: &Path) -> Value {
     doc
 }
 
+/// Every file below `dir`, recursively (for searching everything a test's runs wrote).
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+/// Make an age key pair with the real age-keygen in `file`; returns its recipient (`age1...`).
+pub fn age_keygen(file: &Path) -> String {
+    let out = Command::new(tool("age_keygen"))
+        .arg("-o")
+        .arg(file)
+        .output()
+        .expect("age-keygen runs");
+    assert!(
+        out.status.success(),
+        "age-keygen: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(tool("age_keygen"))
+        .arg("-y")
+        .arg(file)
+        .output()
+        .expect("age-keygen -y runs");
+    let recipient = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(recipient.starts_with("age1"), "{recipient}");
+    recipient
+}
+
 pub mod postgres;
 pub mod registry;
 pub mod sshd;

@@ -1,5 +1,5 @@
 //! A real PostgreSQL server for tests: an unprivileged cluster in a temporary directory, listening on
-//! 127.0.0.1 at a free port with scram-sha-256 password authentication (the Unix socket, in the same
+//! 127.0.0.1 (or only on another loopback address, [`Postgres::start_on`]) at a free port with scram-sha-256 password authentication (the Unix socket, in the same
 //! directory, trusts local users for set-up). As root, the cluster runs as the `postgres` user (`runuser`),
 //! since PostgreSQL refuses to run as root. Stopped (immediate mode) and removed on drop, also on panic.
 
@@ -14,6 +14,8 @@ pub const PASSWORD: &str = "pg-test-Pässword-1";
 pub struct Postgres {
     dir: tempfile::TempDir,
     bin: PathBuf,
+    /// The one address it listens on over TCP.
+    host: String,
     port: u16,
     /// Run server commands as the `postgres` user (we are root).
     as_postgres: bool,
@@ -21,8 +23,20 @@ pub struct Postgres {
 }
 
 impl Postgres {
-    /// initdb, then start. Panics with the server's log when it cannot.
+    /// initdb, then start on 127.0.0.1. Panics with the server's log when it cannot.
     pub fn start() -> Postgres {
+        Postgres::start_on("127.0.0.1")
+    }
+
+    /// initdb, then start listening over TCP only on `host` (e.g. 127.0.0.2: a server reachable only through
+    /// an SSH server that forwards to that address, when the connector is given 127.0.0.1). Panics when
+    /// `host` cannot be bound here or the server cannot start.
+    pub fn start_on(host: &str) -> Postgres {
+        if let Err(e) = std::net::TcpListener::bind((host, 0)) {
+            panic!(
+                "cannot listen on {host} on this machine ({e}): PostgreSQL cannot be started there"
+            );
+        }
         let bin = pg_bin_dir();
         let root = unsafe { libc_geteuid() } == 0;
         let dir = tempfile::Builder::new()
@@ -44,6 +58,7 @@ impl Postgres {
         let mut pg = Postgres {
             dir,
             bin,
+            host: host.to_string(),
             port: 0,
             as_postgres: root,
             running: false,
@@ -74,7 +89,7 @@ impl Postgres {
             ],
         );
         std::fs::remove_file(&pwfile).ok();
-        pg.port = free_port();
+        pg.port = free_port_on(host);
         pg.start_server();
         pg
     }
@@ -96,10 +111,16 @@ impl Postgres {
         self.port
     }
 
+    /// The address it listens on over TCP.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
     fn start_server(&mut self) {
         let opts = format!(
-            "-c listen_addresses=127.0.0.1 -p {} -c unix_socket_directories={} -c fsync=off \
+            "-c listen_addresses={} -p {} -c unix_socket_directories={} -c fsync=off \
              -c synchronous_commit=off -c full_page_writes=off -c max_connections=50",
+            self.host,
             self.port,
             self.dir.path().display()
         );
@@ -119,6 +140,13 @@ impl Postgres {
             ],
         );
         self.running = true;
+    }
+
+    /// Start it again after [`Postgres::stop`], on the same address and port.
+    pub fn restart(&mut self) {
+        if !self.running {
+            self.start_server();
+        }
     }
 
     /// Stop the server now (a test of "server down"); dropping stops it too.
@@ -220,7 +248,7 @@ impl Postgres {
     /// A tap-postgres config for `database` over TCP with the password.
     pub fn tap_config(&self, database: &str) -> Value {
         json!({
-            "host": "127.0.0.1",
+            "host": self.host,
             "port": self.port,
             "user": "postgres",
             "password": PASSWORD,
@@ -308,10 +336,15 @@ INSERT INTO shop.products VALUES ('sku-1', 'Tea ☕', 0.25, '2020-01-01', 0.1234
 
 /// Ask the OS for a free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
+    free_port_on("127.0.0.1")
+}
+
+/// Ask the OS for a free TCP port on `host`.
+pub fn free_port_on(host: &str) -> u16 {
+    std::net::TcpListener::bind((host, 0))
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
-        .expect("asking the OS for a free port")
+        .unwrap_or_else(|e| panic!("asking the OS for a free port on {host}: {e}"))
 }
 
 fn psql_bin(server_bin: &Path) -> PathBuf {

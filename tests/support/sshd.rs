@@ -186,6 +186,12 @@ impl Sshd {
         )
     }
 
+    /// Stop the server now (a test of "bastion down"): its port refuses connections from then on.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("sshd.log")).unwrap_or_default()
     }
