@@ -397,6 +397,16 @@ fn detail(state: &State, frame: &mut Frame, area: Rect, beside: bool, i: usize) 
         ));
     }
     let props = schema_summary(&binding.document_schema);
+    // The concepts, in one line where they first appear (beside the list: before the schema; below it:
+    // after, when a row is left).
+    let concept = "Binding = one resource of the source → one collection (keyed JSON documents).";
+    if beside {
+        lines.extend(
+            wrap(concept, w)
+                .into_iter()
+                .map(|l| Line::styled(l, t.dim())),
+        );
+    }
     if beside {
         lines.push(Line::from(vec![
             label("Schema"),
@@ -442,6 +452,7 @@ fn detail(state: &State, frame: &mut Frame, area: Rect, beside: bool, i: usize) 
                 w - 11,
             )),
         ]));
+        lines.push(Line::styled(truncate(concept, w), t.dim()));
     }
     draw_lines(frame, area, lines);
 }
