@@ -179,6 +179,30 @@ fn a_catwalk_tunnel_suggests_its_target_from_the_config() {
         }
         other => panic!("{other:?}"),
     }
+    // Saved with the config in the shape the commands read: the older sshForwarding plus `rewrite`.
+    let nt = s.answers.config.clone().unwrap()["networkTunnel"].clone();
+    assert_eq!(nt["rewrite"], json!(["/host"]));
+    assert_eq!(
+        nt["sshForwarding"]["sshEndpoint"],
+        "ssh://flow@bastion:2222"
+    );
+    assert_eq!(nt["sshForwarding"]["forwardHost"], "db.internal");
+    assert_eq!(nt["sshForwarding"]["forwardPort"], 5432);
+    assert!(
+        nt["sshForwarding"]["privateKey"]
+            .as_str()
+            .unwrap()
+            .contains("OPENSSH")
+    );
+    assert!(nt["sshForwarding"].get("keyPassphrase").is_none());
+    // Back to step 4, "No tunnel": it is gone from the config.
+    send(&mut s, [key(KeyCode::Esc)]);
+    assert_eq!(s.step, StepId::Tunnel);
+    send(&mut s, (0..20).map(|_| key(KeyCode::PageUp)));
+    send(&mut s, [ch(' '), key(KeyCode::Up), key(KeyCode::Enter)]);
+    assert!(s.tunnel.is_off(), "{}", render(&s));
+    send(&mut s, [ctrl('n')]);
+    assert_eq!(s.answers.tunnel, Some(TunnelAnswer::None));
     assert!(
         s.answers
             .config

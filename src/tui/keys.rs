@@ -138,8 +138,8 @@ pub enum Ctx {
     PathInput,
     /// Step 4 with no tunnel chosen.
     NoTunnel,
-    /// Step 5: a tunnel catwalk should open, which it cannot yet.
-    CheckTunnel,
+    /// Step 5: the SSH server's host key is unknown: accept it?
+    HostKeyQuestion,
     /// Step 5: the check passed (or was skipped).
     CheckPassed,
     /// Step 5: the check failed.
@@ -192,7 +192,7 @@ impl Ctx {
             Ctx::Editor => "Multiline editor",
             Ctx::PathInput => "Typing a file path",
             Ctx::NoTunnel => "SSH tunnel: none chosen",
-            Ctx::CheckTunnel => "Check: a tunnel catwalk cannot open yet",
+            Ctx::HostKeyQuestion => "Check: an SSH host key not seen before",
             Ctx::CheckPassed => "Check passed",
             Ctx::CheckFailed => "Check failed",
             Ctx::Bindings => "Bindings list",
@@ -361,9 +361,8 @@ pub static KEYS: &[Binding] = &[
     b(A::Submit, &[k(C::Enter)], "read it", "Read the file", Ctx::PathInput, Show),
     b(A::Back, &[k(C::Esc)], "cancel", "Close without reading", Ctx::PathInput, Show),
     // Step 5.
-    b(A::Continue, &[k(C::Enter)], "check anyway", "Run the check without the tunnel (it can only pass if the system is reachable directly)", Ctx::CheckTunnel, Show),
-    b(A::Skip, &[ch('s')], "skip check", "Go on to the bindings without checking", Ctx::CheckTunnel, Show),
-    b(A::Back, &[k(C::Esc)], "back", "Back to the SSH tunnel step (nothing is lost)", Ctx::CheckTunnel, Show),
+    b(A::Yes, &[ch('y')], "accept key", "Trust this host key: record it in known_hosts and go on", Ctx::HostKeyQuestion, Show),
+    b(A::No, &[ch('n'), k(C::Esc)], "go back", "Do not trust it: back to the SSH tunnel step (nothing is recorded)", Ctx::HostKeyQuestion, Show),
     b(A::Continue, &[k(C::Enter)], "bindings", "Go on to the bindings (runs the connector's discover)", Ctx::CheckPassed, Show),
     b(A::Retry, &[ch('r')], "check again", "Run the check again", Ctx::CheckPassed, Show),
     b(A::Back, &[k(C::Esc)], "back", "Back to the SSH tunnel step (nothing is lost)", Ctx::CheckPassed, Show),

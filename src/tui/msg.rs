@@ -57,6 +57,37 @@ pub enum TaskMsg {
     Saved(Result<Box<SaveDone>, String>),
     /// The task panicked (a bug): its message, already logged.
     Panicked(String),
+    /// A step of the SSH path passed (the check or discover goes through a tunnel).
+    SshStep(crate::tunnel::Step),
+    /// The SSH path is ready: checked (the connector's own tunnel) or open (catwalk's); what was done.
+    SshReady(String),
+    /// The SSH path failed (the task ends): which step, and what to do.
+    SshFailed(crate::tunnel::TunnelError),
+    /// The SSH server's host key is not in known_hosts (the task ends): the person decides.
+    HostKeyUnknown(Box<HostKeyAsk>),
+}
+
+/// How a check or discover goes through the SSH tunnel its config asks for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SshUse {
+    /// The passphrase of an encrypted private key (step 4's field; else `$CATWALK_SSH_KEY_PASSPHRASE`).
+    pub passphrase: Option<crate::tunnel::Secret>,
+    /// A host key the person accepted: recorded in known_hosts before connecting.
+    pub accept: Option<HostKeyAsk>,
+}
+
+/// An SSH server's host key that known_hosts does not have, for the person to accept or not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostKeyAsk {
+    pub host: String,
+    pub port: u16,
+    /// e.g. `ssh-ed25519`.
+    pub algorithm: String,
+    /// `SHA256:…`
+    pub fingerprint: String,
+    pub key: russh::keys::PublicKey,
+    /// The known_hosts file it would be recorded in.
+    pub known_hosts: PathBuf,
 }
 
 /// A value that may hold secrets (a config): `Debug` shows nothing of it (commands are logged), and two
@@ -212,17 +243,20 @@ pub enum Cmd {
     /// Read a (small) text file; `~/` is the home directory.
     ReadFile(ReqId, String),
     /// Run the connector's check with this config: Flow validate (no bindings) of the capture `name`,
-    /// Airbyte check.
+    /// Airbyte check. A tunnel the config asks for is checked (or opened) first, step by step.
     Check {
         id: ReqId,
         run: Run,
         name: String,
         config: Hidden<Value>,
+        /// Through the SSH tunnel the config asks for (if any).
+        ssh: SshUse,
     },
     Discover {
         id: ReqId,
         run: Run,
         config: Hidden<Value>,
+        ssh: SshUse,
     },
     /// Work out the files a save would write (reads the disk, writes nothing).
     PlanSave(ReqId, Hidden<SaveRequest>),

@@ -4,11 +4,12 @@
 
 use super::connectors::{ConnectorChoice, scan_path};
 use super::draft;
-use super::msg::{Cmd, FileText, Msg, ReqId, Run, SpecOutcome, Stage, TaskMsg};
+use super::msg::{Cmd, FileText, HostKeyAsk, Msg, ReqId, Run, SpecOutcome, SshUse, Stage, TaskMsg};
 use super::saving;
 use super::spec_cache::{self, SpecCache};
 use crate::connector::{Connector, ConnectorError, DockerHost, LogSink, Options, PullSink};
 use crate::model::{DiscoveredBinding, LogLine, ValidateRequest};
+use crate::tunnel::{self, HostKeyPolicy, Secret, Step, Tunnel, TunnelError};
 use futures_util::FutureExt;
 use serde_json::Value;
 use std::future::Future;
@@ -168,16 +169,32 @@ impl Tasks {
                 run,
                 name,
                 config,
+                ssh,
             } => {
                 let report = self.reporter(id);
                 self.spawn(id, true, async move {
-                    TaskMsg::Checked(check(&run, &name, &config, report).await)
+                    let ready = match ssh_prepare(&config, &ssh, &report).await {
+                        Ok(r) => r,
+                        Err(stop) => return stop,
+                    };
+                    let checked = check(&run, &name, &ready.config, ready.network(), report).await;
+                    TaskMsg::Checked(ready.close(checked))
                 })
             }
-            Cmd::Discover { id, run, config } => {
+            Cmd::Discover {
+                id,
+                run,
+                config,
+                ssh,
+            } => {
                 let report = self.reporter(id);
                 self.spawn(id, true, async move {
-                    TaskMsg::Discovered(discover(&run, &config, report).await.map(Arc::new))
+                    let ready = match ssh_prepare(&config, &ssh, &report).await {
+                        Ok(r) => r,
+                        Err(stop) => return stop,
+                    };
+                    let found = discover(&run, &ready.config, ready.network(), report).await;
+                    TaskMsg::Discovered(ready.close(found).map(Arc::new))
                 })
             }
             Cmd::PlanSave(id, req) => self.spawn(id, true, async move {
@@ -349,14 +366,117 @@ pub async fn fetch_spec(
     Ok(outcome(spec, false))
 }
 
-/// Open the connector of `run` (its protocol and kind known from step 2), its log lines going to `report`.
-async fn open_run(run: &Run, report: &Report) -> Result<Connector, String> {
+/// The known_hosts the wizard reads and writes: `$CATWALK_KNOWN_HOSTS`, else `~/.ssh/known_hosts`. It never
+/// accepts a new host key by itself: the person does, in step 5.
+pub fn ssh_policy() -> HostKeyPolicy {
+    HostKeyPolicy {
+        file: std::env::var_os("CATWALK_KNOWN_HOSTS").map(Into::into),
+        accept_new: false,
+    }
+}
+
+/// A config made ready for the connector, and the tunnel it goes through (closed by [`SshReady::close`],
+/// or when dropped: a cancelled task closes it).
+pub struct SshReady {
+    pub config: Value,
+    pub tunnel: Option<Tunnel>,
+    pub host_network: bool,
+}
+
+impl SshReady {
+    /// The Docker network the connector runs on: the host's when it must reach the tunnel on 127.0.0.1.
+    pub fn network(&self) -> &'static str {
+        if self.host_network { "host" } else { "bridge" }
+    }
+
+    /// Close the tunnel; what went wrong in it while the connector ran is added to a failure (and logged).
+    pub fn close<T>(self, out: Result<T, String>) -> Result<T, String> {
+        let errors = self.tunnel.map(Tunnel::close).unwrap_or_default();
+        for e in &errors {
+            tracing::warn!("{e}");
+        }
+        match out {
+            Err(e) if !errors.is_empty() => Err(format!("{e}\n{}", errors.join("\n"))),
+            other => other,
+        }
+    }
+}
+
+/// Before the connector runs: the SSH path of the tunnel the config asks for, step by step (the same code as
+/// the commands, `tunnel::prepare`): checked for the connector's own tunnel, opened for catwalk's. `Err` is
+/// the task's last report: the failing step, or an unknown host key for the person to accept.
+pub async fn ssh_prepare(
+    config: &Value,
+    ssh: &SshUse,
+    report: &Report,
+) -> Result<SshReady, TaskMsg> {
+    let policy = ssh_policy();
+    let fail = |step, m: String| TaskMsg::SshFailed(TunnelError::new(step, m));
+    if let Some(a) = &ssh.accept {
+        policy.accept(&a.host, a.port, &a.key).map_err(|e| {
+            fail(
+                Step::HostKey,
+                format!("the accepted host key could not be recorded: {e}"),
+            )
+        })?;
+        tracing::info!(
+            "host key {} of {} recorded in {}",
+            a.fingerprint,
+            tunnel::known_hosts::host_name(&a.host, a.port),
+            a.known_hosts.display()
+        );
+    }
+    let passphrase = ssh.passphrase.clone().or_else(|| {
+        std::env::var(crate::cli::tunnel::PASSPHRASE_ENV)
+            .ok()
+            .map(Secret::new)
+    });
+    let step_report = report.clone();
+    let progress: tunnel::Progress = Arc::new(move |s| step_report(TaskMsg::SshStep(s)));
+    match tunnel::prepare_reporting(config, &policy, passphrase.as_ref(), &progress).await {
+        Ok(p) => {
+            if let Some(note) = p.note {
+                report(TaskMsg::SshReady(note));
+            }
+            Ok(SshReady {
+                config: p.config,
+                tunnel: p.tunnel,
+                host_network: p.host_network,
+            })
+        }
+        Err(e) if e.step == Step::HostKey => Err(match unknown_host_key(config, &policy).await {
+            Some(ask) => TaskMsg::HostKeyUnknown(Box::new(ask)),
+            None => TaskMsg::SshFailed(e),
+        }),
+        Err(e) => Err(TaskMsg::SshFailed(e)),
+    }
+}
+
+/// The server's host key when known_hosts does not have it (not when it changed or is revoked).
+async fn unknown_host_key(config: &Value, policy: &HostKeyPolicy) -> Option<HostKeyAsk> {
+    let t = tunnel::config::from_config(config).ok()??;
+    let target = &t.settings.target;
+    let k = tunnel::fetch_host_key(target, policy).await.ok()?;
+    (k.verdict == tunnel::known_hosts::Verdict::Unknown).then(|| HostKeyAsk {
+        host: target.host.clone(),
+        port: target.port,
+        algorithm: k.algorithm,
+        fingerprint: k.fingerprint,
+        key: k.key,
+        known_hosts: k.known_hosts,
+    })
+}
+
+/// Open the connector of `run` (its protocol and kind known from step 2) on the Docker `network`, its log
+/// lines going to `report`.
+async fn open_run(run: &Run, network: &str, report: &Report) -> Result<Connector, String> {
     let log_report = report.clone();
     let logs: LogSink = Arc::new(move |l: &LogLine| log_report(TaskMsg::Log(l.clone())));
     let opts = Options {
         protocol: Some(run.protocol),
         kind: Some(run.kind),
         logs: Some(logs),
+        network: network.to_string(),
         ..Options::default()
     };
     Connector::open(run.choice.endpoint(), opts)
@@ -366,8 +486,14 @@ async fn open_run(run: &Run, report: &Report) -> Result<Connector, String> {
 
 /// The connector's own check of `config`: Flow validate of the capture `name` without bindings, Airbyte
 /// `check`.
-pub async fn check(run: &Run, name: &str, config: &Value, report: Report) -> Result<(), String> {
-    let connector = open_run(run, &report).await?;
+pub async fn check(
+    run: &Run,
+    name: &str,
+    config: &Value,
+    network: &str,
+    report: Report,
+) -> Result<(), String> {
+    let connector = open_run(run, network, &report).await?;
     let req = ValidateRequest {
         name: name.to_string(),
         config: config.clone(),
@@ -384,8 +510,9 @@ pub async fn check(run: &Run, name: &str, config: &Value, report: Report) -> Res
 pub async fn discover(
     run: &Run,
     config: &Value,
+    network: &str,
     report: Report,
 ) -> Result<Vec<DiscoveredBinding>, String> {
-    let connector = open_run(run, &report).await?;
+    let connector = open_run(run, network, &report).await?;
     connector.discover(config).await.map_err(|e| e.to_string())
 }

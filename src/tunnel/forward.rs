@@ -2,7 +2,7 @@
 //! direct-tcpip channel of one SSH session. Ready once listening; closed when dropped.
 
 use super::known_hosts::HostKeyPolicy;
-use super::session::{self, Handle};
+use super::session::{self, Handle, Progress};
 use super::{SshSettings, Step, TunnelError, host_port};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -28,6 +28,26 @@ impl Tunnel {
         local_port: Option<u16>,
         policy: &HostKeyPolicy,
     ) -> Result<Tunnel, TunnelError> {
+        Self::open_reporting(
+            settings,
+            forward_host,
+            forward_port,
+            local_port,
+            policy,
+            &session::quiet(),
+        )
+        .await
+    }
+
+    /// [`Tunnel::open`], telling `progress` each step of the path as it passes.
+    pub async fn open_reporting(
+        settings: &SshSettings,
+        forward_host: &str,
+        forward_port: u16,
+        local_port: Option<u16>,
+        policy: &HostKeyPolicy,
+        progress: &Progress,
+    ) -> Result<Tunnel, TunnelError> {
         let bind = SocketAddr::from((Ipv4Addr::LOCALHOST, local_port.unwrap_or(0)));
         let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
             TunnelError::new(
@@ -44,9 +64,10 @@ impl Tunnel {
         let local = listener
             .local_addr()
             .map_err(|e| TunnelError::new(Step::Listen, format!("cannot listen on {bind}: {e}")))?;
-        let (handle, report) = session::connect(settings, policy).await?;
+        let (handle, report) = session::connect(settings, policy, progress).await?;
         // Step 4 before anyone connects: a target that cannot be reached fails the opening, not the connector.
         drop(session::open_channel(&handle, forward_host, forward_port, "127.0.0.1", 0).await?);
+        progress(Step::Forward);
         let errors = Arc::new(Mutex::new(Vec::new()));
         let target = host_port(forward_host, forward_port);
         let task = tokio::spawn(serve(

@@ -19,8 +19,10 @@ pub use config::{Owner, TunnelConfig};
 pub use forward::Tunnel;
 pub use key::Secret;
 pub use known_hosts::HostKeyPolicy;
-pub use prepare::{Prepared, prepare};
-pub use session::{PathReport, ServerKey, check_path, fetch_host_key};
+pub use prepare::{Prepared, prepare, prepare_reporting};
+pub use session::{
+    PathReport, Progress, ServerKey, check_path, check_path_reporting, fetch_host_key,
+};
 
 use std::fmt;
 use std::time::Duration;

@@ -1,7 +1,8 @@
 //! The one call the commands make before a connector runs with a config.
 
 use super::config::{self, Owner};
-use super::{HostKeyPolicy, Secret, Tunnel, TunnelError, check_path, host_port};
+use super::session::{Progress, quiet};
+use super::{HostKeyPolicy, Secret, Tunnel, TunnelError, check_path_reporting, host_port};
 use serde_json::Value;
 
 /// A config made ready to run.
@@ -23,6 +24,16 @@ pub async fn prepare(
     policy: &HostKeyPolicy,
     passphrase: Option<&Secret>,
 ) -> Result<Prepared, TunnelError> {
+    prepare_reporting(config, policy, passphrase, &quiet()).await
+}
+
+/// [`prepare`], telling `progress` each step of the SSH path as it passes (the wizard ticks them off).
+pub async fn prepare_reporting(
+    config: &Value,
+    policy: &HostKeyPolicy,
+    passphrase: Option<&Secret>,
+    progress: &Progress,
+) -> Result<Prepared, TunnelError> {
     let Some(mut t) = config::from_config(config)? else {
         return Ok(Prepared {
             config: config.clone(),
@@ -36,7 +47,7 @@ pub async fn prepare(
     match &t.owner {
         Owner::Connector => {
             let forward = t.forward.as_ref().map(|(h, p)| (h.as_str(), *p));
-            let report = check_path(&t.settings, forward, policy).await?;
+            let report = check_path_reporting(&t.settings, forward, policy, progress).await?;
             let target = match &t.forward {
                 Some((h, p)) => format!("{} reachable from it", host_port(h, *p)),
                 None => "the forward target not checked (the config has no address or host/port field catwalk recognises)".into(),
@@ -58,7 +69,9 @@ pub async fn prepare(
         }
         Owner::Catwalk { rewrite } => {
             let (host, port) = t.forward.clone().expect("a catwalk tunnel has its target");
-            let tunnel = Tunnel::open(&t.settings, &host, port, t.local_port, policy).await?;
+            let tunnel =
+                Tunnel::open_reporting(&t.settings, &host, port, t.local_port, policy, progress)
+                    .await?;
             let config = config::rewrite(config, rewrite, tunnel.local_port())?;
             let mut note = format!(
                 "SSH tunnel open: {} -> {via} -> {}; config fields pointed at it: {}.",

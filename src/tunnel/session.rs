@@ -51,6 +51,15 @@ pub(super) struct Client {
     policy: HostKeyPolicy,
     mode: Mode,
     seen: Arc<Mutex<Seen>>,
+    progress: Progress,
+}
+
+/// Told each step of the path as it passes (for the wizard to tick them off as they happen).
+pub type Progress = Arc<dyn Fn(Step) + Send + Sync>;
+
+/// A [`Progress`] that tells nobody.
+pub fn quiet() -> Progress {
+    Arc::new(|_| {})
 }
 
 impl client::Handler for Client {
@@ -60,6 +69,8 @@ impl client::Handler for Client {
         &mut self,
         server_key: &russh::keys::PublicKeyOrCertificate,
     ) -> Result<bool, Self::Error> {
+        // The server answered as an SSH server and showed its key: it is reached.
+        (self.progress)(Step::Bastion);
         let mut seen = self.seen.lock().expect("not poisoned");
         let russh::keys::PublicKeyOrCertificate::PublicKey { key, .. } = server_key else {
             seen.problem = Some(
@@ -110,9 +121,11 @@ pub(super) type Handle = client::Handle<Client>;
 pub(super) async fn connect(
     settings: &SshSettings,
     policy: &HostKeyPolicy,
+    progress: &Progress,
 ) -> Result<(Handle, PathReport), TunnelError> {
     let key = key::parse(&settings.private_key, settings.passphrase.as_ref())?;
-    let (handle, seen) = handshake(&settings.target, policy, Mode::Verify).await?;
+    let (handle, seen) = handshake(&settings.target, policy, Mode::Verify, progress).await?;
+    progress(Step::HostKey);
     let mut handle =
         handle.ok_or_else(|| TunnelError::new(Step::HostKey, "the handshake ended early"))?;
     let report = {
@@ -128,6 +141,7 @@ pub(super) async fn connect(
         }
     };
     authenticate(&mut handle, &settings.target, key).await?;
+    progress(Step::Auth);
     Ok((handle, report))
 }
 
@@ -137,7 +151,7 @@ pub async fn fetch_host_key(
     target: &SshTarget,
     policy: &HostKeyPolicy,
 ) -> Result<ServerKey, TunnelError> {
-    let (_, seen) = handshake(target, policy, Mode::Fetch).await?;
+    let (_, seen) = handshake(target, policy, Mode::Fetch, &quiet()).await?;
     let seen = seen.lock().expect("not poisoned");
     seen.key
         .clone()
@@ -151,11 +165,22 @@ pub async fn check_path(
     forward: Option<(&str, u16)>,
     policy: &HostKeyPolicy,
 ) -> Result<PathReport, TunnelError> {
-    let (handle, mut report) = connect(settings, policy).await?;
+    check_path_reporting(settings, forward, policy, &quiet()).await
+}
+
+/// [`check_path`], telling `progress` each step as it passes.
+pub async fn check_path_reporting(
+    settings: &SshSettings,
+    forward: Option<(&str, u16)>,
+    policy: &HostKeyPolicy,
+    progress: &Progress,
+) -> Result<PathReport, TunnelError> {
+    let (handle, mut report) = connect(settings, policy, progress).await?;
     if let Some((host, port)) = forward {
         let channel = open_channel(&handle, host, port, "127.0.0.1", 0).await?;
         drop(channel);
         report.forward_checked = true;
+        progress(Step::Forward);
     }
     let _ = handle
         .disconnect(russh::Disconnect::ByApplication, "", "en")
@@ -204,6 +229,7 @@ async fn handshake(
     target: &SshTarget,
     policy: &HostKeyPolicy,
     mode: Mode,
+    progress: &Progress,
 ) -> Result<(Option<Handle>, Arc<Mutex<Seen>>), TunnelError> {
     let address = target.address();
     let tcp = tokio::time::timeout(
@@ -248,6 +274,7 @@ async fn handshake(
         policy: policy.clone(),
         mode,
         seen: seen.clone(),
+        progress: progress.clone(),
     };
     let connected = tokio::time::timeout(
         STEP_TIMEOUT,

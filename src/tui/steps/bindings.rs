@@ -4,6 +4,8 @@
 //! visible rows are drawn. Space toggles, `a`/`n` select all/none of the filtered set, Enter edits a
 //! collection name (checked with `catalog::naming`, duplicates refused). Names are the ones
 //! `catwalk discover` would write; the answer (selected resource ids, edited names) goes to the draft.
+//! Discover goes through the SSH tunnel the config asks for, as the check does (opened by the same code,
+//! closed when it ends or is cancelled).
 
 use super::Step;
 use crate::catalog;
@@ -74,6 +76,8 @@ pub struct BindingsState {
     pub edit: Option<NameEdit>,
     /// A fingerprint of the config discovered with.
     pub discovered_for: Option<u64>,
+    /// The SSH tunnel discover goes through, once ready (what was done).
+    pub ssh_note: Option<String>,
 }
 
 impl BindingsState {
@@ -245,6 +249,7 @@ pub fn start(state: &mut State) -> Vec<Cmd> {
         id,
         run,
         config: Hidden::new(config),
+        ssh: super::check::ssh_use(state),
     });
     cmds
 }
@@ -284,6 +289,28 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Vec<Cmd> {
             let b = &mut state.bindings;
             b.req = None;
             b.phase = Phase::Failed(e);
+            b.scroll = 0;
+        }
+        TaskMsg::SshReady(note) => state.bindings.ssh_note = Some(note),
+        TaskMsg::SshFailed(e) => {
+            let b = &mut state.bindings;
+            b.req = None;
+            b.discovered_for = None;
+            b.phase = Phase::Failed(e.to_string());
+            b.scroll = 0;
+        }
+        TaskMsg::HostKeyUnknown(ask) => {
+            let b = &mut state.bindings;
+            b.req = None;
+            b.discovered_for = None;
+            b.phase = Phase::Failed(format!(
+                "SSH tunnel: the SSH server {} is not in {}; it presents the {} host key {}. Esc goes back to \
+                 the check, where r checks the SSH path and asks whether to trust this key.",
+                crate::tunnel::known_hosts::host_name(&ask.host, ask.port),
+                ask.known_hosts.display(),
+                ask.algorithm,
+                ask.fingerprint
+            ));
             b.scroll = 0;
         }
         _ => {}

@@ -95,13 +95,12 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
                     Span::styled(secs, t.dim()),
                 ]),
                 Line::styled(truncate(&format!("  {latest}"), w), t.dim()),
-                if super::check::catwalk_tunnel(state) {
-                    Line::styled(
-                        truncate("  ⚠ without the SSH tunnel (catwalk cannot open it yet)", w),
-                        t.warn(),
-                    )
-                } else {
-                    Line::default()
+                match &b.ssh_note {
+                    Some(n) => Line::styled(truncate(&format!("  ⇄ {n}"), w), t.dim()),
+                    None if super::check::catwalk_tunnel(state) => {
+                        Line::styled(truncate("  ⇄ opening the SSH tunnel first", w), t.dim())
+                    }
+                    None => Line::default(),
                 },
                 Line::styled(
                     truncate(

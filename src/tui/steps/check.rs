@@ -1,13 +1,17 @@
 //! Step 5, Check: run the connector's own check of the config from step 3 (Flow: validate without
 //! bindings; Airbyte: `check`) in a task, with a spinner and the connector's latest log line; Esc cancels
-//! (the process or container is removed) and goes back to step 4. Then the result: passed, or the
-//! connector's error with its log tail (scrollable), with keys to retry, fix the config or skip. A tunnel
-//! catwalk should open is not opened (catwalk cannot yet): the screen says so before anything runs.
+//! (the process or container is removed, a tunnel closed) and goes back to step 4. Then the result: passed,
+//! or the connector's error with its log tail (scrollable), with keys to retry, fix the config or skip.
+//! When the config asks for an SSH tunnel, the task first goes through the SSH path step by step (reaching
+//! the server, host key, login, the target from the server; each ticked off as it passes) with the commands'
+//! code: a connector's own tunnel is checked, catwalk's is opened and the check runs through it (Docker on
+//! the host network). An unknown host key stops it with the fingerprint: `y` records it in known_hosts and
+//! checks again, `n` goes back; a changed one is refused.
 
 use super::Step;
 use crate::model::LogLine;
 use crate::tui::keys::{Action, Ctx};
-use crate::tui::msg::{Cmd, Hidden, ReqId, Run, TaskMsg};
+use crate::tui::msg::{Cmd, Hidden, HostKeyAsk, ReqId, Run, SshUse, TaskMsg};
 use crate::tui::state::{State, StepId};
 use crate::tui::steps::tunnel::TunnelAnswer;
 use ratatui::Frame;
@@ -21,8 +25,8 @@ use std::time::Instant;
 pub enum Phase {
     #[default]
     Idle,
-    /// A tunnel catwalk should open: asking whether to check without it.
-    NeedsTunnel,
+    /// The SSH server's host key is not in known_hosts: accept it (`y`) or go back (`n`).
+    HostKey(Box<HostKeyAsk>),
     Working,
     Passed,
     Failed(String),
@@ -39,6 +43,88 @@ pub struct CheckState {
     pub scroll: usize,
     /// A fingerprint of the config the result is for (never the config itself).
     pub checked: Option<u64>,
+    /// The SSH path, when the config asks for a tunnel.
+    pub ssh: Option<SshPath>,
+}
+
+/// How far a step of the SSH path got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    Waiting,
+    Passed,
+    Failed,
+}
+
+/// The SSH path the check goes through, as step 5 shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SshPath {
+    /// `user@host:port`.
+    pub via: String,
+    pub user: String,
+    /// The forward target `host:port`, when known.
+    pub target: Option<String>,
+    /// catwalk opens the tunnel (else the connector does, and catwalk only checks the path).
+    pub catwalk: bool,
+    /// Reaching the server, its host key, logging in, the target from the server.
+    pub marks: [Mark; 4],
+    /// What was done once the path is ready (the tunnel's local end, the fields pointed at it).
+    pub ready: Option<String>,
+    /// The failure, when the path failed (its step, what to do).
+    pub failed: Option<crate::tunnel::TunnelError>,
+}
+
+impl SshPath {
+    /// The path a config asks for (`None`: no tunnel, or settings the task will report as wrong).
+    pub fn of(config: &Value) -> Option<SshPath> {
+        let t = crate::tunnel::config::from_config(config).ok()??;
+        Some(SshPath {
+            via: t.settings.target.to_string(),
+            user: t.settings.target.user.clone(),
+            target: t
+                .forward
+                .as_ref()
+                .map(|(h, p)| crate::tunnel::host_port(h, *p)),
+            catwalk: matches!(t.owner, crate::tunnel::Owner::Catwalk { .. }),
+            marks: [Mark::Waiting; 4],
+            ready: None,
+            failed: None,
+        })
+    }
+
+    /// The index of a path step among the four shown.
+    pub fn index(step: crate::tunnel::Step) -> Option<usize> {
+        use crate::tunnel::Step as S;
+        match step {
+            S::Bastion => Some(0),
+            S::HostKey => Some(1),
+            S::Auth => Some(2),
+            S::Forward => Some(3),
+            S::Settings | S::Key | S::Listen => None,
+        }
+    }
+
+    /// A step passed (and so did every step before it).
+    pub fn passed(&mut self, step: crate::tunnel::Step) {
+        if let Some(i) = Self::index(step) {
+            for m in &mut self.marks[..=i] {
+                *m = Mark::Passed;
+            }
+        }
+    }
+}
+
+/// How the wizard's check and discover go through the SSH tunnel: the passphrase typed in step 4.
+pub fn ssh_use(state: &State) -> SshUse {
+    let passphrase = match &state.answers.tunnel {
+        Some(TunnelAnswer::Catwalk(c)) if !c.passphrase.0.is_empty() => {
+            Some(crate::tunnel::Secret::new(c.passphrase.0.clone()))
+        }
+        _ => None,
+    };
+    SshUse {
+        passphrase,
+        accept: None,
+    }
 }
 
 impl CheckState {
@@ -66,7 +152,7 @@ pub fn run_of(state: &State) -> Option<Run> {
     })
 }
 
-/// Whether the tunnel answer asks catwalk to open a tunnel (not implemented yet).
+/// Whether the tunnel answer asks catwalk to open a tunnel.
 pub fn catwalk_tunnel(state: &State) -> bool {
     matches!(state.answers.tunnel, Some(TunnelAnswer::Catwalk(_)))
 }
@@ -82,12 +168,6 @@ pub fn enter(state: &mut State) -> Vec<Cmd> {
     {
         return Vec::new();
     }
-    if catwalk_tunnel(state) {
-        let cmds = cancel(state);
-        state.check.phase = Phase::NeedsTunnel;
-        state.check.checked = None;
-        return cmds;
-    }
     start(state)
 }
 
@@ -100,6 +180,11 @@ fn cancel(state: &mut State) -> Vec<Cmd> {
 
 /// Start (or restart) the check.
 pub fn start(state: &mut State) -> Vec<Cmd> {
+    start_with(state, None)
+}
+
+/// Start the check, recording first the host key the person accepted (if any).
+fn start_with(state: &mut State, accept: Option<HostKeyAsk>) -> Vec<Cmd> {
     let mut cmds = cancel(state);
     let (Some(run), Some(config)) = (run_of(state), state.answers.config.clone()) else {
         state.check.phase = Phase::Failed(
@@ -113,10 +198,13 @@ pub fn start(state: &mut State) -> Vec<Cmd> {
     };
     let name = format!("{}/{own}", super::bindings::prefix(state));
     let id = state.next_req();
+    let mut ssh = ssh_use(state);
+    ssh.accept = accept;
     state.check = CheckState {
         req: Some(id),
         phase: Phase::Working,
         checked: Some(fingerprint(&config)),
+        ssh: SshPath::of(&config),
         ..CheckState::default()
     };
     cmds.push(Cmd::Check {
@@ -124,6 +212,7 @@ pub fn start(state: &mut State) -> Vec<Cmd> {
         run,
         name,
         config: Hidden::new(config),
+        ssh,
     });
     cmds
 }
@@ -149,6 +238,43 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Vec<Cmd> {
             c.req = None;
             c.phase = Phase::Failed(e);
             c.scroll = 0;
+        }
+        TaskMsg::SshStep(step) => {
+            if let Some(p) = c.ssh.as_mut() {
+                p.passed(step);
+            }
+        }
+        TaskMsg::SshReady(note) => {
+            if let Some(p) = c.ssh.as_mut() {
+                p.ready = Some(note);
+            }
+        }
+        TaskMsg::SshFailed(e) => {
+            c.req = None;
+            c.checked = None;
+            c.scroll = 0;
+            let p = c.ssh.get_or_insert_with(|| SshPath {
+                via: String::new(),
+                user: String::new(),
+                target: None,
+                catwalk: false,
+                marks: [Mark::Waiting; 4],
+                ready: None,
+                failed: None,
+            });
+            if let Some(i) = SshPath::index(e.step) {
+                p.marks[i] = Mark::Failed;
+            }
+            c.phase = Phase::Failed(e.to_string());
+            p.failed = Some(e);
+        }
+        TaskMsg::HostKeyUnknown(ask) => {
+            c.req = None;
+            c.checked = None;
+            if let Some(p) = c.ssh.as_mut() {
+                p.passed(crate::tunnel::Step::Bastion);
+            }
+            c.phase = Phase::HostKey(ask);
         }
         _ => {}
     }
@@ -187,20 +313,26 @@ impl Step for CheckStep {
     fn contexts(state: &State) -> Vec<Ctx> {
         match state.check.phase {
             Phase::Working => vec![Ctx::Busy],
-            Phase::NeedsTunnel | Phase::Idle => vec![Ctx::CheckTunnel],
+            Phase::HostKey(_) => vec![Ctx::HostKeyQuestion],
             Phase::Passed | Phase::Skipped => vec![Ctx::CheckPassed],
-            Phase::Failed(_) => vec![Ctx::CheckFailed, Ctx::Page],
+            Phase::Failed(_) | Phase::Idle => vec![Ctx::CheckFailed, Ctx::Page],
         }
     }
 
     fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
         match (action, &state.check.phase) {
-            (Action::Cancel | Action::Back, _) => back(state),
-            (Action::Continue, Phase::NeedsTunnel | Phase::Idle) | (Action::Retry, _) => {
-                start(state)
+            (Action::Yes, Phase::HostKey(ask)) => {
+                let ask = (**ask).clone();
+                start_with(state, Some(ask))
             }
+            (Action::No, Phase::HostKey(_)) => {
+                state.check.phase = Phase::Idle;
+                back(state)
+            }
+            (Action::Cancel | Action::Back, _) => back(state),
+            (Action::Retry, _) => start(state),
             (Action::Continue, Phase::Passed | Phase::Skipped) => next(state),
-            (Action::Skip, Phase::NeedsTunnel | Phase::Idle | Phase::Failed(_)) => {
+            (Action::Skip, Phase::Idle | Phase::Failed(_)) => {
                 let mut cmds = cancel(state);
                 state.check.phase = Phase::Skipped;
                 state.check.checked = state.answers.config.as_ref().map(fingerprint);

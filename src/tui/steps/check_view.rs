@@ -1,10 +1,12 @@
-//! Drawing step 5: the connector, then a spinner with its latest log line while the check runs, the
-//! tunnel question, or the result (the error and log tail scroll together).
+//! Drawing step 5: the connector, the SSH path step by step when the config asks for a tunnel, then a
+//! spinner with the connector's latest log line while the check runs, the host key question, or the result
+//! (the error and log tail scroll together).
 
 use super::check::Phase;
+use super::check::{Mark, SshPath};
 use crate::connector::logs::one_line;
+use crate::tui::msg::HostKeyAsk;
 use crate::tui::state::State;
-use crate::tui::steps::tunnel::TunnelAnswer;
 use crate::tui::widgets::log_pane;
 use crate::tui::widgets::text::{sanitize, truncate, wrap};
 use ratatui::Frame;
@@ -98,58 +100,58 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
         ),
         Line::default(),
     ];
-    let tunnel_note = match &state.answers.tunnel {
-        Some(TunnelAnswer::Catwalk(tun)) => Some(format!(
-            "⚠ You asked for an SSH tunnel catwalk opens ({} to {}:{}). catwalk cannot open its own tunnels yet, so the check runs without it: it can pass only if the connector reaches the system directly.",
-            tun.ssh_endpoint, tun.forward_host, tun.forward_port
-        )),
-        _ => None,
-    };
     let mut log_area = false;
+    let connector_running = c.ssh.as_ref().is_none_or(|p| p.ready.is_some());
+    if let Some(p) = &c.ssh {
+        lines.extend(ssh_lines(state, p, w));
+        lines.push(Line::default());
+    }
     match &c.phase {
-        Phase::Idle | Phase::NeedsTunnel => {
-            if let Some(n) = &tunnel_note {
-                lines.extend(wrap(n, w).into_iter().map(|l| Line::styled(l, t.warn())));
-                lines.push(Line::default());
-            }
+        Phase::Idle => {
             lines.push(Line::raw(truncate(
-                "Enter checks without the tunnel; s skips the check; Esc goes back.",
+                "The check has not run: r runs it; s skips it; Esc goes back.",
                 w,
             )));
         }
+        Phase::HostKey(ask) => lines.extend(host_key_question(t, ask, w)),
         Phase::Working => {
-            let elapsed = match (c.started, state.now) {
-                (Some(a), Some(b)) => b.saturating_duration_since(a),
-                _ => Default::default(),
-            };
-            let secs = format!("  {:.1}s", elapsed.as_secs_f64());
-            let doing = format!("Running the connector's {}", what(state));
-            lines.push(Line::from(vec![
-                Span::styled(format!("{} ", log_pane::spinner(state.frame)), t.title()),
-                Span::raw(truncate(&doing, w.saturating_sub(2 + secs.len()))),
-                Span::styled(secs, t.dim()),
-            ]));
-            let latest = c
-                .logs
-                .back()
-                .map(|l| sanitize(&one_line(l)))
-                .unwrap_or_else(|| "no log line yet".into());
-            lines.push(Line::styled(truncate(&format!("  {latest}"), w), t.dim()));
-            if tunnel_note.is_some() {
-                lines.push(Line::styled(
-                    truncate("  ⚠ without the SSH tunnel (catwalk cannot open it yet)", w),
-                    t.warn(),
-                ));
+            if connector_running {
+                let elapsed = match (c.started, state.now) {
+                    (Some(a), Some(b)) => b.saturating_duration_since(a),
+                    _ => Default::default(),
+                };
+                let secs = format!("  {:.1}s", elapsed.as_secs_f64());
+                let through = if c.ssh.as_ref().is_some_and(|p| p.catwalk) {
+                    " through the tunnel"
+                } else {
+                    ""
+                };
+                let doing = format!("Running the connector's {}{through}", what(state));
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{} ", log_pane::spinner(state.frame)), t.title()),
+                    Span::raw(truncate(&doing, w.saturating_sub(2 + secs.len()))),
+                    Span::styled(secs, t.dim()),
+                ]));
+                let latest = c
+                    .logs
+                    .back()
+                    .map(|l| sanitize(&one_line(l)))
+                    .unwrap_or_else(|| "no log line yet".into());
+                lines.push(Line::styled(truncate(&format!("  {latest}"), w), t.dim()));
+                lines.push(Line::default());
             }
-            lines.push(Line::default());
             lines.push(Line::styled(
                 truncate(
-                    "Esc cancels: the connector is stopped and its container removed.",
+                    if c.ssh.is_some() {
+                        "Esc cancels: closes the tunnel, stops the connector, removes its container."
+                    } else {
+                        "Esc cancels: the connector is stopped and its container removed."
+                    },
                     w,
                 ),
                 t.dim(),
             ));
-            log_area = true;
+            log_area = connector_running;
         }
         Phase::Passed => {
             lines.push(Line::styled(
@@ -162,13 +164,10 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
                 ),
                 t.ok(),
             ));
-            if tunnel_note.is_some() {
+            if c.ssh.as_ref().is_some_and(|p| p.catwalk) {
                 lines.push(Line::styled(
-                    truncate(
-                        "  It ran without the SSH tunnel (catwalk cannot open it yet).",
-                        w,
-                    ),
-                    t.warn(),
+                    truncate("  It ran through the SSH tunnel, now closed.", w),
+                    t.dim(),
                 ));
             }
             lines.push(Line::default());
@@ -189,21 +188,20 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
             )));
         }
         Phase::Failed(e) => {
-            lines.push(Line::styled(
-                truncate("✗ The check failed. The connector said:", w),
-                t.error(),
-            ));
-            if tunnel_note.is_some() {
-                lines.push(Line::styled(
-                    truncate(
-                        "  It ran without the SSH tunnel (catwalk cannot open it yet).",
-                        w,
-                    ),
-                    t.warn(),
-                ));
-            }
+            let ssh_failed = c.ssh.as_ref().and_then(|p| p.failed.as_ref());
+            let (heading, text) = match ssh_failed {
+                Some(f) => (
+                    format!("✗ The SSH tunnel failed, {}:", f.step.title()),
+                    f.message.clone(),
+                ),
+                None => (
+                    "✗ The check failed. The connector said:".to_string(),
+                    e.clone(),
+                ),
+            };
+            lines.push(Line::styled(truncate(&heading, w), t.error()));
             let room = (body.height as usize).saturating_sub(lines.len() + 1);
-            lines.extend(failure_page(t, e, &c.logs, w, room, c.scroll));
+            lines.extend(failure_page(t, &text, &c.logs, w, room, c.scroll));
             lines.push(Line::styled(
                 truncate(
                     "r retries · e fixes the config · s skips the check · Esc goes back",
@@ -222,4 +220,114 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
         let area = Rect::new(body.x, body.y + top, body.width, body.height - top);
         log_pane::render(frame, area, &c.logs, t);
     }
+}
+
+/// The SSH path: where it goes, then its four steps ticked off (✓ passed, ✗ failed, a spinner on the one
+/// under way, · waiting), then what was opened.
+fn ssh_lines(state: &State, p: &SshPath, w: usize) -> Vec<Line<'static>> {
+    let t = &state.theme;
+    let target = p.target.as_deref().unwrap_or("the target");
+    let whose = if p.catwalk {
+        "a tunnel catwalk opens"
+    } else {
+        "the connector's own tunnel: catwalk checks the path first"
+    };
+    let mut out = vec![Line::from(vec![
+        Span::styled("SSH path ", t.title()),
+        Span::styled(
+            truncate(
+                &format!("{} → {target} · {whose}", p.via),
+                w.saturating_sub(9),
+            ),
+            t.dim(),
+        ),
+    ])];
+    let working = state.check.is_working() && p.failed.is_none();
+    let current = p.marks.iter().position(|m| *m == Mark::Waiting);
+    let asking = matches!(state.check.phase, super::check::Phase::HostKey(_));
+    let labels = [
+        "1 reaching the SSH server".to_string(),
+        "2 its host key (known_hosts)".to_string(),
+        format!("3 logging in as {}", p.user),
+        match &p.target {
+            Some(tg) => format!("4 reaching {tg} from the SSH server"),
+            None => "4 the forward target (not known: not checked)".to_string(),
+        },
+    ];
+    for (i, label) in labels.into_iter().enumerate() {
+        let (sign, style) = match p.marks[i] {
+            Mark::Passed => ("✓".to_string(), t.ok()),
+            Mark::Failed => ("✗".to_string(), t.error()),
+            Mark::Waiting if asking && i == 1 => ("?".to_string(), t.warn()),
+            Mark::Waiting if working && current == Some(i) => {
+                (log_pane::spinner(state.frame).to_string(), t.title())
+            }
+            Mark::Waiting => ("·".to_string(), t.dim()),
+        };
+        out.push(Line::from(vec![
+            Span::styled(format!("  {sign} "), style),
+            Span::raw(truncate(&label, w.saturating_sub(4))),
+        ]));
+    }
+    if let Some(n) = &p.ready {
+        for l in wrap(&format!("⇄ {n}"), w.saturating_sub(2))
+            .into_iter()
+            .take(3)
+        {
+            out.push(Line::styled(format!("  {l}"), t.dim()));
+        }
+    }
+    out
+}
+
+/// An unknown host key: its fingerprint, how to confirm it, what `y` and `n` do.
+fn host_key_question(
+    t: &crate::tui::theme::Theme,
+    ask: &HostKeyAsk,
+    w: usize,
+) -> Vec<Line<'static>> {
+    let name = crate::tunnel::known_hosts::host_name(&ask.host, ask.port);
+    let file = ask.known_hosts.display().to_string();
+    let short = ask
+        .algorithm
+        .trim_start_matches("ssh-")
+        .split('-')
+        .next()
+        .unwrap_or("ed25519")
+        .to_string();
+    let mut out: Vec<Line> = wrap(
+        &format!(
+            "The SSH server {name} has not been seen before (it is not in {file}). It presents this {} host key:",
+            ask.algorithm
+        ),
+        w,
+    )
+    .into_iter()
+    .map(|l| Line::styled(l, t.warn()))
+    .collect();
+    out.push(Line::styled(
+        truncate(&format!("    {}", ask.fingerprint), w),
+        t.title(),
+    ));
+    out.extend(
+        wrap(
+            &format!(
+                "Trust it only if it is the server's key: its administrator can confirm it with \
+                 `ssh-keygen -lf /etc/ssh/ssh_host_{short}_key.pub`."
+            ),
+            w,
+        )
+        .into_iter()
+        .map(Line::raw),
+    );
+    out.push(Line::default());
+    out.extend(
+        wrap(
+            &format!("y trusts it (recorded in {file}) and checks on · n goes back"),
+            w,
+        )
+        .into_iter()
+        .map(|l| Line::styled(l, t.dim())),
+    );
+    out
 }

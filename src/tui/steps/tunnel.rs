@@ -1,8 +1,10 @@
 //! Step 4, SSH tunnel: a choice between no tunnel (the default: Enter skips the step) and a tunnel, edited
 //! with the same form editor as step 3. A connector with its own `networkTunnel` gets its `sshForwarding`
-//! filled (written into the config on Next); one without gets a tunnel catwalk runs (endpoint, key, forward
-//! target suggested from the config's host/port, the config fields to point at it). The private key is
-//! pasted or read from a file; endpoint and key are checked. No SSH connection is made here.
+//! filled (written into the config on Next); one without gets a tunnel catwalk runs (endpoint, key and its
+//! passphrase, forward target suggested from the config's host/port, the config fields to point at it),
+//! written into the config on Next as `networkTunnel` in the shape the commands read (the older
+//! `sshForwarding` plus `rewrite`; never the passphrase). The private key is pasted or read from a file;
+//! endpoint and key are checked. No SSH connection is made here: step 5 makes it.
 
 use super::Step;
 use super::config::{Notice, areas};
@@ -176,6 +178,16 @@ fn next(state: &mut State) -> Vec<Cmd> {
             _ => cfg.unset(&at).map(|_| ()),
         };
         state.answers.config = Some(cfg.to_config());
+    } else if let Some(Value::Object(config)) = state.answers.config.as_mut() {
+        // catwalk's own tunnel is saved with the config, in the shape the commands read.
+        match &answer {
+            TunnelAnswer::Catwalk(c) => {
+                config.insert("networkTunnel".into(), c.network_tunnel());
+            }
+            _ => {
+                config.shift_remove("networkTunnel");
+            }
+        }
     }
     state.answers.tunnel = Some(answer);
     // The draft gets the tunnel (its key left out) and the config's values.
@@ -230,9 +242,14 @@ pub fn on_file(state: &mut State, id: ReqId, result: Result<FileText, String>) -
             let (text, bad) = match ts::check_key(&file.text) {
                 Ok(()) => (
                     format!(
-                        "Read the private key from {} ({}).",
+                        "Read the private key from {} ({}){}.",
                         file.path,
-                        crate::tui::widgets::field::lines(&file.text)
+                        crate::tui::widgets::field::lines(&file.text),
+                        if ts::is_encrypted(&file.text) {
+                            "; it has a passphrase: type it in Key passphrase"
+                        } else {
+                            ""
+                        }
                     ),
                     false,
                 ),

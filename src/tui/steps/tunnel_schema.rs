@@ -51,6 +51,10 @@ pub struct CatwalkTunnel {
     pub ssh_endpoint: String,
     #[serde(skip)]
     pub private_key: SecretText,
+    /// The private key's passphrase, when it has one: for the wizard's own check and discover only (never
+    /// in the draft, never saved: the commands read `$CATWALK_SSH_KEY_PASSPHRASE`).
+    #[serde(skip)]
+    pub passphrase: SecretText,
     /// Where the system is, as the SSH server sees it.
     pub forward_host: String,
     pub forward_port: u16,
@@ -65,6 +69,14 @@ pub struct CatwalkTunnel {
 
 /// The discriminator of the step's choice.
 pub const TAG: &str = "tunnel";
+
+/// The step form's field for a key's passphrase (a tunnel catwalk runs only).
+pub const PASSPHRASE: &str = "keyPassphrase";
+
+/// What the passphrase field says of itself.
+pub const PASSPHRASE_HELP: &str = "Only for a private key with a passphrase. The wizard uses it for its check and discover and \
+     never keeps it (not in the draft, not in the saved files). catwalk check, discover and adapt (run by Flow) read \
+     it from the environment variable CATWALK_SSH_KEY_PASSPHRASE.";
 
 /// The config pointer of the connector's own tunnel (`/networkTunnel`), when its schema has one with an
 /// `sshForwarding` object.
@@ -228,18 +240,22 @@ pub fn catwalk_schema(
         },
         "privateKey": {
             "type": "string", "title": "Private key", "order": 2, "secret": true, "multiline": true,
-            "description": "The SSH user's private key (PEM or OpenSSH, without a passphrase). Paste it, or read it from a file such as ~/.ssh/id_ed25519. It stays in memory: the draft never keeps it."
+            "description": "The SSH user's private key (OpenSSH or PEM; with or without a passphrase). Paste it, or read it from a file such as ~/.ssh/id_ed25519. The draft never keeps it; saving writes it to the config file (mode 0600)."
+        },
+        PASSPHRASE: {
+            "type": "string", "title": "Key passphrase", "order": 3, "secret": true,
+            "description": PASSPHRASE_HELP
         },
         "forwardHost": {
-            "type": "string", "title": "Forward host", "order": 3, "minLength": 1,
+            "type": "string", "title": "Forward host", "order": 4, "minLength": 1,
             "description": "Your system's host as the SSH server sees it (suggested from the config)."
         },
         "forwardPort": {
-            "type": "integer", "minimum": 1, "maximum": 65535, "title": "Forward port", "order": 4,
+            "type": "integer", "minimum": 1, "maximum": 65535, "title": "Forward port", "order": 5,
             "description": "Your system's port as the SSH server sees it (suggested from the config)."
         },
         "localPort": {
-            "type": "integer", "minimum": 1, "maximum": 65535, "title": "Local port", "order": 5,
+            "type": "integer", "minimum": 1, "maximum": 65535, "title": "Local port", "order": 6,
             "description": "The port on this machine the connector is pointed at. Leave it empty: catwalk picks a free one when the tunnel opens."
         }
     });
@@ -272,7 +288,7 @@ pub fn catwalk_schema(
             );
         }
         props["rewrite"] = json!({
-            "type": "object", "title": "Config fields pointed at the tunnel", "order": 6,
+            "type": "object", "title": "Config fields pointed at the tunnel", "order": 7,
             "description": "When the connector runs, these config fields are replaced so that it connects through the tunnel. Your saved config keeps your values.",
             "properties": switches
         });
@@ -331,16 +347,30 @@ pub fn parse_endpoint(s: &str) -> Result<(String, String, Option<u16>), String> 
     Ok((user.to_string(), host, port))
 }
 
-/// Whether `key` looks like a private key an SSH client can use, or what it looks like instead.
+/// Whether `key` has a passphrase: PEM and PKCS#8 say so in their text, OpenSSH keys only once read (no
+/// decryption is attempted).
+pub fn is_encrypted(key: &str) -> bool {
+    let t = key.trim();
+    if t.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        || t.contains("Proc-Type: 4,ENCRYPTED")
+    {
+        return true;
+    }
+    t.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----")
+        && matches!(
+            crate::tunnel::key::parse(&crate::tunnel::Secret::new(t), None),
+            Err(e) if e.message.contains("encrypted: give its passphrase")
+        )
+}
+
+/// Whether `key` looks like a private key an SSH client can use (with or without a passphrase), or what it
+/// looks like instead.
 pub fn check_key(key: &str) -> Result<(), String> {
     let t = key.trim();
     let first = t.lines().next().unwrap_or_default().trim();
     let last = t.lines().last().unwrap_or_default().trim();
     if first.starts_with("ssh-") || first.starts_with("ecdsa-") {
         return Err("this is a public key: paste the private one".into());
-    }
-    if first == "-----BEGIN ENCRYPTED PRIVATE KEY-----" || t.contains("Proc-Type: 4,ENCRYPTED") {
-        return Err("this key has a passphrase: use a key without one".into());
     }
     let pem = |l: &str, edge: &str| l.starts_with(edge) && l.ends_with("PRIVATE KEY-----");
     if pem(first, "-----BEGIN ") && pem(last, "-----END ") && t.lines().count() >= 3 {
@@ -350,7 +380,8 @@ pub fn check_key(key: &str) -> Result<(), String> {
     }
 }
 
-/// Step 4's own checks, on top of the schema's: the endpoint's shape and the key's.
+/// Step 4's own checks, on top of the schema's: the endpoint's shape and the key's. A key with a passphrase
+/// needs it (catwalk's tunnel), or is refused (the connector's own tunnel takes no passphrase).
 pub fn checks(config: &Value) -> Vec<(String, String)> {
     let mut out = Vec::new();
     if let Some(s) = config.get("sshEndpoint").and_then(Value::as_str)
@@ -361,9 +392,25 @@ pub fn checks(config: &Value) -> Vec<(String, String)> {
     }
     if let Some(k) = config.get("privateKey").and_then(Value::as_str)
         && !k.trim().is_empty()
-        && let Err(e) = check_key(k)
     {
-        out.push(("/privateKey".into(), e));
+        let catwalk = config.get(TAG).and_then(Value::as_str) == Some("catwalk");
+        let typed = config
+            .get(PASSPHRASE)
+            .and_then(Value::as_str)
+            .is_some_and(|p| !p.is_empty());
+        match check_key(k) {
+            Err(e) => out.push(("/privateKey".into(), e)),
+            Ok(()) if !is_encrypted(k) => {}
+            Ok(()) if !catwalk => out.push((
+                "/privateKey".into(),
+                "this key has a passphrase, and the connector opens this tunnel itself without one: use a key without a passphrase (`ssh-keygen -p -f KEYFILE` removes it from a copy)".into(),
+            )),
+            Ok(()) if !typed && std::env::var_os(crate::cli::tunnel::PASSPHRASE_ENV).is_none() => out.push((
+                format!("/{PASSPHRASE}"),
+                "this private key has a passphrase: type it here (or set CATWALK_SSH_KEY_PASSPHRASE before starting catwalk)".into(),
+            )),
+            Ok(()) => {}
+        }
     }
     out
 }
@@ -398,6 +445,7 @@ pub fn answer(form_config: &Value) -> TunnelAnswer {
         Some("catwalk") => TunnelAnswer::Catwalk(Box::new(CatwalkTunnel {
             ssh_endpoint: text("sshEndpoint"),
             private_key: SecretText(text("privateKey")),
+            passphrase: SecretText(text(PASSPHRASE)),
             forward_host: text("forwardHost"),
             forward_port: port("forwardPort").unwrap_or(0),
             local_port: port("localPort"),
@@ -435,11 +483,28 @@ pub fn values_of(answer: &TunnelAnswer) -> Value {
             if !c.private_key.0.is_empty() {
                 v["privateKey"] = json!(c.private_key.0);
             }
+            if !c.passphrase.0.is_empty() {
+                v[PASSPHRASE] = json!(c.passphrase.0);
+            }
             if let Some(p) = c.local_port {
                 v["localPort"] = json!(p);
             }
             v
         }
+    }
+}
+
+impl CatwalkTunnel {
+    /// The `networkTunnel` value saved in the config (the older shape plus `rewrite`; never the passphrase).
+    pub fn network_tunnel(&self) -> Value {
+        crate::tunnel::config::catwalk_value(
+            &self.ssh_endpoint,
+            &crate::tunnel::Secret::new(self.private_key.0.clone()),
+            &self.forward_host,
+            self.forward_port,
+            self.local_port,
+            &self.rewrite,
+        )
     }
 }
 
@@ -490,12 +555,21 @@ mod tests {
                 .unwrap_err()
                 .contains("public key")
         );
-        assert!(
-            check_key(
-                "-----BEGIN ENCRYPTED PRIVATE KEY-----\nx\n-----END ENCRYPTED PRIVATE KEY-----"
-            )
-            .unwrap_err()
-            .contains("passphrase")
+        let encrypted =
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nx\n-----END ENCRYPTED PRIVATE KEY-----";
+        assert_eq!(check_key(encrypted), Ok(()), "a passphrase is fine now");
+        assert!(is_encrypted(encrypted));
+        assert!(!is_encrypted(key));
+        // The connector's own tunnel takes no passphrase; catwalk's asks for it.
+        let own = checks(&json!({"tunnel": "ssh", "privateKey": encrypted}));
+        assert!(own[0].1.contains("without a passphrase"), "{own:?}");
+        if std::env::var_os(crate::cli::tunnel::PASSPHRASE_ENV).is_none() {
+            let ours = checks(&json!({"tunnel": "catwalk", "privateKey": encrypted}));
+            assert_eq!(ours[0].0, "/keyPassphrase", "{ours:?}");
+        }
+        assert_eq!(
+            checks(&json!({"tunnel": "catwalk", "privateKey": encrypted, "keyPassphrase": "pw"})),
+            vec![]
         );
         assert!(
             check_key("hello")

@@ -1,5 +1,5 @@
 //! insta snapshots of steps 5 to 7 at 80x24 and 120x40 (in `snapshots/`): the check running, passed,
-//! failed with its log tail, and the tunnel catwalk cannot open yet; discover running; the bindings list,
+//! failed with its log tail; the SSH path being checked, failed at login, an unknown host key; discover running; the bindings list,
 //! filtered, empty, a name edit refused, a binding without a key; the review with its tree and preview,
 //! the merge-or-overwrite question, and the saved screen. No secret shows on any of them.
 
@@ -8,7 +8,7 @@ use super::support::*;
 use crate::model::LogLevel;
 use crate::tui::msg::{Msg, SaveDone, TaskMsg};
 use crate::tui::state::State;
-use crate::tui::steps::tunnel::{CatwalkTunnel, SecretText, TunnelAnswer};
+use crate::tunnel::{Step, TunnelError};
 use ratatui::crossterm::event::KeyCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -111,23 +111,64 @@ fn check_failed_with_log_tail() {
     });
 }
 
+fn snap_tunnel(name: &str, build: impl Fn(u16, u16) -> State) {
+    snap(name, |w, h| {
+        let s = build(w, h);
+        assert!(!render(&s).contains("not-a-real-key"), "the key shows");
+        s
+    });
+}
+
 #[test]
-fn check_with_a_tunnel_catwalk_cannot_open() {
-    snap("check_tunnel_not_yet", |w, h| {
-        let mut s = state_at(w, h);
-        to_check_from(&mut s);
-        s.answers.tunnel = Some(TunnelAnswer::Catwalk(Box::new(CatwalkTunnel {
-            ssh_endpoint: "ssh://ana@bastion.example.com".into(),
-            private_key: SecretText("-----BEGIN KEY-----".into()),
-            forward_host: "db.internal".into(),
-            forward_port: 5432,
-            local_port: None,
-            rewrite: vec![],
-        })));
-        let cmds = crate::tui::steps::check::enter(&mut s);
-        assert!(
-            cmds.is_empty(),
-            "nothing runs before the person answers: {cmds:?}"
+fn ssh_path_check_in_progress() {
+    snap_tunnel("check_ssh_path_running", |w, h| {
+        let (mut s, id) = to_tunnel_check(w, h);
+        tick(&mut s);
+        send(
+            &mut s,
+            [
+                Msg::Task(id, TaskMsg::SshStep(Step::Bastion)),
+                Msg::Task(id, TaskMsg::SshStep(Step::HostKey)),
+            ],
+        );
+        s
+    });
+}
+
+#[test]
+fn ssh_path_failed_at_login() {
+    snap_tunnel("check_ssh_path_login_failed", |w, h| {
+        let (mut s, id) = to_tunnel_check(w, h);
+        send(
+            &mut s,
+            [
+                Msg::Task(id, TaskMsg::SshStep(Step::Bastion)),
+                Msg::Task(id, TaskMsg::SshStep(Step::HostKey)),
+                Msg::Task(
+                    id,
+                    TaskMsg::SshFailed(TunnelError::new(
+                        Step::Auth,
+                        "the SSH server refused user ana with this key: either there is no user ana on the server \
+                         (check the user in the SSH endpoint), or the key's public half (SHA256:Xn0cKXq1AdwOn2Y4Kq8) \
+                         is not in that user's ~/.ssh/authorized_keys (check that you gave the right key).",
+                    )),
+                ),
+            ],
+        );
+        s
+    });
+}
+
+#[test]
+fn ssh_unknown_host_key_question() {
+    snap_tunnel("check_ssh_unknown_host_key", |w, h| {
+        let (mut s, id) = to_tunnel_check(w, h);
+        send(
+            &mut s,
+            [Msg::Task(
+                id,
+                TaskMsg::HostKeyUnknown(Box::new(host_key_ask())),
+            )],
         );
         s
     });

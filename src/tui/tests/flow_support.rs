@@ -3,8 +3,9 @@
 
 use super::support::*;
 use crate::model::DiscoveredBinding;
-use crate::tui::msg::{Cmd, Msg, ReqId, SaveRequest, TaskMsg};
+use crate::tui::msg::{Cmd, HostKeyAsk, Msg, ReqId, SaveRequest, TaskMsg};
 use crate::tui::state::{State, StepId};
+use crate::tui::steps::tunnel::{CatwalkTunnel, SecretText, TunnelAnswer};
 use ratatui::crossterm::event::KeyCode;
 use serde_json::json;
 use std::sync::Arc;
@@ -151,4 +152,48 @@ pub fn answer_plan(s: &mut State, cmds: &[Cmd], dir: &std::path::Path) {
     let mut p = crate::tui::saving::plan(&req).expect("a plan");
     p.dir = "/home/ana/catalogs".into();
     send(s, [Msg::Task(id, TaskMsg::Planned(Ok(Box::new(p))))]);
+}
+
+/// Step 5 for a config with a tunnel catwalk runs (set as step 4 leaves it): the check's commands.
+pub fn to_tunnel_check(w: u16, h: u16) -> (State, ReqId) {
+    let mut s = state_at(w, h);
+    to_check_from(&mut s);
+    let tunnel = CatwalkTunnel {
+        ssh_endpoint: "ssh://ana@bastion.example.com".into(),
+        private_key: SecretText(FAKE_KEY.into()),
+        passphrase: SecretText::default(),
+        forward_host: "db.internal".into(),
+        forward_port: 5432,
+        local_port: None,
+        rewrite: vec!["/host".into()],
+    };
+    let mut config = s
+        .answers
+        .config
+        .clone()
+        .unwrap_or_else(|| serde_json::json!({}));
+    config["networkTunnel"] = tunnel.network_tunnel();
+    s.answers.config = Some(config);
+    s.answers.tunnel = Some(TunnelAnswer::Catwalk(Box::new(tunnel)));
+    let cmds = crate::tui::steps::check::enter(&mut s);
+    (s, check_id(&cmds))
+}
+
+pub const FAKE_KEY: &str =
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key\n-----END OPENSSH PRIVATE KEY-----\n";
+
+/// A host key question for bastion.example.com (a real ed25519 public key).
+pub fn host_key_ask() -> HostKeyAsk {
+    let key = russh::keys::parse_public_key_base64(
+        "AAAAC3NzaC1lZDI1NTE5AAAAIOASpis6FQvO/h9vFxDgiShKi+Ivsk8ttseIHc9RYtEm",
+    )
+    .unwrap();
+    HostKeyAsk {
+        host: "bastion.example.com".into(),
+        port: 22,
+        algorithm: "ssh-ed25519".into(),
+        fingerprint: crate::tunnel::known_hosts::fingerprint(&key),
+        key,
+        known_hosts: "/home/ana/.ssh/known_hosts".into(),
+    }
 }

@@ -641,3 +641,110 @@ fn a_materialization_is_told_there_is_nothing_to_discover() {
         "{screen}"
     );
 }
+
+#[test]
+fn the_ssh_path_is_ticked_off_and_an_unknown_host_key_is_asked_about() {
+    use crate::tui::steps::check::{Mark, Phase};
+    use crate::tunnel::{Step, TunnelError};
+    let (mut s, id) = to_tunnel_check(80, 24);
+    let path = s.check.ssh.clone().expect("the path is shown");
+    assert!(path.catwalk);
+    assert_eq!(path.target.as_deref(), Some("db.internal:5432"));
+    send(&mut s, [Msg::Task(id, TaskMsg::SshStep(Step::HostKey))]);
+    assert_eq!(
+        s.check.ssh.as_ref().unwrap().marks,
+        [Mark::Passed, Mark::Passed, Mark::Waiting, Mark::Waiting]
+    );
+    // An unknown key: the question; n goes back, nothing is recorded.
+    send(
+        &mut s,
+        [Msg::Task(
+            id,
+            TaskMsg::HostKeyUnknown(Box::new(host_key_ask())),
+        )],
+    );
+    assert!(matches!(s.check.phase, Phase::HostKey(_)));
+    assert!(render(&s).contains("SHA256:Sxz+1yfEuMwcX131qz5pREAO+Ual/SP8MUj2mFfBRsw"));
+    let cmds = send(&mut s, [ch('n')]);
+    assert_eq!(s.step, StepId::Tunnel);
+    assert!(
+        cmds.iter().all(|c| !matches!(c, Cmd::Check { .. })),
+        "{cmds:?}"
+    );
+    // Again, and y: the check runs once more with the key to record.
+    let (mut s, id) = to_tunnel_check(80, 24);
+    send(
+        &mut s,
+        [Msg::Task(
+            id,
+            TaskMsg::HostKeyUnknown(Box::new(host_key_ask())),
+        )],
+    );
+    let cmds = send(&mut s, [ch('y')]);
+    let accepted = cmds.iter().find_map(|c| match c {
+        Cmd::Check { ssh, .. } => ssh.accept.clone(),
+        _ => None,
+    });
+    assert_eq!(accepted, Some(host_key_ask()));
+    assert!(s.check.is_working());
+    // A failure at login: that step is marked, the message is the tunnel's.
+    let id = check_id(&cmds);
+    send(
+        &mut s,
+        [
+            Msg::Task(id, TaskMsg::SshStep(Step::HostKey)),
+            Msg::Task(
+                id,
+                TaskMsg::SshFailed(TunnelError::new(Step::Auth, "refused user ana")),
+            ),
+            // Late reports of the finished task are dropped.
+            Msg::Task(id, TaskMsg::Checked(Ok(()))),
+        ],
+    );
+    assert_eq!(
+        s.check.ssh.as_ref().unwrap().marks,
+        [Mark::Passed, Mark::Passed, Mark::Failed, Mark::Waiting]
+    );
+    assert!(
+        matches!(&s.check.phase, Phase::Failed(e) if e.contains("step 3 of 4, logging in: refused user ana"))
+    );
+    assert!(!render(&s).contains("not-a-real-key"));
+}
+
+#[test]
+fn a_catwalk_tunnel_goes_to_discover_too_with_its_passphrase_but_never_to_the_draft() {
+    let (mut s, id) = to_tunnel_check(80, 24);
+    if let Some(crate::tui::steps::tunnel::TunnelAnswer::Catwalk(t)) = s.answers.tunnel.as_mut() {
+        t.passphrase = crate::tui::steps::tunnel::SecretText("pass-phrase-9".into());
+    }
+    send(
+        &mut s,
+        [Msg::Task(
+            id,
+            TaskMsg::SshReady("SSH tunnel open: 127.0.0.1:40001".into()),
+        )],
+    );
+    assert!(render(&s).contains("SSH tunnel open: 127.0.0.1:40001"));
+    send(&mut s, [Msg::Task(id, TaskMsg::Checked(Ok(())))]);
+    let cmds = send(&mut s, [key(KeyCode::Enter)]);
+    let (config, ssh) = cmds
+        .iter()
+        .find_map(|c| match c {
+            Cmd::Discover { config, ssh, .. } => Some(((**config).clone(), ssh.clone())),
+            _ => None,
+        })
+        .expect("discover runs");
+    assert_eq!(
+        config["networkTunnel"]["rewrite"],
+        serde_json::json!(["/host"])
+    );
+    assert_eq!(
+        ssh.passphrase.map(|p| p.expose().to_string()).as_deref(),
+        Some("pass-phrase-9")
+    );
+    let draft = serde_json::to_string(&Draft::new(s.answers.clone())).unwrap();
+    assert!(
+        !draft.contains("pass-phrase-9") && !draft.contains("not-a-real-key"),
+        "{draft}"
+    );
+}
