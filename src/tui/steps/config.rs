@@ -112,25 +112,23 @@ pub struct Areas {
 }
 
 /// At most this many lines of a notice that reports a problem (a sops error says what to do).
-pub const NOTICE_LINES: usize = 6;
+pub const NOTICE_LINES: usize = 8;
 
 /// Lines of the heading: title, intro, legend, and the notice when there is one (a problem wrapped).
 pub fn head_height(state: &State) -> u16 {
     3 + notice_lines(state).len() as u16
 }
 
-/// The notice as drawn: one line, or a problem wrapped to at most [`NOTICE_LINES`].
+/// The notice as drawn: wrapped to two lines, a problem to at most [`NOTICE_LINES`].
 pub fn notice_lines(state: &State) -> Vec<String> {
     let Some(n) = &state.config.notice else {
         return Vec::new();
     };
     let w = crate::tui::view::areas(state.screen()).body.width as usize;
-    if !n.bad {
-        return vec![crate::tui::widgets::text::truncate(&n.text, w)];
-    }
+    let max = if n.bad { NOTICE_LINES } else { 2 };
     let mut lines = crate::tui::widgets::text::wrap(&n.text, w);
-    if lines.len() > NOTICE_LINES {
-        lines.truncate(NOTICE_LINES);
+    if lines.len() > max {
+        lines.truncate(max);
         if let Some(last) = lines.last_mut() {
             *last = crate::tui::widgets::text::truncate(&format!("{last} …"), w);
         }

@@ -351,8 +351,7 @@ fn check_fields(state: &mut State) -> bool {
         && let Some(bad) = r.recipients().into_iter().find(|k| !k.starts_with("age1"))
     {
         r.errors[RECIPIENTS_FIELD] = Some(format!(
-            "`{bad}` is not an age recipient: give public keys (age1…, as `age-keygen -y KEYFILE` prints), \
-             separated by commas"
+            "`{bad}` is not an age recipient (age1…, from `age-keygen -y KEYFILE`)"
         ));
     }
     r.errors.iter().all(Option::is_none)
@@ -463,11 +462,8 @@ fn ask_or_save(state: &mut State) -> Vec<Cmd> {
         && r.recipients().is_empty()
         && r.preview.as_ref().is_some_and(|p| p.sops_rules.is_none())
     {
-        r.errors[RECIPIENTS_FIELD] = Some(
-            "give an age recipient (age1…, as `age-keygen -y KEYFILE` prints) or add a .sops.yaml with \
-             creation_rules next to the catalog"
-                .into(),
-        );
+        r.errors[RECIPIENTS_FIELD] =
+            Some("give an age recipient (age1…) or add a .sops.yaml next to the catalog".into());
         r.focus = RECIPIENTS_FIELD;
         return Vec::new();
     }

@@ -523,8 +523,11 @@ fn recipients_note(r: &ReviewState, p: Option<&SavePreview>) -> String {
             _ => String::new(),
         };
     }
-    match p.and_then(|p| p.sops_rules.as_ref()) {
-        Some(rules) => format!(" → {} will be used", rules.display()),
+    match p.and_then(|p| p.sops_rules.as_ref().map(|r| (r, &p.dir))) {
+        Some((rules, dir)) => format!(
+            " → {} will be used",
+            rules.strip_prefix(dir).unwrap_or(rules).display()
+        ),
         None => " needed: no .sops.yaml applies here".into(),
     }
 }
@@ -601,14 +604,24 @@ fn bindings_block(
                 let name = targets.get(i).map(String::as_str).unwrap_or("?");
                 match v {
                     BindingVerdict::Failed(m) if rows + 1 < max_rows.max(2) => {
-                        rows += 1;
-                        out.push(Line::from(vec![
-                            Span::styled("  ✗ ", t.error()),
-                            Span::raw(truncate(
-                                &sanitize(&format!("{name}: {}", m.replace('\n', " "))),
-                                w.saturating_sub(4),
-                            )),
-                        ]));
+                        // Wide screens give a message two lines.
+                        let text = sanitize(&format!("{name}: {}", m.replace('\n', " ")));
+                        let mut wrapped = wrap(&text, w.saturating_sub(4));
+                        let room = if max_rows > 2 { 2 } else { 1 };
+                        if wrapped.len() > room {
+                            wrapped.truncate(room);
+                            if let Some(l) = wrapped.last_mut() {
+                                *l = truncate(&format!("{l} …"), w.saturating_sub(4));
+                            }
+                        }
+                        for (k, l) in wrapped.into_iter().enumerate() {
+                            rows += 1;
+                            let mark = if k == 0 { "  ✗ " } else { "    " };
+                            out.push(Line::from(vec![
+                                Span::styled(mark, t.error()),
+                                Span::raw(l),
+                            ]));
+                        }
                     }
                     BindingVerdict::Passed => passed.push(name),
                     _ => {}
