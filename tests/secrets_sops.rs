@@ -9,40 +9,14 @@
 
 mod support;
 
+use support::{AgeKey, age_key, files_below};
+
 use catwalk::secrets::{self, Keys, Protection, Scope, SecretsError};
 use serde_json::{Value, json};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-
-/// An age key pair made with the real age-keygen.
-struct AgeKey {
-    file: PathBuf,
-    recipient: String,
-}
-
-fn age_key(dir: &Path, name: &str) -> AgeKey {
-    let file = dir.join(name);
-    let out = Command::new(support::tool("age_keygen"))
-        .arg("-o")
-        .arg(&file)
-        .output()
-        .expect("age-keygen runs");
-    assert!(
-        out.status.success(),
-        "age-keygen: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = Command::new(support::tool("age_keygen"))
-        .arg("-y")
-        .arg(&file)
-        .output()
-        .expect("age-keygen -y runs");
-    let recipient = String::from_utf8(out.stdout).unwrap().trim().to_string();
-    assert!(recipient.starts_with("age1"), "{recipient}");
-    AgeKey { file, recipient }
-}
 
 /// The keys of this test binary's library-level tests: two recipients, one key file holding both
 /// identities, set as `SOPS_AGE_KEY_FILE` (and sops as `CATWALK_SOPS`) once for the process.
@@ -743,23 +717,6 @@ fn errors_say_what_is_wrong_and_what_to_do() {
         "{}",
         ran.stderr()
     );
-}
-
-/// Every file below `dir`, recursively.
-fn files_below(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out
 }
 
 #[test]

@@ -374,6 +374,54 @@ pub fn run_with_timeout(cmd: &mut Command, stdin: Option<&[u8]>, timeout: Durati
 }
 
 // ------------------------------------------------------------------------------------------------
+// sops keys and files written
+
+/// An age key pair made with the real age-keygen.
+pub struct AgeKey {
+    pub file: PathBuf,
+    pub recipient: String,
+}
+
+pub fn age_key(dir: &Path, name: &str) -> AgeKey {
+    let file = dir.join(name);
+    let out = Command::new(tool("age_keygen"))
+        .arg("-o")
+        .arg(&file)
+        .output()
+        .expect("age-keygen runs");
+    assert!(
+        out.status.success(),
+        "age-keygen: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(tool("age_keygen"))
+        .arg("-y")
+        .arg(&file)
+        .output()
+        .expect("age-keygen -y runs");
+    let recipient = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(recipient.starts_with("age1"), "{recipient}");
+    AgeKey { file, recipient }
+}
+
+/// Every file below `dir`, recursively.
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+// ------------------------------------------------------------------------------------------------
 // The catwalk binary
 
 /// A `catwalk` command as a user runs it: the built binary, first on PATH (catalogs name it `catwalk`),

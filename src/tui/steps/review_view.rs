@@ -42,10 +42,15 @@ pub fn tree(
     config_tag: &str,
     t: &Theme,
 ) -> Vec<Line<'static>> {
-    let mut out = vec![Line::styled(
-        truncate(&format!("{}/", p.dir.display()), w),
-        t.title(),
-    )];
+    // Short of room, the directory is left out: the Directory field shows it already.
+    let mut out = if max > 5 {
+        vec![Line::styled(
+            truncate(&format!("{}/", p.dir.display()), w),
+            t.title(),
+        )]
+    } else {
+        Vec::new()
+    };
     let mut dir_shown: Option<String> = None;
     let first = |f: &&(String, FileStatus)| f.0 == flow_file || f.0 == config_file;
     let files: Vec<&(String, FileStatus)> = p
@@ -178,18 +183,20 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
                 .iter()
                 .map(|f| f.split(" (").next().unwrap_or(f))
                 .collect();
-            let text = format!(
-                "⚠ {} in plaintext. Protect it here (Secrets), or later: catwalk encrypt --source {} --age …",
-                fields.join(", "),
-                shell_words(&[crate::catalog::flow_file_name(r.field(2))])
-            );
-            let mut wrapped = wrap(&text, w);
-            wrapped.truncate(2);
-            let last = wrapped.pop().unwrap_or_default();
-            for l in wrapped {
-                lines.push(Line::styled(l, t.warn()));
-            }
-            Line::styled(last, t.warn())
+            let flow = shell_words(&[crate::catalog::flow_file_name(r.field(2))]);
+            let fields = fields.join(", ");
+            // One line: the longest wording that fits.
+            let text = [
+                format!(
+                    "⚠ {fields} written in plaintext. Protect it above (Secrets), or later: catwalk encrypt --source {flow} --age …"
+                ),
+                format!("⚠ {fields} in plaintext; protect later: catwalk encrypt --source {flow}"),
+                format!("⚠ {fields} in plaintext; protect later: catwalk encrypt --source …"),
+            ]
+            .into_iter()
+            .find(|t| width(t) <= w)
+            .unwrap_or_else(|| format!("⚠ {fields} in plaintext; later: catwalk encrypt"));
+            Line::styled(truncate(&text, w), t.warn())
         }
         (None, Some(p)) => match p.warnings.first() {
             Some(wn) => Line::styled(truncate(&format!("⚠ {wn}"), w), t.warn()),
@@ -275,10 +282,10 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
             Rect::new(rest.x + tw + 1, rest.y, rest.width - tw - 1, rest.height),
         )
     } else {
-        // The tree first (the config file's protection shows there); the preview keeps 3 lines.
+        // Half each, but the tree keeps room for the catalog and config files (their protection shows).
         let th = (p.files.len() as u16 + 2)
-            .min(rest.height.saturating_sub(3))
-            .max(3.min(rest.height));
+            .min(rest.height.saturating_sub(1) / 2)
+            .max(4.min(rest.height));
         (
             Rect::new(rest.x, rest.y, rest.width, th),
             Rect::new(rest.x, rest.y + th, rest.width, rest.height - th),
@@ -627,7 +634,8 @@ fn bindings_block(
                     _ => {}
                 }
             }
-            if !passed.is_empty() && rows < max_rows {
+            // Short of room, "all pass" says it: the names are listed only with a failure.
+            if !passed.is_empty() && rows < max_rows && (failed > 0 || max_rows > 2) {
                 out.push(Line::from(vec![
                     Span::styled("  ✓ ", t.ok()),
                     Span::raw(truncate(&passed.join(", "), w.saturating_sub(4))),
