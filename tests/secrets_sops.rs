@@ -9,24 +9,14 @@
 
 mod support;
 
+use support::{AgeKey, age_key};
+
 use catwalk::secrets::{self, Keys, Protection, Scope, SecretsError};
 use serde_json::{Value, json};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-
-/// An age key pair made with the real age-keygen.
-struct AgeKey {
-    file: PathBuf,
-    recipient: String,
-}
-
-fn age_key(dir: &Path, name: &str) -> AgeKey {
-    let file = dir.join(name);
-    let recipient = support::age_keygen(&file);
-    AgeKey { file, recipient }
-}
 
 /// The keys of this test binary's library-level tests: two recipients, one key file holding both
 /// identities, set as `SOPS_AGE_KEY_FILE` (and sops as `CATWALK_SOPS`) once for the process.

@@ -156,6 +156,8 @@ pub enum Ctx {
     SaveFields,
     /// Step 7: files exist, merge or overwrite?
     SaveQuestion,
+    /// Step 7: some chosen bindings failed the connector's check; save anyway?
+    SaveAnyway,
     /// Step 7: saved.
     Saved,
 }
@@ -201,6 +203,7 @@ impl Ctx {
             Ctx::DiscoverFailed => "Discover failed or found nothing",
             Ctx::SaveFields => "Review and save",
             Ctx::SaveQuestion => "Files exist: merge or overwrite",
+            Ctx::SaveAnyway => "Bindings failed the check: save anyway?",
             Ctx::Saved => "Saved",
         }
     }
@@ -403,6 +406,8 @@ pub static KEYS: &[Binding] = &[
     b(A::Merge, &[ch('m')], "merge", "Merge into the existing catalog (its edits are kept)", Ctx::SaveQuestion, Show),
     b(A::Overwrite, &[ch('o')], "overwrite", "Replace the existing files", Ctx::SaveQuestion, Show),
     b(A::Back, &[k(C::Esc)], "cancel", "Write nothing", Ctx::SaveQuestion, Show),
+    b(A::Yes, &[ch('y')], "save anyway", "Save although bindings failed the connector's check", Ctx::SaveAnyway, Show),
+    b(A::Back, &[k(C::Esc), ch('n')], "don't save", "Write nothing, back to the review", Ctx::SaveAnyway, Show),
     b(A::Quit, &[ch('q'), k(C::Enter)], "quit", "Leave catwalk (everything is saved)", Ctx::Saved, Show),
     b(A::Back, &[k(C::Esc)], "back", "Back to the review, to save again elsewhere", Ctx::Saved, Show),
     // Overlays.

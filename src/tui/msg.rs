@@ -5,7 +5,8 @@ use super::connectors::{ConnectorChoice, LocalConnector};
 use super::draft::Draft;
 use crate::catalog::FileStatus;
 use crate::connector::PullProgress;
-use crate::model::{ConnectorKind, DiscoveredBinding, LogLine, Protocol, Spec};
+use crate::model::{ConnectorKind, DiscoveredBinding, LogLine, Protocol, Spec, ValidateBinding};
+use crate::secrets::Protection;
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -55,6 +56,11 @@ pub enum TaskMsg {
     Planned(Result<Box<SavePreview>, String>),
     /// The files were written.
     Saved(Result<Box<SaveDone>, String>),
+    /// A sops-protected config file opened in step 3, decrypted in memory: the plaintext and how it was
+    /// protected; or the error in plain words.
+    ConfigDecrypted(Result<Box<Decrypted>, String>),
+    /// Step 7's check of the chosen bindings, one result per binding in order; or why it could not run.
+    BindingsChecked(Result<Box<BindingsCheck>, String>),
     /// The task panicked (a bug): its message, already logged.
     Panicked(String),
     /// A step of the SSH path passed (the check or discover goes through a tunnel).
@@ -88,6 +94,49 @@ pub struct HostKeyAsk {
     pub key: russh::keys::PublicKey,
     /// The known_hosts file it would be recorded in.
     pub known_hosts: PathBuf,
+}
+
+/// A config file decrypted with sops (`Debug` hides the plaintext).
+#[derive(Debug, Clone)]
+pub struct Decrypted {
+    /// The path as shown to the person.
+    pub path: String,
+    pub value: Hidden<Value>,
+    pub protection: Protection,
+}
+
+/// The connector's verdict on one chosen binding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BindingVerdict {
+    Passed,
+    /// The connector's (or the resource schema's) message for this binding.
+    Failed(String),
+    /// Not known on its own (the whole check failed and the bindings were too many to try one by one).
+    Unknown,
+}
+
+/// What step 7's check of the chosen bindings found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindingsCheck {
+    /// One per chosen binding, in the order of the request.
+    pub verdicts: Vec<BindingVerdict>,
+    /// A failure that is not one binding's (the config, or the connector itself).
+    pub overall: Option<String>,
+    /// How the bindings were checked, one line (e.g. "Flow validate with the 3 bindings").
+    pub how: String,
+}
+
+impl BindingsCheck {
+    pub fn failed(&self) -> usize {
+        self.verdicts
+            .iter()
+            .filter(|v| matches!(v, BindingVerdict::Failed(_)))
+            .count()
+    }
+
+    pub fn passed(&self) -> bool {
+        self.overall.is_none() && self.failed() == 0
+    }
 }
 
 /// A value that may hold secrets (a config): `Debug` shows nothing of it (commands are logged), and two
@@ -147,6 +196,10 @@ pub struct SaveRequest {
     pub replace: bool,
     /// The person confirmed writing over files whose contents differ (for `Cmd::Save`).
     pub confirmed: bool,
+    /// Write the config encrypted with sops this way (`None`: plaintext, mode 0600).
+    pub protection: Option<Protection>,
+    /// The connector's config schema: which fields are secret.
+    pub config_schema: Value,
 }
 
 /// What a save would do, shown before it happens.
@@ -166,6 +219,12 @@ pub struct SavePreview {
     /// name, its `disable`), one line each.
     pub kept_as_is: Vec<String>,
     pub warnings: Vec<String>,
+    /// Secret fields of the config written in plaintext ("Password (/password)"), when not protected.
+    pub plaintext_secrets: Vec<String>,
+    /// The `.sops.yaml` that applies to the directory (nearest up from it), if any.
+    pub sops_rules: Option<PathBuf>,
+    /// `$SOPS_AGE_RECIPIENTS`, when set: the default age recipients.
+    pub env_age_recipients: Option<String>,
 }
 
 impl SavePreview {
@@ -264,4 +323,23 @@ pub enum Cmd {
     Save(ReqId, Hidden<SaveRequest>),
     /// Remove the draft: the catalog is saved, nothing is left to resume.
     ClearDraft(ReqId),
+    /// Decrypt a sops-protected config file (its parsed value) in memory, registering its secrets (per
+    /// `schema`) for redaction.
+    DecryptConfig {
+        id: ReqId,
+        path: String,
+        value: Hidden<Value>,
+        schema: Hidden<Value>,
+    },
+    /// Check the chosen bindings with the connector (Flow validate with them, as `catwalk check` does;
+    /// Airbyte and Singer through the adapter's validate) and each resource config against its schema.
+    CheckBindings {
+        id: ReqId,
+        run: Run,
+        /// The capture's full name.
+        name: String,
+        config: Hidden<Value>,
+        bindings: Hidden<Vec<ValidateBinding>>,
+        resource_schema: Hidden<Value>,
+    },
 }

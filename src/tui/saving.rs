@@ -1,6 +1,8 @@
 //! Step 7's file work, run by the task executor: plan the catalog the wizard writes (the capture from the
 //! selected bindings, merged into an existing `<name>.flow.yaml` or replacing it, plus the config file
-//! with mode 0600) with the same catalog code `catwalk discover` uses, and write it atomically.
+//! with mode 0600) with the same catalog code `catwalk discover` uses, and write it atomically. A config
+//! to protect is encrypted with sops (`secrets::encrypt`) when saving, in memory: the plaintext is never
+//! written.
 
 use super::msg::{SaveDone, SavePreview, SaveRequest};
 use crate::catalog::{self, DiscoverOutcome, Discovery, FileStatus};
@@ -122,6 +124,13 @@ fn kept_as_is(req: &SaveRequest, outcome: &DiscoverOutcome, existed: bool) -> Ve
     out
 }
 
+/// The `.sops.yaml` (or `.sops.yml`) sops would use for files in `dir`: the nearest up from it.
+pub fn sops_rules(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .flat_map(|d| [d.join(".sops.yaml"), d.join(".sops.yml")])
+        .find(|f| f.is_file())
+}
+
 fn relative(path: &Path, dir: &Path) -> String {
     path.strip_prefix(dir).unwrap_or(path).display().to_string()
 }
@@ -142,7 +151,30 @@ pub fn plan(req: &SaveRequest) -> Result<SavePreview, String> {
     {
         warnings.push(w);
     }
+    let plaintext_secrets = if req.protection.is_none() {
+        crate::secrets::plaintext_secrets(&req.config_schema, &req.config)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if let Some(p) = &req.protection
+        && p.scope == crate::secrets::Scope::Secrets
+        && crate::secrets::plaintext_secrets(&req.config_schema, &req.config).is_empty()
+    {
+        return Err(
+            "no field the connector marks secret has a value, so there is nothing to encrypt: choose \
+             \"whole document\" or \"off\""
+                .into(),
+        );
+    }
     Ok(SavePreview {
+        plaintext_secrets,
+        sops_rules: sops_rules(&dir),
+        env_age_recipients: std::env::var("SOPS_AGE_RECIPIENTS")
+            .ok()
+            .filter(|s| !s.trim().is_empty()),
         files: outcome
             .plan
             .files()
@@ -180,9 +212,24 @@ pub fn save(req: &SaveRequest) -> Result<SaveDone, String> {
             ));
         }
     }
-    let summary = outcome.plan.write_all().map_err(|e| e.to_string())?;
+    let config_file = dir.join(catalog::config_file_name(&req.name));
+    let mut plan = outcome.plan;
+    if let Some(protection) = &req.protection {
+        // Encrypted in memory; the planned plaintext is replaced before anything is written.
+        let bytes =
+            crate::secrets::encrypt(&req.config, &req.config_schema, protection, &config_file)
+                .map_err(|e| e.to_string())?;
+        plan.add(
+            &config_file,
+            bytes,
+            catalog::WriteMode::Replace,
+            Some(0o600),
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    let summary = plan.write_all().map_err(|e| e.to_string())?;
     Ok(SaveDone {
-        config_file: dir.join(catalog::config_file_name(&req.name)),
+        config_file,
         flow_file: outcome.flow_file,
         written: summary.written,
         unchanged: summary.unchanged,

@@ -4,11 +4,14 @@
 
 use super::connectors::{ConnectorChoice, scan_path};
 use super::draft;
-use super::msg::{Cmd, FileText, HostKeyAsk, Msg, ReqId, Run, SpecOutcome, SshUse, Stage, TaskMsg};
+use super::msg::{
+    BindingVerdict, BindingsCheck, Cmd, Decrypted, FileText, Hidden, HostKeyAsk, Msg, ReqId, Run,
+    SpecOutcome, SshUse, Stage, TaskMsg,
+};
 use super::saving;
 use super::spec_cache::{self, SpecCache};
 use crate::connector::{Connector, ConnectorError, DockerHost, LogSink, Options, PullSink};
-use crate::model::{DiscoveredBinding, LogLine, ValidateRequest};
+use crate::model::{DiscoveredBinding, LogLine, Protocol, ValidateBinding, ValidateRequest};
 use crate::tunnel::{self, HostKeyPolicy, Secret, Step, Tunnel, TunnelError};
 use futures_util::FutureExt;
 use serde_json::Value;
@@ -210,6 +213,34 @@ impl Tasks {
                     .unwrap_or_else(|e| Err(e.to_string()));
                 TaskMsg::Saved(saved.map(Box::new))
             }),
+            Cmd::DecryptConfig {
+                id,
+                path,
+                value,
+                schema,
+            } => self.spawn(id, true, async move {
+                let out =
+                    tokio::task::spawn_blocking(move || decrypt_config(path, &value, &schema))
+                        .await
+                        .unwrap_or_else(|e| Err(e.to_string()));
+                TaskMsg::ConfigDecrypted(out.map(Box::new))
+            }),
+            Cmd::CheckBindings {
+                id,
+                run,
+                name,
+                config,
+                bindings,
+                resource_schema,
+            } => {
+                let report = self.reporter(id);
+                self.spawn(id, true, async move {
+                    let checked =
+                        check_bindings(&run, &name, &config, &bindings, &resource_schema, report)
+                            .await;
+                    TaskMsg::BindingsChecked(checked.map(Box::new))
+                })
+            }
             Cmd::ClearDraft(id) => {
                 let path = self.paths.draft();
                 self.spawn(id, false, async move {
@@ -515,4 +546,128 @@ pub async fn discover(
 ) -> Result<Vec<DiscoveredBinding>, String> {
     let connector = open_run(run, network, &report).await?;
     connector.discover(config).await.map_err(|e| e.to_string())
+}
+
+/// Decrypt a sops-protected config (as parsed from `path`) in memory; its secret values are registered for
+/// redaction (the suffixed ones by `secrets::decrypt`, the rest from the schema).
+pub fn decrypt_config(path: String, value: &Value, schema: &Value) -> Result<Decrypted, String> {
+    let protection = crate::secrets::Protection::of(value)
+        .ok_or_else(|| format!("{path} is not protected with sops"))?;
+    let plain = crate::secrets::decrypt(value, &path).map_err(|e| e.to_string())?;
+    crate::secrets::register_secrets(schema, &plain);
+    Ok(Decrypted {
+        path,
+        value: Hidden::new(plain),
+        protection,
+    })
+}
+
+/// At most this many bindings are validated one by one to find which fail, when validating them together
+/// failed: each is one more connector run.
+pub const ONE_BY_ONE: usize = 20;
+
+/// Step 7's check of the chosen bindings: each resource config against the resource schema, then the
+/// connector's validate with the bindings that passed (the request `catwalk check` sends; for Airbyte and
+/// Singer the validate `catwalk adapt` answers Flow with). When that fails and several bindings were asked
+/// about, each is validated alone (up to [`ONE_BY_ONE`]) to say which fail; when every one fails alone
+/// with the same message, the failure is the config's, not the bindings'.
+pub async fn check_bindings(
+    run: &Run,
+    name: &str,
+    config: &Value,
+    bindings: &[ValidateBinding],
+    resource_schema: &Value,
+    report: Report,
+) -> Result<BindingsCheck, String> {
+    let mut verdicts = vec![BindingVerdict::Passed; bindings.len()];
+    if resource_schema.is_object() {
+        for (i, b) in bindings.iter().enumerate() {
+            let problems = crate::schema::validate(resource_schema, &b.resource_config)
+                .map_err(|e| format!("the connector's resource schema cannot be used: {e}"))?;
+            if !problems.is_empty() {
+                let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                verdicts[i] = BindingVerdict::Failed(format!(
+                    "its resource does not match the connector's resource schema: {}",
+                    listed.join("; ")
+                ));
+            }
+        }
+    }
+    let asked: Vec<usize> = (0..bindings.len())
+        .filter(|i| verdicts[*i] == BindingVerdict::Passed)
+        .collect();
+    let how = match run.protocol {
+        Protocol::Flow => format!(
+            "Flow validate with the {} chosen, as `catwalk check` runs it",
+            plural(bindings.len(), "binding")
+        ),
+        p => format!(
+            "{p} check, then each stream looked up in its discover: what `catwalk adapt` answers Flow's validate with"
+        ),
+    };
+    let mut out = BindingsCheck {
+        verdicts,
+        overall: None,
+        how,
+    };
+    if asked.is_empty() {
+        return Ok(out);
+    }
+    let connector = open_run(run, &Options::default().network, &report).await?;
+    let request = |which: &[usize]| ValidateRequest {
+        name: name.to_string(),
+        config: config.clone(),
+        bindings: which.iter().map(|i| bindings[*i].clone()).collect(),
+    };
+    let all = match connector.validate(&request(&asked)).await {
+        Ok(_) => return Ok(out),
+        Err(e) => e.to_string(),
+    };
+    if asked.len() == 1 {
+        out.verdicts[asked[0]] = BindingVerdict::Failed(all);
+        return Ok(out);
+    }
+    if asked.len() > ONE_BY_ONE {
+        for i in &asked {
+            out.verdicts[*i] = BindingVerdict::Unknown;
+        }
+        out.overall = Some(format!(
+            "{all} (with {} bindings, they are not tried one by one: check them with `catwalk check` after \
+             saving, or choose fewer)",
+            asked.len()
+        ));
+        return Ok(out);
+    }
+    let mut messages = Vec::new();
+    for i in &asked {
+        match connector.validate(&request(&[*i])).await {
+            Ok(_) => {}
+            Err(e) => {
+                let e = e.to_string();
+                messages.push(e.clone());
+                out.verdicts[*i] = BindingVerdict::Failed(e);
+            }
+        }
+    }
+    if messages.len() == asked.len() && messages.iter().all(|m| *m == messages[0]) {
+        // Every binding fails alone the same way: the config (or the connector) is at fault.
+        for i in &asked {
+            out.verdicts[*i] = BindingVerdict::Unknown;
+        }
+        out.overall = Some(all);
+    } else if messages.is_empty() {
+        // Each passes alone, not together.
+        out.overall = Some(format!(
+            "the bindings pass one by one but not together: {all}"
+        ));
+    }
+    Ok(out)
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }

@@ -225,6 +225,7 @@ fn on_task(state: &mut State, id: ReqId, report: TaskMsg) -> Vec<Cmd> {
             Vec::new()
         }
         TaskMsg::FileRead(result) => super::steps::config::on_file(state, id, result),
+        TaskMsg::ConfigDecrypted(result) => super::steps::config::on_decrypted(state, id, result),
         TaskMsg::Panicked(e) if state.docker_req == Some(id) => {
             state.docker_req = None;
             state.docker = DockerStatus::Down { reason: e };

@@ -374,6 +374,38 @@ pub fn run_with_timeout(cmd: &mut Command, stdin: Option<&[u8]>, timeout: Durati
 }
 
 // ------------------------------------------------------------------------------------------------
+// sops keys and files written
+
+/// An age key pair made with the real age-keygen.
+pub struct AgeKey {
+    pub file: PathBuf,
+    pub recipient: String,
+}
+
+pub fn age_key(dir: &Path, name: &str) -> AgeKey {
+    let file = dir.join(name);
+    let recipient = age_keygen(&file);
+    AgeKey { file, recipient }
+}
+
+/// Every file below `dir`, recursively.
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+// ------------------------------------------------------------------------------------------------
 // The catwalk binary
 
 /// A `catwalk` command as a user runs it: the built binary, first on PATH (catalogs name it `catwalk`),
@@ -419,23 +451,6 @@ pub fn read_valid_catalog(path: &Path) -> Value {
         );
     }
     doc
-}
-
-/// Every file below `dir`, recursively (for searching everything a test's runs wrote).
-pub fn files_below(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out
 }
 
 /// Make an age key pair with the real age-keygen in `file`; returns its recipient (`age1...`).

@@ -6,10 +6,11 @@
 
 use super::Step;
 use crate::schema::{Form, Validator};
+use crate::secrets::Protection;
 use crate::tui::connectors::ConnectorChoice;
 use crate::tui::draft::Draft;
 use crate::tui::keys::{Action, Ctx};
-use crate::tui::msg::{Cmd, FileText, ReqId};
+use crate::tui::msg::{Cmd, Decrypted, FileText, Hidden, ReqId};
 use crate::tui::state::{State, StepId};
 use crate::tui::widgets::form_ui::{FileTarget, FormUi, Outcome};
 use ratatui::Frame;
@@ -38,9 +39,12 @@ pub struct ConfigState {
     /// Why the schema cannot be a form.
     pub error: Option<String>,
     pub ui: FormUi,
-    /// The request reading a file for this step.
+    /// The request reading (or decrypting) a file for this step.
     pub file_req: Option<ReqId>,
     pub notice: Option<Notice>,
+    /// How the config file opened last was protected with sops (its keys and scope, never a secret):
+    /// step 7 encrypts again the same way by default. `None` after a plaintext file.
+    pub protection: Option<Protection>,
 }
 
 /// Go to step 3. The form is built when the spec is new (refilled from the draft's values when resuming,
@@ -107,9 +111,29 @@ pub struct Areas {
     pub popup: Rect,
 }
 
-/// Lines of the heading: title, intro, legend, and the notice when there is one.
+/// At most this many lines of a notice that reports a problem (a sops error says what to do).
+pub const NOTICE_LINES: usize = 8;
+
+/// Lines of the heading: title, intro, legend, and the notice when there is one (a problem wrapped).
 pub fn head_height(state: &State) -> u16 {
-    3 + u16::from(state.config.notice.is_some())
+    3 + notice_lines(state).len() as u16
+}
+
+/// The notice as drawn: wrapped to two lines, a problem to at most [`NOTICE_LINES`].
+pub fn notice_lines(state: &State) -> Vec<String> {
+    let Some(n) = &state.config.notice else {
+        return Vec::new();
+    };
+    let w = crate::tui::view::areas(state.screen()).body.width as usize;
+    let max = if n.bad { NOTICE_LINES } else { 2 };
+    let mut lines = crate::tui::widgets::text::wrap(&n.text, w);
+    if lines.len() > max {
+        lines.truncate(max);
+        if let Some(last) = lines.last_mut() {
+            *last = crate::tui::widgets::text::truncate(&format!("{last} …"), w);
+        }
+    }
+    lines
 }
 
 /// The layout of a form step in `body`, below `head` lines: the help panel on the right when the body is
@@ -263,29 +287,86 @@ pub fn on_file(state: &mut State, id: ReqId, result: Result<FileText, String>) -
         }
         FileTarget::Config => {
             let schema = c.schema.clone().unwrap_or(Value::Null);
-            match super::config_file::load(&schema, &file) {
+            match super::config_file::parse(&file) {
                 Err(e) => c.ui.read_failed(e),
-                Ok((form, notice)) => {
-                    let ui = &c.ui;
-                    let mut fresh = FormUi::new(
-                        &form,
-                        ui.validator.clone(),
-                        ui.exclude.clone(),
-                        &ui.next_label,
-                        None,
-                    );
-                    fresh.last_path = ui.last_path.clone();
-                    fresh.show_all = true;
-                    fresh.refresh(&form);
-                    c.ui = fresh;
-                    c.form = Some(form);
-                    c.notice = Some(notice);
+                Ok(value) if crate::secrets::is_protected(&value) => {
+                    // Decrypted by sops in a task; the prompt keeps saying "Reading…" meanwhile.
+                    let id = state.next_req();
+                    state.config.file_req = Some(id);
+                    return vec![Cmd::DecryptConfig {
+                        id,
+                        path: file.path,
+                        value: Hidden::new(value),
+                        schema: Hidden::new(schema),
+                    }];
+                }
+                Ok(value) => {
+                    let filled = super::config_file::fill(&schema, &value, &file.path, None);
+                    fill_form(state, filled, None);
                 }
             }
         }
     }
     clamp(state);
     sync_draft(state)
+}
+
+/// A sops-protected config file decrypted (or not) by its task: the form is filled from the plaintext
+/// and the protection remembered; an error closes the prompt and is shown above the form.
+pub fn on_decrypted(
+    state: &mut State,
+    id: ReqId,
+    result: Result<Box<Decrypted>, String>,
+) -> Vec<Cmd> {
+    if state.config.file_req != Some(id) {
+        return Vec::new();
+    }
+    state.config.file_req = None;
+    match result {
+        Ok(d) => {
+            let schema = state.config.schema.clone().unwrap_or(Value::Null);
+            let filled = super::config_file::fill(&schema, &d.value, &d.path, Some(&d.protection));
+            fill_form(state, filled, Some(d.protection));
+        }
+        Err(e) => {
+            state.config.ui.popup = None;
+            state.config.notice = Some(Notice {
+                text: format!("✗ {e}"),
+                bad: true,
+            });
+        }
+    }
+    clamp(state);
+    sync_draft(state)
+}
+
+/// Replace the form with one filled from a file (or say why the file cannot fill it, in the prompt).
+fn fill_form(
+    state: &mut State,
+    filled: Result<(Form, Notice), String>,
+    protection: Option<Protection>,
+) {
+    let c = &mut state.config;
+    match filled {
+        Err(e) => c.ui.read_failed(e),
+        Ok((form, notice)) => {
+            let ui = &c.ui;
+            let mut fresh = FormUi::new(
+                &form,
+                ui.validator.clone(),
+                ui.exclude.clone(),
+                &ui.next_label,
+                None,
+            );
+            fresh.last_path = ui.last_path.clone();
+            fresh.show_all = true;
+            fresh.refresh(&form);
+            c.ui = fresh;
+            c.form = Some(form);
+            c.notice = Some(notice);
+            c.protection = protection;
+        }
+    }
 }
 
 pub struct ConfigStep;

@@ -1,14 +1,29 @@
 //! Filling the form from a config file the person already has (YAML or JSON, read by a command): the
-//! values go in, values the schema does not describe are kept and listed, and a sops-encrypted file is
-//! called out (its secrets are ciphertext until decrypted).
+//! values go in, values the schema does not describe are kept and listed. A sops-encrypted file is
+//! decrypted in memory by a task first (see `config::on_file`), then fills the form the same way.
 
 use super::config::Notice;
 use crate::schema::Form;
+use crate::secrets::{Protection, Scope};
 use crate::tui::msg::FileText;
 use serde_json::Value;
 
 /// A form of `schema` filled from `file`, and the line saying what happened; or why the file cannot be used.
+/// A sops-protected file is refused here: it is decrypted first (`config::on_file`).
+#[cfg(test)]
 pub fn load(schema: &Value, file: &FileText) -> Result<(Form, Notice), String> {
+    let value = parse(file)?;
+    if crate::secrets::is_protected(&value) {
+        return Err(format!(
+            "{} is encrypted with sops: it must be decrypted first",
+            file.path
+        ));
+    }
+    fill(schema, &value, &file.path, None)
+}
+
+/// The config a file holds (a mapping), or why it holds none.
+pub fn parse(file: &FileText) -> Result<Value, String> {
     let value: Value = serde_yaml::from_str(&file.text)
         .map_err(|e| format!("{} is not YAML or JSON: {e}", file.path))?;
     if !value.is_object() {
@@ -18,8 +33,27 @@ pub fn load(schema: &Value, file: &FileText) -> Result<(Form, Notice), String> {
             kind(&value)
         ));
     }
-    let (form, unknown) = Form::from_config(schema, &value).map_err(|e| e.to_string())?;
-    let mut text = format!("Filled from {}: {} values.", file.path, leaves(&value));
+    Ok(value)
+}
+
+/// A form of `schema` filled from `value` (the plaintext, when `sops` says how the file was protected),
+/// and the line saying what happened.
+pub fn fill(
+    schema: &Value,
+    value: &Value,
+    path: &str,
+    sops: Option<&Protection>,
+) -> Result<(Form, Notice), String> {
+    let (form, unknown) = Form::from_config(schema, value).map_err(|e| e.to_string())?;
+    let mut text = match sops {
+        Some(p) => format!(
+            "Decrypted {path} in memory with sops ({}): {} values, secrets masked. Saving encrypts it again \
+             for the same keys.",
+            describe(p),
+            leaves(value)
+        ),
+        None => format!("Filled from {path}: {} values.", leaves(value)),
+    };
     if !unknown.is_empty() {
         let listed: Vec<&str> = unknown.iter().take(4).map(|u| u.pointer.as_str()).collect();
         let more = if unknown.len() > 4 { ", …" } else { "" };
@@ -29,13 +63,49 @@ pub fn load(schema: &Value, file: &FileText) -> Result<(Form, Notice), String> {
             listed.join(", ")
         ));
     }
-    let sops = value.get("sops").is_some();
-    if sops {
-        text.push_str(
-            " It is sops-encrypted: decrypt it first (sops -d) or type the secrets again.",
-        );
+    Ok((form, Notice { text, bad: false }))
+}
+
+/// "age age1abc…, secret fields only" for notices: the keys (shortened) and the scope.
+pub fn describe(p: &Protection) -> String {
+    let keys = if p.keys.is_empty() {
+        "keys from .sops.yaml".to_string()
+    } else {
+        let mut parts: Vec<String> = p
+            .keys
+            .age
+            .iter()
+            .map(|k| format!("age {}", short(k)))
+            .collect();
+        let others = p.keys.pgp.len()
+            + p.keys.aws_kms.len()
+            + p.keys.gcp_kms.len()
+            + p.keys.azure_kv.len()
+            + p.keys.hc_vault_transit.len();
+        if others > 0 {
+            parts.push(format!(
+                "{others} other key{}",
+                if others == 1 { "" } else { "s" }
+            ));
+        }
+        parts.join(", ")
+    };
+    let scope = match p.scope {
+        Scope::Secrets => "secret fields only",
+        Scope::Whole => "whole document",
+    };
+    format!("{keys}; {scope}")
+}
+
+/// A key shortened for one line: `age1qyqszqgp…x7k2`.
+pub fn short(key: &str) -> String {
+    let chars: Vec<char> = key.chars().collect();
+    if chars.len() <= 16 {
+        return key.to_string();
     }
-    Ok((form, Notice { text, bad: sops }))
+    let head: String = chars[..12].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}…{tail}")
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -85,8 +155,14 @@ mod tests {
             notice.text
         );
         assert!(!notice.bad);
-        let (_, notice) = load(&schema, &file("{\"host\": \"x\", \"sops\": {}}")).unwrap();
-        assert!(notice.bad && notice.text.contains("sops -d"));
+        assert!(
+            load(
+                &schema,
+                &file("{\"host\": \"x\", \"sops\": {\"mac\": \"m\"}}")
+            )
+            .unwrap_err()
+            .contains("encrypted with sops")
+        );
         assert!(
             load(&schema, &file("- a\n- b\n"))
                 .unwrap_err()

@@ -1,7 +1,7 @@
 //! Drawing step 3: the heading (connector, the intro line, the legend, the notice), the form, the help
 //! panel for the focused field, and the open popup. Reads the state only.
 
-use super::config::{INTRO, areas, head_height};
+use super::config::{INTRO, areas, head_height, notice_lines};
 use crate::tui::state::State;
 use crate::tui::widgets::form_view;
 use crate::tui::widgets::text::{truncate, wrap};
@@ -52,7 +52,11 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
     ];
     if let Some(n) = &c.notice {
         let style = if n.bad { t.error() } else { t.ok() };
-        head.push(Line::styled(truncate(&n.text, w), style));
+        head.extend(
+            notice_lines(state)
+                .into_iter()
+                .map(|l| Line::styled(l, style)),
+        );
     }
     for (i, l) in head.into_iter().take(a.head.height as usize).enumerate() {
         frame.render_widget(l, Rect::new(a.head.x, a.head.y + i as u16, a.head.width, 1));

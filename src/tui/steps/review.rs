@@ -3,14 +3,22 @@
 //! the catalog file, planned in a task by the catalog code `catwalk discover` uses. When a file that
 //! exists would change, the person chooses: merge into the existing catalog (`catalog::merge`, its
 //! summary shown) or overwrite; nothing is replaced silently. Files are written atomically, the config
-//! with mode 0600. The last screen gives the exact next commands.
+//! with mode 0600, or encrypted with sops when the person protects it (secret fields only, or the whole
+//! document, for age recipients or a `.sops.yaml`; a config opened encrypted in step 3 is encrypted again
+//! for the same keys by default). The chosen bindings are checked with the connector on entry (Flow
+//! validate with them, as `catwalk check` does; Airbyte and Singer through the adapter's validate), with
+//! a verdict per binding; saving after a failure asks first. The last screen gives the exact next commands.
 
 use super::Step;
 use crate::catalog;
+use crate::model::{CollectionSpec, ConnectorKind, ValidateBinding};
+use crate::secrets::{Keys, Protection, Scope};
 use crate::tui::connectors::ConnectorChoice;
 use crate::tui::draft::{Draft, SaveAnswer};
 use crate::tui::keys::{Action, Ctx};
-use crate::tui::msg::{Cmd, Hidden, ReqId, SaveDone, SavePreview, SaveRequest, TaskMsg};
+use crate::tui::msg::{
+    BindingsCheck, Cmd, Hidden, ReqId, SaveDone, SavePreview, SaveRequest, TaskMsg,
+};
 use crate::tui::state::{State, StepId};
 use crate::tui::widgets::text_input::TextInput;
 use ratatui::Frame;
@@ -18,16 +26,72 @@ use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
 /// The fields, in order; focus `FIELDS.len()` is the Save button.
-pub const FIELDS: [&str; 3] = ["Directory", "Prefix", "Name"];
+pub const FIELDS: [&str; 5] = ["Directory", "Prefix", "Name", "Secrets", "Age keys"];
 pub const SAVE_BUTTON: usize = FIELDS.len();
+/// The sops choice (not a text input).
+pub const SOPS_FIELD: usize = 3;
+/// The age recipients (text input number 3).
+pub const RECIPIENTS_FIELD: usize = 4;
+
+/// Whether and how the config file is protected with sops.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SopsMode {
+    /// Plaintext, mode 0600.
+    #[default]
+    Off,
+    /// The fields the connector marks secret, renamed `<field>_sops`.
+    Secrets,
+    /// Every value.
+    Whole,
+}
+
+impl SopsMode {
+    pub const ALL: [SopsMode; 3] = [SopsMode::Off, SopsMode::Secrets, SopsMode::Whole];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SopsMode::Off => "off: plaintext, mode 0600",
+            SopsMode::Secrets => "sops: secret fields (renamed _sops)",
+            SopsMode::Whole => "sops: whole document",
+        }
+    }
+
+    fn of(scope: Scope) -> SopsMode {
+        match scope {
+            Scope::Secrets => SopsMode::Secrets,
+            Scope::Whole => SopsMode::Whole,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct ReviewState {
-    /// Directory, prefix, name (empty until the step is first entered).
+    /// Directory, prefix, name, age recipients (empty until the step is first entered).
     pub fields: Vec<TextInput>,
     pub focus: usize,
     /// A problem per field.
-    pub errors: [Option<String>; 3],
+    pub errors: [Option<String>; 5],
+    pub sops: SopsMode,
+    /// The recipients were edited by the person (no default replaces them then).
+    pub recipients_touched: bool,
+    /// The protection of the config opened in step 3 that the defaults came from.
+    pub opened: Option<Protection>,
+    /// The check of the chosen bindings under way.
+    pub check_req: Option<ReqId>,
+    /// What it is for (the run, the config, the chosen resources), so it reruns only when they change.
+    pub check_for: Option<u64>,
+    /// The collection names of the bindings checked, in the order of the verdicts.
+    pub check_targets: Vec<String>,
+    /// Its result, or why it could not run.
+    pub checked: Option<Result<BindingsCheck, String>>,
+    /// Why the bindings are not checked here (a tunnel the wizard does not open).
+    pub not_checked: Option<String>,
+    /// Save was asked for while the check ran: save (or ask) once it answers.
+    pub save_when_checked: bool,
+    /// "Some bindings failed the check: save anyway?"
+    pub ask_failed: bool,
+    /// The person chose to save despite the failed check.
+    pub failed_ok: bool,
     pub built_for: Option<ConnectorChoice>,
     pub plan_req: Option<ReqId>,
     pub preview: Option<SavePreview>,
@@ -48,12 +112,50 @@ impl ReviewState {
         self.fields.get(1).map(TextInput::value).unwrap_or("")
     }
 
+    /// The text of field `i` (a focus index); "" for the sops choice.
     pub fn field(&self, i: usize) -> &str {
-        self.fields.get(i).map(TextInput::value).unwrap_or("")
+        input_index(i)
+            .and_then(|k| self.fields.get(k))
+            .map(TextInput::value)
+            .unwrap_or("")
     }
 
     pub fn is_working(&self) -> bool {
-        self.plan_req.is_some() || self.save_req.is_some()
+        self.plan_req.is_some() || self.save_req.is_some() || self.check_req.is_some()
+    }
+
+    /// The age recipients typed (split on commas and spaces).
+    pub fn recipients(&self) -> Vec<String> {
+        self.field(RECIPIENTS_FIELD)
+            .split([',', ' ', '\n'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect()
+    }
+
+    /// How the config will be protected, from the choice and the recipients: the opened file's keys
+    /// (PGP and KMS ones included) while the recipients are still its age ones.
+    pub fn protection(&self) -> Option<Protection> {
+        let scope = match self.sops {
+            SopsMode::Off => return None,
+            SopsMode::Secrets => Scope::Secrets,
+            SopsMode::Whole => Scope::Whole,
+        };
+        let age = self.recipients();
+        let keys = match &self.opened {
+            Some(p) if p.keys.age == age => p.keys.clone(),
+            _ => Keys {
+                age,
+                ..Keys::default()
+            },
+        };
+        Some(Protection { keys, scope })
+    }
+
+    /// Whether the chosen bindings failed the connector's check (or it could not run).
+    pub fn check_failed(&self) -> bool {
+        matches!(&self.checked, Some(Err(_))) || matches!(&self.checked, Some(Ok(c)) if !c.passed())
     }
 
     /// The fields as the draft keeps them.
@@ -66,7 +168,16 @@ impl ReviewState {
     }
 
     pub fn owns(&self, id: ReqId) -> bool {
-        self.plan_req == Some(id) || self.save_req == Some(id)
+        self.plan_req == Some(id) || self.save_req == Some(id) || self.check_req == Some(id)
+    }
+}
+
+/// The text input behind a focus index (the sops choice and the Save button have none).
+pub fn input_index(focus: usize) -> Option<usize> {
+    match focus {
+        0..=2 => Some(focus),
+        RECIPIENTS_FIELD => Some(3),
+        _ => None,
     }
 }
 
@@ -104,21 +215,127 @@ pub fn enter(state: &mut State) -> Vec<Cmd> {
                 TextInput::new(&answer.directory),
                 TextInput::new(&answer.prefix),
                 TextInput::new(&answer.name),
+                TextInput::new(""),
             ],
             built_for: state.answers.connector.clone(),
             ..ReviewState::default()
         };
     }
+    // A config opened encrypted in step 3 is encrypted again the same way, unless changed here since.
+    if r.opened != state.config.protection {
+        r.opened = state.config.protection.clone();
+        match &r.opened {
+            Some(p) => {
+                r.sops = SopsMode::of(p.scope);
+                r.fields[3].set(&p.keys.age.join(", "));
+                r.recipients_touched = false;
+            }
+            None => r.sops = SopsMode::Off,
+        }
+    }
     r.done = None;
     r.question = false;
+    r.ask_failed = false;
     r.focus = SAVE_BUTTON;
-    replan(state)
+    let mut cmds = check_bindings(state);
+    cmds.extend(replan(state));
+    cmds
+}
+
+/// What the bindings check depends on: the connector, the config, the chosen resources.
+fn check_print(state: &State) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    if let Some(c) = &state.answers.config {
+        super::check::fingerprint(c).hash(&mut h);
+    }
+    format!("{:?}", super::check::run_of(state)).hash(&mut h);
+    for (i, it) in state.bindings.items.iter().enumerate() {
+        if it.selected {
+            i.hash(&mut h);
+            crate::catalog::canonical_json(&state.bindings.bindings[i].resource_config)
+                .hash(&mut h);
+        }
+    }
+    h.finish()
+}
+
+/// Check the chosen bindings with the connector, unless they were checked already as they are.
+fn check_bindings(state: &mut State) -> Vec<Cmd> {
+    let print = check_print(state);
+    let r = &state.review;
+    if r.check_for == Some(print) && (r.check_req.is_some() || r.checked.is_some()) {
+        return Vec::new();
+    }
+    let mut cmds: Vec<Cmd> = state
+        .review
+        .check_req
+        .take()
+        .map(Cmd::Cancel)
+        .into_iter()
+        .collect();
+    let r = &mut state.review;
+    r.check_for = Some(print);
+    r.checked = None;
+    r.not_checked = None;
+    r.failed_ok = false;
+    r.save_when_checked = false;
+    if super::check::catwalk_tunnel(state) {
+        state.review.not_checked = Some(
+            "the wizard does not open catwalk's SSH tunnel yet: run the `catwalk check` below after saving"
+                .into(),
+        );
+        return cmds;
+    }
+    let Ok(req) = request(state, false, false) else {
+        // Nothing to check (no binding chosen, no config): the plan says why.
+        return cmds;
+    };
+    if req.run.kind == ConnectorKind::Materialize {
+        return cmds;
+    }
+    let bindings: Vec<ValidateBinding> = req
+        .chosen
+        .iter()
+        .map(|(i, target)| {
+            let b = &req.bindings[*i];
+            ValidateBinding {
+                resource_config: b.resource_config.clone(),
+                collection: CollectionSpec {
+                    name: target.clone(),
+                    key: b.key.clone(),
+                    write_schema: b.document_schema.clone(),
+                    read_schema: None,
+                },
+                backfill: 0,
+                field_config: Default::default(),
+            }
+        })
+        .collect();
+    let resource_schema = state
+        .spec
+        .outcome
+        .as_ref()
+        .map(|o| o.spec.resource_config_schema.clone())
+        .unwrap_or_default();
+    let id = state.next_req();
+    state.review.check_req = Some(id);
+    state.review.check_targets = req.chosen.iter().map(|(_, t)| t.clone()).collect();
+    cmds.push(Cmd::CheckBindings {
+        id,
+        run: req.run,
+        name: format!("{}/{}", req.prefix, req.name),
+        config: Hidden::new(req.config),
+        bindings: Hidden::new(bindings),
+        resource_schema: Hidden::new(resource_schema),
+    });
+    cmds
 }
 
 /// Check the fields; the problems go next to them.
 fn check_fields(state: &mut State) -> bool {
     let r = &mut state.review;
-    r.errors = [None, None, None];
+    r.errors = Default::default();
     if let Err(e) = catalog::validate_prefix(r.field(1)) {
         r.errors[1] = Some(e.to_string());
     }
@@ -129,6 +346,13 @@ fn check_fields(state: &mut State) -> bool {
         ));
     } else if let Err(e) = catalog::validate_name("capture name", name) {
         r.errors[2] = Some(e.to_string());
+    }
+    if r.sops != SopsMode::Off
+        && let Some(bad) = r.recipients().into_iter().find(|k| !k.starts_with("age1"))
+    {
+        r.errors[RECIPIENTS_FIELD] = Some(format!(
+            "`{bad}` is not an age recipient (age1…, from `age-keygen -y KEYFILE`)"
+        ));
     }
     r.errors.iter().all(Option::is_none)
 }
@@ -173,6 +397,13 @@ pub fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequ
         config,
         replace,
         confirmed,
+        protection: r.protection(),
+        config_schema: state
+            .spec
+            .outcome
+            .as_ref()
+            .map(|o| o.spec.config_schema.clone())
+            .unwrap_or_default(),
     })
 }
 
@@ -220,9 +451,28 @@ fn save(state: &mut State, replace: bool, confirmed: bool) -> Vec<Cmd> {
     }
 }
 
-/// Save asked for: ask first when files that exist would change.
+/// Save asked for: wait for the bindings check, ask first when it failed, and when files that exist
+/// would change.
 fn ask_or_save(state: &mut State) -> Vec<Cmd> {
     if !check_fields(state) || state.review.save_req.is_some() {
+        return Vec::new();
+    }
+    let r = &mut state.review;
+    if r.sops != SopsMode::Off
+        && r.recipients().is_empty()
+        && r.preview.as_ref().is_some_and(|p| p.sops_rules.is_none())
+    {
+        r.errors[RECIPIENTS_FIELD] =
+            Some("give an age recipient (age1…) or add a .sops.yaml next to the catalog".into());
+        r.focus = RECIPIENTS_FIELD;
+        return Vec::new();
+    }
+    if r.check_req.is_some() {
+        r.save_when_checked = true;
+        return Vec::new();
+    }
+    if r.check_failed() && !r.failed_ok {
+        r.ask_failed = true;
         return Vec::new();
     }
     if state.review.plan_req.is_some() {
@@ -244,6 +494,16 @@ fn ask_or_save(state: &mut State) -> Vec<Cmd> {
         }
         Some(_) => save(state, false, false),
     }
+}
+
+/// A text field changed: the recipients need no new plan (only whether sops is on does); the others do.
+fn edited(state: &mut State) -> Vec<Cmd> {
+    if state.review.focus == RECIPIENTS_FIELD {
+        state.review.recipients_touched = true;
+        check_fields(state);
+        return Vec::new();
+    }
+    replan(state)
 }
 
 fn keep_answer(state: &mut State) -> Vec<Cmd> {
@@ -269,6 +529,14 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Vec<Cmd> {
             }
             match result {
                 Ok(p) => {
+                    // $SOPS_AGE_RECIPIENTS is the default recipients, unless typed or from a file.
+                    if let Some(env) = &p.env_age_recipients
+                        && !r.recipients_touched
+                        && r.opened.is_none()
+                        && r.field(RECIPIENTS_FIELD).is_empty()
+                    {
+                        r.fields[3].set(env);
+                    }
                     r.preview = Some(*p);
                     r.problem = None;
                 }
@@ -293,6 +561,18 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Vec<Cmd> {
                 }
                 Err(e) => r.problem = Some(format!("Nothing more was written: {e}")),
             }
+        }
+        TaskMsg::BindingsChecked(result) if r.check_req == Some(id) => {
+            r.check_req = None;
+            r.checked = Some(result.map(|c| *c));
+            if std::mem::take(&mut r.save_when_checked) {
+                return ask_or_save(state);
+            }
+        }
+        TaskMsg::Panicked(e) if r.check_req == Some(id) => {
+            r.check_req = None;
+            r.checked = Some(Err(e));
+            r.save_when_checked = false;
         }
         TaskMsg::Panicked(e) if r.owns(id) => {
             r.plan_req = None;
@@ -325,8 +605,12 @@ impl Step for ReviewStep {
         let r = &state.review;
         if r.done.is_some() {
             vec![Ctx::Saved]
+        } else if r.ask_failed {
+            vec![Ctx::SaveAnyway]
         } else if r.question {
             vec![Ctx::SaveQuestion]
+        } else if r.focus == SOPS_FIELD {
+            vec![Ctx::Choice, Ctx::SaveFields]
         } else if r.focus < SAVE_BUTTON {
             vec![Ctx::SaveFields, Ctx::TextInput]
         } else {
@@ -342,6 +626,20 @@ impl Step for ReviewStep {
             }
             return Vec::new();
         }
+        if r.ask_failed {
+            return match action {
+                Action::Yes => {
+                    r.ask_failed = false;
+                    r.failed_ok = true;
+                    ask_or_save(state)
+                }
+                Action::Back => {
+                    r.ask_failed = false;
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            };
+        }
         if r.question {
             return match action {
                 Action::Merge => save(state, false, true),
@@ -356,6 +654,12 @@ impl Step for ReviewStep {
         match action {
             Action::Back => {
                 let mut cmds: Vec<Cmd> = r.plan_req.take().map(Cmd::Cancel).into_iter().collect();
+                if let Some(id) = r.check_req.take() {
+                    // Checked again when the step is entered next.
+                    cmds.push(Cmd::Cancel(id));
+                    r.check_for = None;
+                }
+                r.save_when_checked = false;
                 r.dirty = false;
                 cmds.extend(keep_answer(state));
                 state.step = StepId::Bindings;
@@ -379,25 +683,34 @@ impl Step for ReviewStep {
                 scroll_by(state, 10);
                 Vec::new()
             }
-            other if r.focus < SAVE_BUTTON => {
-                let focus = r.focus;
-                if r.fields[focus].edit(other) {
-                    return replan(state);
-                }
-                Vec::new()
+            Action::PrevChoice | Action::NextChoice if r.focus == SOPS_FIELD => {
+                let i = SopsMode::ALL.iter().position(|m| *m == r.sops).unwrap_or(0);
+                let n = SopsMode::ALL.len();
+                let i = if action == Action::NextChoice {
+                    i + 1
+                } else {
+                    i + n - 1
+                };
+                r.sops = SopsMode::ALL[i % n];
+                replan(state)
             }
-            _ => Vec::new(),
+            other => match input_index(r.focus) {
+                Some(k) if r.fields[k].edit(other) => edited(state),
+                _ => Vec::new(),
+            },
         }
     }
 
     fn on_text(state: &mut State, text: &str) -> Vec<Cmd> {
         let r = &mut state.review;
-        if r.done.is_some() || r.question || r.focus >= SAVE_BUTTON {
+        if r.done.is_some() || r.question || r.ask_failed {
             return Vec::new();
         }
-        let focus = r.focus;
-        r.fields[focus].insert(text);
-        replan(state)
+        let Some(k) = input_index(r.focus) else {
+            return Vec::new();
+        };
+        r.fields[k].insert(text);
+        edited(state)
     }
 
     fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Vec<Cmd> {
@@ -409,9 +722,12 @@ impl Step for ReviewStep {
                 if r.done.is_some() || r.question {
                     return Vec::new();
                 }
-                // Fields are on rows 2..=4 of the body, the Save button on row 5.
+                if r.ask_failed {
+                    return Vec::new();
+                }
+                // Fields are on rows 2..=6 of the body, the Save button on row 7.
                 let row = ev.row.saturating_sub(body.y);
-                if (2..=5).contains(&row) {
+                if (2..=2 + SAVE_BUTTON as u16).contains(&row) {
                     r.focus = (row - 2) as usize;
                     if r.focus == SAVE_BUTTON {
                         return ask_or_save(state);

@@ -1,9 +1,12 @@
 //! Drawing step 7: the fields, the Save button, the files as a tree with their status, the YAML preview
 //! of the catalog file; the merge-or-overwrite question; the final screen with the next commands.
 
-use super::review::{FIELDS, SAVE_BUTTON};
+use super::review::{
+    FIELDS, RECIPIENTS_FIELD, ReviewState, SAVE_BUTTON, SOPS_FIELD, SopsMode, input_index,
+};
 use crate::catalog::FileStatus;
 use crate::connector::endpoint::shell_words;
+use crate::tui::msg::BindingVerdict;
 use crate::tui::msg::SavePreview;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
@@ -36,12 +39,18 @@ pub fn tree(
     w: usize,
     max: usize,
     (flow_file, config_file): (&str, &str),
+    config_tag: &str,
     t: &Theme,
 ) -> Vec<Line<'static>> {
-    let mut out = vec![Line::styled(
-        truncate(&format!("{}/", p.dir.display()), w),
-        t.title(),
-    )];
+    // Short of room, the directory is left out: the Directory field shows it already.
+    let mut out = if max > 5 {
+        vec![Line::styled(
+            truncate(&format!("{}/", p.dir.display()), w),
+            t.title(),
+        )]
+    } else {
+        Vec::new()
+    };
     let mut dir_shown: Option<String> = None;
     let first = |f: &&(String, FileStatus)| f.0 == flow_file || f.0 == config_file;
     let files: Vec<&(String, FileStatus)> = p
@@ -83,7 +92,8 @@ pub fn tree(
         let indent = if dir.is_some() { "    " } else { "  " };
         let mut tag = status_text(*status).to_string();
         if path == config_file {
-            tag.push_str(" · mode 0600");
+            tag.push_str(" · ");
+            tag.push_str(config_tag);
         }
         let style = match status {
             FileStatus::New => t.ok(),
@@ -132,7 +142,15 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
     } else {
         Span::styled("  [ Save ]", t.text())
     };
-    let status = if r.save_req.is_some() {
+    let status = if r.save_when_checked {
+        Span::styled(
+            format!(
+                "  {} saves once the bindings are checked…",
+                log_pane::spinner(state.frame)
+            ),
+            t.dim(),
+        )
+    } else if r.save_req.is_some() {
         Span::styled(
             format!("  {} writing…", log_pane::spinner(state.frame)),
             t.dim(),
@@ -159,6 +177,27 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
             ),
             t.warn(),
         ),
+        (None, Some(p)) if !p.plaintext_secrets.is_empty() => {
+            let fields: Vec<&str> = p
+                .plaintext_secrets
+                .iter()
+                .map(|f| f.split(" (").next().unwrap_or(f))
+                .collect();
+            let flow = shell_words(&[crate::catalog::flow_file_name(r.field(2))]);
+            let fields = fields.join(", ");
+            // One line: the longest wording that fits.
+            let text = [
+                format!(
+                    "⚠ {fields} written in plaintext. Protect it above (Secrets), or later: catwalk encrypt --source {flow} --age …"
+                ),
+                format!("⚠ {fields} in plaintext; protect later: catwalk encrypt --source {flow}"),
+                format!("⚠ {fields} in plaintext; protect later: catwalk encrypt --source …"),
+            ]
+            .into_iter()
+            .find(|t| width(t) <= w)
+            .unwrap_or_else(|| format!("⚠ {fields} in plaintext; later: catwalk encrypt"));
+            Line::styled(truncate(&text, w), t.warn())
+        }
         (None, Some(p)) => match p.warnings.first() {
             Some(wn) => Line::styled(truncate(&format!("⚠ {wn}"), w), t.warn()),
             None => Line::styled(truncate("Every file is new.", w), t.dim()),
@@ -166,6 +205,8 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
         _ => Line::default(),
     };
     lines.push(notice);
+    let max_rows = if body.height >= 30 { 6 } else { 2 };
+    lines.extend(bindings_block(r, w, max_rows, state.frame, t));
     let head = lines.len() as u16;
     draw(frame, body, lines);
     // The inputs, right of their labels, with their problems after them.
@@ -175,17 +216,33 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
         let iw = (w.saturating_sub(label_w) / 2)
             .max(20)
             .min(w.saturating_sub(label_w)) as u16;
-        if let Some(f) = r.fields.get(i) {
+        let focused = r.focus == i && !r.question && !r.ask_failed;
+        if i == SOPS_FIELD {
+            let text = format!("‹ {} ›", r.sops.label());
+            let style = if focused { t.selected() } else { t.text() };
+            frame.render_widget(
+                Line::styled(truncate(&text, w.saturating_sub(label_w)), style),
+                Rect::new(x, y, body.width.saturating_sub(label_w as u16), 1),
+            );
+            continue;
+        }
+        let placeholder = if i == RECIPIENTS_FIELD {
+            "age1… (comma-separated)"
+        } else {
+            "(the current directory)"
+        };
+        if let Some(f) = input_index(i).and_then(|k| r.fields.get(k)) {
             f.render(
                 frame,
                 Rect::new(x, y, iw, 1),
                 t.input(),
-                ("(the current directory)", t.dim()),
-                r.focus == i && !r.question,
+                (placeholder, t.dim()),
+                focused,
             );
         }
         let after = match (&r.errors[i], i, &r.preview) {
             (Some(e), _, _) => Line::styled(format!(" ✗ {e}"), t.error()),
+            (None, RECIPIENTS_FIELD, p) => Line::styled(recipients_note(r, p.as_ref()), t.dim()),
             (None, 0, Some(p)) => Line::styled(format!(" → {}", p.dir.display()), t.dim()),
             (None, 2, _) => Line::styled(
                 format!(
@@ -207,6 +264,9 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
         body.width,
         body.height.saturating_sub(head),
     );
+    if r.ask_failed {
+        return ask_failed(state, frame, rest);
+    }
     if r.question {
         return question(state, frame, rest);
     }
@@ -222,9 +282,10 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
             Rect::new(rest.x + tw + 1, rest.y, rest.width - tw - 1, rest.height),
         )
     } else {
-        let th = (p.files.len() as u16 + 3)
-            .min(rest.height / 2)
-            .max(3.min(rest.height));
+        // Half each, but the tree keeps room for the catalog and config files (their protection shows).
+        let th = (p.files.len() as u16 + 2)
+            .min(rest.height.saturating_sub(1) / 2)
+            .max(4.min(rest.height));
         (
             Rect::new(rest.x, rest.y, rest.width, th),
             Rect::new(rest.x, rest.y + th, rest.width, rest.height - th),
@@ -253,6 +314,7 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
         tree_area.width as usize,
         (tree_area.height as usize).saturating_sub(1),
         (&flow_file, &config_file),
+        &config_tag(r),
         t,
     ));
     draw(frame, tree_area, tl);
@@ -338,16 +400,26 @@ fn question(state: &State, frame: &mut Frame, area: Rect) {
         ),
         None => "write the catalog; the files listed are replaced by the new ones.".into(),
     };
-    for (k, text) in [
-        ("m", merge),
-        (
-            "o",
-            "overwrite: replace the existing files with exactly what the preview shows."
-                .to_string(),
-        ),
-        ("Esc", "write nothing, go back to the review.".to_string()),
-    ] {
-        for (i, l) in wrap(&text, w.saturating_sub(6)).into_iter().enumerate() {
+    choices(
+        &mut lines,
+        &[
+            ("m", &merge),
+            (
+                "o",
+                "overwrite: replace the existing files with exactly what the preview shows.",
+            ),
+            ("Esc", "write nothing, go back to the review."),
+        ],
+        w,
+        t,
+    );
+    draw(frame, area, lines);
+}
+
+/// The answers of a question, a key then its meaning wrapped under it.
+fn choices(lines: &mut Vec<Line<'static>>, items: &[(&str, &str)], w: usize, t: &Theme) {
+    for (k, text) in items {
+        for (i, l) in wrap(text, w.saturating_sub(6)).into_iter().enumerate() {
             let key = if i == 0 {
                 format!("  {k:<4}")
             } else {
@@ -356,7 +428,6 @@ fn question(state: &State, frame: &mut Frame, area: Rect) {
             lines.push(Line::from(vec![Span::styled(key, t.key()), Span::raw(l)]));
         }
     }
-    draw(frame, area, lines);
 }
 
 fn saved(state: &State, frame: &mut Frame, body: Rect) {
@@ -381,7 +452,11 @@ fn saved(state: &State, frame: &mut Frame, body: Rect) {
         Line::default(),
         Line::raw(truncate(&format!("Catalog  {flow}"), w)),
         Line::raw(truncate(
-            &format!("Config   {} (mode 0600)", done.config_file.display()),
+            &format!(
+                "Config   {} ({})",
+                done.config_file.display(),
+                config_tag(r)
+            ),
             w,
         )),
         Line::default(),
@@ -390,7 +465,11 @@ fn saved(state: &State, frame: &mut Frame, body: Rect) {
     let source = shell_words(&[flow]);
     for (what, cmd) in [
         (
-            "Check it (structure, config, the connector's validate):",
+            if r.sops == SopsMode::Off {
+                "Check it (structure, config, the connector's validate):"
+            } else {
+                "Check it (decrypts the config in memory with your sops key):"
+            },
             format!("catwalk check --source {source}"),
         ),
         (
@@ -409,4 +488,209 @@ fn saved(state: &State, frame: &mut Frame, body: Rect) {
         t.dim(),
     ));
     draw(frame, body, lines);
+}
+
+/// How the config file is written, for the tree and the final screen.
+pub fn config_tag(r: &ReviewState) -> String {
+    let Some(p) = r.protection() else {
+        return "plaintext, mode 0600".into();
+    };
+    let what = match p.scope {
+        crate::secrets::Scope::Secrets => "",
+        crate::secrets::Scope::Whole => "whole, ",
+    };
+    if p.keys.is_empty() {
+        return format!("sops ({what}keys from .sops.yaml)");
+    }
+    let mut keys: Vec<String> = p
+        .keys
+        .age
+        .iter()
+        .map(|k| super::config_file::short(k))
+        .collect();
+    let others = p.keys.args().len() / 2 - usize::from(!p.keys.age.is_empty());
+    if others > 0 {
+        keys.push(format!(
+            "+{others} kind{}",
+            if others == 1 { "" } else { "s" }
+        ));
+    }
+    let age = if p.keys.age.is_empty() { "" } else { "age " };
+    format!("sops ({what}{age}{})", keys.join(", "))
+}
+
+/// What the recipients field means now, after it.
+fn recipients_note(r: &ReviewState, p: Option<&SavePreview>) -> String {
+    if r.sops == SopsMode::Off {
+        return " (used when sops is on)".into();
+    }
+    if !r.recipients().is_empty() {
+        return match &r.opened {
+            Some(o) if o.keys.age == r.recipients() => " the opened file's keys".into(),
+            _ => String::new(),
+        };
+    }
+    match p.and_then(|p| p.sops_rules.as_ref().map(|r| (r, &p.dir))) {
+        Some((rules, dir)) => format!(
+            " → {} will be used",
+            rules.strip_prefix(dir).unwrap_or(rules).display()
+        ),
+        None => " needed: no .sops.yaml applies here".into(),
+    }
+}
+
+/// The bindings check: a heading line, the failing bindings with the connector's message, the passing
+/// ones in one line; at most `max_rows` lines below the heading.
+fn bindings_block(
+    r: &ReviewState,
+    w: usize,
+    max_rows: usize,
+    frame: u64,
+    t: &Theme,
+) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    if let Some(why) = &r.not_checked {
+        out.push(Line::styled(
+            truncate(&format!("Bindings: not checked here: {why}"), w),
+            t.dim(),
+        ));
+        return out;
+    }
+    let targets = &r.check_targets;
+    match &r.checked {
+        None if r.check_req.is_some() => out.push(Line::styled(
+            truncate(
+                &format!(
+                    "Bindings: {} checking the {} chosen with the connector…",
+                    log_pane::spinner(frame),
+                    targets.len()
+                ),
+                w,
+            ),
+            t.dim(),
+        )),
+        None => {}
+        Some(Err(e)) => out.push(Line::styled(
+            truncate(&format!("Bindings: ✗ the check could not run: {e}"), w),
+            t.error(),
+        )),
+        Some(Ok(c)) => {
+            let failed = c.failed();
+            let head = match (&c.overall, failed) {
+                (Some(e), _) => Line::styled(
+                    truncate(&format!("Bindings: ✗ the connector's check failed: {e}"), w),
+                    t.error(),
+                ),
+                (None, 0) => Line::styled(
+                    with_how(
+                        format!(
+                            "Bindings: ✓ all {} pass the connector's check",
+                            c.verdicts.len()
+                        ),
+                        &c.how,
+                        w,
+                    ),
+                    t.ok(),
+                ),
+                (None, n) => Line::styled(
+                    with_how(
+                        format!(
+                            "Bindings: ✗ {n} of {} fail the connector's check; saving asks first",
+                            c.verdicts.len()
+                        ),
+                        &c.how,
+                        w,
+                    ),
+                    t.error(),
+                ),
+            };
+            out.push(head);
+            let mut rows = 0;
+            let mut passed = Vec::new();
+            for (i, v) in c.verdicts.iter().enumerate() {
+                let name = targets.get(i).map(String::as_str).unwrap_or("?");
+                match v {
+                    BindingVerdict::Failed(m) if rows + 1 < max_rows.max(2) => {
+                        // Wide screens give a message two lines.
+                        let text = sanitize(&format!("{name}: {}", m.replace('\n', " ")));
+                        let mut wrapped = wrap(&text, w.saturating_sub(4));
+                        let room = if max_rows > 2 { 2 } else { 1 };
+                        if wrapped.len() > room {
+                            wrapped.truncate(room);
+                            if let Some(l) = wrapped.last_mut() {
+                                *l = truncate(&format!("{l} …"), w.saturating_sub(4));
+                            }
+                        }
+                        for (k, l) in wrapped.into_iter().enumerate() {
+                            rows += 1;
+                            let mark = if k == 0 { "  ✗ " } else { "    " };
+                            out.push(Line::from(vec![
+                                Span::styled(mark, t.error()),
+                                Span::raw(l),
+                            ]));
+                        }
+                    }
+                    BindingVerdict::Passed => passed.push(name),
+                    _ => {}
+                }
+            }
+            // Short of room, "all pass" says it: the names are listed only with a failure.
+            if !passed.is_empty() && rows < max_rows && (failed > 0 || max_rows > 2) {
+                out.push(Line::from(vec![
+                    Span::styled("  ✓ ", t.ok()),
+                    Span::raw(truncate(&passed.join(", "), w.saturating_sub(4))),
+                ]));
+            }
+        }
+    }
+    out
+}
+
+fn ask_failed(state: &State, frame: &mut Frame, area: Rect) {
+    let t = &state.theme;
+    let r = &state.review;
+    let w = area.width as usize;
+    let what = match &r.checked {
+        Some(Ok(c)) if c.overall.is_none() => format!(
+            "⚠ {} of the chosen bindings failed the connector's check (listed above). Flow will refuse \
+             them when publishing until they are fixed.",
+            c.failed()
+        ),
+        _ => "⚠ The connector's check of the chosen bindings failed (see above). Flow will refuse the \
+              capture when publishing until it passes."
+            .into(),
+    };
+    let mut lines = vec![Line::default()];
+    lines.extend(
+        wrap(&what, w)
+            .into_iter()
+            .map(|l| Line::styled(l, t.warn())),
+    );
+    lines.push(Line::default());
+    choices(
+        &mut lines,
+        &[
+            (
+                "y",
+                "save anyway (fix the bindings later, then `catwalk check`).",
+            ),
+            (
+                "Esc",
+                "write nothing, go back to the review (Esc again: the bindings).",
+            ),
+        ],
+        w,
+        t,
+    );
+    draw(frame, area, lines);
+}
+
+/// `head (how)` when it fits in `w`, else `head`.
+fn with_how(head: String, how: &str, w: usize) -> String {
+    let full = format!("{head} ({how})");
+    if width(&full) <= w {
+        full
+    } else {
+        truncate(&head, w)
+    }
 }

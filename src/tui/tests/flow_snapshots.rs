@@ -13,25 +13,6 @@ use ratatui::crossterm::event::KeyCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
-
-fn snap(name: &str, build: impl Fn(u16, u16) -> State) {
-    for (w, h) in SIZES {
-        let screen = render(&build(w, h));
-        assert!(
-            !screen.contains(PASSWORD),
-            "{name}: the password shows:\n{screen}"
-        );
-        insta::with_settings!({
-            snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"),
-            prepend_module_to_snapshot => false,
-            omit_expression => true,
-        }, {
-            insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen);
-        });
-    }
-}
-
 /// Ticks so the elapsed time reads 2.5 s.
 fn tick(s: &mut State) {
     let t0 = Instant::now();

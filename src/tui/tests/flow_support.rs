@@ -145,8 +145,29 @@ pub fn to_review(w: u16, h: u16, dir: &std::path::Path) -> State {
     s
 }
 
-/// Answer the last plan request with a real plan made in `dir` (shown as `/home/ana/catalogs`).
+/// Answer the bindings check in `cmds` (if any): every binding passes.
+pub fn answer_check(s: &mut State, cmds: &[Cmd]) {
+    let Some((id, n)) = cmds.iter().rev().find_map(|c| match c {
+        Cmd::CheckBindings { id, bindings, .. } => Some((*id, bindings.len())),
+        _ => None,
+    }) else {
+        return;
+    };
+    let check = crate::tui::msg::BindingsCheck {
+        verdicts: vec![crate::tui::msg::BindingVerdict::Passed; n],
+        overall: None,
+        how: "Flow validate with the bindings chosen, as `catwalk check` runs it".into(),
+    };
+    send(
+        s,
+        [Msg::Task(id, TaskMsg::BindingsChecked(Ok(Box::new(check))))],
+    );
+}
+
+/// Answer the last plan request with a real plan made in `dir` (shown as `/home/ana/catalogs`), and the
+/// bindings check (all pass).
 pub fn answer_plan(s: &mut State, cmds: &[Cmd], dir: &std::path::Path) {
+    answer_check(s, cmds);
     let (id, mut req) = plan_of(cmds);
     req.dir = dir.display().to_string();
     let mut p = crate::tui::saving::plan(&req).expect("a plan");
@@ -195,5 +216,25 @@ pub fn host_key_ask() -> HostKeyAsk {
         fingerprint: crate::tunnel::known_hosts::fingerprint(&key),
         key,
         known_hosts: "/home/ana/.ssh/known_hosts".into(),
+    }
+}
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+/// Snapshot the state `build` makes at 80x24 and 120x40 (in `snapshots/`); the password never shows.
+pub fn snap(name: &str, build: impl Fn(u16, u16) -> State) {
+    for (w, h) in SIZES {
+        let screen = render(&build(w, h));
+        assert!(
+            !screen.contains(PASSWORD),
+            "{name}: the password shows:\n{screen}"
+        );
+        insta::with_settings!({
+            snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"),
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen);
+        });
     }
 }

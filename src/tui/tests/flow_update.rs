@@ -182,7 +182,16 @@ fn stale_reports_are_dropped() {
     // And a stale plan never replaces the preview.
     let cmds = send(&mut s, [ctrl('n')]);
     let (plan, _) = plan_of(&cmds);
-    send(&mut s, [key(KeyCode::Up), ch('x')]);
+    // Up three times: from the Save button to the name.
+    send(
+        &mut s,
+        [
+            key(KeyCode::Up),
+            key(KeyCode::Up),
+            key(KeyCode::Up),
+            ch('x'),
+        ],
+    );
     let dir = tempfile::tempdir().unwrap();
     answer_plan(&mut s, &cmds, dir.path());
     assert!(s.review.preview.is_none(), "plan {plan:?} is stale");
@@ -572,7 +581,16 @@ fn typing_while_the_files_are_planned_plans_once_more_afterwards() {
     let mut s = to_bindings(80, 24, 3);
     let cmds = send(&mut s, [ctrl('n')]);
     let (first, _) = plan_of(&cmds);
-    let cmds = send(&mut s, [key(KeyCode::Up), ch('x'), ch('y')]);
+    let cmds = send(
+        &mut s,
+        [
+            key(KeyCode::Up),
+            key(KeyCode::Up),
+            key(KeyCode::Up),
+            ch('x'),
+            ch('y'),
+        ],
+    );
     assert!(
         !cmds.iter().any(|c| matches!(c, Cmd::PlanSave(..))),
         "one plan at a time: {cmds:?}"

@@ -6,5 +6,6 @@ mod flow_snapshots;
 mod flow_support;
 mod flow_update;
 mod snapshots;
+mod sops_review;
 mod support;
 mod update;
