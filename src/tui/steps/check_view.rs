@@ -80,26 +80,22 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
         .as_ref()
         .map(|c| c.describe())
         .unwrap_or_default();
-    let mut lines: Vec<Line> = vec![
-        Line::from(vec![
-            Span::styled("Check the connection", t.title()),
-            Span::styled(
-                truncate(&format!("  {label}"), w.saturating_sub(20)),
-                t.dim(),
-            ),
-        ]),
-        Line::styled(
-            truncate(
-                &format!(
-                    "The connector's own {} of your config: can it reach the system with these settings?",
-                    what(state)
-                ),
-                w,
-            ),
+    let mut lines: Vec<Line> = vec![Line::from(vec![
+        Span::styled("Check the connection", t.title()),
+        Span::styled(
+            truncate(&format!("  {label}"), w.saturating_sub(20)),
             t.dim(),
         ),
-        Line::default(),
-    ];
+    ])];
+    lines.extend(wrapped(
+        &format!(
+            "The connector's own {} of your config: can it reach the system with these settings?",
+            what(state)
+        ),
+        w,
+        t.dim(),
+    ));
+    lines.push(Line::default());
     let mut log_area = false;
     let connector_running = c.ssh.as_ref().is_none_or(|p| p.ready.is_some());
     if let Some(p) = &c.ssh {
@@ -154,14 +150,12 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
             log_area = connector_running;
         }
         Phase::Passed => {
-            lines.push(Line::styled(
-                truncate(
-                    &format!(
-                        "✓ The check passed: the connector accepted the config ({}).",
-                        what(state)
-                    ),
-                    w,
+            lines.extend(wrapped(
+                &format!(
+                    "✓ The check passed: the connector accepted the config ({}).",
+                    what(state)
                 ),
+                w,
                 t.ok(),
             ));
             if c.ssh.as_ref().is_some_and(|p| p.catwalk) {
@@ -171,10 +165,11 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
                 ));
             }
             lines.push(Line::default());
-            lines.push(Line::raw(truncate(
+            lines.extend(wrapped(
                 "Enter goes on to the bindings: the connector's discover lists what it can capture.",
                 w,
-            )));
+                ratatui::style::Style::default(),
+            ));
         }
         Phase::Skipped => {
             lines.push(Line::styled(
@@ -330,4 +325,12 @@ fn host_key_question(
         .map(|l| Line::styled(l, t.dim())),
     );
     out
+}
+
+/// `text` wrapped to `w` columns, every line in `style` (prose is wrapped, never cut).
+fn wrapped(text: &str, w: usize, style: ratatui::style::Style) -> Vec<Line<'static>> {
+    wrap(text, w)
+        .into_iter()
+        .map(|l| Line::styled(l, style))
+        .collect()
 }
