@@ -83,7 +83,7 @@ pub fn view(state: &State, frame: &mut Frame) {
     }
 }
 
-/// The line above the help bar: where the draft is, or why it could not be saved.
+/// The line above the help bar: that the answers are kept as a draft, or why they could not be.
 fn status_line(state: &State, w: usize) -> Line<'static> {
     let t = &state.theme;
     if let Some(done) = &state.review.done {
@@ -94,7 +94,13 @@ fn status_line(state: &State, w: usize) -> Line<'static> {
         (Some(Err(e)), _) => (format!("Draft not saved: {e}"), t.error()),
         (_, Some(e)) => (format!("Could not resume: {e}"), t.warn()),
         (Some(Ok(())), _) => match &state.answers.connector {
-            Some(c) => (format!("Draft saved: {}", c.label()), t.dim()),
+            Some(c) => (
+                format!(
+                    "Answers kept as a draft, without secrets ({}): catwalk offers to resume.",
+                    c.label()
+                ),
+                t.dim(),
+            ),
             None => (String::new(), t.dim()),
         },
         (None, None) => (String::new(), t.dim()),
