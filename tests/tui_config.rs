@@ -6,49 +6,13 @@
 
 mod tui_config_support;
 
-use catwalk::tui::msg::{Cmd, Msg};
-use catwalk::tui::state::{Overlay, State, StepId};
+use catwalk::tui::msg::Msg;
+use catwalk::tui::state::{Overlay, StepId};
 use catwalk::tui::widgets::form_rows::RowKind;
 use catwalk::tui::widgets::form_ui::Popup;
 use ratatui::crossterm::event::KeyCode;
 use serde_json::json;
 use tui_config_support::*;
-
-const KEY: &str = "-----BEGIN OPENSSH PRIVATE KEY-----\r\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\r\nQyNTUxOQAAACBhc2RmYXNkZmFzZGZhc2RmYXNkZmFzZGZhc2RmYXNkZg==\r\n-----END OPENSSH PRIVATE KEY-----\r\n";
-
-fn fixture(w: u16, h: u16) -> State {
-    at_config(fixture_schema(), w, h)
-}
-
-fn focused(s: &State) -> String {
-    s.config
-        .ui
-        .focused()
-        .map(|r| r.pointer.clone())
-        .unwrap_or_default()
-}
-
-/// The drafts the commands would save, as JSON text.
-fn drafts(cmds: &[Cmd]) -> Vec<String> {
-    cmds.iter()
-        .filter_map(|c| match c {
-            Cmd::SaveDraft(_, d) => Some(serde_json::to_string(d).unwrap()),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Fill the fixture's required fields: host and password.
-fn fill_required(s: &mut State) -> Vec<Cmd> {
-    let mut cmds = Vec::new();
-    focus(s, "/host");
-    cmds.extend(send(s, typed("db.internal")));
-    cmds.extend(send(s, [key(KeyCode::Tab), key(KeyCode::Tab)]));
-    assert_eq!(focused(s), "/password");
-    cmds.extend(send(s, typed("hunter2-secret")));
-    cmds.extend(send(s, [key(KeyCode::Tab)]));
-    cmds
-}
 
 #[test]
 fn moves_between_fields_with_tab_and_arrows() {

@@ -161,3 +161,40 @@ pub fn focus(s: &mut State, at: &str) {
 pub fn config(s: &State) -> Value {
     s.config.form.as_ref().expect("a form").to_config()
 }
+
+/// An OpenSSH-shaped private key with CRLF line ends (not a real key).
+pub const KEY: &str = "-----BEGIN OPENSSH PRIVATE KEY-----\r\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\r\nQyNTUxOQAAACBhc2RmYXNkZmFzZGZhc2RmYXNkZmFzZGZhc2RmYXNkZg==\r\n-----END OPENSSH PRIVATE KEY-----\r\n";
+
+pub fn fixture(w: u16, h: u16) -> State {
+    at_config(fixture_schema(), w, h)
+}
+
+pub fn focused(s: &State) -> String {
+    s.config
+        .ui
+        .focused()
+        .map(|r| r.pointer.clone())
+        .unwrap_or_default()
+}
+
+/// The drafts the commands would save, as JSON text.
+pub fn drafts(cmds: &[Cmd]) -> Vec<String> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Cmd::SaveDraft(_, d) => Some(serde_json::to_string(d).unwrap()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Fill the fixture's required fields: host and password.
+pub fn fill_required(s: &mut State) -> Vec<Cmd> {
+    let mut cmds = Vec::new();
+    focus(s, "/host");
+    cmds.extend(send(s, typed("db.internal")));
+    cmds.extend(send(s, [key(KeyCode::Tab), key(KeyCode::Tab)]));
+    assert_eq!(focused(s), "/password");
+    cmds.extend(send(s, typed("hunter2-secret")));
+    cmds.extend(send(s, [key(KeyCode::Tab)]));
+    cmds
+}
