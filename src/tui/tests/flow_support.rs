@@ -219,22 +219,12 @@ pub fn host_key_ask() -> HostKeyAsk {
     }
 }
 
-const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
-
 /// Snapshot the state `build` makes at 80x24 and 120x40 (in `snapshots/`); the password never shows.
 pub fn snap(name: &str, build: impl Fn(u16, u16) -> State) {
-    for (w, h) in SIZES {
-        let screen = render(&build(w, h));
+    snap_with(name, build, |screen| {
         assert!(
             !screen.contains(PASSWORD),
             "{name}: the password shows:\n{screen}"
         );
-        insta::with_settings!({
-            snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"),
-            prepend_module_to_snapshot => false,
-            omit_expression => true,
-        }, {
-            insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen);
-        });
-    }
+    });
 }

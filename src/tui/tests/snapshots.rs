@@ -10,20 +10,9 @@ use crate::tui::{connectors, update};
 use ratatui::crossterm::event::KeyCode;
 use std::time::{Duration, Instant};
 
-const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
-
 /// Snapshot the screen built by `build` at both sizes.
 fn snap(name: &str, build: impl Fn(u16, u16) -> State) {
-    for (w, h) in SIZES {
-        let screen = render(&build(w, h));
-        insta::with_settings!({
-            snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"),
-            prepend_module_to_snapshot => false,
-            omit_expression => true,
-        }, {
-            insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen);
-        });
-    }
+    snap_with(name, build, |_| {});
 }
 
 #[test]

@@ -176,3 +176,21 @@ pub fn render_buffer(s: &State) -> ratatui::buffer::Buffer {
         .expect("drawing never fails on a TestBackend");
     terminal.backend().buffer().clone()
 }
+
+/// The sizes every screen is snapshotted at.
+pub const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+/// Snapshot the screen `build` makes at each of [`SIZES`] (in `snapshots/`), after `check` has read its text.
+pub fn snap_with(name: &str, build: impl Fn(u16, u16) -> State, check: impl Fn(&str)) {
+    for (w, h) in SIZES {
+        let screen = render(&build(w, h));
+        check(&screen);
+        insta::with_settings!({
+            snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"),
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen);
+        });
+    }
+}
