@@ -566,10 +566,8 @@ impl Step for BindingsStep {
 
     fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Vec<Cmd> {
         if state.bindings.phase != Phase::Done || state.bindings.items.is_empty() {
-            match ev.kind {
-                MouseEventKind::ScrollDown => scroll_by(state, 3),
-                MouseEventKind::ScrollUp => scroll_by(state, -3),
-                _ => {}
+            if let Some(d) = super::wheel_delta(&ev) {
+                scroll_by(state, d);
             }
             return Vec::new();
         }
@@ -577,9 +575,11 @@ impl Step for BindingsStep {
             return Vec::new();
         }
         let list = super::bindings_view::areas(state, body).list;
+        if let Some(d) = super::wheel_delta(&ev) {
+            move_by(state, d);
+            return Vec::new();
+        }
         match ev.kind {
-            MouseEventKind::ScrollDown => move_by(state, 3),
-            MouseEventKind::ScrollUp => move_by(state, -3),
             MouseEventKind::Down(MouseButton::Left)
                 if ev.row >= list.y
                     && ev.row < list.y + list.height

@@ -15,7 +15,7 @@ use crate::tui::msg::{Cmd, Hidden, HostKeyAsk, ReqId, Run, SshUse, TaskMsg};
 use crate::tui::state::{State, StepId};
 use crate::tui::steps::tunnel::TunnelAnswer;
 use ratatui::Frame;
-use ratatui::crossterm::event::{MouseEvent, MouseEventKind};
+use ratatui::crossterm::event::MouseEvent;
 use ratatui::layout::Rect;
 use serde_json::Value;
 use std::collections::VecDeque;
@@ -355,10 +355,8 @@ impl Step for CheckStep {
     }
 
     fn on_mouse(state: &mut State, _body: Rect, ev: MouseEvent) -> Vec<Cmd> {
-        match ev.kind {
-            MouseEventKind::ScrollDown => scroll_by(state, 3),
-            MouseEventKind::ScrollUp => scroll_by(state, -3),
-            _ => {}
+        if let Some(d) = super::wheel_delta(&ev) {
+            scroll_by(state, d);
         }
         Vec::new()
     }

@@ -66,6 +66,18 @@ pub fn scroll_delta(action: Action) -> Option<isize> {
     }
 }
 
+/// Lines one notch of the mouse wheel moves.
+pub const WHEEL_LINES: isize = 3;
+
+/// The lines a wheel event scrolls (down positive), if it is one.
+pub fn wheel_delta(ev: &MouseEvent) -> Option<isize> {
+    match ev.kind {
+        ratatui::crossterm::event::MouseEventKind::ScrollDown => Some(WHEEL_LINES),
+        ratatui::crossterm::event::MouseEventKind::ScrollUp => Some(-WHEEL_LINES),
+        _ => None,
+    }
+}
+
 /// Call `f` with the step type of `state.step`: `dispatch!(state.step, S => S::contexts(state))`.
 macro_rules! dispatch {
     ($step:expr, $s:ident => $body:expr) => {

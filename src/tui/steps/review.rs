@@ -715,8 +715,9 @@ impl Step for ReviewStep {
 
     fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Vec<Cmd> {
         match ev.kind {
-            MouseEventKind::ScrollDown => scroll_by(state, 3),
-            MouseEventKind::ScrollUp => scroll_by(state, -3),
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                scroll_by(state, super::wheel_delta(&ev).unwrap_or(0));
+            }
             MouseEventKind::Down(MouseButton::Left) => {
                 let r = &mut state.review;
                 if r.done.is_some() || r.question {

@@ -15,7 +15,7 @@ use crate::tui::state::{State, StepId};
 use crate::tui::widgets::log_pane;
 use crate::tui::widgets::text::{truncate, wrap};
 use ratatui::Frame;
-use ratatui::crossterm::event::{MouseEvent, MouseEventKind};
+use ratatui::crossterm::event::MouseEvent;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use std::collections::VecDeque;
@@ -195,10 +195,8 @@ impl Step for SpecStep {
     }
 
     fn on_mouse(state: &mut State, _body: Rect, ev: MouseEvent) -> Vec<Cmd> {
-        match ev.kind {
-            MouseEventKind::ScrollDown => scroll_by(state, 3),
-            MouseEventKind::ScrollUp => scroll_by(state, -3),
-            _ => {}
+        if let Some(d) = super::wheel_delta(&ev) {
+            scroll_by(state, d);
         }
         Vec::new()
     }
