@@ -12,7 +12,6 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Scrollbar, ScrollbarOrientation, ScrollbarState};
 
 /// Cells of the label column (marker and indent included): the longest label, within limits of `w`.
 fn label_width(ui: &FormUi, w: usize) -> usize {
@@ -83,17 +82,7 @@ pub fn render(
         line += h;
     }
     if scroll {
-        let mut state = ScrollbarState::new(total - height + 1).position(offset);
-        frame.render_stateful_widget(
-            Scrollbar::new(ScrollbarOrientation::VerticalRight)
-                .begin_symbol(None)
-                .end_symbol(None)
-                .track_symbol(Some("│"))
-                .thumb_symbol("█")
-                .style(theme.dim()),
-            area,
-            &mut state,
-        );
+        super::select_list::scrollbar(frame, area, total, height, offset, theme);
     }
 }
 

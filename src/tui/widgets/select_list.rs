@@ -86,18 +86,30 @@ pub fn render<'a>(
         frame.render_widget(line, r);
     }
     if scroll {
-        let mut state = ScrollbarState::new(len.saturating_sub(height) + 1).position(offset);
-        frame.render_stateful_widget(
-            Scrollbar::new(ScrollbarOrientation::VerticalRight)
-                .begin_symbol(None)
-                .end_symbol(None)
-                .track_symbol(Some("│"))
-                .thumb_symbol("█")
-                .style(theme.dim()),
-            area,
-            &mut state,
-        );
+        scrollbar(frame, area, len, height, offset, theme);
     }
+}
+
+/// The vertical scrollbar at the right edge of `area` for `len` rows seen `height` at a time from `offset`.
+pub fn scrollbar(
+    frame: &mut Frame,
+    area: Rect,
+    len: usize,
+    height: usize,
+    offset: usize,
+    theme: &Theme,
+) {
+    let mut state = ScrollbarState::new(len.saturating_sub(height) + 1).position(offset);
+    frame.render_stateful_widget(
+        Scrollbar::new(ScrollbarOrientation::VerticalRight)
+            .begin_symbol(None)
+            .end_symbol(None)
+            .track_symbol(Some("│"))
+            .thumb_symbol("█")
+            .style(theme.dim()),
+        area,
+        &mut state,
+    );
 }
 
 #[cfg(test)]
