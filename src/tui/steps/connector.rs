@@ -71,12 +71,7 @@ impl ConnectorState {
     /// Recompute the visible rows from the filter, keeping the selected row when it is still there.
     pub fn refilter(&mut self) {
         let keep = self.rows.get(self.nav.selected).copied();
-        let terms: Vec<String> = self
-            .filter
-            .value()
-            .split_whitespace()
-            .map(str::to_lowercase)
-            .collect();
+        let terms = crate::tui::widgets::text::filter_terms(self.filter.value());
         if self.curated_hay.len() != self.curated.len() {
             self.curated_hay = self
                 .curated
@@ -94,7 +89,7 @@ impl ConnectorState {
                 })
                 .collect();
         }
-        let hit = |hay: &str| terms.iter().all(|t| hay.contains(t.as_str()));
+        let hit = |hay: &str| crate::tui::widgets::text::holds_all(hay, &terms);
         let mut rows = vec![Row::AnyImage, Row::LocalCommand];
         rows.extend(
             (0..self.local.len())

@@ -80,18 +80,9 @@ impl Picker {
 
     /// Recompute the shown entries from the filter; the selection goes to the first match.
     pub fn refilter(&mut self) {
-        let terms: Vec<String> = self
-            .filter
-            .value()
-            .split_whitespace()
-            .map(str::to_lowercase)
-            .collect();
+        let terms = super::text::filter_terms(self.filter.value());
         self.shown = (0..self.entries.len())
-            .filter(|i| {
-                terms
-                    .iter()
-                    .all(|t| self.entries[*i].lower.contains(t.as_str()))
-            })
+            .filter(|i| super::text::holds_all(&self.entries[*i].lower, &terms))
             .collect();
         self.nav = ListNav::default();
     }
