@@ -1,9 +1,11 @@
 //! Docker connectors through bollard: connect (negotiating the API version), inspect, pull with progress,
 //! run attached, and remove the container on every path (success, error, timeout, cancel, panic).
 //! Containers are labelled `catwalk=1` with our pid; leftovers of a catwalk that was killed are reaped.
+//! Input files (configs with secrets) go into the container through the Docker API, uploaded as an archive
+//! between create and start: no host file a local user could read, gone with the container.
 
 use super::error::ConnectorError;
-use super::files::{InputDir, Reader};
+use super::files;
 use super::process::{
     Arg, Exit, Invocation, LineSplitter, LogCollector, ProcessControl, Running, send_lines,
 };
@@ -12,7 +14,8 @@ use bollard::container::LogOutput;
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
     AttachContainerOptionsBuilder, CreateContainerOptionsBuilder, CreateImageOptionsBuilder,
-    ListContainersOptionsBuilder, RemoveContainerOptionsBuilder, WaitContainerOptionsBuilder,
+    ListContainersOptionsBuilder, RemoveContainerOptionsBuilder, UploadToContainerOptionsBuilder,
+    WaitContainerOptionsBuilder,
 };
 use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, StreamExt};
@@ -22,8 +25,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// Where input files appear inside the container.
-const INPUT_MOUNT: &str = "/catwalk";
+/// The directory input files are put in, at the container's root (`/catwalk/config.json`).
+const INPUT_DIR: &str = "catwalk";
 pub const LABEL: &str = "catwalk";
 const LABEL_PID: &str = "catwalk.pid";
 const LABEL_HOST: &str = "catwalk.hostname";
@@ -80,6 +83,7 @@ impl DockerHost {
             .map_err(|e| unavailable(describe(&e)))?;
         let me = DockerHost { docker, host };
         me.reap_stale().await;
+        super::leftovers::reap_once();
         Ok(me)
     }
 
@@ -185,19 +189,17 @@ impl DockerHost {
         network: &str,
         logs: LogCollector,
     ) -> Result<Running, ConnectorError> {
-        let uid = image
-            .user
-            .as_deref()
-            .and_then(|u| u.split(':').next())
-            .and_then(|u| u.parse::<u32>().ok())
-            .unwrap_or(1000);
-        let dir = InputDir::create(&inv.files, Reader::Uid(uid))?;
+        let archive = if inv.files.is_empty() {
+            None
+        } else {
+            Some(files::archive(INPUT_DIR, &inv.files)?)
+        };
         let cmd: Vec<String> = inv
             .args
             .iter()
             .map(|a| match a {
                 Arg::Lit(s) => s.clone(),
-                Arg::File(name) => format!("{INPUT_MOUNT}/{name}"),
+                Arg::File(name) => format!("/{INPUT_DIR}/{name}"),
             })
             .collect();
         // Airbyte images may name their entrypoint only in AIRBYTE_ENTRYPOINT.
@@ -227,9 +229,6 @@ impl DockerHost {
             labels: Some(labels),
             host_config: Some(HostConfig {
                 network_mode: Some(network.to_string()),
-                binds: dir
-                    .as_ref()
-                    .map(|d| vec![format!("{}:{INPUT_MOUNT}:ro", d.path().display())]),
                 ..Default::default()
             }),
             ..Default::default()
@@ -247,8 +246,22 @@ impl DockerHost {
             docker: self.clone(),
             id: created.id,
             removed: false,
-            _dir: dir,
         };
+        if let Some(archive) = archive {
+            // Owned by the container's user (`copyUIDGID`: the daemon resolves the image's USER), mode 0400.
+            let opts = UploadToContainerOptionsBuilder::default()
+                .path("/")
+                .copy_uidgid("true")
+                .build();
+            if let Err(e) = self
+                .docker
+                .upload_to_container(&control.id, Some(opts), bollard::body_full(archive.into()))
+                .await
+            {
+                control.remove().await;
+                return Err(self.docker_error(&image.reference, e));
+            }
+        }
         let attach = AttachContainerOptionsBuilder::default()
             .stdin(inv.stdin)
             .stdout(true)
@@ -379,7 +392,6 @@ struct DockerControl {
     docker: DockerHost,
     id: String,
     removed: bool,
-    _dir: Option<InputDir>,
 }
 
 impl DockerControl {

@@ -1,7 +1,12 @@
-//! Local connectors: a command started in its own process group, killed with the whole group on every exit path.
+//! Local connectors: a command started as the leader of a session of its own (so also of a process group),
+//! killed with every process of the session on every exit path. The session is recorded in this catwalk's
+//! private directory (see `leftovers`): when catwalk is killed by SIGKILL, the direct child gets
+//! `PR_SET_PDEATHSIG`, and the next catwalk ends whatever else of the session is left (a shell wrapper's
+//! children). Input files are 0600 in a 0700 directory, removed with the run.
 
 use super::error::ConnectorError;
-use super::files::{InputDir, Reader};
+use super::files::InputDir;
+use super::leftovers::{self, SessionRecord};
 use super::process::{
     Arg, Exit, Invocation, LineSplitter, LogCollector, ProcessControl, Running, send_lines,
 };
@@ -24,7 +29,8 @@ pub(crate) fn start(
         command: String::new(),
         reason: "the command is empty".into(),
     })?;
-    let dir = InputDir::create(&inv.files, Reader::Me)?;
+    leftovers::reap_once();
+    let dir = InputDir::create(&inv.files)?;
     let mut cmd = Command::new(program);
     cmd.args(&command[1..]);
     for arg in &inv.args {
@@ -46,11 +52,14 @@ pub(crate) fn start(
         })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .process_group(0)
         .kill_on_drop(true);
-    // If catwalk itself is killed (even by SIGKILL), take the connector down with it.
+    // A session of its own (which is also a new process group); if catwalk itself is killed (even by
+    // SIGKILL), take the connector down with it.
     unsafe {
         cmd.pre_exec(|| {
+            if libc::setsid() < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
             Ok(())
         });
@@ -59,7 +68,7 @@ pub(crate) fn start(
         command: command.join(" "),
         reason: e.to_string(),
     })?;
-    let pgid = child.id().map(|id| id as i32);
+    let session = child.id().map(|id| SessionRecord::record(id as i32));
 
     let stdin = child
         .stdin
@@ -102,7 +111,7 @@ pub(crate) fn start(
     });
     let control = LocalControl {
         child,
-        pgid,
+        session,
         stderr_done,
         _dir: dir,
     };
@@ -111,18 +120,16 @@ pub(crate) fn start(
 
 struct LocalControl {
     child: Child,
-    pgid: Option<i32>,
+    session: Option<SessionRecord>,
     stderr_done: Option<tokio::task::JoinHandle<()>>,
     _dir: Option<InputDir>,
 }
 
 impl LocalControl {
     fn kill_group(&mut self) {
-        if let Some(pgid) = self.pgid.take() {
-            // The whole group: the connector and anything it started.
-            unsafe {
-                libc::killpg(pgid, libc::SIGKILL);
-            }
+        if let Some(session) = self.session.take() {
+            // The whole session: the connector and anything it started (dropping the record removes it).
+            session.kill();
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod error;
 mod files;
 pub mod flow;
 pub mod keys;
+mod leftovers;
 mod local;
 pub mod logs;
 pub mod process;
