@@ -49,19 +49,14 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
         // SSH: as below; the tap discovers through a tunnel catwalk runs.
         let ready = super::tunnel::prepare(&config, &args.connector.run).await?;
         connector.set_network(ready.network(&args.connector.run.network));
-        let (spec, bindings) = tokio::join!(
-            async {
-                if forced {
-                    connector.spec().await
-                } else {
-                    connector.singer_about().await
-                }
-            },
-            connector.discover(&ready.config)
-        );
+        // The secrets are registered before anything the tap logged is shown.
+        let (spec, bindings) = connector
+            .singer_spec_and_discover(&ready.config, forced, |spec| {
+                crate::secrets::register_secrets(&spec.config_schema, &config)
+            })
+            .await;
         match spec {
             Ok(spec) => {
-                crate::secrets::register_secrets(&spec.config_schema, &config);
                 check_config(&spec, &ready.config, &config_path)?;
                 let target = Target {
                     prefix,

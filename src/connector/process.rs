@@ -89,6 +89,58 @@ pub(crate) struct LogCollector {
     tail: Arc<Mutex<LogTail>>,
     sink: Option<LogSink>,
     subject: Arc<str>,
+    /// Set when the process was started inside [`LogHold::scope`].
+    hold: Option<LogHold>,
+}
+
+tokio::task_local! {
+    static HOLD: LogHold;
+}
+
+type HeldLine = (Arc<str>, Option<LogSink>, LogLine);
+
+/// Holds back the log lines of the connectors started inside [`LogHold::scope`] (from the screen, the wizard
+/// and the log file; the tail for error messages gets them at once) until [`LogHold::release`]: a Singer
+/// tap's discover runs beside its `--about`, and what it logs must wait until the secrets the spec names
+/// are registered for masking.
+#[derive(Clone)]
+pub struct LogHold(Arc<Mutex<Option<Vec<HeldLine>>>>);
+
+impl Default for LogHold {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LogHold {
+    pub fn new() -> Self {
+        Self(Arc::new(Mutex::new(Some(Vec::new()))))
+    }
+
+    /// Run `f`; connectors it starts have their log lines held.
+    pub async fn scope<F: std::future::Future>(&self, f: F) -> F::Output {
+        HOLD.scope(self.clone(), f).await
+    }
+
+    /// Show the held lines, in order, and let later ones through.
+    pub fn release(&self) {
+        let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        for (subject, sink, line) in state.take().unwrap_or_default() {
+            emit(&subject, sink.as_ref(), &line);
+        }
+    }
+
+    /// Drop the held lines unseen (nothing says which values are secret), and let later ones through.
+    pub fn discard(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take();
+    }
+}
+
+fn emit(subject: &str, sink: Option<&LogSink>, line: &LogLine) {
+    tracing::debug!(target: "connector", subject = %subject, level = ?line.level, "{}", line.message);
+    if let Some(sink) = sink {
+        sink(line);
+    }
 }
 
 impl LogCollector {
@@ -97,6 +149,7 @@ impl LogCollector {
             tail: Arc::default(),
             sink,
             subject: subject.into(),
+            hold: HOLD.try_with(LogHold::clone).ok(),
         }
     }
 
@@ -108,9 +161,17 @@ impl LogCollector {
     }
 
     pub(crate) fn log(&self, line: LogLine) {
-        tracing::debug!(target: "connector", subject = %self.subject, level = ?line.level, "{}", line.message);
-        if let Some(sink) = &self.sink {
-            sink(&line);
+        let held = self.hold.as_ref().is_some_and(|hold| {
+            let mut state = hold.0.lock().unwrap_or_else(|e| e.into_inner());
+            state
+                .as_mut()
+                .map(|held| {
+                    held.push((self.subject.clone(), self.sink.clone(), line.clone()));
+                })
+                .is_some()
+        });
+        if !held {
+            emit(&self.subject, self.sink.as_ref(), &line);
         }
         if let Ok(mut tail) = self.tail.lock() {
             tail.push(line);

@@ -9,9 +9,10 @@
 //! Streams become bindings with resource `{stream: tap_stream_id}` (plus an optional replication method and
 //! key), keyed by `table-key-properties` / `key_properties`, or by the `/_meta/row_id` fallback.
 
+use super::Connector;
 use super::error::{ConnectorError, truncate};
 use super::keys;
-use super::process::{Arg, Invocation, Running, typed_message};
+use super::process::{Arg, Invocation, LogHold, Running, typed_message};
 use crate::model::{ConnectorKind, DiscoveredBinding, LogLevel, Protocol, Spec};
 use serde_json::{Map, Value, json};
 
@@ -45,6 +46,43 @@ pub enum Message {
     Other(String),
     /// Not a JSON object: logged, never fatal.
     Stray(String),
+}
+
+impl Connector {
+    /// The spec and a discover of a tap, side by side (a tap's discover does not need its spec, so catwalk
+    /// adds little to the tap's own time). The spec is `--about` (or, when `forced` to Singer,
+    /// [`Connector::spec`], which falls back to a free-form one). `on_spec` runs as soon as the spec is known,
+    /// before any line the discover logged is shown or written to the log file: register the config's
+    /// secrets there. Without a spec the discover's lines are dropped unseen (nothing says what is secret).
+    pub async fn singer_spec_and_discover(
+        &self,
+        config: &Value,
+        forced: bool,
+        on_spec: impl FnOnce(&Spec),
+    ) -> (
+        Result<Spec, ConnectorError>,
+        Result<Vec<DiscoveredBinding>, ConnectorError>,
+    ) {
+        let hold = LogHold::new();
+        tokio::join!(
+            async {
+                let spec = if forced {
+                    self.spec().await
+                } else {
+                    self.singer_about().await
+                };
+                match &spec {
+                    Ok(spec) => {
+                        on_spec(spec);
+                        hold.release();
+                    }
+                    Err(_) => hold.discard(),
+                }
+                spec
+            },
+            hold.scope(self.discover(config))
+        )
+    }
 }
 
 /// Parse one stdout line of a sync. Unknown fields and types never fail.
