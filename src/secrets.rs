@@ -341,20 +341,38 @@ fn encrypt_as(
     })
 }
 
-/// Encrypt `config` and write it to `path` atomically with mode 0600, replacing what is there.
+/// Encrypt `config` and write it to `path` atomically with mode 0600, replacing what is there. A symlink is
+/// followed: the file it points to is replaced (replacing the link would leave the plaintext at its target);
+/// `.sops.yaml` rules still see `path`, the name the user gave.
 pub fn save_config(
     path: &Path,
     config: &Value,
     schema: &Value,
     protection: &Protection,
 ) -> Result<(), SecretsError> {
+    let target = real_path(path)?;
     let bytes = encrypt(config, schema, protection, path)?;
-    catalog::write_atomic(path, &bytes, WriteMode::Replace, Some(0o600)).map_err(|e| {
+    catalog::write_atomic(&target, &bytes, WriteMode::Replace, Some(0o600)).map_err(|e| {
         SecretsError::Io {
             action: "write",
-            place: path.display().to_string(),
+            place: target.display().to_string(),
             detail: e.to_string(),
         }
+    })
+}
+
+/// `path`, or when it is a symlink the file it finally points to (which must exist).
+pub fn real_path(path: &Path) -> Result<PathBuf, SecretsError> {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return Ok(path.to_path_buf());
+    }
+    std::fs::canonicalize(path).map_err(|e| SecretsError::Io {
+        action: "follow the symlink",
+        place: path.display().to_string(),
+        detail: format!(
+            "{e}; it must point to the config file to encrypt (catwalk encrypts that file in place, never the link)"
+        ),
     })
 }
 

@@ -159,7 +159,15 @@ fn encrypt_one(
     protection: &Protection,
 ) -> Result<String, SecretsError> {
     let what = what_is_encrypted(config, schema, protection);
+    // A symlinked config is encrypted where it really is (see `secrets::save_config`).
+    let target = secrets::real_path(file)?;
     secrets::save_config(file, config, schema, protection)?;
+    if target != file {
+        return Ok(format!(
+            "{what} (in {}, which the symlink points to)",
+            target.display()
+        ));
+    }
     Ok(what)
 }
 
@@ -202,7 +210,9 @@ fn encrypt_inline(
     } else {
         catalog::to_yaml(&doc).map_err(|e| fail(e.to_string()))?
     };
-    catalog::write_atomic(&task.file, text.as_bytes(), WriteMode::Replace, None)
+    // A symlinked catalog is rewritten where it really is: replacing the link would leave the plaintext.
+    let target = secrets::real_path(&task.file)?;
+    catalog::write_atomic(&target, text.as_bytes(), WriteMode::Replace, None)
         .map_err(|e| fail(e.to_string()))?;
     Ok(format!("{what} (written inline, in the catalog)"))
 }
