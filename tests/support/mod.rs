@@ -475,6 +475,7 @@ pub fn age_keygen(file: &Path) -> String {
     recipient
 }
 
+pub mod leaks;
 pub mod postgres;
 pub mod registry;
 pub mod sshd;
