@@ -864,3 +864,42 @@ impl Connector {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Flow connector (a shell script) that answers the spec request, then neither reads stdin nor exits.
+    fn lingering() -> Endpoint {
+        let answer = r#"{"spec":{"protocol":3032023,"configSchema":{"type":"object"},"resourceConfigSchema":{}}}"#;
+        Endpoint::local(vec![
+            "/bin/sh".into(),
+            "-c".into(),
+            format!("read request; echo '{answer}'; exec sleep 600"),
+        ])
+    }
+
+    #[tokio::test]
+    async fn an_answer_counts_even_when_the_connector_never_exits() {
+        let seen: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+        let sink = seen.clone();
+        let opts = Options {
+            protocol: Some(Protocol::Flow),
+            // The wait for the exit is bounded by the run's timeout (and EXIT_GRACE), nothing fixed.
+            timeout: Duration::from_secs(2),
+            logs: Some(std::sync::Arc::new(move |l: &LogLine| {
+                sink.lock().unwrap().push(l.message.clone())
+            })),
+            ..Options::default()
+        };
+        let c = Connector::open(lingering(), opts).await.unwrap();
+        let spec = c.spec().await.unwrap();
+        assert_eq!(spec.config_schema, serde_json::json!({"type": "object"}));
+        let seen = seen.lock().unwrap();
+        assert!(
+            seen.iter()
+                .any(|l| l.contains("did not exit; it was stopped")),
+            "{seen:?}"
+        );
+    }
+}
