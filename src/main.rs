@@ -12,7 +12,7 @@ fn main() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            std::process::exit(catwalk::cli::exit::ENVIRONMENT);
+            std::process::exit(catwalk::cli::exit::ENVIRONMENT.code());
         }
     };
     let code = runtime.block_on(catwalk::cli::run(cli));

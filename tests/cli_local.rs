@@ -344,7 +344,7 @@ fn flow_fixture_rediscovery_keeps_edits_and_check_reports_failures() {
     // An invalid config is caught before the connector validates.
     write_fixture_config(dir, &json!({"host": "h"}));
     let ran = support::run_catwalk(dir, &["check", "--source", flow.to_str().unwrap()]);
-    assert_eq!(ran.code(), Some(1), "{}", ran.stderr());
+    assert_eq!(ran.code(), Some(3), "{}", ran.stderr());
     assert!(ran.stderr().contains("(/password)"), "{}", ran.stderr());
 }
 

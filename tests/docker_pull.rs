@@ -188,7 +188,7 @@ async fn a_missing_repository_or_tag_is_image_not_found() {
     let err = open_error(&reference, opts).await;
     let msg = err.to_string();
     assert!(matches!(err, ConnectorError::ImageNotFound { .. }), "{msg}");
-    assert_eq!(err.exit_code(), 4);
+    assert_eq!(catwalk::cli::exit::of_connector(&err).code(), 4);
     assert_eq!(
         msg,
         format!(
@@ -233,7 +233,7 @@ async fn a_refused_pull_says_access_was_denied() {
     let err = open_error(&reference, Options::default()).await;
     let msg = err.to_string();
     assert!(matches!(err, ConnectorError::PullFailed { .. }), "{msg}");
-    assert_eq!(err.exit_code(), 4);
+    assert_eq!(catwalk::cli::exit::of_connector(&err).code(), 4);
     assert_eq!(
         msg,
         format!(

@@ -379,7 +379,7 @@ fn check_a_capture_image_and_its_materializations() {
         ],
     );
     let err = ran.stderr();
-    assert_eq!(ran.code(), Some(1), "{err}");
+    assert_eq!(ran.code(), Some(3), "{err}");
     assert!(
         err.contains("the resource of the binding to acmeCo/extras")
             && err.contains("does not match the connector's resource schema")

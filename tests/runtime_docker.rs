@@ -228,7 +228,7 @@ async fn local_tags_are_never_pulled() {
         msg.contains("catwalk-test/does-not-exist:local") && msg.contains("never pulled"),
         "{msg}"
     );
-    assert_eq!(err.exit_code(), 4);
+    assert_eq!(catwalk::cli::exit::of_connector(&err).code(), 4);
 }
 
 #[tokio::test]
@@ -259,7 +259,7 @@ async fn a_missing_image_is_pulled_and_the_failure_explained() {
         "{msg}"
     );
     assert!(msg.contains("catwalk-test/does-not-exist:v1"), "{msg}");
-    assert_eq!(err.exit_code(), 4);
+    assert_eq!(catwalk::cli::exit::of_connector(&err).code(), 4);
 }
 
 #[tokio::test]

@@ -197,7 +197,7 @@ async fn missing_command_is_a_spawn_error() {
         .err()
         .unwrap();
     assert!(matches!(err, ConnectorError::Spawn { .. }), "{err}");
-    assert_eq!(err.exit_code(), 4);
+    assert_eq!(catwalk::cli::exit::of_connector(&err).code(), 4);
 }
 
 #[tokio::test]

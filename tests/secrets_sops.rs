@@ -709,7 +709,7 @@ fn errors_say_what_is_wrong_and_what_to_do() {
     let ran = env.with_key(&key.file).run(dir, &discover);
     assert_eq!(ran.code(), Some(0), "{}", ran.stderr());
     let ran = env.run(dir, &["check", "--source", FIXTURE_FLOW]);
-    assert_eq!(ran.code(), Some(1), "{}", ran.stderr());
+    assert_eq!(ran.code(), Some(4), "{}", ran.stderr());
     assert!(
         ran.stderr().contains(
             "FAILED cannot decrypt acmeCo/flow-fixture.config.yaml: none of the keys it is encrypted for"
@@ -779,7 +779,7 @@ fn no_secret_value_in_anything_catwalk_printed_logged_or_wrote() {
     }
     // And a failing run: no key.
     let ran = env.run(dir, &["-vv", "check", "--source", FIXTURE_FLOW]);
-    assert_eq!(ran.code(), Some(1), "{}", ran.stderr());
+    assert_eq!(ran.code(), Some(4), "{}", ran.stderr());
     printed.push(ran);
 
     let log = std::fs::read_to_string(env.log_file()).expect("catwalk logged to its file");
@@ -874,7 +874,7 @@ fn an_inline_config_is_encrypted_inside_the_catalog() {
         .run(dir, &["check", "--source", FIXTURE_FLOW]);
     assert_eq!(ran.code(), Some(0), "{}", ran.stderr());
     let ran = env.run(dir, &["check", "--source", FIXTURE_FLOW]);
-    assert_eq!(ran.code(), Some(1), "{}", ran.stderr());
+    assert_eq!(ran.code(), Some(4), "{}", ran.stderr());
     assert!(
         ran.stderr().contains(
             "cannot decrypt the inline config of acmeCo/flow-fixture in acmeCo/flow-fixture.flow.yaml"

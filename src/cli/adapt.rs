@@ -39,6 +39,9 @@ async fn serve(args: AdaptArgs) -> Result<(), String> {
         log_level: "info".into(),
         logs: Some(json_log_sink()),
         pull: None,
+        // Flow runs this for every request: the wrapped connector's spec is asked once, then cached.
+        spec_cache: crate::connector::SpecCache::from_env(),
+        bypass_spec_cache: false,
     };
     let connector = Connector::open(endpoint, opts)
         .await

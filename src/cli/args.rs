@@ -7,19 +7,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-const EXIT_CODES: &str = "\
-Exit codes:
-  0    success
-  1    a connector failed (exited non-zero, broke its protocol, timed out, rejected the config or bindings)
-  2    bad command-line usage
-  3    invalid input (config does not match its schema, unreadable or invalid catalog)
-  4    environment (Docker unreachable, image missing or not pullable, command not found, sops or its key missing, an SSH tunnel step failed)
-  5    discover wrote a config stub: edit it, then run discover again
-  130  interrupted (Ctrl-C, SIGTERM); connectors were stopped and cleaned up";
-
 /// catwalk: from a connector image to a working Estuary Flow catalog.
 #[derive(Debug, Parser)]
-#[command(name = "catwalk", version, about, after_help = EXIT_CODES, propagate_version = true)]
+#[command(name = "catwalk", version, about, after_help = super::exit::help(), propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -36,20 +26,20 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print a connector's spec (config and resource schemas) as JSON.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = super::exit::help())]
     Spec(SpecArgs),
     /// Write a config stub on the first run; on later runs, discover resources into a Flow catalog.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = super::exit::help())]
     Discover(DiscoverArgs),
     /// Check a catalog: its structure, each capture's and materialization's config and resources against the
     /// connector's schemas, then the connector's own validation, per binding.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = super::exit::help())]
     Check(CheckArgs),
     /// Protect the plaintext configs of a catalog's tasks (or one config file) with sops, in place.
     ///
     /// By default only the fields the connector's schema marks secret are encrypted (renamed with `_sops`),
     /// the rest stays readable; --whole encrypts every value. A .sops.yaml next to the files is honoured.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = super::exit::help())]
     Encrypt(EncryptArgs),
     /// Speak Flow's connector protocol on stdin/stdout over a connector that speaks another protocol.
     ///
@@ -65,6 +55,7 @@ pub struct ConnectorArgs {
     #[arg(
         long,
         value_name = "IMAGE",
+        value_parser = non_empty,
         required_unless_present = "local",
         conflicts_with = "local"
     )]
@@ -113,6 +104,11 @@ pub struct RunArgs {
     /// The known_hosts file for SSH tunnels (default ~/.ssh/known_hosts).
     #[arg(long, value_name = "FILE", env = "CATWALK_KNOWN_HOSTS")]
     pub known_hosts: Option<PathBuf>,
+
+    /// Ask the connector for its spec instead of reading the spec cache (~/.cache/catwalk/specs), and
+    /// write nothing there; also CATWALK_NO_SPEC_CACHE=1. Local connectors get that variable too.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(Debug, Args)]
@@ -188,7 +184,7 @@ pub struct EncryptArgs {
     pub whole: bool,
 
     /// For a single config file: the connector image whose spec says which fields are secret.
-    #[arg(long, value_name = "IMAGE", conflicts_with = "command")]
+    #[arg(long, value_name = "IMAGE", value_parser = non_empty, conflicts_with = "command")]
     pub image: Option<String>,
 
     /// For a single config file: the local connector command (after `--`) whose spec says which fields are secret.
@@ -209,6 +205,7 @@ pub struct AdaptArgs {
     #[arg(
         long,
         value_name = "IMAGE",
+        value_parser = non_empty,
         required_unless_present = "command",
         conflicts_with = "command"
     )]
@@ -264,7 +261,22 @@ impl RunArgs {
             log_level: self.log_level.clone(),
             logs: Some(super::output::log_sink()),
             pull: Some(super::output::pull_sink()),
+            spec_cache: if self.no_cache {
+                None
+            } else {
+                connector::SpecCache::from_env()
+            },
+            bypass_spec_cache: self.no_cache,
         }
+    }
+}
+
+/// An option value that must say something (`--image ''` is a mistake, not an image).
+fn non_empty(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        Err("must not be empty".into())
+    } else {
+        Ok(s.to_string())
     }
 }
 
@@ -370,6 +382,23 @@ mod tests {
         };
         assert_eq!(a.protocol.protocol(), Protocol::Singer);
         assert_eq!(a.command, vec!["tap-postgres"]);
+    }
+
+    #[test]
+    fn an_empty_image_is_a_usage_error() {
+        for args in [
+            &["catwalk", "spec", "--image", ""][..],
+            &["catwalk", "discover", "--image", " "],
+            &["catwalk", "adapt", "airbyte", "--image", ""],
+        ] {
+            let err = Cli::try_parse_from(args).unwrap_err();
+            assert_eq!(
+                err.exit_code(),
+                super::super::exit::USAGE.code(),
+                "{args:?}"
+            );
+            assert!(err.to_string().contains("must not be empty"), "{err}");
+        }
     }
 
     #[test]

@@ -33,6 +33,7 @@ pub async fn run(args: CheckArgs) -> Outcome {
         )));
     }
     let mut failed = 0;
+    let mut worst = exit::OK;
     for task in &tasks {
         let kind = match task.kind {
             ConnectorKind::Capture => "capture",
@@ -50,8 +51,11 @@ pub async fn run(args: CheckArgs) -> Outcome {
                 }
                 output::note(&format!("  {} {kind} {}", output::green("ok"), task.name));
             }
-            Err(message) => {
+            Err(Failure { kind, message }) => {
                 failed += 1;
+                if kind.rank() > worst.rank() {
+                    worst = kind;
+                }
                 for (i, line) in message.lines().enumerate() {
                     if i == 0 {
                         output::note(&format!("  {} {line}", output::red("FAILED")));
@@ -67,7 +71,9 @@ pub async fn run(args: CheckArgs) -> Outcome {
         "{} checked: {passed} passed, {failed} failed.",
         plural(tasks.len(), "task")
     ));
-    Ok(if failed == 0 { exit::OK } else { exit::FAILED })
+    // Each task's failure has its kind (a missing sops key, a config off its schema, a connector's refusal);
+    // the most telling one is the exit code.
+    Ok(worst)
 }
 
 /// Every catalog file must match Flow's catalog schema, or `flowctl catalog publish` would reject it.
@@ -151,22 +157,17 @@ pub(super) fn task_connector(
     Ok((endpoint, opts))
 }
 
-/// Check one task; on success, the per-binding lines to print; on failure, a message saying what and where.
-async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, String> {
+/// Check one task; on success, the per-binding lines to print; on failure, what and where, and its exit kind.
+async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, Failure> {
     let config_place = config_place(task);
     // A sops-protected config is decrypted in memory only; the plaintext goes to the connector through a pipe.
-    let decrypted =
-        crate::secrets::decrypt(&task.config, &config_place).map_err(|e| e.to_string())?;
-    let (endpoint, mut opts) = task_connector(task, &args.run)?;
+    let decrypted = crate::secrets::decrypt(&task.config, &config_place)?;
+    let (endpoint, mut opts) = task_connector(task, &args.run).map_err(Failure::invalid)?;
     // SSH: the connector's own tunnel is checked; a tunnel catwalk runs opens here, until this function ends.
-    let ready = super::tunnel::prepare(&decrypted, &args.run)
-        .await
-        .map_err(|f| f.message)?;
+    let ready = super::tunnel::prepare(&decrypted, &args.run).await?;
     opts.network = ready.network(&args.run.network).to_string();
     let config = &ready.config;
-    let connector = Connector::open(endpoint, opts)
-        .await
-        .map_err(|e| e.to_string())?;
+    let connector = Connector::open(endpoint, opts).await?;
     if connector.protocol() != Protocol::Flow {
         output::warn(&format!(
             "{} speaks the {} protocol, which Flow cannot run: `catwalk discover` writes such connectors as local \
@@ -187,11 +188,11 @@ async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, 
     let mut bindings = Vec::new();
     for b in task.bindings.iter().filter(|b| !b.disable) {
         let Some(collection) = &b.collection else {
-            return Err(format!(
+            return Err(Failure::invalid(format!(
                 "binding to collection {}: the collection is not defined in {} or its imports",
                 b.collection_name,
                 task.file.display()
-            ));
+            )));
         };
         checked.push(b);
         bindings.push(ValidateBinding {
@@ -213,8 +214,11 @@ async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, 
             let mut msg = String::new();
             crate::secrets::register_secrets(&spec.config_schema, &decrypted);
             warn_plaintext_secrets(task, &spec.config_schema, &config_place, &args.source);
+            let unusable = |what: &str, e| {
+                Failure::new(exit::FAILED, format!("the connector's {what} schema cannot be used: {e}"))
+            };
             let problems = schema::validate(&spec.config_schema, config)
-                .map_err(|e| format!("the connector's config schema cannot be used: {e}"))?;
+                .map_err(|e| unusable("config", e))?;
             if !problems.is_empty() {
                 msg.push_str(&format!("config {config_place} does not match the connector's schema:"));
                 for p in &problems {
@@ -224,7 +228,7 @@ async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, 
             if spec.resource_config_schema.is_object() {
                 for b in &checked {
                     let problems = schema::validate(&spec.resource_config_schema, &b.resource)
-                        .map_err(|e| format!("the connector's resource schema cannot be used: {e}"))?;
+                        .map_err(|e| unusable("resource", e))?;
                     if !problems.is_empty() {
                         if !msg.is_empty() {
                             msg.push('\n');
@@ -241,7 +245,7 @@ async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, 
                 }
             }
             if !msg.is_empty() {
-                return Err(msg);
+                return Err(Failure::invalid(msg));
             }
             Ok(ValidateRequest {
                 name: task.name.clone(),
@@ -249,8 +253,7 @@ async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, 
                 bindings,
             })
         })
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     let validated: Validated = validated?;
     let mut lines = Vec::new();
     let mut refused = Vec::new();
@@ -288,7 +291,7 @@ async fn check_task(task: &LoadedTask, args: &CheckArgs) -> Result<Vec<String>, 
         for line in lines.iter().chain(&refused) {
             msg.push_str(&format!("\n{line}"));
         }
-        return Err(msg);
+        return Err(Failure::new(exit::FAILED, msg));
     }
     if disabled > 0 {
         lines.push(format!(

@@ -153,10 +153,7 @@ fn write_catalog(
     for w in &outcome.warnings {
         output::warn(w);
     }
-    let summary = outcome
-        .plan
-        .write_all()
-        .map_err(|e| Failure::new(exit::FAILED, e.to_string()))?;
+    let summary = outcome.plan.write_all()?;
 
     let capture = &outcome.files.catalog.captures[&outcome.capture_name];
     let enabled = capture.bindings.iter().filter(|b| !b.disable).count();
@@ -196,7 +193,10 @@ fn write_stub(path: &Path, spec: &Spec, subject: &str, args: &DiscoverArgs) -> R
     header.push_str("# Fill in the fields marked (required), then run the same `catwalk discover` command again.\n\n");
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| {
-            Failure::invalid(format!("cannot create directory {}: {e}", parent.display()))
+            Failure::new(
+                exit::ENVIRONMENT,
+                format!("cannot create directory {}: {e}", parent.display()),
+            )
         })?;
     }
     catalog::write_atomic(
@@ -204,8 +204,7 @@ fn write_stub(path: &Path, spec: &Spec, subject: &str, args: &DiscoverArgs) -> R
         format!("{header}{stub}").as_bytes(),
         WriteMode::CreateNew,
         Some(0o600),
-    )
-    .map_err(|e| Failure::invalid(e.to_string()))?;
+    )?;
     output::note(&format!(
         "{} a config stub at {}.\n  Edit it: fill in the fields marked (required); secrets are marked (secret).\n  Then run this command again: {}",
         output::green("Wrote"),

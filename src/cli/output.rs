@@ -74,7 +74,7 @@ pub fn stdout(text: &str) -> Result<(), super::Failure> {
         .and_then(|_| out.flush())
     {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(super::Failure::new(
-            super::exit::FAILED,
+            super::exit::ENVIRONMENT,
             format!("cannot write to stdout: {e}"),
         )),
         _ => Ok(()),

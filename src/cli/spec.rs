@@ -7,8 +7,10 @@ use crate::model::Spec;
 use serde_json::{Value, json};
 
 pub async fn run(args: SpecArgs) -> Outcome {
-    let connector =
-        Connector::open(args.connector.endpoint(), args.connector.run.options()).await?;
+    // `spec` always asks the connector; its answer refreshes the cache the other verbs read.
+    let mut opts = args.connector.run.options();
+    opts.spec_cache = opts.spec_cache.map(crate::connector::SpecCache::refreshing);
+    let connector = Connector::open(args.connector.endpoint(), opts).await?;
     let spec = connector.spec().await?;
     let kind = match spec.kind {
         crate::model::ConnectorKind::Capture => "capture",

@@ -71,21 +71,6 @@ pub enum ConnectorError {
     Io(String),
 }
 
-impl ConnectorError {
-    /// An exit code that scripts can rely on (see README).
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            ConnectorError::DockerUnavailable { .. }
-            | ConnectorError::ImageNotFound { .. }
-            | ConnectorError::PullFailed { .. }
-            | ConnectorError::Docker { .. }
-            | ConnectorError::Spawn { .. } => 4,
-            ConnectorError::Cancelled { .. } => 130,
-            _ => 1,
-        }
-    }
-}
-
 fn last_log_suffix(last: &Option<String>) -> String {
     match last {
         Some(line) => match hint(line) {

@@ -15,13 +15,16 @@ pub mod keys;
 mod leftovers;
 mod local;
 pub mod logs;
+mod probe;
 pub mod process;
 pub mod singer;
+pub mod spec_cache;
 
 pub use docker::{DockerHost, ImageInfo, PullProgress, PullSink};
 pub use endpoint::Endpoint;
 pub use error::ConnectorError;
 pub use process::{Exit, LogSink};
+pub use spec_cache::SpecCache;
 
 use crate::model::{
     CapturedDoc, ConnectorKind, DiscoveredBinding, LogLevel, LogLine, Protocol, Spec,
@@ -35,6 +38,10 @@ use std::time::Duration;
 
 /// The default limit for one connector run (spec, discover, validate...). Pulls are not counted.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// How long a connector may take to exit once its answer is in, at most (and never past its timeout).
+/// One that is still running then is stopped, and its answer used.
+pub const EXIT_GRACE: Duration = Duration::from_secs(5);
 
 /// How to run connectors.
 #[derive(Clone)]
@@ -51,6 +58,11 @@ pub struct Options {
     pub log_level: String,
     pub logs: Option<LogSink>,
     pub pull: Option<PullSink>,
+    /// Specs cached on disk: read by [`Connector::open`] (unless refreshing), written after a fresh spec.
+    pub spec_cache: Option<SpecCache>,
+    /// Told to bypass the cache: local connectors get [`spec_cache::BYPASS_ENV`], so that a `catwalk adapt`
+    /// they run bypasses its own cache too.
+    pub bypass_spec_cache: bool,
 }
 
 impl Default for Options {
@@ -63,6 +75,8 @@ impl Default for Options {
             log_level: "info".into(),
             logs: None,
             pull: None,
+            spec_cache: None,
+            bypass_spec_cache: false,
         }
     }
 }
@@ -85,8 +99,10 @@ pub struct Connector {
     kind: ConnectorKind,
     runner: Runner,
     opts: Options,
-    /// The spec, when finding the protocol already fetched it.
+    /// The spec, when finding the protocol already fetched it, or the cache had it.
     probed_spec: Option<Spec>,
+    /// Where a fresh spec is stored: the cache and this connector's key in it.
+    cache_slot: Option<(SpecCache, String)>,
 }
 
 impl Connector {
@@ -107,7 +123,8 @@ impl Connector {
                             .into(),
                     })?,
                 };
-                Ok(Connector {
+                let cache_slot = opts.spec_cache.clone().zip(spec_cache::key(&info));
+                let mut c = Connector {
                     endpoint,
                     protocol,
                     kind: opts.kind.unwrap_or(kind),
@@ -117,13 +134,20 @@ impl Connector {
                     },
                     opts,
                     probed_spec: None,
-                })
+                    cache_slot,
+                };
+                c.read_cache();
+                Ok(c)
             }
             Endpoint::Local { command, env } => {
                 let runner = Runner::Local {
                     command: command.clone(),
                     env: env.clone(),
                 };
+                let cache_slot = opts
+                    .spec_cache
+                    .clone()
+                    .zip(spec_cache::local_key(command, env));
                 let mut c = Connector {
                     endpoint,
                     protocol: opts.protocol.unwrap_or(Protocol::Flow),
@@ -131,49 +155,107 @@ impl Connector {
                     runner,
                     opts,
                     probed_spec: None,
+                    cache_slot,
                 };
-                if c.opts.protocol.is_none() {
+                if !c.read_cache() && c.opts.protocol.is_none() {
                     c.probe().await?;
+                    if let Some(spec) = &c.probed_spec {
+                        c.write_cache(spec);
+                    }
                 }
                 Ok(c)
             }
         }
     }
 
-    /// Find the protocol of a local command by asking it for its spec in each protocol until one answers:
-    /// Airbyte `spec`, then Flow's spec request, then Singer's `--about --format=json`. A program named
-    /// `tap-*` is most likely a Singer tap, so it is asked that first. The order keeps the common cases
-    /// (Airbyte, Flow) as fast as they were: Singer is asked last unless the name says tap.
+    /// A spec from the cache, when there is one for this connector and it speaks the protocol asked for:
+    /// then no process is started to learn the protocol or the spec. True when found.
+    fn read_cache(&mut self) -> bool {
+        let Some((cache, key)) = &self.cache_slot else {
+            return false;
+        };
+        let Some(mut spec) = cache.get(key) else {
+            return false;
+        };
+        if self.opts.protocol.is_some_and(|p| p != spec.protocol) {
+            return false;
+        }
+        tracing::info!("spec of {} read from the cache ({key})", self.subject());
+        // A materialization says so in its spec; otherwise the caller's word (a catalog) or the labels hold.
+        if spec.kind != ConnectorKind::Materialize {
+            spec.kind = self.opts.kind.unwrap_or(self.kind);
+        }
+        self.protocol = spec.protocol;
+        self.kind = spec.kind;
+        self.probed_spec = Some(spec);
+        true
+    }
+
+    fn write_cache(&self, spec: &Spec) {
+        if let Some((cache, key)) = &self.cache_slot {
+            cache.put(key, &self.subject(), spec);
+        }
+    }
+
+    /// Find the protocol of a local command by asking it for its spec, first in one run that any Airbyte
+    /// or Flow connector answers (see [`probe`]); when that fails, as Flow alone (a connector that refuses
+    /// the argument), then as Singer (`--about --format=json`). A program named `tap-*` is most likely a
+    /// Singer tap, so it is asked that first. Every run has a pipe as stdin, and a run that times out ends
+    /// the probe: the next ones would wait as long.
     async fn probe(&mut self) -> Result<(), ConnectorError> {
+        #[derive(Clone, Copy)]
+        enum Ask {
+            Either,
+            Flow,
+            Singer,
+        }
         let order = if self.endpoint.looks_like_singer_tap() {
-            [Protocol::Singer, Protocol::Airbyte, Protocol::Flow]
+            [Ask::Singer, Ask::Either, Ask::Flow]
         } else {
-            [Protocol::Airbyte, Protocol::Flow, Protocol::Singer]
+            [Ask::Either, Ask::Flow, Ask::Singer]
         };
         let mut failures = Vec::new();
-        for protocol in order {
-            self.protocol = protocol;
-            let answer = match protocol {
-                Protocol::Airbyte => self.airbyte_spec().await,
-                Protocol::Flow => self.flow_spec().await,
-                Protocol::Singer => self.singer_about().await,
+        for ask in order {
+            let answer = match ask {
+                Ask::Either => {
+                    // The Flow codec, in case a Flow connector answers.
+                    self.protocol = Protocol::Flow;
+                    let (kind, subject) = (self.kind, self.subject());
+                    self.supervise(
+                        probe::invocation(),
+                        "during spec",
+                        async |run: &mut Running| probe::either_spec(run, kind, &subject).await,
+                    )
+                    .await
+                }
+                Ask::Flow => {
+                    self.protocol = Protocol::Flow;
+                    self.flow_spec().await
+                }
+                Ask::Singer => {
+                    self.protocol = Protocol::Singer;
+                    self.singer_about().await
+                }
             };
             match answer {
                 Ok(spec) => {
+                    self.protocol = spec.protocol;
                     self.kind = spec.kind;
                     self.probed_spec = Some(spec);
                     return Ok(());
                 }
-                Err(e @ ConnectorError::Spawn { .. }) => return Err(e),
-                Err(e) => failures.push((protocol, e)),
+                Err(e @ (ConnectorError::Spawn { .. } | ConnectorError::Timeout { .. })) => {
+                    return Err(e);
+                }
+                Err(e) => failures.push((ask, e)),
             }
         }
         let mut message = "it answered none of the protocols.".to_string();
-        for (protocol, e) in failures {
-            let how = match protocol {
-                Protocol::Airbyte => "As Airbyte (`spec`)",
-                Protocol::Flow => "As Flow (spec request on stdin)",
-                Protocol::Singer => "As Singer (`--about --format=json`)",
+        for (ask, e) in failures {
+            let how = match ask {
+                Ask::Either => "As Airbyte or Flow (`spec`, and a spec request on stdin)",
+                Ask::Flow => "As Flow (a spec request on stdin, no arguments)",
+                Ask::Singer => "As Singer (`--about --format=json`)",
             };
             message.push_str(&format!("\n  {how}: {e}"));
         }
@@ -218,10 +300,17 @@ impl Connector {
         self.endpoint.subject()
     }
 
+    /// The spec: probed or cached when [`Connector::open`] got it, else asked of the connector (and cached).
     pub async fn spec(&self) -> Result<Spec, ConnectorError> {
         if let Some(spec) = &self.probed_spec {
             return Ok(spec.clone());
         }
+        let spec = self.fresh_spec().await?;
+        self.write_cache(&spec);
+        Ok(spec)
+    }
+
+    async fn fresh_spec(&self) -> Result<Spec, ConnectorError> {
         match self.protocol {
             Protocol::Flow => self.flow_spec().await,
             Protocol::Airbyte => self.airbyte_spec().await,
@@ -315,12 +404,19 @@ impl Connector {
                 }
                 Ok(validated)
             }
+            // The check and the discover that finds the bound streams run side by side: one connector
+            // start's time, not two.
             Protocol::Airbyte => {
-                self.airbyte_check(&req.config).await?;
                 if req.bindings.is_empty() {
+                    self.airbyte_check(&req.config).await?;
                     return Ok(Validated::default());
                 }
-                let streams = self.airbyte_streams(&req.config).await?;
+                let (checked, streams) = tokio::join!(
+                    self.airbyte_check(&req.config),
+                    self.airbyte_streams(&req.config)
+                );
+                checked?;
+                let streams = streams?;
                 let found: Vec<Vec<String>> = streams
                     .iter()
                     .map(|s| airbyte::stream_to_binding(s).resource_path)
@@ -426,6 +522,7 @@ impl Connector {
                 },
             )
             .await?;
+        self.write_cache(&spec);
         match outcome {
             Ok((validated, asked)) if validated.bindings.len() != asked => Err(self.reported(
                 "during validate",
@@ -638,6 +735,9 @@ impl Connector {
         }
         inv.env
             .push(("LOG_LEVEL".into(), self.opts.log_level.clone()));
+        if self.opts.bypass_spec_cache {
+            inv.env.push((spec_cache::BYPASS_ENV.into(), "1".into()));
+        }
         let logs = LogCollector::new(&self.subject(), self.opts.logs.clone());
         match &self.runner {
             Runner::Docker { host, image } => {
@@ -689,15 +789,18 @@ impl Connector {
         Ok(())
     }
 
-    /// Start the process, run `body` against it within the timeout, then check how it ended.
+    /// Start the process, run `body` against it within the timeout, then check how it ended. Once `body`
+    /// has its answer, the process gets [`EXIT_GRACE`] (never past the timeout) to exit; one still running
+    /// then is stopped and the answer used.
     async fn supervise<T>(
         &self,
         inv: Invocation,
         during: &str,
         body: impl AsyncFnOnce(&mut Running) -> Result<T, ConnectorError>,
     ) -> Result<T, ConnectorError> {
+        let deadline = tokio::time::Instant::now() + self.opts.timeout;
         let mut run = self.start(inv).await?;
-        let outcome = tokio::time::timeout(self.opts.timeout, body(&mut run)).await;
+        let outcome = tokio::time::timeout_at(deadline, body(&mut run)).await;
         let result = match outcome {
             Err(_elapsed) => {
                 let last_log = run.last_error();
@@ -716,11 +819,33 @@ impl Connector {
             Ok(r) => r,
         };
         let last_log = run.last_error();
-        let exit = match tokio::time::timeout(Duration::from_secs(30), run.finish()).await {
-            Ok(exit) => exit,
-            Err(_) => Exit::Unknown(
-                "it did not exit within 30s after its work was done, and was stopped".into(),
-            ),
+        let logs = run.logs().clone();
+        let grace = deadline.min(tokio::time::Instant::now() + EXIT_GRACE);
+        let last_words = |l: Option<String>| {
+            l.map(|l| format!("; its last log line: {l}"))
+                .unwrap_or_default()
+        };
+        let Some(exit) = run.finish_by(grace).await else {
+            return match result {
+                Ok(answer) => {
+                    logs.text(
+                        LogLevel::Warn,
+                        format!(
+                            "{} answered {during} but did not exit; it was stopped",
+                            self.subject()
+                        ),
+                    );
+                    Ok(answer)
+                }
+                Err(ConnectorError::Io(msg)) if msg.is_empty() => Err(self.reported(
+                    during,
+                    &format!(
+                        "it closed its output without answering, and did not exit (it was stopped){}",
+                        last_words(last_log)
+                    ),
+                )),
+                Err(e) => Err(e),
+            };
         };
         if !exit.success() {
             // An Airbyte TRACE error was logged at error level, so the tail's last error line is the cause.
@@ -734,14 +859,48 @@ impl Connector {
         match result {
             Err(ConnectorError::Io(msg)) if msg.is_empty() => Err(self.reported(
                 during,
-                &format!(
-                    "it exited without answering{}",
-                    last_log
-                        .map(|l| format!("; its last log line: {l}"))
-                        .unwrap_or_default()
-                ),
+                &format!("it exited without answering{}", last_words(last_log)),
             )),
             other => other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Flow connector (a shell script) that answers the spec request, then neither reads stdin nor exits.
+    fn lingering() -> Endpoint {
+        let answer = r#"{"spec":{"protocol":3032023,"configSchema":{"type":"object"},"resourceConfigSchema":{}}}"#;
+        Endpoint::local(vec![
+            "/bin/sh".into(),
+            "-c".into(),
+            format!("read request; echo '{answer}'; exec sleep 600"),
+        ])
+    }
+
+    #[tokio::test]
+    async fn an_answer_counts_even_when_the_connector_never_exits() {
+        let seen: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+        let sink = seen.clone();
+        let opts = Options {
+            protocol: Some(Protocol::Flow),
+            // The wait for the exit is bounded by the run's timeout (and EXIT_GRACE), nothing fixed.
+            timeout: Duration::from_secs(2),
+            logs: Some(std::sync::Arc::new(move |l: &LogLine| {
+                sink.lock().unwrap().push(l.message.clone())
+            })),
+            ..Options::default()
+        };
+        let c = Connector::open(lingering(), opts).await.unwrap();
+        let spec = c.spec().await.unwrap();
+        assert_eq!(spec.config_schema, serde_json::json!({"type": "object"}));
+        let seen = seen.lock().unwrap();
+        assert!(
+            seen.iter()
+                .any(|l| l.contains("did not exit; it was stopped")),
+            "{seen:?}"
+        );
     }
 }

@@ -300,6 +300,29 @@ impl Running {
         exit
     }
 
+    /// [`Running::finish`] until `deadline`; a process still running then (it answered but never exits)
+    /// is stopped as by [`Running::kill`], and the answer is `None`.
+    pub async fn finish_by(mut self, deadline: tokio::time::Instant) -> Option<Exit> {
+        let ended = tokio::time::timeout_at(deadline, async {
+            self.close_stdin().await;
+            while self.stdout.recv().await.is_some() {}
+            self.control.wait().await
+        })
+        .await;
+        match ended {
+            Ok(exit) => {
+                self.exit = Some(exit.clone());
+                Some(exit)
+            }
+            Err(_) => {
+                self.stdin = None;
+                self.control.kill().await;
+                self.exit = Some(Exit::Unknown("killed".into()));
+                None
+            }
+        }
+    }
+
     /// Stop the process now and clean up (timeouts, cancellation, protocol errors).
     pub async fn kill(mut self) {
         self.stdin = None;
@@ -326,7 +349,7 @@ impl Running {
         self.logs.last_error()
     }
 
-    #[cfg(test)]
+    /// Where its log lines go (the tail and the sink).
     pub(crate) fn logs(&self) -> &LogCollector {
         &self.logs
     }

@@ -11,7 +11,6 @@ pub mod events;
 pub mod keys;
 pub mod msg;
 pub mod saving;
-pub mod spec_cache;
 pub mod state;
 pub mod steps;
 pub mod tasks;
@@ -63,7 +62,7 @@ pub async fn run() -> i32 {
         Err(e) => {
             terminal::restore();
             eprintln!("error: cannot set up the terminal: {e}");
-            return crate::cli::exit::ENVIRONMENT;
+            return crate::cli::exit::ENVIRONMENT.code();
         }
     };
     let outcome = async {

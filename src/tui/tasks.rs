@@ -9,7 +9,7 @@ use super::msg::{
     SpecOutcome, SshUse, Stage, TaskMsg,
 };
 use super::saving;
-use super::spec_cache::{self, SpecCache};
+use crate::connector::spec_cache::{self, SpecCache};
 use crate::connector::{Connector, ConnectorError, DockerHost, LogSink, Options, PullSink};
 use crate::model::{DiscoveredBinding, LogLine, Protocol, ValidateBinding, ValidateRequest};
 use crate::tunnel::{self, HostKeyPolicy, Secret, Step, Tunnel, TunnelError};

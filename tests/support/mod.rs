@@ -161,6 +161,14 @@ pub fn tool(name: &str) -> PathBuf {
     manifest_file(name, &format!("/tools/{name}"))
 }
 
+/// The Python of the estuary-cdk venv, and the directory to put on PYTHONPATH for `-m source_cdk_fixture`
+/// (tests/fixtures/cdk-source, a Flow capture written with Estuary's Python CDK).
+pub fn cdk_fixture() -> (PathBuf, PathBuf) {
+    let python = manifest_file("estuary-cdk", "/tools/estuary_cdk/python");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cdk-source");
+    (python, dir)
+}
+
 /// The PostgreSQL server binaries directory (`initdb`, `pg_ctl`, `postgres`).
 pub fn pg_bin_dir() -> PathBuf {
     manifest_file("postgresql", "/tools/pg_bin_dir")
