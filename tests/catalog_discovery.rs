@@ -18,7 +18,8 @@ fn discovery(bindings: Vec<catwalk::model::DiscoveredBinding>) -> Discovery {
 #[test]
 fn first_discovery_writes_capture_collections_and_schemas() {
     let mut infer = binding("events");
-    infer.document_schema = json!({"type": "object", "x-infer-schema": true});
+    infer.document_schema = json!({"type": "object", "x-infer-schema": true,
+        "properties": {"id": {"type": "integer"}}});
     let mut off = binding("some greetings!");
     off.disable = true;
     let files = catalog::from_discovery(discovery(vec![binding("orders"), infer, off]))
@@ -132,8 +133,7 @@ fn local_endpoint_and_same_last_segment() {
 #[test]
 fn unicode_names_and_fallback_keys_validate() {
     let mut b = binding("Größe/東京 データ");
-    b.key = vec!["/_meta/row_id".into()];
-    b.is_fallback_key = true;
+    catalog_support::with_fallback_key(&mut b);
     let g = catalog::from_discovery(discovery(vec![b])).unwrap();
     assert_eq!(g.bindings[0].target, "acmeCo/Größe/東京_データ");
     assert_eq!(g.warnings.len(), 1);

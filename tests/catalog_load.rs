@@ -251,7 +251,8 @@ fn a_written_discovery_loads_back() {
         vec![catwalk::model::DiscoveredBinding {
             recommended_name: "orders".into(),
             resource_config: json!({"stream": "orders"}),
-            document_schema: json!({"type": "object", "description": "multi\nline"}),
+            document_schema: json!({"type": "object", "description": "multi\nline",
+                "properties": {"id": {"type": "integer"}}}),
             key: vec!["/id".into()],
             disable: false,
             is_fallback_key: false,

@@ -195,8 +195,7 @@ fn new_binding_whose_name_is_taken_gets_a_suffix() {
 fn keys_follow_discovery_unless_fallback() {
     let dir = tempfile::tempdir().unwrap();
     let mut f = binding("f");
-    f.key = vec!["/_meta/row_id".into()];
-    f.is_fallback_key = true;
+    catalog_support::with_fallback_key(&mut f);
     discover_and_write(dir.path(), IMAGE, vec![binding("k"), f.clone()]);
     let flow = dir.path().join("source-hello.flow.yaml");
     let mut cat: Catalog = serde_yaml::from_str(&fs::read_to_string(&flow).unwrap()).unwrap();

@@ -69,7 +69,7 @@ fn a_failed_write_names_the_file() {
         .unwrap_err();
     assert!(err.to_string().contains("blocker/x.yaml"), "{err}");
 
-    // A failure while writing names the file; files before it are written.
+    // A failure while writing names the file, and nothing is written (a file where a directory must be).
     let mut plan = Plan::new();
     plan.add(dir.path().join("ok.yaml"), "ok", WriteMode::Replace, None)
         .unwrap();
@@ -83,7 +83,131 @@ fn a_failed_write_names_the_file() {
     fs::write(dir.path().join("later"), "appeared meanwhile").unwrap();
     let err = plan.write_all().unwrap_err();
     assert!(err.to_string().contains("later"), "{err}");
-    assert!(dir.path().join("ok.yaml").exists());
+    assert!(!dir.path().join("ok.yaml").exists());
+    assert_eq!(names(dir.path()), ["blocker", "later"]);
+}
+
+/// An old catalog: a schema file, a sub-directory's schema, and the catalog that names them.
+fn old_catalog(d: &Path) -> Vec<(std::path::PathBuf, &'static str)> {
+    fs::create_dir(d.join("sub")).unwrap();
+    let files = vec![
+        (d.join("a.schema.yaml"), "old a\n"),
+        (d.join("sub/b.schema.yaml"), "old b\n"),
+        (d.join("x.flow.yaml"), "old catalog\n"),
+    ];
+    for (p, text) in &files {
+        fs::write(p, text).unwrap();
+    }
+    files
+}
+
+/// A new catalog over `old_catalog`: both schemas changed, a new schema in a new directory, the
+/// catalog (added first, renamed last).
+fn new_plan(d: &Path) -> Plan {
+    let mut plan = Plan::new();
+    plan.add(
+        d.join("x.flow.yaml"),
+        "new catalog\n",
+        WriteMode::Replace,
+        None,
+    )
+    .unwrap();
+    plan.set_last(d.join("x.flow.yaml"));
+    for (name, text) in [
+        ("a.schema.yaml", "new a\n"),
+        ("sub/b.schema.yaml", "new b\n"),
+        ("c/d/c.schema.yaml", "new c\n"),
+    ] {
+        plan.add(d.join(name), text, WriteMode::Replace, None)
+            .unwrap();
+    }
+    plan
+}
+
+fn assert_old(d: &Path, files: &[(std::path::PathBuf, &str)]) {
+    for (p, text) in files {
+        assert_eq!(&fs::read_to_string(p).unwrap(), text, "{}", p.display());
+    }
+    assert_eq!(
+        names(d),
+        ["a.schema.yaml", "sub", "x.flow.yaml"],
+        "no temporary file, no new directory"
+    );
+    assert_eq!(names(&d.join("sub")), ["b.schema.yaml"]);
+}
+
+#[test]
+fn a_plan_is_written_all_or_nothing_whichever_step_fails() {
+    use catwalk::catalog::WriteStep;
+    // Each file, at each step: the disk refuses (as when full), and every old file is as it was.
+    let files = [
+        "a.schema.yaml",
+        "sub/b.schema.yaml",
+        "c/d/c.schema.yaml",
+        "x.flow.yaml",
+    ];
+    for step in [WriteStep::Stage, WriteStep::Commit] {
+        for failing in files {
+            let dir = tempfile::tempdir().unwrap();
+            let d = dir.path();
+            let old = old_catalog(d);
+            let plan = new_plan(d);
+            let mut order = Vec::new();
+            let err = plan
+                .write_all_with(&mut |s, p| {
+                    if s == WriteStep::Commit {
+                        order.push(p.strip_prefix(d).unwrap().display().to_string());
+                    }
+                    if s == step && p == d.join(failing) {
+                        Err(std::io::Error::from_raw_os_error(28)) // ENOSPC
+                    } else {
+                        Ok(())
+                    }
+                })
+                .unwrap_err();
+            assert!(
+                err.to_string().contains(failing),
+                "{step:?} {failing}: {err}"
+            );
+            assert_old(d, &old);
+            if step == WriteStep::Commit && failing == "x.flow.yaml" {
+                // The catalog, added first, is renamed after every schema it names.
+                assert_eq!(order, files, "rename order");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_rename_the_file_system_refuses_puts_back_what_was_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let old = old_catalog(d);
+    let plan = new_plan(d);
+    // After planning, `sub/b.schema.yaml` becomes a directory with a file in it: staging works, the
+    // rename onto it fails, after `a.schema.yaml` was already replaced.
+    fs::remove_file(d.join("sub/b.schema.yaml")).unwrap();
+    fs::create_dir(d.join("sub/b.schema.yaml")).unwrap();
+    fs::write(d.join("sub/b.schema.yaml/keep"), "").unwrap();
+    let err = plan.write_all().unwrap_err();
+    assert!(err.to_string().contains("b.schema.yaml"), "{err}");
+    fs::remove_dir_all(d.join("sub/b.schema.yaml")).unwrap();
+    fs::write(d.join("sub/b.schema.yaml"), "old b\n").unwrap();
+    assert_old(d, &old);
+
+    // Nothing in the way: everything written, no temporary file or link left.
+    let summary = new_plan(d).write_all().unwrap();
+    assert_eq!(summary.written, 4);
+    assert_eq!(
+        fs::read_to_string(d.join("a.schema.yaml")).unwrap(),
+        "new a\n"
+    );
+    assert_eq!(
+        fs::read_to_string(d.join("c/d/c.schema.yaml")).unwrap(),
+        "new c\n"
+    );
+    assert_eq!(names(d), ["a.schema.yaml", "c", "sub", "x.flow.yaml"]);
+    assert_eq!(names(&d.join("sub")), ["b.schema.yaml"]);
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! `flowctl discover` does: capture `P/<name>`, one binding and one collection per discovered resource.
 //! Pure: no I/O. The result is merged with what exists (see `merge`) and written (see `files`, `write`).
 
+use crate::catalog::collection::{CollectionProblem, collection_problems};
 use crate::catalog::naming::{self, NameError};
 use crate::catalog::resource::{ResourceId, resource_id};
 use crate::catalog::types::{ContentRef, Endpoint, inferred_read_schema};
@@ -93,6 +94,13 @@ pub enum DiscoveryError {
         pointer: String,
     },
     #[error(
+        "the connector discovered {} that Flow would refuse, so nothing was written:{}\n\
+         The connector's discovered schemas are at fault: report this to its maintainers.",
+        if problems.len() == 1 { "a binding".to_string() } else { format!("{} bindings", problems.len()) },
+        problems.iter().map(|p| format!("\n  - {p}")).collect::<String>()
+    )]
+    Refused { problems: Vec<BindingProblem> },
+    #[error(
         "the connector discovered two bindings for the same resource `{resource}` (#{first} and #{second}); \
          each resource may be captured once"
     )]
@@ -110,6 +118,15 @@ pub enum DiscoveryError {
          give each binding its own collection"
     )]
     DuplicateTarget { target: String },
+}
+
+/// A discovered binding Flow would refuse: which one, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("binding #{index} `{recommended_name}`: {problem}")]
+pub struct BindingProblem {
+    pub index: usize,
+    pub recommended_name: String,
+    pub problem: CollectionProblem,
 }
 
 /// One discovered binding, named and checked, ready to merge.
@@ -144,8 +161,9 @@ pub struct Generated {
     pub warnings: Vec<String>,
 }
 
-/// Name and check discovered bindings. Fails on an empty or malformed key, a duplicate resource, or bad
-/// names; never writes anything. Linear in the number of bindings.
+/// Name and check discovered bindings. Fails on an empty or malformed key, a schema that is not JSON
+/// Schema or lacks a key location ([`DiscoveryError::Refused`], listing every such binding), a
+/// duplicate resource, or bad names; never writes anything. Linear in the number of bindings.
 pub fn from_discovery(d: Discovery) -> Result<Generated, DiscoveryError> {
     naming::validate_name("prefix", &d.prefix)?;
     naming::validate_name("capture name", &d.name)?;
@@ -197,11 +215,27 @@ pub fn from_discovery(d: Discovery) -> Result<Generated, DiscoveryError> {
         }
     };
 
+    let mut refused = Vec::new();
+    for (index, b) in d.bindings.iter().enumerate() {
+        check_key(index, b)?;
+        refused.extend(
+            collection_problems(&b.document_schema, &b.key)
+                .into_iter()
+                .map(|problem| BindingProblem {
+                    index,
+                    recommended_name: b.recommended_name.clone(),
+                    problem,
+                }),
+        );
+    }
+    if !refused.is_empty() {
+        return Err(DiscoveryError::Refused { problems: refused });
+    }
+
     let mut ids: HashMap<ResourceId, usize> = HashMap::with_capacity(d.bindings.len());
     let mut fallback = Vec::new();
     let mut bindings = Vec::with_capacity(d.bindings.len());
     for (index, (b, target)) in d.bindings.into_iter().zip(targets).enumerate() {
-        check_key(index, &b)?;
         let id = resource_id(&b.resource_config, &d.resource_path_pointers);
         if let Some(first) = ids.insert(id.clone(), index) {
             return Err(DiscoveryError::DuplicateResource {
@@ -319,7 +353,10 @@ mod tests {
         DiscoveredBinding {
             recommended_name: name.into(),
             resource_config: json!({"stream": name}),
-            document_schema: json!({"type": "object"}),
+            document_schema: json!({"type": "object", "properties": {
+                "id": {"type": "integer"},
+                "_meta": {"type": "object", "properties": {"row_id": {"type": "integer"}}}
+            }}),
             key: key.iter().map(|s| s.to_string()).collect(),
             disable: false,
             is_fallback_key: false,
@@ -340,7 +377,8 @@ mod tests {
     fn names_and_keys() {
         let mut b2 = binding("some greetings!", &["/_meta/row_id"]);
         b2.is_fallback_key = true;
-        b2.document_schema = json!({"type": "object", "x-infer-schema": true});
+        b2.document_schema = json!({"type": "object", "x-infer-schema": true,
+            "properties": {"_meta": {"properties": {"row_id": {"type": "integer"}}}}});
         let g = from_discovery(discovery(vec![binding("orders", &["/id"]), b2])).unwrap();
         assert_eq!(g.capture_name, "acmeCo/source-x");
         assert_eq!(g.bindings[1].target, "acmeCo/some_greetings");
@@ -394,6 +432,25 @@ mod tests {
         let g = from_discovery(discovery(vec![binding("a_b", &["/id"]), b])).unwrap();
         assert_eq!(g.bindings[1].target, "acmeCo/a_b_2");
         assert!(g.warnings[0].contains("acmeCo/a_b_2"), "{:?}", g.warnings);
+    }
+
+    #[test]
+    fn keys_the_schema_lacks_and_invalid_schemas_are_refused() {
+        let mut lacking = binding("orders", &["/order_id"]);
+        lacking.resource_config = json!({"stream": "orders"});
+        let mut invalid = binding("users", &["/id"]);
+        invalid.document_schema = json!({"type": "object", "properties": {"id": {"type": 5}}});
+        let e =
+            from_discovery(discovery(vec![binding("a", &["/id"]), lacking, invalid])).unwrap_err();
+        let DiscoveryError::Refused { problems } = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        let text = e.to_string();
+        assert!(text.contains("binding #1 `orders`"), "{text}");
+        assert!(text.contains("`/order_id`"), "{text}");
+        assert!(text.contains("binding #2 `users`"), "{text}");
+        assert!(text.contains("not valid JSON Schema"), "{text}");
     }
 
     #[test]

@@ -3,7 +3,8 @@
 
 use crate::catalog::discovery::{Discovery, DiscoveryError, from_discovery};
 use crate::catalog::load::{LoadError, read_catalog_file};
-use crate::catalog::merge::{CatalogFiles, MergeError, MergeReport, merge};
+use crate::catalog::merge::{CatalogFiles, MergeError, MergeReport, merge_reserving};
+use crate::catalog::owners::Owners;
 use crate::catalog::types::to_yaml;
 use crate::catalog::write::{Plan, WriteError, WriteMode};
 use serde_json::Value;
@@ -30,6 +31,26 @@ pub enum PlanError {
     },
     #[error(transparent)]
     Write(#[from] WriteError),
+    #[error(
+        "nothing was written: this would change what other catalogs in {} own:{}\n\
+         Use another prefix, name or directory for this capture, or force it (`--force`) to write anyway.",
+        dir.display(),
+        conflicts.iter().map(|c| format!("\n  - {c}")).collect::<String>()
+    )]
+    Owned {
+        dir: PathBuf,
+        conflicts: Vec<String>,
+    },
+}
+
+/// How [`plan_capture_with`] treats what exists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// Replace an existing `<name>.flow.yaml` instead of merging into it.
+    pub replace: bool,
+    /// Write even what other catalogs in the directory own (their collections, their files); each
+    /// such change is then a warning.
+    pub force: bool,
 }
 
 /// The outcome of planning a discovery: files to write, what changed, and warnings to print.
@@ -64,7 +85,8 @@ impl CatalogFiles {
             path: flow_path.clone(),
             source,
         })?;
-        plan.add(flow_path, text, WriteMode::Replace, None)?;
+        plan.add(flow_path.clone(), text, WriteMode::Replace, None)?;
+        plan.set_last(flow_path);
         Ok(plan)
     }
 }
@@ -82,26 +104,64 @@ pub fn plan_capture(
     discovery: Discovery,
     replace: bool,
 ) -> Result<DiscoverOutcome, PlanError> {
+    plan_capture_with(
+        dir,
+        discovery,
+        PlanOptions {
+            replace,
+            force: false,
+        },
+    )
+}
+
+/// As [`plan_capture`]. Other catalogs in `dir` (`*.flow.yaml`) are read first: new schema files
+/// never take a file name one of them uses, and when the plan would still change a file one of them
+/// names, or define a collection one of them defines, it is refused ([`PlanError::Owned`], naming each)
+/// unless `options.force`.
+pub fn plan_capture_with(
+    dir: &Path,
+    discovery: Discovery,
+    options: PlanOptions,
+) -> Result<DiscoverOutcome, PlanError> {
     let generated = from_discovery(discovery)?;
     let capture_name = generated.capture_name.clone();
     let flow_file = dir.join(crate::catalog::discovery::flow_file_name(&generated.name));
-    let existing = if flow_file.exists() && !replace {
+    let existing = if flow_file.exists() && !options.replace {
         Some(read_catalog_file(&flow_file)?)
     } else {
         None
     };
-    let merged = merge(existing, generated).map_err(|source| PlanError::Merge {
-        path: flow_file.clone(),
-        source,
+    let owners = Owners::of_directory(dir, &flow_file);
+    let merged = merge_reserving(existing, generated, &owners.names_in(dir)).map_err(|source| {
+        PlanError::Merge {
+            path: flow_file.clone(),
+            source,
+        }
     })?;
     let plan = merged.files.plan(dir)?;
+    let mut warnings = merged.warnings;
+    warnings.extend(owners.unreadable.iter().cloned());
+    let conflicts = owners.conflicts(&plan, &merged.files.catalog);
+    if !conflicts.is_empty() {
+        if !options.force {
+            return Err(PlanError::Owned {
+                dir: dir.to_path_buf(),
+                conflicts,
+            });
+        }
+        warnings.extend(
+            conflicts
+                .into_iter()
+                .map(|c| format!("{c} (written anyway: forced)")),
+        );
+    }
     Ok(DiscoverOutcome {
         capture_name,
         flow_file,
         files: merged.files,
         plan,
         report: merged.report,
-        warnings: merged.warnings,
+        warnings,
     })
 }
 

@@ -381,7 +381,7 @@ pub fn resolve(file: &Path, reference: &str) -> Result<PathBuf, LoadError> {
 }
 
 /// A lexical normal form of a path, so `a/./b/../c.yaml` and `a/c.yaml` are seen as one file.
-fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let abs = if path.is_absolute() {
         path.to_path_buf()
     } else {

@@ -169,6 +169,16 @@ impl Generated {
 /// Merge a discovered capture into `existing` (the current `<name>.flow.yaml`, or `None`). See the module
 /// docs for the rules. Linear in the number of bindings and collections.
 pub fn merge(existing: Option<Catalog>, generated: Generated) -> Result<Merged, MergeError> {
+    merge_reserving(existing, generated, &[])
+}
+
+/// As [`merge`]; a collection that needs a new schema file never gets one of the `reserved` file
+/// names (files in the catalog's directory that other catalogs own).
+pub fn merge_reserving(
+    existing: Option<Catalog>,
+    generated: Generated,
+    reserved: &[String],
+) -> Result<Merged, MergeError> {
     let Generated {
         name,
         capture_name,
@@ -192,6 +202,9 @@ pub fn merge(existing: Option<Catalog>, generated: Generated) -> Result<Merged, 
         targets.reserve(&b.target);
     }
     let mut placer = SchemaPlacer::new(&catalog.collections);
+    for name in reserved {
+        placer.reserve(name);
+    }
 
     let Catalog {
         captures,
@@ -408,6 +421,13 @@ impl SchemaPlacer {
             stems,
             claimed: HashSet::new(),
             out: Vec::new(),
+        }
+    }
+
+    /// Keep `file` (a name in the catalog's directory) from being given to a new schema.
+    fn reserve(&mut self, file: &str) {
+        if let Some(stem) = file.strip_suffix(".schema.yaml") {
+            self.stems.reserve(stem);
         }
     }
 

@@ -5,6 +5,7 @@
 //! [`CatalogFiles::plan`] -> [`Plan::write_all`]; [`plan_discovery`] does all but the last step.
 //! For `catwalk check --source F`: [`load`]. May use `crate::model`, never `connector`, `cli` or `tui`.
 
+mod collection;
 mod connector;
 mod discovery;
 mod files;
@@ -12,16 +13,22 @@ mod flow_schema;
 mod load;
 mod merge;
 mod naming;
+mod owners;
 mod resource;
 mod types;
 mod write;
 
+pub use collection::{
+    CollectionProblem, collection_problems, declares, loaded_collection_problems,
+};
 pub use connector::{Runs, catalog_endpoint, catwalk_command, read_config};
 pub use discovery::{
-    Discovery, DiscoveryError, Generated, GeneratedBinding, config_file_name, flow_file_name,
-    from_discovery, is_key_pointer, read_schema_for, schema_file_name,
+    BindingProblem, Discovery, DiscoveryError, Generated, GeneratedBinding, config_file_name,
+    flow_file_name, from_discovery, is_key_pointer, read_schema_for, schema_file_name,
 };
-pub use files::{DiscoverOutcome, PlanError, plan_capture, plan_discovery};
+pub use files::{
+    DiscoverOutcome, PlanError, PlanOptions, plan_capture, plan_capture_with, plan_discovery,
+};
 pub use flow_schema::{
     FLOW_SCHEMA_PATH, flow_schema_validator, validate_catalog, validate_flow_catalog,
 };
@@ -31,6 +38,7 @@ pub use load::{
 };
 pub use merge::{
     BindingChange, CatalogFiles, KeyChange, MergeError, MergeReport, Merged, SchemaFile, merge,
+    merge_reserving,
 };
 pub use naming::{
     FALLBACK_NAME, NAME_PATTERN, NameAllocator, NameError, connector_name, dedupe_names,
@@ -42,4 +50,6 @@ pub use types::{
     CaptureBinding, CaptureDef, Catalog, CollectionDef, ConnectorEndpoint, ContentRef, Endpoint,
     LocalEndpoint, MaterializationBinding, MaterializationDef, inferred_read_schema, to_yaml,
 };
-pub use write::{FileStatus, Plan, PlannedFile, WriteError, WriteMode, WriteSummary, write_atomic};
+pub use write::{
+    FileStatus, Plan, PlannedFile, WriteError, WriteMode, WriteStep, WriteSummary, write_atomic,
+};

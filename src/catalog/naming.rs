@@ -1,7 +1,9 @@
 //! Catalog names: connector names from images, normalising recommended names into valid collection
 //! names, validating prefixes, and de-duplicating names deterministically. Pure: no I/O.
 //!
-//! A Flow catalog name matches `^[\p{Letter}\p{Number}\-_\.]+(/[\p{Letter}\p{Number}\-_\.]+)*$`.
+//! A Flow catalog name matches `^[\p{Letter}\p{Number}\-_\.]+(/[\p{Letter}\p{Number}\-_\.]+)*$`,
+//! and no part of it is `.` or `..`: names become paths (`<prefix>/<name>.flow.yaml`), and such a
+//! part would lead out of the directory (Flow refuses them too).
 
 use regex::Regex;
 use std::collections::{HashMap, HashSet};
@@ -33,6 +35,18 @@ pub enum NameError {
         column: usize,
     },
     #[error(
+        "the {what} `{name}` has the part `{part}` at character {column}: a part may not be `.` or `..` \
+         (names become paths, and such a part leads out of the directory); use letters, numbers, `-`, `_` \
+         and `.`, e.g. `acmeCo/dev`"
+    )]
+    DotPart {
+        what: String,
+        name: String,
+        part: String,
+        /// 1-based character position where the part starts.
+        column: usize,
+    },
+    #[error(
         "the {what} `{name}` has {shown} at character {column}, which Flow does not allow in names: \
          use letters, numbers, `-`, `_` and `.`, with `/` between parts"
     )]
@@ -53,9 +67,9 @@ pub fn is_name_char(c: char) -> bool {
     TOKEN.is_match(s)
 }
 
-/// True when `name` is a valid Flow catalog name.
+/// True when `name` is a valid Flow catalog name (the pattern, and no `.` or `..` part).
 pub fn is_valid_name(name: &str) -> bool {
-    NAME.is_match(name)
+    NAME.is_match(name) && name.split('/').all(|part| part != "." && part != "..")
 }
 
 /// Check a full catalog name (capture, collection, materialization). `what` names it in the error,
@@ -86,6 +100,18 @@ pub fn validate_name(what: &str, name: &str) -> Result<(), NameError> {
     }
     if segment_len == 0 {
         return Err(empty_segment(what, name, column));
+    }
+    let mut start = 1;
+    for part in name.split('/') {
+        if part == "." || part == ".." {
+            return Err(NameError::DotPart {
+                what: what.into(),
+                name: name.into(),
+                part: part.into(),
+                column: start,
+            });
+        }
+        start += part.chars().count() + 1;
     }
     debug_assert!(is_valid_name(name));
     Ok(())
@@ -314,6 +340,17 @@ mod tests {
             NameError::Empty { .. }
         ));
         assert!(validate_name("collection name", "ünï/cödé-1.2_3").is_ok());
+        for bad in ["..", ".", "acmeCo/../..", "acmeCo/./x", "a/.."] {
+            let e = validate_prefix(bad).unwrap_err();
+            assert!(matches!(e, NameError::DotPart { .. }), "{bad}: {e:?}");
+            assert!(!is_valid_name(bad), "{bad}");
+        }
+        let e = validate_name("--name", "acmeCo/../evil").unwrap_err();
+        assert!(
+            matches!(&e, NameError::DotPart { column: 8, part, .. } if part == ".."),
+            "{e:?}"
+        );
+        assert!(validate_name("prefix", "a/.../b.c/.x").is_ok());
         let e = validate_name("collection name", "a/b:c").unwrap_err();
         assert!(e.to_string().contains("':'"), "{e}");
     }

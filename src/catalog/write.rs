@@ -1,6 +1,8 @@
 //! Writing files safely: each file goes to a temporary file in its own directory, then is renamed over
 //! the target, so a reader sees the old file or the new one, never half of one. A [`Plan`] lists the
-//! files to write and whether each is new, changed or unchanged before anything is written.
+//! files to write and whether each is new, changed or unchanged before anything is written, and writes
+//! them all or none: every file is staged first, then the renames run in a fixed order (the file marked
+//! [`Plan::set_last`], the catalog, after all the files it names), and a failure undoes what was done.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -125,32 +127,6 @@ fn write_via_rename(
     }
 }
 
-/// Create a file that does not exist yet, directly (no temporary file: cheaper for thousands of files).
-/// Returns `Ok(false)` when the file appeared meanwhile; a failed write removes the partial file.
-fn write_fresh(path: &Path, bytes: &[u8], perm: Option<u32>) -> Result<bool, WriteError> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = match fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(perm.unwrap_or(0o666))
-        .open(path)
-    {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(false),
-        Err(e) => return Err(WriteError::io(path, "create", e)),
-    };
-    let result = perm
-        .map(|m| file.set_permissions(fs::Permissions::from_mode(m)))
-        .unwrap_or(Ok(()))
-        .and_then(|()| file.write_all(bytes));
-    if let Err(e) = result {
-        drop(file);
-        let _ = fs::remove_file(path);
-        return Err(WriteError::io(path, "write", e));
-    }
-    Ok(true)
-}
-
 /// How a planned file compares with what is on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileStatus {
@@ -194,6 +170,17 @@ pub struct WriteSummary {
 pub struct Plan {
     files: Vec<PlannedFile>,
     by_path: std::collections::HashMap<PathBuf, usize>,
+    /// Renamed into place after every other file (the catalog that names them).
+    last: Option<PathBuf>,
+}
+
+/// The step of [`Plan::write_all_with`] a fault hook is called before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteStep {
+    /// Writing the file's temporary copy.
+    Stage,
+    /// Renaming the temporary copy onto the file.
+    Commit,
 }
 
 impl Plan {
@@ -268,38 +255,229 @@ impl Plan {
         parts.join(", ")
     }
 
-    /// Write every new or changed file, in the order added (unchanged ones are not touched). Refuses
-    /// before writing anything when a [`WriteMode::CreateNew`] file already exists with other contents.
-    /// Stops at the first failure, naming the file; files written before it stay written.
+    /// Rename `path` into place after every other file (for the catalog file: a reader never sees it
+    /// name a schema file that is not written yet).
+    pub fn set_last(&mut self, path: impl Into<PathBuf>) {
+        self.last = Some(path.into());
+    }
+
+    /// Write every new or changed file, all or none (unchanged ones are not touched). Refuses before
+    /// writing anything when a [`WriteMode::CreateNew`] file already exists with other contents.
     ///
-    /// A changed file is replaced atomically (temporary file, then rename). A new file is created directly
-    /// (never over a file that appeared meanwhile): a crash can leave it partial, which the next plan shows
-    /// as changed. Files are not flushed one by one: thousands of fsyncs take seconds.
+    /// First every file is written to a temporary file beside it (missing directories created); a
+    /// failure there (disk full, a file where a directory must be) removes the temporary files and the
+    /// directories made, and nothing on disk has changed. Then the temporary files are renamed onto
+    /// their targets in the order added, the [`set_last`](Self::set_last) file last; a replaced file is
+    /// kept under a hard link until the end, so a failed rename puts back every file already replaced
+    /// and removes the new ones. Only a kill during the renames (a few system calls per file) can leave
+    /// a mix, and then the catalog, renamed last, still names the files it had. Files are not flushed
+    /// one by one: thousands of fsyncs take seconds.
     pub fn write_all(&self) -> Result<WriteSummary, WriteError> {
+        self.write_all_with(&mut |_, _| Ok(()))
+    }
+
+    /// [`write_all`](Self::write_all), calling `fault(step, path)` before each file's stage and commit:
+    /// an error it returns fails that step as the file system would (for tests of the recovery).
+    pub fn write_all_with(
+        &self,
+        fault: &mut dyn FnMut(WriteStep, &Path) -> io::Result<()>,
+    ) -> Result<WriteSummary, WriteError> {
         if let Some(c) = self.files.iter().find(|f| f.status == FileStatus::Conflict) {
             return Err(WriteError::Exists {
                 path: c.path.clone(),
             });
         }
-        let mut summary = WriteSummary::default();
-        let mut dirs: HashSet<&Path> = HashSet::new();
-        for f in &self.files {
-            if f.status == FileStatus::Unchanged {
-                summary.unchanged += 1;
-                continue;
+        let mut todo: Vec<&PlannedFile> = self
+            .files
+            .iter()
+            .filter(|f| f.status != FileStatus::Unchanged)
+            .collect();
+        if let Some(last) = &self.last
+            && let Some(i) = todo.iter().position(|f| &f.path == last)
+        {
+            let file = todo.remove(i);
+            todo.push(file);
+        }
+        let summary = WriteSummary {
+            written: todo.len(),
+            unchanged: self.files.len() - todo.len(),
+        };
+        let mut made_dirs = Vec::new();
+        let staged = match stage(&todo, &mut made_dirs, fault) {
+            Ok(staged) => staged,
+            Err(e) => {
+                remove_dirs(&made_dirs);
+                return Err(e);
             }
-            let dir = parent_dir(&f.path);
-            if dirs.insert(dir) {
-                ensure_dir(dir)?;
+        };
+        let mut done: Vec<Committed> = Vec::with_capacity(staged.len());
+        let mut pending = staged.into_iter();
+        for (file, tmp) in pending.by_ref() {
+            match commit(file, tmp, fault) {
+                Ok(c) => done.push(c),
+                Err(e) => {
+                    // Put back what was replaced, remove what was new, and the staged rest.
+                    drop(pending);
+                    for c in done.into_iter().rev() {
+                        c.undo();
+                    }
+                    remove_dirs(&made_dirs);
+                    return Err(e);
+                }
             }
-            let fresh = f.status == FileStatus::New && write_fresh(&f.path, &f.contents, f.perm)?;
-            if !fresh {
-                write_via_rename(&f.path, &f.contents, f.mode, f.perm, false)?;
-            }
-            summary.written += 1;
+        }
+        for c in done {
+            c.finish();
         }
         Ok(summary)
     }
+}
+
+/// Every file written to a temporary file in its directory, in order; the first failure drops (and so
+/// removes) the temporary files written so far.
+fn stage<'p>(
+    todo: &[&'p PlannedFile],
+    made_dirs: &mut Vec<PathBuf>,
+    fault: &mut dyn FnMut(WriteStep, &Path) -> io::Result<()>,
+) -> Result<Vec<(&'p PlannedFile, tempfile::NamedTempFile)>, WriteError> {
+    let mut dirs: HashSet<&Path> = HashSet::new();
+    let mut staged = Vec::with_capacity(todo.len());
+    for f in todo {
+        let dir = parent_dir(&f.path);
+        if dirs.insert(dir) {
+            make_dir(dir, made_dirs)?;
+        }
+        fault(WriteStep::Stage, &f.path).map_err(|e| WriteError::io(&f.path, "write", e))?;
+        staged.push((*f, temp_copy(f)?));
+    }
+    Ok(staged)
+}
+
+/// Create `dir` and its missing ancestors, recording the ones made (outermost first).
+fn make_dir(dir: &Path, made: &mut Vec<PathBuf>) -> Result<(), WriteError> {
+    let mut missing = Vec::new();
+    let mut at = Some(dir);
+    while let Some(d) = at.filter(|d| !d.as_os_str().is_empty() && d.symlink_metadata().is_err()) {
+        missing.push(d.to_path_buf());
+        at = d.parent();
+    }
+    for d in missing.into_iter().rev() {
+        match fs::create_dir(&d) {
+            Ok(()) => made.push(d),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && d.is_dir() => {}
+            Err(e) => return Err(WriteError::io(&d, "create the directory", e)),
+        }
+    }
+    Ok(())
+}
+
+/// Remove the directories a failed write made, innermost first, if they are empty.
+fn remove_dirs(made: &[PathBuf]) {
+    for d in made.iter().rev() {
+        let _ = fs::remove_dir(d);
+    }
+}
+
+/// The file's contents in a temporary file beside it, with the mode it will have.
+fn temp_copy(f: &PlannedFile) -> Result<tempfile::NamedTempFile, WriteError> {
+    let dir = parent_dir(&f.path);
+    let existing_mode = match (f.perm, f.status) {
+        (None, FileStatus::Changed) => fs::metadata(&f.path)
+            .ok()
+            .map(|m| m.permissions().mode() & 0o7777),
+        _ => None,
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{}.", file_name(&f.path)))
+        .suffix(".tmp")
+        .permissions(fs::Permissions::from_mode(f.perm.unwrap_or(0o666)))
+        .tempfile_in(dir)
+        .map_err(|e| WriteError::io(dir, "create a temporary file in", e))?;
+    if let Some(m) = f.perm.or(existing_mode) {
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(m))
+            .map_err(|e| WriteError::io(&f.path, "set the permissions of", e))?;
+    }
+    tmp.write_all(&f.contents)
+        .map_err(|e| WriteError::io(&f.path, "write", e))?;
+    Ok(tmp)
+}
+
+fn file_name(path: &Path) -> &str {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("catwalk")
+}
+
+/// A file renamed into place, and how to undo it.
+struct Committed {
+    path: PathBuf,
+    /// A hard link to the file it replaced (`None`: the file is new).
+    backup: Option<PathBuf>,
+}
+
+impl Committed {
+    fn undo(self) {
+        match self.backup {
+            Some(b) => {
+                let _ = fs::rename(&b, &self.path);
+            }
+            None => {
+                let _ = fs::remove_file(&self.path);
+            }
+        }
+    }
+
+    fn finish(self) {
+        if let Some(b) = self.backup {
+            let _ = fs::remove_file(b);
+        }
+    }
+}
+
+/// Rename the staged copy onto its file, keeping a hard link to the file it replaces. A file that
+/// should be new but appeared since the plan is replaced like a changed one.
+fn commit(
+    f: &PlannedFile,
+    tmp: tempfile::NamedTempFile,
+    fault: &mut dyn FnMut(WriteStep, &Path) -> io::Result<()>,
+) -> Result<Committed, WriteError> {
+    let rename_err = |e| WriteError::io(&f.path, "rename a temporary file onto", e);
+    fault(WriteStep::Commit, &f.path).map_err(rename_err)?;
+    let backup = if f.path.symlink_metadata().is_ok() {
+        Some(backup_link(&f.path).map_err(|e| WriteError::io(&f.path, "keep a link to", e))?)
+    } else {
+        None
+    };
+    let result = if backup.is_some() {
+        tmp.persist(&f.path).map(drop).map_err(|e| e.error)
+    } else {
+        tmp.persist_noclobber(&f.path)
+            .map(drop)
+            .map_err(|e| e.error)
+    };
+    match result {
+        Ok(()) => Ok(Committed {
+            path: f.path.clone(),
+            backup,
+        }),
+        Err(e) => {
+            if let Some(b) = backup {
+                let _ = fs::remove_file(b);
+            }
+            Err(rename_err(e))
+        }
+    }
+}
+
+/// A new hard link to `path` beside it (`.<name>.<random>.old`).
+fn backup_link(path: &Path) -> io::Result<PathBuf> {
+    let link = tempfile::Builder::new()
+        .prefix(&format!(".{}.", file_name(path)))
+        .suffix(".old")
+        .make_in(parent_dir(path), |p| fs::hard_link(path, p))?;
+    // Kept: `finish` removes it, `undo` renames it back.
+    let (_, link) = link.into_parts();
+    link.keep().map_err(|e| e.error)
 }
 
 impl fmt::Display for Plan {

@@ -133,6 +133,11 @@ pub struct DiscoverArgs {
     /// Name of the capture and its files (default: the image's last path segment without tag, or the command's name).
     #[arg(long)]
     pub name: Option<String>,
+
+    /// Write even when another catalog in the directory defines the same collections or names the
+    /// files this one would change (by default discover refuses, naming them).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

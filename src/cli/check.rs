@@ -14,6 +14,7 @@ use crate::schema;
 pub async fn run(args: CheckArgs) -> Outcome {
     let loaded = catalog::load(&args.source).map_err(|e| Failure::invalid(e.to_string()))?;
     check_structure(&loaded.files)?;
+    check_collections(&loaded)?;
     let tasks: Vec<&LoadedTask> = loaded
         .captures
         .iter()
@@ -104,6 +105,19 @@ fn check_structure(files: &[std::path::PathBuf]) -> Result<(), Failure> {
             "the catalog is not valid Flow YAML; fix it before checking connectors:{message}"
         )))
     }
+}
+
+/// Every collection's schema must compile and declare its key, or Flow refuses the catalog at publish.
+fn check_collections(loaded: &catalog::LoadedCatalog) -> Result<(), Failure> {
+    let problems = catalog::loaded_collection_problems(loaded);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let list: String = problems.iter().map(|p| format!("\n  - {p}")).collect();
+    Err(Failure::invalid(format!(
+        "Flow would refuse {} of this catalog; fix the schema or the key before checking connectors:{list}",
+        plural(problems.len(), "collection problem")
+    )))
 }
 
 pub(super) fn plural(n: usize, what: &str) -> String {

@@ -29,7 +29,9 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
             Endpoint::Local { command, .. } => catalog::local_connector_name(command),
         },
     };
-    catalog::validate_name("--name", &format!("{prefix}/{name}"))
+    // Before anything runs: a name with a `.`/`..` part would write outside the directory.
+    catalog::validate_name("--name", &name)
+        .and_then(|()| catalog::validate_name("capture name", &format!("{prefix}/{name}")))
         .map_err(|e| Failure::new(exit::USAGE, e.to_string()))?;
     let config_path = dir.join(catalog::config_file_name(&name));
     let opts = args.connector.run.options();
@@ -148,8 +150,12 @@ fn write_catalog(
         targets: None,
         resource_path_pointers: spec.resource_path_pointers.clone(),
     };
-    let outcome =
-        catalog::plan_discovery(&dir, discovery).map_err(|e| Failure::invalid(e.to_string()))?;
+    let options = catalog::PlanOptions {
+        replace: false,
+        force: args.force,
+    };
+    let outcome = catalog::plan_capture_with(&dir, discovery, options)
+        .map_err(|e| Failure::invalid(e.to_string()))?;
     for w in &outcome.warnings {
         output::warn(w);
     }

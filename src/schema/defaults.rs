@@ -1,6 +1,11 @@
-//! Schema defaults written into a config: every field with a `default` (or a `const`), inside the
-//! selected option of each choice and inside every list item. Values the schema does not describe
-//! are kept. Missing optional objects are created only when defaults alone complete them.
+//! Schema defaults written into a config: every field with a `default`, inside the selected option
+//! of each choice and inside every list item. Values the schema does not describe are kept.
+//! Missing optional objects are created only when defaults alone complete them.
+//!
+//! A `const` is not a default: it is written only where a value must exist (a required field, the
+//! discriminator of a choice's option, a list item). An optional field pinned by a `const` (Singer
+//! SDK taps' `stream_maps.__else__: __NULL__`, which drops every stream) stays absent, and an
+//! optional object holding nothing but such values is not created.
 
 use super::field::{Field, Kind, Object};
 use super::pointer;
@@ -34,20 +39,38 @@ pub(crate) fn fill(
     selections: &Selections,
     must: bool,
 ) -> Option<Value> {
+    fill_as(field, current, at, selections, must, Consts::WhereRequired)
+}
+
+/// Whether `const` values are written where a value must exist, or not at all (to find out whether
+/// defaults alone give an optional object anything).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Consts {
+    WhereRequired,
+    Never,
+}
+
+fn fill_as(
+    field: &Field,
+    current: Option<Value>,
+    at: &str,
+    selections: &Selections,
+    must: bool,
+    consts: Consts,
+) -> Option<Value> {
     let given = current.is_some();
     let value = current
         .or_else(|| field.default.clone())
-        .or_else(|| field.const_value.clone());
+        .or_else(|| match (must, consts) {
+            (true, Consts::WhereRequired) => field.const_value.clone(),
+            _ => None,
+        });
     match &field.kind {
         Kind::Object(object) => match value {
-            Some(Value::Object(map)) => {
-                Some(Value::Object(fill_object(object, map, at, selections)))
-            }
-            None => keep_if(
-                object,
-                fill_object(object, Map::new(), at, selections),
-                must,
-            ),
+            Some(Value::Object(map)) => Some(Value::Object(fill_object(
+                object, map, at, selections, None, consts,
+            ))),
+            None => create(object, at, selections, None, must, consts),
             other => other,
         },
         Kind::Choice(choice) => {
@@ -61,17 +84,16 @@ pub(crate) fn fill(
                 (Kind::Object(_), Some(v)) if !given && !v.is_object() => None,
                 (_, v) => v,
             };
+            let tag = choice.discriminator.as_deref();
             match (&option.field.kind, value) {
-                (Kind::Object(object), Some(Value::Object(map))) => {
-                    Some(Value::Object(fill_object(object, map, at, selections)))
+                (Kind::Object(object), Some(Value::Object(map))) => Some(Value::Object(
+                    fill_object(object, map, at, selections, tag, consts),
+                )),
+                (Kind::Object(object), None) => create(object, at, selections, tag, must, consts),
+                (_, Some(v)) => fill_as(&option.field, Some(v), at, selections, true, consts),
+                (_, None) if given || must => {
+                    fill_as(&option.field, None, at, selections, must, consts)
                 }
-                (Kind::Object(object), None) => keep_if(
-                    object,
-                    fill_object(object, Map::new(), at, selections),
-                    must,
-                ),
-                (_, Some(v)) => fill(&option.field, Some(v), at, selections, true),
-                (_, None) if given || must => fill(&option.field, None, at, selections, must),
                 (_, None) => None,
             }
         }
@@ -81,7 +103,8 @@ pub(crate) fn fill(
                     .enumerate()
                     .map(|(i, item)| {
                         let item_at = pointer::join_index(at, i);
-                        fill(items, Some(item), &item_at, selections, true).unwrap_or(Value::Null)
+                        fill_as(items, Some(item), &item_at, selections, true, consts)
+                            .unwrap_or(Value::Null)
                     })
                     .collect(),
             )),
@@ -92,17 +115,21 @@ pub(crate) fn fill(
 }
 
 /// An object's properties filled, in display order, then the keys the schema does not describe.
+/// `tag`: the discriminator of the choice whose option this object is (its `const` is written).
 fn fill_object(
     object: &Object,
     mut map: Map<String, Value>,
     at: &str,
     selections: &Selections,
+    tag: Option<&str>,
+    consts: Consts,
 ) -> Map<String, Value> {
     let mut out = Map::with_capacity(map.len() + object.fields.len());
     for field in &object.fields {
         let current = map.shift_remove(&field.key);
         let field_at = pointer::join(at, &field.key);
-        if let Some(v) = fill(field, current, &field_at, selections, field.required) {
+        let must = field.required || tag == Some(field.key.as_str());
+        if let Some(v) = fill_as(field, current, &field_at, selections, must, consts) {
             out.insert(field.key.clone(), v);
         }
     }
@@ -110,18 +137,49 @@ fn fill_object(
     out
 }
 
-/// A whole value for `field` as a new entry: its defaults, else an empty placeholder.
-pub(crate) fn instance(field: &Field) -> Value {
-    fill(field, None, "", &Selections::new(), true).unwrap_or_else(|| placeholder(field))
-}
-
-/// A created optional object survives only if it holds something and lacks no required key.
-fn keep_if(object: &Object, map: Map<String, Value>, must: bool) -> Option<Value> {
+/// A missing object: created when it must exist; an optional one only when defaults (not consts)
+/// give it something and it then lacks no required key.
+fn create(
+    object: &Object,
+    at: &str,
+    selections: &Selections,
+    tag: Option<&str>,
+    must: bool,
+    consts: Consts,
+) -> Option<Value> {
+    let map = fill_object(object, Map::new(), at, selections, tag, consts);
+    if must {
+        return Some(Value::Object(map));
+    }
     let complete = object
         .fields
         .iter()
         .all(|f| !f.required || map.contains_key(&f.key));
-    (must || (!map.is_empty() && complete)).then_some(Value::Object(map))
+    let has_defaults = match consts {
+        Consts::Never => holds_value(&map),
+        Consts::WhereRequired => holds_value(&fill_object(
+            object,
+            Map::new(),
+            at,
+            selections,
+            tag,
+            Consts::Never,
+        )),
+    };
+    (complete && has_defaults).then_some(Value::Object(map))
+}
+
+/// True when some value in `map` is more than an empty object.
+fn holds_value(map: &Map<String, Value>) -> bool {
+    map.values().any(|v| match v {
+        Value::Object(inner) => holds_value(inner),
+        _ => true,
+    })
+}
+
+/// A whole value for `field` as a new entry: its defaults, else an empty placeholder.
+pub(crate) fn instance(field: &Field) -> Value {
+    fill(field, None, "", &Selections::new(), true).unwrap_or_else(|| placeholder(field))
 }
 
 /// The empty value flowctl writes for a field without a default: `""`, `0`, `0.0`, `false`,

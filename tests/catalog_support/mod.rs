@@ -22,6 +22,14 @@ pub fn binding(name: &str) -> DiscoveredBinding {
     }
 }
 
+/// Give `b` the fallback key `/_meta/row_id`, declared in its schema as the connector layer does.
+pub fn with_fallback_key(b: &mut DiscoveredBinding) {
+    b.key = vec!["/_meta/row_id".into()];
+    b.is_fallback_key = true;
+    b.document_schema["properties"]["_meta"] =
+        json!({"type": "object", "properties": {"row_id": {"type": "integer"}}});
+}
+
 /// Assert the catalog is valid for Flow, printing every error otherwise.
 pub fn assert_valid(catalog: &Catalog) {
     if let Err(errors) = catalog::validate_catalog(catalog) {

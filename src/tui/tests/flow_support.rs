@@ -102,6 +102,9 @@ pub fn discovered(n: usize) -> Vec<DiscoveredBinding> {
     let mut out = vec![binding("users", "/id")];
     let mut events = binding("events", "/_meta/row_id");
     events.is_fallback_key = true;
+    // The connector layer declares the fallback key in the schema (Flow refuses an undeclared key).
+    events.document_schema["properties"]["_meta"] =
+        json!({"type": "object", "properties": {"row_id": {"type": "integer"}}});
     out.push(events);
     let mut audit = binding("audit_log", "/id");
     audit.disable = true;
