@@ -56,6 +56,10 @@ impl FlowSession<'_> {
             Err(Received::NotMessage(DecodeError::NoMessage { keys })) if keys.is_empty() => {
                 Err(unexpected("`{}`".into()))
             }
+            // One key this protocol lacks is most likely another protocol's message: name it.
+            Err(Received::NotMessage(DecodeError::NoMessage { keys })) if keys.len() == 1 => {
+                Err(unexpected(format!("`{}`", keys[0])))
+            }
             Err(Received::NotMessage(
                 e @ (DecodeError::NoMessage { .. } | DecodeError::Several(_)),
             )) => Err(unexpected(e.to_string())),
@@ -133,22 +137,22 @@ impl FlowSession<'_> {
         req: &ValidateRequest,
     ) -> Result<Validated, ConnectorError> {
         let during = "during validate";
-        let validated = match kind {
+        // The answer is read as a materialization's whatever the kind: a capture's validated binding is
+        // one without constraints, and catwalk is not always told the kind of a local command before it
+        // validates (it learns it from the spec).
+        let v: materialize::response::Validated = match kind {
             ConnectorKind::Capture => {
                 let request = capture::Request::Validate(capture_validate(local, req));
-                let v: capture::response::Validated = self
-                    .call::<_, capture::Response, _>(&request, during)
-                    .await?;
-                parse_capture_validated(v)
+                self.call::<_, materialize::Response, _>(&request, during)
+                    .await?
             }
             ConnectorKind::Materialize => {
                 let request = materialize::Request::Validate(materialize_validate(local, req));
-                let v: materialize::response::Validated = self
-                    .call::<_, materialize::Response, _>(&request, during)
-                    .await?;
-                parse_materialize_validated(v)
+                self.call::<_, materialize::Response, _>(&request, during)
+                    .await?
             }
         };
+        let validated = parse_validated(v);
         if validated.bindings.len() != req.bindings.len() {
             return Err(ConnectorError::Reported {
                 subject: self.subject.to_string(),
@@ -403,20 +407,8 @@ pub fn discovered_response(bindings: Vec<DiscoveredBinding>) -> capture::respons
     }
 }
 
-pub fn parse_capture_validated(v: capture::response::Validated) -> Validated {
-    Validated {
-        bindings: v
-            .bindings
-            .into_iter()
-            .map(|b| ValidatedBinding {
-                resource_path: b.resource_path,
-                ..Default::default()
-            })
-            .collect(),
-    }
-}
-
-pub fn parse_materialize_validated(v: materialize::response::Validated) -> Validated {
+/// A validated response (a capture's reads as a materialization's without constraints) as the model.
+pub fn parse_validated(v: materialize::response::Validated) -> Validated {
     Validated {
         bindings: v
             .bindings
@@ -635,7 +627,7 @@ mod tests {
                 "resourcePath":["public","t"],"deltaUpdates":true}]}}"#,
         )
         .unwrap();
-        let v = parse_materialize_validated(materialize::response::Validated::take(r).unwrap());
+        let v = parse_validated(materialize::response::Validated::take(r).unwrap());
         let b = &v.bindings[0];
         assert_eq!(
             b.constraints["id"].kind,

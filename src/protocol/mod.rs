@@ -141,6 +141,8 @@ macro_rules! message_enum {
         }
     ) => {
         $(#[$meta])*
+        // One message per line, moved along once: boxing the large bodies would buy nothing.
+        #[allow(clippy::large_enum_variant)]
         #[derive(Debug, Clone, PartialEq)]
         pub enum $name {
             $( $(#[$vmeta])* $variant($body), )+
