@@ -385,24 +385,26 @@ impl Connector {
         };
         let subject = self.subject();
         let (local, kind) = (self.is_local(), self.kind);
-        self.supervise(
-            inv,
-            "during spec and validate",
-            async |run: &mut Running| {
-                let mut session = FlowSession {
-                    run,
-                    subject: &subject,
-                };
-                let spec = session.spec(local, kind).await?;
-                let req = match make(&spec) {
-                    Ok(req) => req,
-                    Err(e) => return Ok((spec, Err(e))),
-                };
-                let validated = session.validate(local, spec.kind, &req).await?;
-                Ok((spec, Ok(validated)))
-            },
-        )
-        .await
+        let (spec, outcome) = self
+            .supervise(
+                inv,
+                "during spec and validate",
+                async |run: &mut Running| {
+                    let mut session = FlowSession {
+                        run,
+                        subject: &subject,
+                    };
+                    let spec = session.spec(local, kind).await?;
+                    let req = match make(&spec) {
+                        Ok(req) => req,
+                        Err(e) => return Ok((spec, Err(e))),
+                    };
+                    let validated = session.validate(local, spec.kind, &req).await?;
+                    Ok((spec, Ok(validated)))
+                },
+            )
+            .await?;
+        Ok((spec, outcome))
     }
 
     /// Airbyte `check`: Ok when the connection succeeded, else the connector's message.
