@@ -1,6 +1,7 @@
 //! catwalk: from a connector image to a working Estuary Flow catalog, in a terminal.
 //!
 //! The map of the crate, lowest layer first:
+//! - [`protocol`]: Estuary Flow's connector protocol as typed messages (a leaf, shared with the test fixture).
 //! - [`model`]: protocol-neutral data (spec, discovered binding, validation) shared by every layer.
 //! - [`schema`]: pure JSON-Schema work: the form tree, defaults, validation, config stubs.
 //! - [`connector`]: starts a connector (Docker image or local command) and speaks its protocol.
@@ -17,6 +18,7 @@ pub mod cli;
 pub mod connector;
 pub mod logging;
 pub mod model;
+pub mod protocol;
 pub mod redact;
 pub mod schema;
 pub mod secrets;

@@ -128,14 +128,8 @@ pub struct ValidateRequest {
     pub bindings: Vec<ValidateBinding>,
 }
 
-/// A materialization constraint on one field.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Constraint {
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(default)]
-    pub reason: String,
-}
+/// A materialization's constraint on one field: Flow's own type (only Flow materializations have them).
+pub use crate::protocol::{Constraint, ConstraintType};
 
 /// The connector's answer for one validated binding, in request order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]

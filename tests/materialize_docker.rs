@@ -129,8 +129,14 @@ async fn runtime_spec_validate_and_failure() {
     assert_eq!(v.bindings[0].resource_path, vec!["crm", "people"]);
     assert!(!v.bindings[0].delta_updates);
     let orders = &v.bindings[1];
-    assert_eq!(orders.constraints["order_id"].kind, "LOCATION_REQUIRED");
-    assert_eq!(orders.constraints["total"].kind, "LOCATION_RECOMMENDED");
+    assert_eq!(
+        orders.constraints["order_id"].kind.as_str(),
+        "LOCATION_REQUIRED"
+    );
+    assert_eq!(
+        orders.constraints["total"].kind.as_str(),
+        "LOCATION_RECOMMENDED"
+    );
     assert_eq!(orders.resource_path, vec!["public", "orders"]);
     assert!(orders.delta_updates);
 

@@ -102,7 +102,7 @@ fn types(v: &Validated, binding: usize) -> BTreeMap<String, String> {
     v.bindings[binding]
         .constraints
         .iter()
-        .map(|(field, c)| (field.clone(), c.kind.clone()))
+        .map(|(field, c)| (field.clone(), c.kind.to_string()))
         .collect()
 }
 

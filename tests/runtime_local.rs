@@ -128,6 +128,42 @@ async fn garbage_output_is_a_protocol_error_showing_the_line() {
     assert!(msg.contains("stdout"), "{msg}");
 }
 
+/// A response of the wrong type, or `{}`, fails at once (not at the timeout), naming what came and what was
+/// expected; the fixture keeps waiting for requests, so only catwalk's own verdict ends the exchange.
+#[tokio::test]
+async fn a_response_of_the_wrong_type_fails_at_once_naming_both() {
+    let endpoint = Endpoint::local(vec![support::fixture_bin().display().to_string()]);
+    let opts = Options {
+        // Far beyond the test runner's own limit: a timeout here would be the old behaviour.
+        timeout: Duration::from_secs(3600),
+        ..flow_fixture(Options::default())
+    };
+    let c = Connector::open(endpoint, opts).await.unwrap();
+    for (behaviour, got) in [("wrong_answer", "`spec`"), ("empty_answer", "`{}`")] {
+        let err = c
+            .discover(&fixture_config(json!({"behaviour": behaviour})))
+            .await
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            matches!(err, ConnectorError::UnexpectedResponse { .. }),
+            "{behaviour}: {msg}"
+        );
+        assert!(
+            msg.contains(&format!("expected `discovered`, got {got}")),
+            "{behaviour}: {msg}"
+        );
+        assert!(msg.contains("during discover"), "{msg}");
+    }
+    let req = ValidateRequest {
+        name: "acmeCo/flow-fixture".into(),
+        config: fixture_config(json!({"behaviour": "wrong_answer"})),
+        bindings: vec![],
+    };
+    let msg = c.validate(&req).await.unwrap_err().to_string();
+    assert!(msg.contains("expected `validated`, got `spec`"), "{msg}");
+}
+
 #[tokio::test]
 async fn a_hang_ends_in_the_timeout_and_the_process_is_killed() {
     let endpoint = Endpoint::local(vec![support::fixture_bin().display().to_string()]);

@@ -6,26 +6,53 @@
 
 use super::args::AdaptArgs;
 use super::{Outcome, exit};
+use crate::connector::flow as codec;
 use crate::connector::{Connector, ConnectorError, Endpoint, LogSink, Options};
-use crate::model::{
-    CollectionSpec, LogLevel, LogLine, Protocol, Spec, ValidateBinding, ValidateRequest,
-};
+use crate::model::{LogLevel, LogLine, Protocol, Spec, ValidateRequest};
+use crate::protocol::{self, DecodeError, Message, capture};
 use serde_json::{Value, json};
 use std::io::Write;
 use std::sync::Arc;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
+/// Why `catwalk adapt` stopped; shown as its last (error) log line.
+#[derive(Debug, thiserror::Error)]
+enum AdaptError {
+    #[error("reading a request from stdin: {0}")]
+    Stdin(std::io::Error),
+    #[error("writing a response: {0}")]
+    Stdout(std::io::Error),
+    #[error("a request on stdin is {error}: {line}")]
+    BadRequest { error: DecodeError, line: String },
+    #[error(
+        "unknown request {keys:?}: expected {}",
+        protocol::quoted(capture::Request::NAMES)
+    )]
+    UnknownRequest { keys: Vec<String> },
+    #[error(
+        "capturing data through `catwalk adapt {protocol}` (the open request) is not supported yet; \
+         spec, discover, validate and apply are"
+    )]
+    OpenUnsupported { protocol: Protocol },
+    #[error(transparent)]
+    Connector(#[from] ConnectorError),
+    #[error(transparent)]
+    Secrets(#[from] crate::secrets::SecretsError),
+    #[error(transparent)]
+    Tunnel(#[from] crate::tunnel::TunnelError),
+}
+
 pub async fn run(args: AdaptArgs) -> Outcome {
     match serve(args).await {
         Ok(()) => Ok(exit::OK),
-        Err(message) => {
-            log_json(LogLevel::Error, &message);
+        Err(e) => {
+            log_json(LogLevel::Error, &e.to_string());
             Ok(exit::FAILED)
         }
     }
 }
 
-async fn serve(args: AdaptArgs) -> Result<(), String> {
+async fn serve(args: AdaptArgs) -> Result<(), AdaptError> {
     let protocol = args.protocol.protocol();
     let endpoint = match &args.image {
         Some(image) => Endpoint::Image(image.clone()),
@@ -43,9 +70,7 @@ async fn serve(args: AdaptArgs) -> Result<(), String> {
         spec_cache: crate::connector::SpecCache::from_env(),
         bypass_spec_cache: false,
     };
-    let connector = Connector::open(endpoint, opts)
-        .await
-        .map_err(|e| e.to_string())?;
+    let connector = Connector::open(endpoint, opts).await?;
     let mut adapter = Adapter {
         connector,
         spec: None,
@@ -54,31 +79,28 @@ async fn serve(args: AdaptArgs) -> Result<(), String> {
     };
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let mut stdout = tokio::io::stdout();
-    while let Some(line) = lines
-        .next_line()
-        .await
-        .map_err(|e| format!("reading a request from stdin: {e}"))?
-    {
+    while let Some(line) = lines.next_line().await.map_err(AdaptError::Stdin)? {
         if line.trim().is_empty() {
             continue;
         }
-        let request: Value = serde_json::from_str(&line).map_err(|e| {
-            format!(
-                "a request on stdin is not JSON ({e}): {}",
-                crate::connector::error::truncate(&line, 200)
-            )
-        })?;
+        let request = match protocol::decode::<capture::Request>(line.as_bytes()) {
+            Ok(request) => request,
+            Err(DecodeError::NoMessage { keys }) => {
+                return Err(AdaptError::UnknownRequest { keys });
+            }
+            Err(error) => {
+                return Err(AdaptError::BadRequest {
+                    error,
+                    line: crate::connector::error::truncate(&line, 200),
+                });
+            }
+        };
         let response = adapter.answer(request).await?;
-        let mut out = serde_json::to_vec(&response).map_err(|e| e.to_string())?;
-        out.push(b'\n');
         stdout
-            .write_all(&out)
+            .write_all(&protocol::encode(&response))
             .await
-            .map_err(|e| format!("writing a response: {e}"))?;
-        stdout
-            .flush()
-            .await
-            .map_err(|e| format!("writing a response: {e}"))?;
+            .map_err(AdaptError::Stdout)?;
+        stdout.flush().await.map_err(AdaptError::Stdout)?;
     }
     Ok(())
 }
@@ -92,75 +114,42 @@ struct Adapter {
 }
 
 impl Adapter {
-    async fn answer(&mut self, request: Value) -> Result<Value, String> {
-        let Value::Object(mut request) = request else {
-            return Err("a request is not a JSON object".into());
-        };
-        if request.contains_key("spec") {
-            let spec = self.spec().await?;
-            return Ok(json!({"spec": super::spec::spec_json(&spec)}));
+    async fn answer(&mut self, request: capture::Request) -> Result<capture::Response, AdaptError> {
+        use capture::{Request, Response, response};
+        match request {
+            Request::Spec(_) => {
+                let spec = self.spec().await?;
+                Ok(Response::Spec(codec::spec_response(&spec)))
+            }
+            Request::Discover(discover) => {
+                let (config, _ready) = self.config_with_defaults(discover.config).await?;
+                let bindings = self.connector.discover(&config).await?;
+                Ok(Response::Discovered(codec::discovered_response(bindings)))
+            }
+            Request::Validate(validate) => {
+                let (config, _ready) = self.config_with_defaults(validate.config).await?;
+                let req = ValidateRequest {
+                    name: validate.name,
+                    config,
+                    bindings: validate
+                        .bindings
+                        .into_iter()
+                        .map(codec::validate_binding)
+                        .collect(),
+                };
+                let validated = self.connector.validate(&req).await?;
+                Ok(Response::Validated(codec::validated_response(&validated)))
+            }
+            Request::Apply(_) => Ok(Response::Applied(response::Applied::default())),
+            Request::Open(_) | Request::Acknowledge(_) => Err(AdaptError::OpenUnsupported {
+                protocol: self.protocol,
+            }),
         }
-        if let Some(discover) = request.remove("discover") {
-            let (config, _ready) = self.config_with_defaults(&discover).await?;
-            let bindings = self.connector.discover(&config).await.map_err(err)?;
-            let bindings: Vec<Value> = bindings
-                .into_iter()
-                .map(|b| {
-                    json!({
-                        "recommendedName": b.recommended_name,
-                        "resourceConfig": b.resource_config,
-                        "documentSchema": b.document_schema,
-                        "key": b.key,
-                        "disable": b.disable,
-                        "isFallbackKey": b.is_fallback_key,
-                        "resourcePath": b.resource_path,
-                    })
-                })
-                .collect();
-            return Ok(json!({"discovered": {"bindings": bindings}}));
-        }
-        if let Some(validate) = request.remove("validate") {
-            let (config, _ready) = self.config_with_defaults(&validate).await?;
-            let req = ValidateRequest {
-                name: validate
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-                config,
-                bindings: validate
-                    .get("bindings")
-                    .and_then(Value::as_array)
-                    .map(|bs| bs.iter().map(binding_of).collect())
-                    .unwrap_or_default(),
-            };
-            let validated = self.connector.validate(&req).await.map_err(err)?;
-            let bindings: Vec<Value> = validated
-                .bindings
-                .iter()
-                .map(|b| json!({"resourcePath": b.resource_path}))
-                .collect();
-            return Ok(json!({"validated": {"bindings": bindings}}));
-        }
-        if request.contains_key("apply") {
-            return Ok(json!({"applied": {"actionDescription": ""}}));
-        }
-        if request.contains_key("open") {
-            return Err(format!(
-                "capturing data through `catwalk adapt {}` (the open request) is not supported yet; \
-                 spec, discover, validate and apply are",
-                self.protocol
-            ));
-        }
-        let keys: Vec<&String> = request.keys().collect();
-        Err(format!(
-            "unknown request {keys:?}: expected spec, discover, validate, apply or open"
-        ))
     }
 
-    async fn spec(&mut self) -> Result<Spec, String> {
+    async fn spec(&mut self) -> Result<Spec, ConnectorError> {
         if self.spec.is_none() {
-            self.spec = Some(self.connector.spec().await.map_err(err)?);
+            self.spec = Some(self.connector.spec().await?);
         }
         Ok(self.spec.clone().expect("just set"))
     }
@@ -173,16 +162,14 @@ impl Adapter {
     /// ~/.ssh/known_hosts, and new host keys are refused.
     async fn config_with_defaults(
         &mut self,
-        request: &Value,
-    ) -> Result<(Value, super::tunnel::Ready), String> {
-        let config = request.get("config").cloned().unwrap_or_else(|| json!({}));
-        let config = crate::secrets::decrypt(&config, "the config of the request")
-            .map_err(|e| e.to_string())?;
+        config: Value,
+    ) -> Result<(Value, super::tunnel::Ready), AdaptError> {
+        let config = if config.is_null() { json!({}) } else { config };
+        let config = crate::secrets::decrypt(&config, "the config of the request")?;
         let known_hosts = std::env::var_os("CATWALK_KNOWN_HOSTS").map(Into::into);
         let ready =
             super::tunnel::prepare_with(&config, &super::tunnel::policy(false, known_hosts))
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
         if let Some(note) = &ready.note {
             log_json(LogLevel::Info, note);
         }
@@ -194,45 +181,6 @@ impl Adapter {
             ready,
         ))
     }
-}
-
-fn binding_of(b: &Value) -> ValidateBinding {
-    let c = b.get("collection").cloned().unwrap_or_default();
-    ValidateBinding {
-        field_config: b
-            .get("fieldConfig")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default(),
-        resource_config: b
-            .get("resourceConfig")
-            .cloned()
-            .unwrap_or_else(|| json!({})),
-        collection: CollectionSpec {
-            name: c
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string(),
-            key: c
-                .get("key")
-                .and_then(Value::as_array)
-                .map(|k| {
-                    k.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default(),
-            write_schema: c.get("writeSchema").cloned().unwrap_or_default(),
-            read_schema: c.get("readSchema").cloned(),
-        },
-        backfill: b.get("backfill").and_then(Value::as_u64).unwrap_or(0) as u32,
-    }
-}
-
-fn err(e: ConnectorError) -> String {
-    e.to_string()
 }
 
 /// The wrapped connector's logs, re-emitted as Flow-style JSON log lines on stderr.
@@ -261,17 +209,35 @@ mod tests {
 
     #[test]
     fn validate_bindings_are_read_from_flow_json() {
-        let b = json!({"resourceConfig": {"stream": "users", "syncMode": "full_refresh"},
-            "collection": {"name": "acmeCo/users", "key": ["/id"], "writeSchema": {"type": "object"}, "projections": []}, "backfill": 2});
-        let v = binding_of(&b);
+        let line = br#"{"validate": {"name": "acmeCo/users", "connectorType": "LOCAL", "config": {}, "bindings": [
+            {"resourceConfig": {"stream": "users", "syncMode": "full_refresh"},
+             "collection": {"name": "acmeCo/users", "key": ["/id"], "writeSchema": {"type": "object"}, "projections": []},
+             "backfill": 2}]}}"#;
+        let capture::Request::Validate(v) = protocol::decode::<capture::Request>(line).unwrap()
+        else {
+            panic!("not a validate request")
+        };
+        let v = codec::validate_binding(v.bindings.into_iter().next().unwrap());
         assert_eq!(v.collection.key, vec!["/id"]);
         assert_eq!(v.backfill, 2);
         assert_eq!(
-            crate::connector::flow::resource_path(
+            codec::resource_path(
                 &v.resource_config,
                 &crate::connector::airbyte::resource_path_pointers()
             ),
             vec!["users"]
+        );
+    }
+
+    #[test]
+    fn requests_it_cannot_serve_are_named() {
+        let e = match protocol::decode::<capture::Request>(br#"{"load": {}}"#) {
+            Err(DecodeError::NoMessage { keys }) => AdaptError::UnknownRequest { keys },
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            e.to_string(),
+            "unknown request [\"load\"]: expected `spec`, `discover`, `validate`, `apply`, `open`, `acknowledge`"
         );
     }
 }

@@ -119,6 +119,7 @@ pub fn of_connector(e: &ConnectorError) -> ExitKind {
         ConnectorError::Cancelled { .. } => ExitKind::Interrupted,
         ConnectorError::Exited { .. }
         | ConnectorError::Protocol { .. }
+        | ConnectorError::UnexpectedResponse { .. }
         | ConnectorError::Reported { .. }
         | ConnectorError::Timeout { .. }
         | ConnectorError::Io(_) => ExitKind::Failed,

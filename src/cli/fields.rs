@@ -1,7 +1,7 @@
 //! Materialization field selection as Flow's build checks it: a binding's `fields.require` goes to the
 //! connector as field config, and the connector's constraints must allow what the binding selects.
 
-use crate::model::ValidatedBinding;
+use crate::model::{ConstraintType, ValidatedBinding};
 use serde_json::{Map, Value};
 
 /// `fields.require` (`{field: config}`) as the connector's `fieldConfig`.
@@ -11,10 +11,6 @@ pub fn field_config(fields: Option<&Value>) -> Map<String, Value> {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default()
-}
-
-fn refuses(kind: &str) -> bool {
-    matches!(kind, "FIELD_FORBIDDEN" | "INCOMPATIBLE" | "UNSATISFIABLE")
 }
 
 /// What the binding selects that the connector refuses: required fields and key fields it forbids, and
@@ -39,7 +35,7 @@ pub fn problems(
         if let Some(c) = validated
             .constraints
             .get(&field)
-            .filter(|c| refuses(&c.kind))
+            .filter(|c| c.kind.refuses())
         {
             out.push(format!(
                 "field {field} {why}, but the connector says {}: {}",
@@ -54,7 +50,7 @@ pub fn problems(
         if let Some(c) = validated
             .constraints
             .get(field)
-            .filter(|c| c.kind.ends_with("_REQUIRED"))
+            .filter(|c| c.kind.is_required())
         {
             out.push(format!(
                 "field {field} is excluded by `fields.exclude`, but the connector says {}: {}",
@@ -67,18 +63,14 @@ pub fn problems(
 
 /// `2 required, 5 recommended, 3 optional, 1 forbidden; delta updates`.
 pub fn summary(validated: &ValidatedBinding) -> String {
-    let count = |f: &dyn Fn(&str) -> bool| {
-        validated
-            .constraints
-            .values()
-            .filter(|c| f(&c.kind))
-            .count()
+    let count = |f: fn(ConstraintType) -> bool| {
+        validated.constraints.values().filter(|c| f(c.kind)).count()
     };
     let parts = [
-        (count(&|k| k.ends_with("_REQUIRED")), "required"),
-        (count(&|k| k.ends_with("_RECOMMENDED")), "recommended"),
-        (count(&|k| k == "FIELD_OPTIONAL"), "optional"),
-        (count(&refuses), "refused"),
+        (count(ConstraintType::is_required), "required"),
+        (count(ConstraintType::is_recommended), "recommended"),
+        (count(ConstraintType::is_optional), "optional"),
+        (count(ConstraintType::refuses), "refused"),
     ];
     let mut text: Vec<String> = parts
         .iter()
@@ -110,8 +102,9 @@ mod tests {
                     (
                         f.to_string(),
                         Constraint {
-                            kind: k.to_string(),
+                            kind: k.parse().unwrap(),
                             reason: format!("because {f}"),
+                            folded_field: None,
                         },
                     )
                 })

@@ -49,6 +49,18 @@ pub enum ConnectorError {
         line: String,
     },
 
+    #[error(
+        "{subject} answered with the wrong message {during}: expected `{expected}`, got {got}\n  A Flow connector answers each request with one message of the matching type (see Flow's capture.proto and materialize.proto)."
+    )]
+    UnexpectedResponse {
+        subject: Subject,
+        during: String,
+        /// The message the request calls for, e.g. `discovered`.
+        expected: &'static str,
+        /// What came instead, e.g. `` `spec` `` or `` `{}` ``.
+        got: String,
+    },
+
     #[error("{subject} reported an error {during}: {message}")]
     Reported {
         subject: Subject,

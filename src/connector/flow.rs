@@ -1,16 +1,20 @@
-//! Estuary Flow's connector protocol, JSON codec: one request per line on stdin, one response per line on
-//! stdout, several requests per process. Maps responses to the protocol-neutral model.
+//! Estuary Flow's connector protocol on a running connector: typed requests ([`crate::protocol`]) one per
+//! line on stdin, responses one per line on stdout, several requests per process. Maps the messages to and
+//! from the protocol-neutral model. A response of the wrong type fails at once, naming what came.
 
 use super::error::{ConnectorError, truncate};
 use super::process::Running;
 use crate::model::{
-    CollectionSpec, ConnectorKind, Constraint, DiscoveredBinding, Protocol, Spec, ValidateRequest,
-    Validated, ValidatedBinding,
+    CollectionSpec, ConnectorKind, DiscoveredBinding, Protocol, Spec, ValidateBinding,
+    ValidateRequest, Validated, ValidatedBinding,
 };
-use serde_json::{Map, Value, json};
+use crate::protocol::{
+    self, ConnectorType, DecodeError, Exists, Inference, Message, Projection, SpecRequest, Variant,
+    capture, materialize,
+};
+use serde_json::{Value, json};
 
-/// The protocol version Flow's runtime requires in a spec response.
-pub const PROTOCOL_VERSION: u64 = 3032023;
+pub use crate::protocol::PROTOCOL_VERSION;
 
 /// One request/response exchange on a running Flow connector.
 pub(crate) struct FlowSession<'a> {
@@ -19,109 +23,225 @@ pub(crate) struct FlowSession<'a> {
 }
 
 impl FlowSession<'_> {
-    /// Send `request` and return the value under `response_key` of the first response carrying it.
-    pub async fn call(
+    /// Send `request` and read its answer, which must be the message `T` (of protocol `M`): anything else
+    /// fails at once, naming what came and what was expected.
+    pub async fn call<Q: Message, M: Message, T: Variant<M>>(
         &mut self,
-        request: &Value,
-        response_key: &str,
+        request: &Q,
         during: &str,
-    ) -> Result<Value, ConnectorError> {
-        let line = serde_json::to_vec(request).map_err(|e| ConnectorError::Io(e.to_string()))?;
-        if let Err(e) = self.run.write_line(&line).await {
+    ) -> Result<T, ConnectorError> {
+        if let Err(e) = self.run.write_line(&protocol::encode(request)[..]).await {
             // The connector may have died before reading: its exit says more than the broken pipe.
             tracing::debug!("writing request failed: {e}");
         }
-        self.expect(response_key, during).await
+        self.expect(during).await
     }
 
-    /// Read responses until one carries `response_key`.
-    pub async fn expect(
+    /// Read the next message, which must be `T`.
+    pub async fn expect<M: Message, T: Variant<M>>(
         &mut self,
-        response_key: &str,
         during: &str,
-    ) -> Result<Value, ConnectorError> {
+    ) -> Result<T, ConnectorError> {
+        let subject = self.subject;
+        let unexpected = |got: String| ConnectorError::UnexpectedResponse {
+            subject: subject.to_string(),
+            during: during.to_string(),
+            expected: T::NAME,
+            got,
+        };
+        match self.next::<M>(during).await {
+            Ok(message) => {
+                T::take(message).map_err(|other| unexpected(format!("`{}`", other.name())))
+            }
+            Err(Received::NotMessage(DecodeError::NoMessage { keys })) if keys.is_empty() => {
+                Err(unexpected("`{}`".into()))
+            }
+            // One key this protocol lacks is most likely another protocol's message: name it.
+            Err(Received::NotMessage(DecodeError::NoMessage { keys })) if keys.len() == 1 => {
+                Err(unexpected(format!("`{}`", keys[0])))
+            }
+            Err(Received::NotMessage(
+                e @ (DecodeError::NoMessage { .. } | DecodeError::Several(_)),
+            )) => Err(unexpected(e.to_string())),
+            Err(Received::NotMessage(DecodeError::Malformed { variant, error })) => {
+                Err(ConnectorError::Reported {
+                    subject: self.subject.to_string(),
+                    during: during.to_string(),
+                    message: format!("its `{variant}` response is malformed: {error}"),
+                })
+            }
+            Err(Received::NotMessage(_)) => {
+                unreachable!("lines that are not JSON objects are errors of `next`")
+            }
+            Err(Received::Failed(e)) => Err(e),
+        }
+    }
+
+    /// The next message of protocol `M`, whatever its variant. A line that is not a JSON object is a
+    /// protocol error; end of output is `ConnectorError::Io("")` (the caller replaces it with the exit).
+    pub async fn next<M: Message>(&mut self, during: &str) -> Result<M, Received> {
         loop {
             let line = match self.run.next_line().await {
                 Some(Ok(line)) => line,
                 Some(Err(e)) => {
-                    return Err(ConnectorError::Io(format!(
+                    return Err(Received::Failed(ConnectorError::Io(format!(
                         "reading from {}: {e}",
                         self.subject
-                    )));
+                    ))));
                 }
-                None => return Err(ConnectorError::Io(String::new())), // replaced by the caller with the exit
+                None => return Err(Received::Failed(ConnectorError::Io(String::new()))),
             };
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let parsed: Value = match serde_json::from_slice(&line) {
-                Ok(v @ Value::Object(_)) => v,
-                _ => {
-                    return Err(ConnectorError::Protocol {
+            return match protocol::decode::<M>(&line) {
+                Ok(message) => Ok(message),
+                Err(DecodeError::NotJson(_) | DecodeError::NotAnObject(_)) => {
+                    Err(Received::Failed(ConnectorError::Protocol {
                         subject: self.subject.to_string(),
                         protocol: "Flow",
                         during: during.to_string(),
                         line: truncate(&String::from_utf8_lossy(&line), 200),
-                    });
+                    }))
                 }
+                Err(e) => Err(Received::NotMessage(e)),
             };
-            if let Value::Object(mut obj) = parsed {
-                if let Some(v) = obj.remove(response_key) {
-                    return Ok(v);
-                }
-                let keys: Vec<&String> = obj.keys().collect();
-                tracing::debug!(
-                    subject = self.subject,
-                    ?keys,
-                    "skipping a response that is not {response_key}"
-                );
+        }
+    }
+
+    /// `spec`. A local command's kind is told by its spec (see [`parse_spec`]).
+    pub async fn spec(&mut self, local: bool, kind: ConnectorKind) -> Result<Spec, ConnectorError> {
+        let spec = self
+            .call::<_, capture::Response, protocol::Spec>(&spec_request(local), "during spec")
+            .await?;
+        parse_spec(spec, kind, self.subject)
+    }
+
+    /// `discover` (captures).
+    pub async fn discover(
+        &mut self,
+        local: bool,
+        config: &Value,
+    ) -> Result<Vec<DiscoveredBinding>, ConnectorError> {
+        let discovered: capture::response::Discovered = self
+            .call::<_, capture::Response, _>(&discover_request(local, config), "during discover")
+            .await?;
+        Ok(parse_discovered(discovered))
+    }
+
+    /// `validate`, of a capture or a materialization: one validated binding per requested one.
+    pub async fn validate(
+        &mut self,
+        local: bool,
+        kind: ConnectorKind,
+        req: &ValidateRequest,
+    ) -> Result<Validated, ConnectorError> {
+        let during = "during validate";
+        // The answer is read as a materialization's whatever the kind: a capture's validated binding is
+        // one without constraints, and catwalk is not always told the kind of a local command before it
+        // validates (it learns it from the spec).
+        let v: materialize::response::Validated = match kind {
+            ConnectorKind::Capture => {
+                let request = capture::Request::Validate(capture_validate(local, req));
+                self.call::<_, materialize::Response, _>(&request, during)
+                    .await?
             }
+            ConnectorKind::Materialize => {
+                let request = materialize::Request::Validate(materialize_validate(local, req));
+                self.call::<_, materialize::Response, _>(&request, during)
+                    .await?
+            }
+        };
+        let validated = parse_validated(v);
+        if validated.bindings.len() != req.bindings.len() {
+            return Err(ConnectorError::Reported {
+                subject: self.subject.to_string(),
+                during: during.into(),
+                message: format!(
+                    "it answered for {} bindings but was asked about {}",
+                    validated.bindings.len(),
+                    req.bindings.len()
+                ),
+            });
+        }
+        Ok(validated)
+    }
+}
+
+/// What [`FlowSession::next`] read instead of a message.
+#[derive(Debug)]
+pub enum Received {
+    /// JSON objects, but no message of the protocol (`{}`, unknown keys, several, malformed).
+    NotMessage(DecodeError),
+    /// Not the protocol at all, or the output ended or failed.
+    Failed(ConnectorError),
+}
+
+impl From<Received> for ConnectorError {
+    fn from(r: Received) -> Self {
+        match r {
+            Received::Failed(e) => e,
+            Received::NotMessage(e) => ConnectorError::Io(e.to_string()),
         }
     }
 }
 
-pub fn spec_request(local: bool) -> Value {
-    json!({"spec": {"connectorType": connector_type(local), "config": {}}})
+pub fn spec_request(local: bool) -> capture::Request {
+    capture::Request::Spec(SpecRequest {
+        connector_type: ConnectorType::of(local),
+        config: json!({}),
+    })
 }
 
-pub fn discover_request(local: bool, config: &Value) -> Value {
-    json!({"discover": {"connectorType": connector_type(local), "config": config}})
+pub fn discover_request(local: bool, config: &Value) -> capture::Request {
+    capture::Request::Discover(capture::request::Discover {
+        connector_type: ConnectorType::of(local),
+        config: config.clone(),
+    })
 }
 
-pub fn validate_request(local: bool, kind: ConnectorKind, req: &ValidateRequest) -> Value {
-    let bindings: Vec<Value> = req
-        .bindings
-        .iter()
-        .map(|b| {
-            let mut binding = json!({
-                "resourceConfig": b.resource_config,
-                "collection": collection_json(&b.collection),
-            });
-            match kind {
-                ConnectorKind::Capture => binding["backfill"] = json!(b.backfill),
-                ConnectorKind::Materialize => {
-                    binding["fieldConfig"] = Value::Object(b.field_config.clone())
-                }
-            }
-            binding
-        })
-        .collect();
-    json!({"validate": {
-        "name": req.name,
-        "connectorType": connector_type(local),
-        "config": req.config,
-        "bindings": bindings,
-    }})
+pub fn capture_validate(local: bool, req: &ValidateRequest) -> capture::request::Validate {
+    capture::request::Validate {
+        name: req.name.clone(),
+        connector_type: ConnectorType::of(local),
+        config: req.config.clone(),
+        bindings: req
+            .bindings
+            .iter()
+            .map(|b| capture::request::ValidateBinding {
+                resource_config: b.resource_config.clone(),
+                collection: collection_spec(&b.collection),
+                backfill: b.backfill,
+            })
+            .collect(),
+        ..Default::default()
+    }
 }
 
-fn connector_type(local: bool) -> &'static str {
-    if local { "LOCAL" } else { "IMAGE" }
+pub fn materialize_validate(local: bool, req: &ValidateRequest) -> materialize::request::Validate {
+    materialize::request::Validate {
+        name: req.name.clone(),
+        connector_type: ConnectorType::of(local),
+        config: req.config.clone(),
+        bindings: req
+            .bindings
+            .iter()
+            .map(|b| materialize::request::ValidateBinding {
+                resource_config: b.resource_config.clone(),
+                collection: collection_spec(&b.collection),
+                field_config: b.field_config.clone(),
+                backfill: b.backfill,
+                group_by: vec![],
+            })
+            .collect(),
+        ..Default::default()
+    }
 }
 
-/// A collection in protobuf canonical JSON, with projections (what materializations base their constraints
+/// A collection as Flow presents it, with projections (what materializations base their constraints
 /// on): every top-level property of the write and read schemas, and every key location, however deep.
-pub fn collection_json(c: &CollectionSpec) -> Value {
-    let mut projections: Vec<Value> = Vec::new();
+pub fn collection_spec(c: &CollectionSpec) -> protocol::CollectionSpec {
+    let mut projections = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for schema in std::iter::once(&c.write_schema).chain(c.read_schema.as_ref()) {
         if let Some(Value::Object(props)) = schema.get("properties") {
@@ -142,21 +262,18 @@ pub fn collection_json(c: &CollectionSpec) -> Value {
             projections.push(projection(ptr, &field, &prop, true, &c.key));
         }
     }
-    let mut out = json!({
-        "name": c.name,
-        "key": c.key,
-        "writeSchema": c.write_schema,
-        "projections": projections,
-        "partitionFields": [],
-        "uuidPtr": "/_meta/uuid",
-    });
-    if let Some(read) = &c.read_schema {
-        out["readSchema"] = read.clone();
+    protocol::CollectionSpec {
+        name: c.name.clone(),
+        key: c.key.clone(),
+        write_schema: c.write_schema.clone(),
+        read_schema: c.read_schema.clone().unwrap_or(Value::Null),
+        projections,
+        uuid_ptr: "/_meta/uuid".into(),
+        ..Default::default()
     }
-    out
 }
 
-fn projection(ptr: &str, field: &str, prop: &Value, required: bool, key: &[String]) -> Value {
+fn projection(ptr: &str, field: &str, prop: &Value, required: bool, key: &[String]) -> Projection {
     let types: Vec<String> = match prop.get("type") {
         Some(Value::String(t)) => vec![t.clone()],
         Some(Value::Array(ts)) => ts
@@ -167,12 +284,21 @@ fn projection(ptr: &str, field: &str, prop: &Value, required: bool, key: &[Strin
         _ => vec![],
     };
     let is_key = key.iter().any(|k| k == ptr);
-    json!({
-        "ptr": ptr,
-        "field": field,
-        "isPrimaryKey": is_key,
-        "inference": {"types": types, "exists": if required || is_key { "MUST" } else { "MAY" }},
-    })
+    Projection {
+        ptr: ptr.to_string(),
+        field: field.to_string(),
+        is_primary_key: is_key,
+        inference: Inference {
+            types,
+            exists: if required || is_key {
+                Exists::Must
+            } else {
+                Exists::May
+            },
+            ..Default::default()
+        },
+        ..Default::default()
+    }
 }
 
 fn is_required(schema: &Value, field: &str) -> bool {
@@ -190,50 +316,33 @@ fn locate<'a>(schema: &'a Value, ptr: &str) -> Option<&'a Value> {
     })
 }
 
-/// Read a field by its lowerCamel name, falling back to the snake_case and `_json` spellings.
-fn field<'a>(obj: &'a Map<String, Value>, camel: &str, snake: &str) -> Option<&'a Value> {
-    obj.get(camel)
-        .or_else(|| obj.get(snake))
-        .or_else(|| obj.get(&format!("{snake}_json")))
-        .or_else(|| obj.get(&format!("{camel}Json")))
-}
-
-pub fn parse_spec(v: Value, kind: ConnectorKind, subject: &str) -> Result<Spec, ConnectorError> {
+/// The spec response as catwalk's model. `kind` is what the caller knows; a resource schema naming a
+/// collection (`x-collection-name`) makes it a materialization's.
+pub fn parse_spec(
+    spec: protocol::Spec,
+    kind: ConnectorKind,
+    subject: &str,
+) -> Result<Spec, ConnectorError> {
     let bad = |what: String| ConnectorError::Reported {
         subject: subject.to_string(),
         during: "during spec".into(),
         message: what,
     };
-    let Value::Object(obj) = v else {
-        return Err(bad("the spec response is not an object".into()));
-    };
-    match obj.get("protocol").and_then(Value::as_u64) {
-        Some(PROTOCOL_VERSION) | None => {}
-        Some(other) => {
+    match spec.protocol {
+        PROTOCOL_VERSION | 0 => {}
+        other => {
             return Err(bad(format!(
                 "it speaks Flow protocol version {other}, catwalk speaks {PROTOCOL_VERSION}"
             )));
         }
     }
-    let config_schema = field(&obj, "configSchema", "config_schema")
-        .cloned()
-        .filter(Value::is_object)
-        .ok_or_else(|| bad("the spec has no configSchema object".into()))?;
-    let resource_config_schema = field(&obj, "resourceConfigSchema", "resource_config_schema")
-        .cloned()
-        .unwrap_or(Value::Null);
-    let pointers = field(&obj, "resourcePathPointers", "resource_path_pointers")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    if !spec.config_schema.is_object() {
+        return Err(bad("the spec has no configSchema object".into()));
+    }
     // A local command says what it is only through its spec: a resource naming a collection is a
     // materialization's (`x-collection-name`).
-    let kind = if resource_config_schema
+    let kind = if spec
+        .resource_config_schema
         .to_string()
         .contains("\"x-collection-name\"")
     {
@@ -244,114 +353,103 @@ pub fn parse_spec(v: Value, kind: ConnectorKind, subject: &str) -> Result<Spec, 
     Ok(Spec {
         protocol: Protocol::Flow,
         kind,
-        config_schema,
-        resource_config_schema,
-        documentation_url: field(&obj, "documentationUrl", "documentation_url")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        resource_path_pointers: pointers,
-        oauth2: obj.get("oauth2").cloned(),
+        config_schema: spec.config_schema,
+        resource_config_schema: spec.resource_config_schema,
+        documentation_url: Some(spec.documentation_url).filter(|u| !u.is_empty()),
+        resource_path_pointers: spec.resource_path_pointers,
+        oauth2: spec.oauth2,
     })
 }
 
-pub fn parse_discovered(v: Value, subject: &str) -> Result<Vec<DiscoveredBinding>, ConnectorError> {
-    let mut v = v;
-    let bindings = match v.get_mut("bindings").map(Value::take) {
-        Some(Value::Array(b)) => b,
-        None | Some(Value::Null) => vec![],
-        Some(_) => {
-            return Err(ConnectorError::Reported {
-                subject: subject.into(),
-                during: "during discover".into(),
-                message: "`discovered.bindings` is not a list".into(),
-            });
-        }
-    };
-    bindings
+/// A model spec as Flow's spec response (what `catwalk adapt` answers).
+pub fn spec_response(spec: &Spec) -> protocol::Spec {
+    protocol::Spec {
+        protocol: PROTOCOL_VERSION,
+        config_schema: spec.config_schema.clone(),
+        resource_config_schema: spec.resource_config_schema.clone(),
+        documentation_url: spec.documentation_url.clone().unwrap_or_default(),
+        oauth2: spec.oauth2.clone(),
+        resource_path_pointers: spec.resource_path_pointers.clone(),
+    }
+}
+
+pub fn parse_discovered(d: capture::response::Discovered) -> Vec<DiscoveredBinding> {
+    let or_object = |v: Value| if v.is_null() { json!({}) } else { v };
+    d.bindings
         .into_iter()
-        .enumerate()
-        .map(|(i, b)| {
-            let Value::Object(mut obj) = b else {
-                return Err(ConnectorError::Reported {
-                    subject: subject.into(),
-                    during: "during discover".into(),
-                    message: format!("discovered binding {i} is not an object"),
-                });
-            };
-            let strings = |v: Option<Value>| -> Vec<String> {
-                v.and_then(|v| v.as_array().cloned())
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|s| s.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            };
-            let take = |obj: &mut Map<String, Value>, camel: &str, snake: &str| {
-                obj.remove(camel)
-                    .or_else(|| obj.remove(snake))
-                    .or_else(|| obj.remove(&format!("{snake}_json")))
-            };
-            Ok(DiscoveredBinding {
-                recommended_name: take(&mut obj, "recommendedName", "recommended_name")
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
-                resource_config: take(&mut obj, "resourceConfig", "resource_config")
-                    .unwrap_or(json!({})),
-                document_schema: take(&mut obj, "documentSchema", "document_schema")
-                    .unwrap_or(json!({})),
-                key: strings(obj.remove("key")),
-                disable: obj
-                    .remove("disable")
-                    .and_then(|v| v.as_bool())
-                    .unwrap_or(false),
-                is_fallback_key: take(&mut obj, "isFallbackKey", "is_fallback_key")
-                    .and_then(|v| v.as_bool())
-                    .unwrap_or(false),
-                resource_path: strings(take(&mut obj, "resourcePath", "resource_path")),
-            })
+        .map(|b| DiscoveredBinding {
+            recommended_name: b.recommended_name,
+            resource_config: or_object(b.resource_config),
+            document_schema: or_object(b.document_schema),
+            key: b.key,
+            disable: b.disable,
+            is_fallback_key: b.is_fallback_key,
+            resource_path: b.resource_path,
         })
         .collect()
 }
 
-pub fn parse_validated(v: Value) -> Validated {
-    let bindings = v
-        .get("bindings")
-        .and_then(Value::as_array)
-        .map(|bs| {
-            bs.iter()
-                .map(|b| ValidatedBinding {
-                    resource_path: b
-                        .get("resourcePath")
-                        .and_then(Value::as_array)
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(|s| s.as_str().map(str::to_string))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                    constraints: b
-                        .get("constraints")
-                        .and_then(Value::as_object)
-                        .map(|c| {
-                            c.iter()
-                                .filter_map(|(k, v)| {
-                                    serde_json::from_value::<Constraint>(v.clone())
-                                        .ok()
-                                        .map(|c| (k.clone(), c))
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                    delta_updates: b
-                        .get("deltaUpdates")
-                        .and_then(Value::as_bool)
-                        .unwrap_or(false),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    Validated { bindings }
+/// Discovered bindings as Flow's discovered response (what `catwalk adapt` answers).
+pub fn discovered_response(bindings: Vec<DiscoveredBinding>) -> capture::response::Discovered {
+    capture::response::Discovered {
+        bindings: bindings
+            .into_iter()
+            .map(|b| capture::response::DiscoveredBinding {
+                recommended_name: b.recommended_name,
+                resource_config: b.resource_config,
+                document_schema: b.document_schema,
+                key: b.key,
+                disable: b.disable,
+                resource_path: b.resource_path,
+                is_fallback_key: b.is_fallback_key,
+            })
+            .collect(),
+    }
+}
+
+/// A validated response (a capture's reads as a materialization's without constraints) as the model.
+pub fn parse_validated(v: materialize::response::Validated) -> Validated {
+    Validated {
+        bindings: v
+            .bindings
+            .into_iter()
+            .map(|b| ValidatedBinding {
+                constraints: b.all_constraints(),
+                resource_path: b.resource_path,
+                delta_updates: b.delta_updates,
+            })
+            .collect(),
+    }
+}
+
+/// A capture's validation as Flow's validated response (what `catwalk adapt` answers).
+pub fn validated_response(v: &Validated) -> capture::response::Validated {
+    capture::response::Validated {
+        bindings: v
+            .bindings
+            .iter()
+            .map(|b| capture::response::ValidatedBinding {
+                resource_path: b.resource_path.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// A capture validate request's binding as catwalk's model (what `catwalk adapt` validates).
+pub fn validate_binding(b: capture::request::ValidateBinding) -> ValidateBinding {
+    let or_object = |v: Value| if v.is_null() { json!({}) } else { v };
+    let c = b.collection;
+    ValidateBinding {
+        resource_config: or_object(b.resource_config),
+        collection: CollectionSpec {
+            name: c.name,
+            key: c.key,
+            write_schema: c.write_schema,
+            read_schema: Some(c.read_schema).filter(|s| !s.is_null()),
+        },
+        backfill: b.backfill,
+        field_config: Default::default(),
+    }
 }
 
 /// The values at `pointers` in a resource config: the resource's identity (e.g. `["public", "orders"]`).
@@ -372,33 +470,40 @@ pub fn resource_path(resource: &Value, pointers: &[String]) -> Vec<String> {
 mod tests {
     use super::*;
 
+    fn spec_of(v: Value, kind: ConnectorKind) -> Result<Spec, ConnectorError> {
+        let r: capture::Response = protocol::decode_value(json!({ "spec": v })).unwrap();
+        parse_spec(protocol::Spec::take(r).unwrap(), kind, "image x")
+    }
+
+    fn discovered_of(v: Value) -> Result<Vec<DiscoveredBinding>, DecodeError> {
+        let r: capture::Response = protocol::decode_value(json!({ "discovered": v }))?;
+        Ok(parse_discovered(
+            capture::response::Discovered::take(r).unwrap(),
+        ))
+    }
+
     #[test]
-    fn spec_accepts_camel_and_snake_case() {
+    fn spec_accepts_camel_and_protobuf_names() {
         let camel = json!({"protocol": 3032023, "configSchema": {"type": "object"}, "resourceConfigSchema": {"type": "object"},
             "documentationUrl": "https://x", "resourcePathPointers": ["/namespace", "/stream"]});
-        let s = parse_spec(camel, ConnectorKind::Capture, "image x").unwrap();
+        let s = spec_of(camel, ConnectorKind::Capture).unwrap();
         assert_eq!(s.resource_path_pointers, vec!["/namespace", "/stream"]);
         assert_eq!(s.documentation_url.as_deref(), Some("https://x"));
+        // Flow's decoder also takes protobuf's own field names.
         let snake =
             json!({"config_schema_json": {"type": "object"}, "resource_config_schema_json": {}});
-        assert!(parse_spec(snake, ConnectorKind::Capture, "image x").is_ok());
+        assert!(spec_of(snake, ConnectorKind::Capture).is_ok());
     }
 
     #[test]
     fn spec_rejects_wrong_protocol_and_missing_schema() {
-        let e = parse_spec(
+        let e = spec_of(
             json!({"protocol": 1, "configSchema": {}}),
             ConnectorKind::Capture,
-            "image x",
         )
         .unwrap_err();
         assert!(e.to_string().contains("version 1"), "{e}");
-        let e = parse_spec(
-            json!({"protocol": 3032023}),
-            ConnectorKind::Capture,
-            "image x",
-        )
-        .unwrap_err();
+        let e = spec_of(json!({"protocol": 3032023}), ConnectorKind::Capture).unwrap_err();
         assert!(e.to_string().contains("configSchema"), "{e}");
     }
 
@@ -407,22 +512,35 @@ mod tests {
         let v = json!({"bindings": [{"recommendedName": "public/orders", "resourceConfig": {"namespace": "public", "stream": "orders"},
             "documentSchema": {"type": "object"}, "key": ["/id"], "disable": true, "isFallbackKey": false, "resourcePath": ["public", "orders"],
             "somethingNew": 1}]});
-        let b = parse_discovered(v, "x").unwrap();
+        let b = discovered_of(v).unwrap();
         assert_eq!(b[0].recommended_name, "public/orders");
         assert_eq!(b[0].key, vec!["/id"]);
         assert!(b[0].disable);
         assert_eq!(b[0].resource_path, vec!["public", "orders"]);
-        assert!(parse_discovered(json!({}), "x").unwrap().is_empty());
-        assert!(parse_discovered(json!({"bindings": 3}), "x").is_err());
+        assert!(discovered_of(json!({})).unwrap().is_empty());
+        let e = discovered_of(json!({"bindings": 3})).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                DecodeError::Malformed {
+                    variant: "discovered",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        // Absent schemas and resources are empty objects, as the catalog needs them.
+        let b = discovered_of(json!({"bindings": [{"recommendedName": "x"}]})).unwrap();
+        assert_eq!(b[0].resource_config, json!({}));
+        assert_eq!(b[0].document_schema, json!({}));
     }
 
-    #[test]
-    fn validate_request_carries_projections() {
-        let req = ValidateRequest {
+    fn request(field_config: serde_json::Map<String, Value>) -> ValidateRequest {
+        ValidateRequest {
             name: "acmeCo/cap".into(),
             config: json!({"a": 1}),
             bindings: vec![crate::model::ValidateBinding {
-                field_config: Default::default(),
+                field_config,
                 resource_config: json!({"stream": "s"}),
                 collection: CollectionSpec {
                     name: "acmeCo/s".into(),
@@ -430,16 +548,45 @@ mod tests {
                     write_schema: json!({"type": "object", "properties": {"id": {"type": "integer"}, "a/b": {"type": ["string", "null"]}}, "required": ["id"]}),
                     read_schema: None,
                 },
-                backfill: 0,
+                backfill: 2,
             }],
-        };
-        let v = validate_request(false, ConnectorKind::Capture, &req);
+        }
+    }
+
+    #[test]
+    fn validate_request_carries_projections() {
+        let v = serde_json::to_value(capture::Request::Validate(capture_validate(
+            false,
+            &request(Default::default()),
+        )))
+        .unwrap();
         let proj = &v["validate"]["bindings"][0]["collection"]["projections"];
         assert_eq!(proj[0]["ptr"], "/id");
         assert_eq!(proj[0]["isPrimaryKey"], true);
         assert_eq!(proj[1]["ptr"], "/a~1b");
         assert_eq!(proj[1]["inference"]["exists"], "MAY");
         assert_eq!(v["validate"]["connectorType"], "IMAGE");
+        assert_eq!(v["validate"]["bindings"][0]["backfill"], 2);
+        assert_eq!(
+            v["validate"]["bindings"][0]["collection"]["uuidPtr"],
+            "/_meta/uuid"
+        );
+    }
+
+    #[test]
+    fn materialize_validate_carries_field_config() {
+        let mut fc = serde_json::Map::new();
+        fc.insert("id".into(), json!({"x": 1}));
+        let v = serde_json::to_value(materialize::Request::Validate(materialize_validate(
+            true,
+            &request(fc),
+        )))
+        .unwrap();
+        assert_eq!(v["validate"]["connectorType"], "LOCAL");
+        assert_eq!(
+            v["validate"]["bindings"][0]["fieldConfig"],
+            json!({"id": {"x": 1}})
+        );
     }
 
     #[test]
@@ -453,26 +600,67 @@ mod tests {
                 json!({"allOf": [{"$ref": "flow://write-schema"}], "properties": {"extra": {"type": "boolean"}}}),
             ),
         };
-        let v = collection_json(&c);
-        let fields: Vec<&str> = v["projections"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["field"].as_str().unwrap())
-            .collect();
+        let v = collection_spec(&c);
+        let fields: Vec<&str> = v.projections.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, vec!["msg", "_meta", "extra", "_meta/row_id"]);
-        let key = &v["projections"][3];
-        assert_eq!(key["isPrimaryKey"], true);
-        assert_eq!(key["inference"]["types"], json!(["integer"]));
-        assert_eq!(key["inference"]["exists"], "MUST");
+        let key = &v.projections[3];
+        assert!(key.is_primary_key);
+        assert_eq!(key.inference.types, vec!["integer"]);
+        assert_eq!(key.inference.exists, Exists::Must);
+        assert!(v.read_schema.is_object());
     }
 
     #[test]
     fn a_resource_naming_a_collection_makes_a_materialization() {
         let v = json!({"configSchema": {}, "resourceConfigSchema": {"properties": {"table": {"x-collection-name": true}}}});
         assert_eq!(
-            parse_spec(v, ConnectorKind::Capture, "x").unwrap().kind,
+            spec_of(v, ConnectorKind::Capture).unwrap().kind,
             ConnectorKind::Materialize
+        );
+    }
+
+    #[test]
+    fn materialize_constraints_are_typed_and_merged() {
+        let r: materialize::Response = protocol::decode(
+            br#"{"validated":{"bindings":[{"constraints":{"id":{"type":"LOCATION_REQUIRED","reason":"key"}},
+                "projectionConstraints":[{"field":"n","constraint":{"type":4,"reason":"r"}}],
+                "resourcePath":["public","t"],"deltaUpdates":true}]}}"#,
+        )
+        .unwrap();
+        let v = parse_validated(materialize::response::Validated::take(r).unwrap());
+        let b = &v.bindings[0];
+        assert_eq!(
+            b.constraints["id"].kind,
+            crate::model::ConstraintType::LocationRequired
+        );
+        assert!(b.constraints["n"].kind.is_optional());
+        assert!(b.delta_updates);
+        // An unknown constraint type fails the whole response, as in Flow, naming it.
+        let e = protocol::decode::<materialize::Response>(
+            br#"{"validated":{"bindings":[{"constraints":{"id":{"type":"SOMETIMES"}}}]}}"#,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("SOMETIMES"), "{e}");
+    }
+
+    #[test]
+    fn adapt_answers_round_trip_through_the_model() {
+        let bindings = discovered_of(json!({"bindings": [{"recommendedName": "users", "resourceConfig": {"stream": "users"},
+            "documentSchema": {"type": "object"}, "key": ["/_meta/row_id"], "isFallbackKey": true, "resourcePath": ["users"]}]}))
+        .unwrap();
+        let out = serde_json::to_value(capture::Response::Discovered(discovered_response(
+            bindings.clone(),
+        )))
+        .unwrap();
+        assert_eq!(
+            out,
+            json!({"discovered": {"bindings": [{"recommendedName": "users", "resourceConfig": {"stream": "users"},
+                "documentSchema": {"type": "object"}, "key": ["/_meta/row_id"], "resourcePath": ["users"], "isFallbackKey": true}]}})
+        );
+        let back: capture::Response = protocol::decode_value(out).unwrap();
+        assert_eq!(
+            parse_discovered(capture::response::Discovered::take(back).unwrap()),
+            bindings
         );
     }
 

@@ -340,11 +340,9 @@ impl Connector {
     pub async fn discover(&self, config: &Value) -> Result<Vec<DiscoveredBinding>, ConnectorError> {
         match self.protocol {
             Protocol::Flow => {
-                let req = flow::discover_request(self.is_local(), config);
-                let v = self
-                    .flow_call(&req, "discovered", "during discover")
-                    .await?;
-                flow::parse_discovered(v, &self.subject())
+                let local = self.is_local();
+                self.flow_call("during discover", async |s| s.discover(local, config).await)
+                    .await
             }
             Protocol::Airbyte => Ok(self
                 .airbyte_streams(config)
@@ -388,21 +386,11 @@ impl Connector {
     pub async fn validate(&self, req: &ValidateRequest) -> Result<Validated, ConnectorError> {
         match self.protocol {
             Protocol::Flow => {
-                let v = flow::validate_request(self.is_local(), self.kind, req);
-                let validated = flow::parse_validated(
-                    self.flow_call(&v, "validated", "during validate").await?,
-                );
-                if validated.bindings.len() != req.bindings.len() {
-                    return Err(self.reported(
-                        "during validate",
-                        &format!(
-                            "it answered for {} bindings but was asked about {}",
-                            validated.bindings.len(),
-                            req.bindings.len()
-                        ),
-                    ));
-                }
-                Ok(validated)
+                let (local, kind) = (self.is_local(), self.kind);
+                self.flow_call("during validate", async |s| {
+                    s.validate(local, kind, req).await
+                })
+                .await
             }
             // The check and the discover that finds the bound streams run side by side: one connector
             // start's time, not two.
@@ -503,37 +491,18 @@ impl Connector {
                         run,
                         subject: &subject,
                     };
-                    let v = session
-                        .call(&flow::spec_request(local), "spec", "during spec")
-                        .await?;
-                    let spec = flow::parse_spec(v, kind, &subject)?;
+                    let spec = session.spec(local, kind).await?;
                     let req = match make(&spec) {
                         Ok(req) => req,
                         Err(e) => return Ok((spec, Err(e))),
                     };
-                    let v = session
-                        .call(
-                            &flow::validate_request(local, spec.kind, &req),
-                            "validated",
-                            "during validate",
-                        )
-                        .await?;
-                    Ok((spec, Ok((flow::parse_validated(v), req.bindings.len()))))
+                    let validated = session.validate(local, spec.kind, &req).await?;
+                    Ok((spec, Ok(validated)))
                 },
             )
             .await?;
         self.write_cache(&spec);
-        match outcome {
-            Ok((validated, asked)) if validated.bindings.len() != asked => Err(self.reported(
-                "during validate",
-                &format!(
-                    "it answered for {} bindings but was asked about {asked}",
-                    validated.bindings.len()
-                ),
-            )),
-            Ok((validated, _)) => Ok((spec, Ok(validated))),
-            Err(e) => Ok((spec, Err(e))),
-        }
+        Ok((spec, outcome))
     }
 
     /// Airbyte `check`: Ok when the connection succeeded, else the connector's message.
@@ -706,10 +675,9 @@ impl Connector {
     }
 
     async fn flow_spec(&self) -> Result<Spec, ConnectorError> {
-        let v = self
-            .flow_call(&flow::spec_request(self.is_local()), "spec", "during spec")
-            .await?;
-        flow::parse_spec(v, self.kind, &self.subject())
+        let (local, kind) = (self.is_local(), self.kind);
+        self.flow_call("during spec", async |s| s.spec(local, kind).await)
+            .await
     }
 
     async fn airbyte_spec(&self) -> Result<Spec, ConnectorError> {
@@ -747,24 +715,23 @@ impl Connector {
         }
     }
 
-    /// One Flow request in a fresh process, under the timeout; the process always ends cleaned up.
-    async fn flow_call(
+    /// One Flow exchange (`body`, on a session) in a fresh process, under the timeout; the process always
+    /// ends cleaned up.
+    async fn flow_call<T>(
         &self,
-        request: &Value,
-        response_key: &str,
         during: &str,
-    ) -> Result<Value, ConnectorError> {
+        body: impl AsyncFnOnce(&mut FlowSession<'_>) -> Result<T, ConnectorError>,
+    ) -> Result<T, ConnectorError> {
         let inv = Invocation {
             stdin: true,
             ..Default::default()
         };
         let subject = self.subject();
         self.supervise(inv, during, async |run: &mut Running| {
-            FlowSession {
+            body(&mut FlowSession {
                 run,
                 subject: &subject,
-            }
-            .call(request, response_key, during)
+            })
             .await
         })
         .await
@@ -812,7 +779,9 @@ impl Connector {
                     last_log,
                 });
             }
-            Ok(Err(e @ ConnectorError::Protocol { .. })) => {
+            Ok(Err(
+                e @ (ConnectorError::Protocol { .. } | ConnectorError::UnexpectedResponse { .. }),
+            )) => {
                 run.kill().await;
                 return Err(e);
             }

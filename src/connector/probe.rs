@@ -44,7 +44,14 @@ pub(crate) async fn either_spec(
             continue;
         }
         match answer(&line) {
-            Answer::Flow(spec) => return flow::parse_spec(spec, kind, subject),
+            Answer::Flow(spec) => {
+                let spec = serde_json::from_value(spec).map_err(|e| ConnectorError::Reported {
+                    subject: subject.to_string(),
+                    during: "during spec".into(),
+                    message: format!("its spec response is not Flow's `spec`: {e}"),
+                })?;
+                return flow::parse_spec(spec, kind, subject);
+            }
             Answer::Airbyte(Message::Spec(spec)) => return airbyte::map_spec(spec, subject),
             Answer::Airbyte(Message::Log(log)) => run.logs().log(log),
             Answer::Airbyte(Message::Error(e)) => run.logs().text(LogLevel::Error, e),
