@@ -22,9 +22,7 @@ pub use discovery::{
     from_discovery, is_key_pointer, read_schema_for, schema_file_name,
 };
 pub use files::{DiscoverOutcome, PlanError, plan_capture, plan_discovery};
-pub use flow_schema::{
-    FLOW_SCHEMA_PATH, flow_schema_validator, validate_catalog, validate_flow_catalog,
-};
+pub use flow_schema::{flow_schema_validator, validate_catalog, validate_flow_catalog};
 pub use load::{
     LoadError, LoadedBinding, LoadedCatalog, LoadedCollection, LoadedTask, load, parse_text,
     read_catalog_file,

@@ -89,6 +89,23 @@ fn manifest_file(what: &str, pointer: &str) -> PathBuf {
 }
 
 // ------------------------------------------------------------------------------------------------
+// Data kept in the repository
+
+/// The real connector specs the tests use (`estuary/`, `airbyte/`, `airbyte-legacy-catalog/`, see its
+/// README.md): tests/fixtures/specs, a copy of `../shared/specs` kept in the repository so that a clone
+/// has it (tests/shared_copies.rs checks the copy against `../shared` when that is there).
+pub fn specs_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/specs")
+}
+
+/// `../shared` beside the project root, the reference our copies come from, when it is there: a clone of
+/// the repository has none, and no test needs it.
+pub fn shared_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    dir.is_dir().then_some(dir)
+}
+
+// ------------------------------------------------------------------------------------------------
 // Components
 
 /// Names of the installed Airbyte connectors (`source-faker`, `source-file`, ...).
@@ -486,7 +503,7 @@ pub fn read_yaml(path: &Path) -> Value {
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()))
 }
-/// Read a catalog file and check it against Flow's catalog schema (../shared/flow.schema.json, embedded);
+/// Read a catalog file and check it against Flow's catalog schema (assets/flow.schema.json, embedded);
 /// panics listing every problem.
 pub fn read_valid_catalog(path: &Path) -> Value {
     let doc = read_yaml(path);
