@@ -4,6 +4,7 @@
 //! that folder is there (a clone of the repository has none).
 
 use crate::catalog::types::Catalog;
+use crate::clip::{ECHO, QUOTE, clip};
 use serde_json::Value;
 use std::sync::OnceLock;
 
@@ -31,7 +32,17 @@ pub fn validate_flow_catalog(document: &Value) -> Result<(), Vec<String>> {
     let validator = flow_schema_validator().map_err(|e| vec![e])?;
     let errors: Vec<String> = validator
         .iter_errors(document)
-        .map(|e| format!("{}: {e}", display_path(&e.instance_path().to_string())))
+        .map(|e| {
+            // The message quotes the value at fault, which may be megabytes: shown clipped.
+            let mut text = e.to_string();
+            if text.len() > QUOTE * 2 {
+                text = e
+                    .masked_with(clip(&e.instance().to_string(), QUOTE))
+                    .to_string();
+            }
+            let at = clip(&e.instance_path().to_string(), QUOTE);
+            clip(&format!("{}: {text}", display_path(&at)), ECHO)
+        })
         .collect();
     if errors.is_empty() {
         Ok(())

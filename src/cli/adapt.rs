@@ -62,7 +62,7 @@ async fn serve(args: AdaptArgs) -> Result<(), String> {
         let request: Value = serde_json::from_str(&line).map_err(|e| {
             format!(
                 "a request on stdin is not JSON ({e}): {}",
-                crate::connector::error::truncate(&line, 200)
+                crate::clip::clip(line.trim_end(), 200)
             )
         })?;
         let response = adapter.answer(request).await?;

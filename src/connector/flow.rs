@@ -1,8 +1,9 @@
 //! Estuary Flow's connector protocol, JSON codec: one request per line on stdin, one response per line on
 //! stdout, several requests per process. Maps responses to the protocol-neutral model.
 
-use super::error::{ConnectorError, truncate};
+use super::error::ConnectorError;
 use super::process::Running;
+use crate::clip::clip;
 use crate::model::{
     CollectionSpec, ConnectorKind, Constraint, DiscoveredBinding, Protocol, Spec, ValidateRequest,
     Validated, ValidatedBinding,
@@ -61,7 +62,7 @@ impl FlowSession<'_> {
                         subject: self.subject.to_string(),
                         protocol: "Flow",
                         during: during.to_string(),
-                        line: truncate(&String::from_utf8_lossy(&line), 200),
+                        line: clip(String::from_utf8_lossy(&line).trim_end(), 200),
                     });
                 }
             };

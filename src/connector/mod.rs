@@ -714,13 +714,15 @@ impl Connector {
             }
             Ok(r) => r,
         };
-        let last_log = run.last_error();
+        let logs = run.logs().clone();
         let exit = match tokio::time::timeout(Duration::from_secs(30), run.finish()).await {
             Ok(exit) => exit,
             Err(_) => Exit::Unknown(
                 "it did not exit within 30s after its work was done, and was stopped".into(),
             ),
         };
+        // After the exit: `finish` waits for the stderr pump, which may still hold the last line.
+        let last_log = logs.last_error();
         if !exit.success() {
             // An Airbyte TRACE error was logged at error level, so the tail's last error line is the cause.
             return Err(ConnectorError::Exited {

@@ -108,6 +108,7 @@ impl LogCollector {
     }
 
     pub(crate) fn log(&self, line: LogLine) {
+        let line = super::logs::clipped(line);
         tracing::debug!(target: "connector", subject = %self.subject, level = ?line.level, "{}", line.message);
         if let Some(sink) = &self.sink {
             sink(&line);
@@ -146,7 +147,7 @@ pub(crate) fn typed_message(
                 .to_ascii_uppercase();
             Ok((ty, msg))
         }
-        _ => Err(super::error::truncate(&text, 500)),
+        _ => Err(crate::clip::clip(text.trim_end(), 500)),
     }
 }
 
@@ -265,7 +266,6 @@ impl Running {
         self.logs.last_error()
     }
 
-    #[cfg(test)]
     pub(crate) fn logs(&self) -> &LogCollector {
         &self.logs
     }

@@ -9,9 +9,10 @@
 //! Streams become bindings with resource `{stream: tap_stream_id}` (plus an optional replication method and
 //! key), keyed by `table-key-properties` / `key_properties`, or by the `/_meta/row_id` fallback.
 
-use super::error::{ConnectorError, truncate};
+use super::error::ConnectorError;
 use super::keys;
 use super::process::{Arg, Invocation, Running, typed_message};
+use crate::clip::clip;
 use crate::model::{ConnectorKind, DiscoveredBinding, LogLevel, Protocol, Spec};
 use serde_json::{Map, Value, json};
 
@@ -262,7 +263,7 @@ fn documentation_url(about: &Value) -> Option<String> {
 fn first_line(out: &[u8]) -> String {
     let text = String::from_utf8_lossy(out);
     match text.lines().find(|l| !l.trim().is_empty()) {
-        Some(l) => format!(" (its output began: {})", truncate(l.trim(), 120)),
+        Some(l) => format!(" (its output began: {})", clip(l.trim(), 120)),
         None => " (its output was empty)".into(),
     }
 }
