@@ -6,7 +6,7 @@ use catwalk::schema::{self, Form};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-const SPECS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/specs");
+const SPECS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/specs");
 const ROUNDS: usize = 25;
 
 fn corpus() -> Vec<(String, Value)> {

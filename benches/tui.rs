@@ -81,9 +81,9 @@ fn synthetic(n: usize) -> Vec<CatalogEntry> {
         .collect()
 }
 
-/// The largest config schema among ../shared/specs, if that folder is there.
+/// The largest config schema among tests/fixtures/specs.
 fn largest_spec() -> Option<(String, serde_json::Value)> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/specs");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/specs");
     let mut best: Option<(u64, std::path::PathBuf)> = None;
     for dir in std::fs::read_dir(&root).ok()?.flatten() {
         let Ok(files) = std::fs::read_dir(dir.path()) else {
@@ -143,9 +143,9 @@ fn count(field: &catwalk::schema::Field) -> usize {
     }
 }
 
-/// Every shared spec's config schema, with the number of fields in it.
+/// Every corpus spec's config schema, with the number of fields in it.
 fn shared_forms() -> Vec<(String, usize, serde_json::Value)> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/specs");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/specs");
     let mut out = Vec::new();
     for dir in std::fs::read_dir(&root).into_iter().flatten().flatten() {
         for f in std::fs::read_dir(dir.path())

@@ -7,7 +7,8 @@
 //! - [`connector`]: starts a connector (Docker image or local command) and speaks its protocol.
 //! - [`catalog`]: Flow catalog types, naming, building from discovery, merging, atomic writes.
 //! - [`secrets`]: sops-protected configs (encrypt on save, decrypt in memory); [`redact`] masks secret values
-//!   in everything printed or logged.
+//!   in everything printed or logged; [`clip`] shortens every input echoed back (a log line, a quoted value),
+//!   saying its size.
 //! - [`cli`]: the scriptable verbs (`spec`, `discover`, `check`, `adapt`, `encrypt`).
 //! - [`tui`]: the full-screen wizard (`catwalk` without a verb), Elm style, on ratatui.
 //!
@@ -15,6 +16,7 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod clip;
 pub mod connector;
 pub mod logging;
 pub mod model;

@@ -132,6 +132,11 @@ fn a_missing_local_image_is_explained() {
 }
 
 fn start_hung_discover(dir: &Path) -> std::process::Child {
+    start_hung_discover_of_run(dir, support::run_id())
+}
+
+/// [`start_hung_discover`] with `CATWALK_RUN_LABEL=run`.
+fn start_hung_discover_of_run(dir: &Path, run: &str) -> std::process::Child {
     let image = support::fixture_image();
     let args = ["discover", "--image", image];
     assert_eq!(support::run_catwalk(dir, &args).code(), Some(5));
@@ -140,30 +145,28 @@ fn start_hung_discover(dir: &Path) -> std::process::Child {
     write_yaml(&dir.join("acmeCo/flow-fixture.config.yaml"), &config);
     let child = support::catwalk(dir)
         .args(args)
+        .env(support::RUN_LABEL_ENV, run)
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until its discover container runs (the spec container comes and goes first).
+    // Wait until its discover container runs and says it hangs (the spec container comes and goes first;
+    // a container just created has said nothing yet).
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
         let running = support::containers_with_labels(&[
             support::CATWALK_LABEL,
             &format!("catwalk.pid={}", child.id()),
         ]);
-        if !running.is_empty() {
-            std::thread::sleep(Duration::from_millis(500));
-            let still = support::containers_with_labels(&[
-                support::CATWALK_LABEL,
-                &format!("catwalk.pid={}", child.id()),
-            ]);
-            if !still.is_empty() {
-                break;
-            }
+        if running
+            .iter()
+            .any(|id| support::container_logs(id).contains("hanging forever"))
+        {
+            break;
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "no container appeared"
+            "no hanging container appeared"
         );
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -215,5 +218,64 @@ fn containers_of_a_killed_catwalk_are_reaped_by_the_next_run() {
     // ...until the next catwalk that talks to Docker removes it.
     let ran = support::run_catwalk(tmp.path(), &["spec", "--image", support::fixture_image()]);
     assert_eq!(ran.code(), Some(0), "{}", ran.stderr());
+    support::assert_no_catwalk_containers();
+}
+
+/// The leftover check counts the containers of this test run only: a container of another catwalk (another
+/// run's label) does not fail it; one of a catwalk this run started does, and so does one of this process's
+/// own runtime calls.
+#[test]
+fn the_leftover_check_sees_this_runs_containers_and_only_those() {
+    let _engine = lock();
+    let tmp = support::temp_dir();
+    let check = || std::panic::catch_unwind(support::assert_no_catwalk_containers);
+
+    // Another run's catwalk, its connector hung in a container: not ours.
+    let other_run = format!("another-run-{}", std::process::id());
+    let mut other = start_hung_discover_of_run(tmp.path(), &other_run);
+    let theirs = support::containers_with_labels(&[
+        support::CATWALK_LABEL,
+        &format!("catwalk.run={other_run}"),
+    ]);
+    assert_eq!(theirs.len(), 1, "the other run's container runs");
+    assert!(check().is_ok(), "another run's container was counted");
+    unsafe {
+        libc::kill(other.id() as i32, libc::SIGTERM);
+    }
+    other.wait().unwrap();
+
+    // A catwalk of this run, the same: its container is this run's leftover.
+    let again = support::temp_dir();
+    let mut ours = start_hung_discover(again.path());
+    let left = check().expect_err("a container of this run's catwalk was not seen");
+    let message = left.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        message.contains("1 container(s) of this test run"),
+        "{message}"
+    );
+    unsafe {
+        libc::kill(ours.id() as i32, libc::SIGTERM);
+    }
+    ours.wait().unwrap();
+    support::assert_no_catwalk_containers();
+
+    // A container as this process's own runtime calls label theirs.
+    let out = std::process::Command::new("docker")
+        .args(["create", "--label", support::CATWALK_LABEL, "--label"])
+        .arg(support::in_process_label())
+        .arg(support::fixture_image())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let seen = check();
+    let _ = std::process::Command::new("docker")
+        .args(["rm", "-f", &id])
+        .output();
+    assert!(seen.is_err(), "an in-process container ({id}) was not seen");
     support::assert_no_catwalk_containers();
 }

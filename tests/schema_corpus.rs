@@ -1,4 +1,4 @@
-//! Every real connector spec under ../shared/specs: the form builds, defaults plus a generated
+//! Every real connector spec under tests/fixtures/specs: the form builds, defaults plus a generated
 //! value for each required field validate against the spec's own schema, the stub parses back to
 //! the defaults, and nothing panics. Prints how often each construct appears.
 
@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-const SPECS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/specs");
+mod support;
 
 /// The one corpus schema that is invalid on purpose (`type: ["number", null]`).
 const KNOWN_INVALID: &[&str] = &["source-salesforce-singer.json#connectionSpecification"];
@@ -16,9 +16,9 @@ const KNOWN_INVALID: &[&str] = &["source-salesforce-singer.json#connectionSpecif
 fn spec_files() -> Vec<PathBuf> {
     let mut files = Vec::new();
     for dir in ["estuary", "airbyte", "airbyte-legacy-catalog"] {
-        let Ok(entries) = std::fs::read_dir(format!("{SPECS}/{dir}")) else {
-            continue;
-        };
+        let path = support::specs_dir().join(dir);
+        let entries = std::fs::read_dir(&path)
+            .unwrap_or_else(|e| panic!("cannot read the specs in {}: {e}", path.display()));
         for entry in entries.flatten() {
             let path = entry.path();
             if path.extension().is_some_and(|e| e == "json") {
@@ -55,7 +55,7 @@ fn every_corpus_spec_works() {
     let corpus = corpus();
     assert!(
         corpus.len() >= 180,
-        "expected the shared specs, found {}",
+        "expected the corpus of tests/fixtures/specs, found {}",
         corpus.len()
     );
     let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();

@@ -4,9 +4,12 @@
 use catwalk::schema::{stub_yaml, with_defaults};
 use serde_json::{Value, json};
 
+mod support;
+
 fn spec(path: &str, key: &str) -> Value {
-    let file = format!("{}/../shared/specs/{path}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&file).expect("spec file");
+    let file = support::specs_dir().join(path);
+    let text = std::fs::read_to_string(&file)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
     let spec: Value = serde_json::from_str(&text).expect("spec JSON");
     spec[key].clone()
 }

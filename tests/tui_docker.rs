@@ -26,7 +26,8 @@ fn now_stamp() -> String {
     format!("{}.{:09}", d.as_secs(), d.subsec_nanos())
 }
 
-/// Containers labelled catwalk=1 created between `since` and now.
+/// Containers this test process's runtime calls created between `since` and now (other catwalks on the
+/// machine may create containers meanwhile).
 fn created_since(since: &str) -> Vec<String> {
     let out = Command::new("docker")
         .args([
@@ -40,7 +41,9 @@ fn created_since(since: &str) -> Vec<String> {
             "--filter",
             "event=create",
             "--filter",
-            "label=catwalk=1",
+            &format!("label={}", support::CATWALK_LABEL),
+            "--filter",
+            &format!("label={}", support::in_process_label()),
             "--format",
             "{{.ID}}",
         ])

@@ -6,6 +6,7 @@
 //! Import cycles are allowed, as in Flow: each file is loaded once.
 
 use crate::catalog::types::{Catalog, ContentRef, Endpoint};
+use crate::clip::{QUOTE, clip, quotes};
 use crate::model::ConnectorKind;
 use indexmap::IndexMap;
 use serde::de::DeserializeOwned;
@@ -14,50 +15,84 @@ use std::collections::{HashMap, HashSet};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-/// A catalog that cannot be loaded: which file, where, and what to do.
+/// A catalog that cannot be loaded: which file, where, and what to do. What the files hold (names, paths,
+/// quoted values) is echoed [`clip`]ped: a file may be one 10 MB line, or `/etc/passwd`.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("`{path}` does not exist ({context}): create it, or fix the path")]
+    #[error(
+        "`{}` does not exist ({}): create it, or fix the path",
+        shown(path),
+        clip(context, QUOTE)
+    )]
     NotFound { path: PathBuf, context: String },
-    #[error("could not read `{path}` ({context}): {source}")]
+    #[error(
+        "could not read `{}` ({}): {source}",
+        shown(path),
+        clip(context, QUOTE)
+    )]
     Read {
         path: PathBuf,
         context: String,
         #[source]
         source: io::Error,
     },
-    #[error("{}:{line}:{column}: {message}\nfix the file there, then run again", path.display())]
+    #[error(
+        "{}:{line}:{column}: {message}\nfix the file there, then run again",
+        shown(path)
+    )]
     Parse {
         path: PathBuf,
         /// 1-based; 0 when unknown.
         line: usize,
         /// 1-based; 0 when unknown.
         column: usize,
+        /// The parser's message, its quoted values clipped ([`crate::clip::quotes`]).
         message: String,
     },
-    #[error("`{reference}` in `{file}` is not supported: {why}")]
+    #[error(
+        "`{}` in `{}` is not supported: {why}",
+        clip(reference, QUOTE),
+        shown(file)
+    )]
     Unsupported {
         file: PathBuf,
         reference: String,
         why: &'static str,
     },
-    #[error("the {kind} `{name}` is defined in both `{first}` and `{second}`: keep one definition")]
+    #[error(
+        "the {kind} `{}` is defined in both `{}` and `{}`: keep one definition",
+        clip(name, QUOTE),
+        shown(first),
+        shown(second)
+    )]
     Duplicate {
         kind: &'static str,
         name: String,
         first: PathBuf,
         second: PathBuf,
     },
-    #[error("the collection `{name}` in `{file}` has no `schema` (or `writeSchema`): add one")]
+    #[error(
+        "the collection `{}` in `{}` has no `schema` (or `writeSchema`): add one",
+        clip(name, QUOTE),
+        shown(file)
+    )]
     MissingSchema { name: String, file: PathBuf },
     #[error(
-        "`{pointer}` points at nothing in `{path}` (referenced from `{file}`): fix the `#` part of the reference"
+        "`{}` points at nothing in `{}` (referenced from `{}`): fix the `#` part of the reference",
+        clip(pointer, QUOTE),
+        shown(path),
+        shown(file)
     )]
     BadPointer {
         path: PathBuf,
         pointer: String,
         file: PathBuf,
     },
+}
+
+/// A path as errors show it: clipped (a reference in a file may be any length).
+fn shown(path: &Path) -> String {
+    clip(&path.display().to_string(), QUOTE)
 }
 
 /// A collection with its schemas resolved.
@@ -330,7 +365,7 @@ pub fn parse_text<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, Loa
             path: path.to_path_buf(),
             line: e.line(),
             column: e.column(),
-            message: e.to_string(),
+            message: quotes(&e.to_string(), QUOTE),
         })
     } else {
         serde_yaml::from_str(text).map_err(|e| {
@@ -342,7 +377,7 @@ pub fn parse_text<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, Loa
                 path: path.to_path_buf(),
                 line,
                 column,
-                message: e.to_string(),
+                message: quotes(&e.to_string(), QUOTE),
             }
         })
     }

@@ -29,9 +29,7 @@ pub use discovery::{
 pub use files::{
     DiscoverOutcome, PlanError, PlanOptions, plan_capture, plan_capture_with, plan_discovery,
 };
-pub use flow_schema::{
-    FLOW_SCHEMA_PATH, flow_schema_validator, validate_catalog, validate_flow_catalog,
-};
+pub use flow_schema::{flow_schema_validator, validate_catalog, validate_flow_catalog};
 pub use load::{
     LoadError, LoadedBinding, LoadedCatalog, LoadedCollection, LoadedTask, load, parse_text,
     read_catalog_file,

@@ -91,7 +91,7 @@ async fn serve(args: AdaptArgs) -> Result<(), AdaptError> {
             Err(error) => {
                 return Err(AdaptError::BadRequest {
                     error,
-                    line: crate::connector::error::truncate(&line, 200),
+                    line: crate::clip::clip(line.trim_end(), 200),
                 });
             }
         };

@@ -30,6 +30,9 @@ const INPUT_DIR: &str = "catwalk";
 pub const LABEL: &str = "catwalk";
 const LABEL_PID: &str = "catwalk.pid";
 const LABEL_HOST: &str = "catwalk.hostname";
+/// `catwalk.run=$CATWALK_RUN_LABEL` when that variable is set: lets a test run find its own containers.
+const LABEL_RUN: &str = "catwalk.run";
+const RUN_LABEL_ENV: &str = "CATWALK_RUN_LABEL";
 
 /// Bytes pulled so far, summed over layers.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -210,11 +213,14 @@ impl DockerHost {
             (true, Some(ep)) => Some(ep.split_whitespace().map(str::to_string).collect()),
             _ => None,
         };
-        let labels = HashMap::from([
+        let mut labels = HashMap::from([
             (LABEL.to_string(), "1".to_string()),
             (LABEL_PID.to_string(), std::process::id().to_string()),
             (LABEL_HOST.to_string(), hostname()),
         ]);
+        if let Some(run) = std::env::var(RUN_LABEL_ENV).ok().filter(|r| !r.is_empty()) {
+            labels.insert(LABEL_RUN.to_string(), run);
+        }
         let body = ContainerCreateBody {
             image: Some(image.reference.clone()),
             cmd: (!cmd.is_empty()).then_some(cmd),

@@ -147,16 +147,6 @@ pub fn humantime(d: Duration) -> String {
     out
 }
 
-/// Shorten a line for display, on a character boundary, saying how much was cut.
-pub fn truncate(line: &str, max: usize) -> String {
-    let line = line.trim_end_matches(['\r', '\n']);
-    if line.chars().count() <= max {
-        return line.to_string();
-    }
-    let kept: String = line.chars().take(max).collect();
-    format!("{kept}… ({} more bytes)", line.len() - kept.len())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,15 +156,6 @@ mod tests {
         assert_eq!(humantime(Duration::from_secs(90)), "1m30s");
         assert_eq!(humantime(Duration::from_secs(600)), "10m");
         assert_eq!(humantime(Duration::from_millis(250)), "250ms");
-    }
-
-    #[test]
-    fn truncate_keeps_char_boundaries() {
-        let s = "é".repeat(300);
-        let t = truncate(&s, 10);
-        assert!(t.starts_with(&"é".repeat(10)));
-        assert!(t.contains("580 more bytes"), "{t}");
-        assert_eq!(truncate("short\n", 10), "short");
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! line on stdin, responses one per line on stdout, several requests per process. Maps the messages to and
 //! from the protocol-neutral model. A response of the wrong type fails at once, naming what came.
 
-use super::error::{ConnectorError, truncate};
+use super::error::ConnectorError;
 use super::process::Running;
+use crate::clip::clip;
 use crate::model::{
     CollectionSpec, ConnectorKind, DiscoveredBinding, Protocol, Spec, ValidateBinding,
     ValidateRequest, Validated, ValidatedBinding,
@@ -101,7 +102,7 @@ impl FlowSession<'_> {
                         subject: self.subject.to_string(),
                         protocol: "Flow",
                         during: during.to_string(),
-                        line: truncate(&String::from_utf8_lossy(&line), 200),
+                        line: clip(String::from_utf8_lossy(&line).trim_end(), 200),
                     }))
                 }
                 Err(e) => Err(Received::NotMessage(e)),

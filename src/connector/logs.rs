@@ -1,4 +1,5 @@
 //! Connector log lines: parse stderr (JSON or text), keep a bounded tail for error messages, forward to a sink.
+//! Every line is [`clipped`] on the way in: a connector may print a 50 MB line.
 
 use crate::model::{LogLevel, LogLine};
 use serde_json::Value;
@@ -73,6 +74,42 @@ fn guess_text_level(line: &str) -> LogLevel {
     }
 }
 
+/// `line` with its message and each of its fields cut to [`crate::clip::ECHO`] bytes (saying the size), as
+/// every log line is kept and shown: a connector that prints a 50 MB line must not flood the terminal, the
+/// wizard or the log file.
+pub fn clipped(mut line: LogLine) -> LogLine {
+    use crate::clip::{ECHO, clip};
+    if line.message.len() > ECHO {
+        line.message = clip(&line.message, ECHO);
+    }
+    match &mut line.fields {
+        Some(Value::Object(fields)) => {
+            for v in fields.values_mut() {
+                clip_value(v);
+            }
+        }
+        Some(other) => clip_value(other),
+        None => {}
+    }
+    line
+}
+
+/// A string longer than [`crate::clip::ECHO`] is clipped; any other value that long in JSON becomes its
+/// clipped JSON text.
+fn clip_value(v: &mut Value) {
+    use crate::clip::{ECHO, clip};
+    match v {
+        Value::String(s) if s.len() > ECHO => *s = clip(s, ECHO),
+        Value::String(_) | Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        other => {
+            let text = other.to_string();
+            if text.len() > ECHO {
+                *other = Value::String(clip(&text, ECHO));
+            }
+        }
+    }
+}
+
 /// Render a log line on one line: the message, then `error`/`err` fields if any, which is where Go
 /// connectors put the cause.
 pub fn one_line(log: &LogLine) -> String {
@@ -111,7 +148,7 @@ impl LogTail {
     /// (in plain words, see [`python_exception`]), else the last error-level line, else the last non-empty one.
     pub fn last_error(&self) -> Option<String> {
         if let Some(e) = python_exception(self.lines.iter().map(|l| l.message.as_str())) {
-            return Some(super::error::truncate(&e, 500));
+            return Some(crate::clip::clip(&e, 500));
         }
         self.lines
             .iter()
@@ -123,7 +160,7 @@ impl LogTail {
                     .rev()
                     .find(|l| !l.message.trim().is_empty())
             })
-            .map(|l| super::error::truncate(&one_line(l), 500))
+            .map(|l| crate::clip::clip(&one_line(l), 500))
     }
 
     pub fn lines(&self) -> impl Iterator<Item = &LogLine> {
@@ -262,6 +299,41 @@ mod tests {
         assert_eq!(
             python_exception(["  File x", "KeyError: 'x'"].into_iter()).as_deref(),
             Some("KeyError: 'x'")
+        );
+    }
+
+    #[test]
+    fn huge_lines_are_clipped_with_their_size() {
+        let text = format!("ERROR: {}", "x".repeat(5_000_000));
+        let l = clipped(parse_stderr_line(&text));
+        assert!(l.message.len() < 2_100, "{}", l.message.len());
+        assert!(
+            l.message.ends_with("(5,000,007 bytes; first 2,000 shown)"),
+            "{}",
+            &l.message[1_990..]
+        );
+        assert_eq!(l.level, LogLevel::Error);
+        let json = format!(
+            r#"{{"level":"error","msg":"{}","fields":{{"error":"{}","rows":[{}]}}}}"#,
+            "m".repeat(3_000),
+            "e".repeat(3_000),
+            vec!["1"; 2_000].join(",")
+        );
+        let l = clipped(parse_stderr_line(&json));
+        assert!(one_line(&l).len() < 4_200, "{}", one_line(&l).len());
+        assert!(l.message.ends_with("(3,000 bytes; first 2,000 shown)"));
+        let fields = l.fields.unwrap();
+        assert!(
+            fields["error"]
+                .as_str()
+                .unwrap()
+                .ends_with("(3,000 bytes; first 2,000 shown)")
+        );
+        assert!(
+            fields["rows"]
+                .as_str()
+                .unwrap()
+                .ends_with("(4,001 bytes; first 2,000 shown)")
         );
     }
 

@@ -787,7 +787,6 @@ impl Connector {
             }
             Ok(r) => r,
         };
-        let last_log = run.last_error();
         let logs = run.logs().clone();
         let grace = deadline.min(tokio::time::Instant::now() + EXIT_GRACE);
         let last_words = |l: Option<String>| {
@@ -810,12 +809,14 @@ impl Connector {
                     during,
                     &format!(
                         "it closed its output without answering, and did not exit (it was stopped){}",
-                        last_words(last_log)
+                        last_words(logs.last_error())
                     ),
                 )),
                 Err(e) => Err(e),
             };
         };
+        // After the exit: `finish` waits for the stderr pump, which may still hold the last line.
+        let last_log = logs.last_error();
         if !exit.success() {
             // An Airbyte TRACE error was logged at error level, so the tail's last error line is the cause.
             return Err(ConnectorError::Exited {

@@ -161,6 +161,7 @@ impl LogCollector {
     }
 
     pub(crate) fn log(&self, line: LogLine) {
+        let line = super::logs::clipped(line);
         let held = self.hold.as_ref().is_some_and(|hold| {
             let mut state = hold.0.lock().unwrap_or_else(|e| e.into_inner());
             state
@@ -207,7 +208,7 @@ pub(crate) fn typed_message(
                 .to_ascii_uppercase();
             Ok((ty, msg))
         }
-        _ => Err(super::error::truncate(&text, 500)),
+        _ => Err(crate::clip::clip(text.trim_end(), 500)),
     }
 }
 

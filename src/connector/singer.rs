@@ -10,9 +10,10 @@
 //! key), keyed by `table-key-properties` / `key_properties`, or by the `/_meta/row_id` fallback.
 
 use super::Connector;
-use super::error::{ConnectorError, truncate};
+use super::error::ConnectorError;
 use super::keys;
 use super::process::{Arg, Invocation, LogHold, Running, typed_message};
+use crate::clip::clip;
 use crate::model::{ConnectorKind, DiscoveredBinding, LogLevel, Protocol, Spec};
 use serde_json::{Map, Value, json};
 
@@ -300,7 +301,7 @@ fn documentation_url(about: &Value) -> Option<String> {
 fn first_line(out: &[u8]) -> String {
     let text = String::from_utf8_lossy(out);
     match text.lines().find(|l| !l.trim().is_empty()) {
-        Some(l) => format!(" (its output began: {})", truncate(l.trim(), 120)),
+        Some(l) => format!(" (its output began: {})", clip(l.trim(), 120)),
         None => " (its output was empty)".into(),
     }
 }

@@ -89,6 +89,23 @@ fn manifest_file(what: &str, pointer: &str) -> PathBuf {
 }
 
 // ------------------------------------------------------------------------------------------------
+// Data kept in the repository
+
+/// The real connector specs the tests use (`estuary/`, `airbyte/`, `airbyte-legacy-catalog/`, see its
+/// README.md): tests/fixtures/specs, a copy of `../shared/specs` kept in the repository so that a clone
+/// has it (tests/shared_copies.rs checks the copy against `../shared` when that is there).
+pub fn specs_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/specs")
+}
+
+/// `../shared` beside the project root, the reference our copies come from, when it is there: a clone of
+/// the repository has none, and no test needs it.
+pub fn shared_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    dir.is_dir().then_some(dir)
+}
+
+// ------------------------------------------------------------------------------------------------
 // Components
 
 /// Names of the installed Airbyte connectors (`source-faker`, `source-file`, ...).
@@ -225,17 +242,58 @@ pub fn containers_with_labels(labels: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// Ids of the containers catwalk created (label `catwalk=1`), running or stopped.
-pub fn catwalk_containers() -> Vec<String> {
-    containers_with_labels(&[CATWALK_LABEL])
+/// What container `id` printed so far (stdout and stderr); empty when it is gone.
+pub fn container_logs(id: &str) -> String {
+    let out = docker(&["logs", id]);
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
-/// Asserts that no container labelled `catwalk=1` exists. Docker removes containers asynchronously,
-/// so this polls for up to 5 s before failing, and the failure lists what is left.
-///
-/// Global: a catwalk test running at the same time (nextest runs tests in parallel) may own a live
-/// container. Tests that run catwalk concurrently should filter with [`containers_with_labels`] on a
-/// label of their own as well.
+/// The variable catwalk copies into the label `catwalk.run=<value>` of every container it creates.
+pub const RUN_LABEL_ENV: &str = "CATWALK_RUN_LABEL";
+
+/// This test run's id: the test process's pid and start time (nextest runs each test in a process of
+/// its own). [`catwalk`] and [`tmux::Tmux`] pass it to the catwalks they start in `CATWALK_RUN_LABEL`.
+pub fn run_id() -> &'static str {
+    static ID: OnceLock<String> = OnceLock::new();
+    ID.get_or_init(|| {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        format!("test-{}-{nanos}", std::process::id())
+    })
+}
+
+/// The label on the containers of the catwalks this run started: `catwalk.run=<run_id>`.
+pub fn run_label() -> String {
+    format!("catwalk.run={}", run_id())
+}
+
+/// The label on the containers this test process's own (in-process) runtime calls create:
+/// `catwalk.pid=<this pid>`.
+pub fn in_process_label() -> String {
+    format!("catwalk.pid={}", std::process::id())
+}
+
+/// Ids of this run's catwalk containers, running or stopped: those of the catwalks it started
+/// ([`run_label`]) and those of its in-process runtime calls ([`in_process_label`]). Containers of
+/// other catwalks on the machine (other test runs, a person's catwalk) are not counted.
+pub fn catwalk_containers() -> Vec<String> {
+    let mut ids = containers_with_labels(&[CATWALK_LABEL, &run_label()]);
+    for id in containers_with_labels(&[CATWALK_LABEL, &in_process_label()]) {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
+/// Asserts that no container of this run ([`catwalk_containers`]) exists. Docker removes containers
+/// asynchronously, so this polls for up to 5 s before failing, and the failure lists what is left.
 pub fn assert_no_catwalk_containers() {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
@@ -251,11 +309,16 @@ pub fn assert_no_catwalk_containers() {
                 "--format",
                 "{{.ID}} {{.Image}} {{.Status}} {{.Names}}",
             ];
-            args.extend(["--filter", "label=catwalk=1"]);
+            let filters: Vec<String> = left.iter().map(|id| format!("id={id}")).collect();
+            for f in &filters {
+                args.extend(["--filter", f.as_str()]);
+            }
             let listing = String::from_utf8_lossy(&docker(&args).stdout).into_owned();
             panic!(
-                "{} container(s) labelled {CATWALK_LABEL} left behind:\n{listing}",
-                left.len()
+                "{} container(s) of this test run ({CATWALK_LABEL} and {} or {}) left behind:\n{listing}",
+                left.len(),
+                run_label(),
+                in_process_label()
             );
         }
         std::thread::sleep(Duration::from_millis(200));
@@ -417,7 +480,7 @@ pub fn files_below(dir: &Path) -> Vec<PathBuf> {
 // The catwalk binary
 
 /// A `catwalk` command as a user runs it: the built binary, first on PATH (catalogs name it `catwalk`),
-/// no colours, run in `dir`.
+/// no colours, run in `dir`, its containers labelled with this run ([`run_label`]).
 pub fn catwalk(dir: &Path) -> Command {
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_catwalk"));
     let bin_dir = bin
@@ -432,7 +495,8 @@ pub fn catwalk(dir: &Path) -> Command {
             "PATH",
             std::env::join_paths(paths).expect("PATH entries are valid"),
         )
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        .env(RUN_LABEL_ENV, run_id());
     cmd
 }
 
@@ -447,7 +511,7 @@ pub fn read_yaml(path: &Path) -> Value {
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()))
 }
-/// Read a catalog file and check it against Flow's catalog schema (../shared/flow.schema.json, embedded);
+/// Read a catalog file and check it against Flow's catalog schema (assets/flow.schema.json, embedded);
 /// panics listing every problem.
 pub fn read_valid_catalog(path: &Path) -> Value {
     let doc = read_yaml(path);

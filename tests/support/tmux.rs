@@ -31,10 +31,12 @@ impl Tmux {
         };
         // The environment goes through `env` in the command: tmux's own `-e` does not reach every variable.
         let command = format!(
-            "env XDG_STATE_HOME={} XDG_CACHE_HOME={} PATH={} bash --norc --noprofile",
+            "env XDG_STATE_HOME={} XDG_CACHE_HOME={} PATH={} {}={} bash --norc --noprofile",
             dir.path().join("state").display(),
             dir.path().join("cache").display(),
-            path
+            path,
+            super::RUN_LABEL_ENV,
+            super::run_id()
         );
         let t = Tmux {
             socket,

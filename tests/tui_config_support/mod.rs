@@ -1,6 +1,6 @@
 //! Helpers for the config and tunnel step tests (`mod tui_config_support;`): a wizard at a given size
 //! brought to step 3 with a given config schema (through the public `update`, as keys and task reports),
-//! the real Flow fixture's schema, the shared real specs, key messages, and rendering to text.
+//! the real Flow fixture's schema, the real specs of tests/fixtures/specs, key messages, and rendering to text.
 #![allow(dead_code)]
 
 use catwalk::model::{ConnectorKind, Protocol, Spec};
@@ -13,7 +13,6 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::Value;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 #[path = "../support/mod.rs"]
@@ -67,13 +66,11 @@ pub fn fixture_schema() -> Value {
     v["spec"]["configSchema"].clone()
 }
 
-/// A real connector's config schema from ../shared/specs (e.g. `estuary/source-postgres`).
+/// A real connector's config schema from tests/fixtures/specs (e.g. `estuary/source-postgres`).
 pub fn shared_schema(name: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/specs")
-        .join(format!("{name}.json"));
+    let path = support::specs_dir().join(format!("{name}.json"));
     let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("the shared spec {} is missing: {e}", path.display()));
+        .unwrap_or_else(|e| panic!("the spec {} is missing: {e}", path.display()));
     let v: Value = serde_json::from_str(&text).expect("a JSON spec");
     v.get("configSchema")
         .or_else(|| v.get("connectionSpecification"))

@@ -24,8 +24,10 @@ pub fn load(schema: &Value, file: &FileText) -> Result<(Form, Notice), String> {
 
 /// The config a file holds (a mapping), or why it holds none.
 pub fn parse(file: &FileText) -> Result<Value, String> {
-    let value: Value = serde_yaml::from_str(&file.text)
-        .map_err(|e| format!("{} is not YAML or JSON: {e}", file.path))?;
+    let value: Value = serde_yaml::from_str(&file.text).map_err(|e| {
+        let e = crate::clip::quotes(&e.to_string(), crate::clip::QUOTE);
+        format!("{} is not YAML or JSON: {e}", file.path)
+    })?;
     if !value.is_object() {
         return Err(format!(
             "{} holds {}, not a config (a mapping of settings)",
