@@ -94,9 +94,16 @@ pub(crate) fn start(
     let stderr_done = child.stderr.take().map(|stderr| {
         let logs = logs.clone();
         tokio::spawn(async move {
-            let mut lines = BufReader::new(stderr).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                logs.stderr_line(&line);
+            // Bytes, not `lines()`: a line that is not UTF-8 would end the reading; here each invalid
+            // byte becomes one U+FFFD and the rest of the line (and the log) is kept.
+            let mut reader = BufReader::new(stderr);
+            let mut line = Vec::new();
+            while let Ok(n) = reader.read_until(b'\n', &mut line).await {
+                if n == 0 {
+                    break;
+                }
+                logs.stderr_line(&String::from_utf8_lossy(&line));
+                line.clear();
             }
         })
     });

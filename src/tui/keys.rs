@@ -88,6 +88,9 @@ pub enum Ctx {
     List,
     /// Step 1 while Docker is down (adds "recheck").
     DockerDown,
+    /// A list where typing starts its filter (the connector list): printable keys are filter text, so
+    /// only keys that are not text move and pick.
+    TypeToFilter,
     /// Typing into a list's filter.
     Filter,
     /// Any focused single-line text input: printable keys are text, not commands.
@@ -169,6 +172,7 @@ impl Ctx {
             Ctx::Global => "Everywhere",
             Ctx::List => "Lists",
             Ctx::DockerDown => "Connector list, Docker down",
+            Ctx::TypeToFilter => "Connector list",
             Ctx::Filter => "Filtering a list",
             Ctx::TextInput => "Editing text",
             Ctx::Form => "Image or command form",
@@ -285,15 +289,15 @@ use KeyCode as C;
 pub static KEYS: &[Binding] = &[
     // Lists.
     b(A::Pick, &[k(C::Enter)], "pick", "Pick the selected entry", Ctx::List, Show),
-    b(A::Up, &[k(C::Up), ch('k')], "move", "Move up", Ctx::List, As("↑↓")),
-    b(A::Down, &[k(C::Down), ch('j')], "down", "Move down", Ctx::List, Hidden),
+    // (Letters filter the list, so it moves with keys that are not text.)
+    b(A::Up, &[k(C::Up)], "move", "Move up", Ctx::List, As("↑↓")),
+    b(A::Down, &[k(C::Down)], "down", "Move down", Ctx::List, Hidden),
     b(A::PageUp, &[k(C::PageUp), ctrl('b')], "page up", "Up one page", Ctx::List, Hidden),
     b(A::PageDown, &[k(C::PageDown), ctrl('f')], "page down", "Down one page", Ctx::List, Hidden),
-    b(A::Top, &[k(C::Home), ch('g')], "top", "First entry", Ctx::List, Hidden),
-    b(A::Bottom, &[k(C::End), ch('G')], "bottom", "Last entry", Ctx::List, Hidden),
-    b(A::Filter, &[ch('/')], "filter", "Type to filter the list", Ctx::List, Show),
-    b(A::Quit, &[ch('q')], "quit", "Quit (asks first if you picked something)", Ctx::List, Hidden),
-    b(A::RecheckDocker, &[ch('r')], "recheck Docker", "Check again whether Docker is running", Ctx::DockerDown, Show),
+    b(A::Top, &[k(C::Home)], "top", "First entry", Ctx::List, Hidden),
+    b(A::Bottom, &[k(C::End)], "bottom", "Last entry", Ctx::List, Hidden),
+    b(A::Filter, &[ch('/')], "type to filter", "Filter the list: just type (or press / first)", Ctx::TypeToFilter, Show),
+    b(A::RecheckDocker, &[ctrl('r')], "recheck Docker", "Check again whether Docker is running (letters filter the list)", Ctx::DockerDown, Show),
     // Filtering.
     b(A::Pick, &[k(C::Enter)], "pick", "Pick the selected entry", Ctx::Filter, Show),
     b(A::Up, &[k(C::Up)], "move", "Move up", Ctx::Filter, As("↑↓")),
@@ -453,6 +457,12 @@ fn matches(key: &Key, ev: &KeyEvent) -> bool {
 fn usable(key: &Key, binding: &Binding, ctxs: &[Ctx]) -> bool {
     let typing = (ctxs.contains(&Ctx::TextInput) || ctxs.contains(&Ctx::Editor))
         && binding.ctx != Ctx::TextInput;
+    // On a list that filters as you type, letters are text, but `?` still shows the keys (no
+    // connector's name has one).
+    let filtering = ctxs.contains(&Ctx::TypeToFilter)
+        && binding.ctx != Ctx::TypeToFilter
+        && binding.action != Action::Help;
+    let typing = typing || filtering;
     let printable = matches!(key.code, KeyCode::Char(_))
         && !key
             .mods
@@ -537,25 +547,49 @@ pub fn bar(ctxs: &[Ctx]) -> Vec<(String, &'static str)> {
     out
 }
 
-/// Every binding grouped by context, for the `?` overlay: (context title, [(keys, description)]).
-pub fn overlay() -> Vec<(&'static str, Vec<(String, &'static str)>)> {
+/// Every binding grouped by context, for the `?` overlay: (context title, [(keys, description)]). The
+/// contexts of the screen (`first`, most specific first) come first, then the ones that work everywhere,
+/// then every other screen's; the second value is how many groups belong to this screen (and `Global`).
+pub fn overlay(first: &[Ctx]) -> (Vec<(&'static str, Vec<(String, &'static str)>)>, usize) {
     let mut groups: Vec<(Ctx, Vec<(String, &'static str)>)> = Vec::new();
     for binding in KEYS {
+        // The screen's own keys: only those that fire there (letters are text in a filter).
+        let here = first.contains(&binding.ctx);
         let keys = binding
             .keys
             .iter()
+            .filter(|key| !here || usable(key, binding, first))
             .map(key_name)
             .collect::<Vec<_>>()
             .join(" ");
+        if keys.is_empty() {
+            continue;
+        }
         match groups.iter_mut().find(|(c, _)| *c == binding.ctx) {
             Some((_, rows)) => rows.push((keys, binding.describe)),
             None => groups.push((binding.ctx, vec![(keys, binding.describe)])),
         }
     }
-    groups
-        .into_iter()
-        .map(|(c, rows)| (c.title(), rows))
-        .collect()
+    let rank = |c: &Ctx| {
+        if *c == Ctx::Global {
+            first.len()
+        } else {
+            first.iter().position(|f| f == c).unwrap_or(first.len() + 1)
+        }
+    };
+    // Stable: within "other screens", the table's order.
+    groups.sort_by_key(|(c, _)| rank(c));
+    let here = groups
+        .iter()
+        .filter(|(c, _)| rank(c) <= first.len())
+        .count();
+    (
+        groups
+            .into_iter()
+            .map(|(c, rows)| (c.title(), rows))
+            .collect(),
+        here,
+    )
 }
 
 #[cfg(test)]
@@ -568,7 +602,7 @@ mod tests {
 
     #[test]
     fn resolves_in_context_order() {
-        let list = [Ctx::List, Ctx::Global];
+        let list = [Ctx::Page, Ctx::Global];
         assert_eq!(
             resolve(&list, &press(C::Char('j'), KeyModifiers::NONE)),
             Some(A::Down)

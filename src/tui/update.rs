@@ -52,7 +52,22 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
 
 /// The key contexts active now, most specific first.
 pub fn contexts(state: &State) -> Vec<Ctx> {
-    match state.overlay() {
+    contexts_of(state, state.overlay())
+}
+
+/// The contexts of what the `?` overlay covers (the step, or the question under it): its list starts with
+/// their keys.
+pub fn screen_contexts(state: &State) -> Vec<Ctx> {
+    let under = state
+        .overlays
+        .iter()
+        .rev()
+        .find(|o| !matches!(o, Overlay::Help { .. }));
+    contexts_of(state, under)
+}
+
+fn contexts_of(state: &State, overlay: Option<&Overlay>) -> Vec<Ctx> {
+    match overlay {
         Some(Overlay::Help { .. }) => vec![Ctx::Help, Ctx::Global],
         Some(Overlay::ConfirmQuit) => vec![Ctx::Confirm],
         Some(Overlay::Resume(_)) => vec![Ctx::Resume, Ctx::Global],
@@ -69,7 +84,9 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
     match keys::resolve(&ctxs, &key) {
         Some(action) => on_action(state, action),
         None if ctxs.contains(&Ctx::Editor) => dispatch!(state.step, S => S::on_key(state, key)),
-        None if keys::is_text(&key) && ctxs.contains(&Ctx::TextInput) => {
+        None if keys::is_text(&key)
+            && (ctxs.contains(&Ctx::TextInput) || ctxs.contains(&Ctx::TypeToFilter)) =>
+        {
             let mut buf = [0u8; 4];
             let text = match key.code {
                 ratatui::crossterm::event::KeyCode::Char(c) => c.encode_utf8(&mut buf).to_string(),
@@ -117,7 +134,7 @@ fn on_overlay(state: &mut State, overlay: Overlay, action: Action) -> Vec<Cmd> {
                 Action::PageUp => -10,
                 _ => 10,
             };
-            let max = super::view::help_len().saturating_sub(1);
+            let max = super::view::help_len(state).saturating_sub(1);
             let scroll = scroll.saturating_add_signed(delta).min(max);
             if let Some(top) = state.overlays.last_mut() {
                 *top = Overlay::Help { scroll };
@@ -178,7 +195,7 @@ pub fn check_docker(state: &mut State) -> Vec<Cmd> {
 
 fn on_mouse(state: &mut State, ev: MouseEvent) -> Vec<Cmd> {
     if let Some(Overlay::Help { scroll }) = state.overlay().cloned() {
-        let max = super::view::help_len().saturating_sub(1);
+        let max = super::view::help_len(state).saturating_sub(1);
         let scroll = match ev.kind {
             MouseEventKind::ScrollDown => (scroll + 3).min(max),
             MouseEventKind::ScrollUp => scroll.saturating_sub(3),

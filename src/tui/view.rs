@@ -60,12 +60,14 @@ pub fn view(state: &State, frame: &mut Frame) {
         return;
     }
     let a = areas(screen);
-    let skipped: &[StepId] = if state.check.phase == super::steps::check::Phase::Passed {
-        &[]
-    } else {
-        &[StepId::Check]
-    };
-    stepper::render(frame, a.stepper, state.step, skipped, t);
+    let mut skipped: Vec<StepId> = Vec::new();
+    if state.tunnel.skipped.is_some() {
+        skipped.push(StepId::Tunnel);
+    }
+    if state.check.phase != super::steps::check::Phase::Passed {
+        skipped.push(StepId::Check);
+    }
+    stepper::render(frame, a.stepper, state.step, &skipped, t);
     frame.render_widget(
         Line::styled("─".repeat(a.rule.width as usize), t.border()),
         a.rule,
@@ -111,7 +113,10 @@ fn status_line(state: &State, w: usize) -> Line<'static> {
 fn draw_overlay(state: &State, o: &Overlay, frame: &mut Frame, screen: Rect) {
     let t = &state.theme;
     match o {
-        Overlay::Help { scroll } => overlay::help(frame, screen, *scroll, t),
+        Overlay::Help { scroll } => {
+            let first = super::update::screen_contexts(state);
+            overlay::help(frame, screen, *scroll, t, &first)
+        }
         Overlay::ConfirmQuit => {
             let what = state
                 .answers
@@ -160,6 +165,7 @@ fn draw_overlay(state: &State, o: &Overlay, frame: &mut Frame, screen: Rect) {
 }
 
 /// The number of lines of the `?` list (for clamping its scroll).
-pub fn help_len() -> usize {
-    overlay::help_lines(72, &crate::tui::theme::Theme::monochrome()).len()
+pub fn help_len(state: &State) -> usize {
+    let first = super::update::screen_contexts(state);
+    overlay::help_lines(72, &crate::tui::theme::Theme::monochrome(), &first).len()
 }

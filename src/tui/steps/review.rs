@@ -181,11 +181,17 @@ pub fn input_index(focus: usize) -> Option<usize> {
     }
 }
 
-/// The capture's default name: from the image, or the local command's program.
+/// The capture's default name: from the image, or the local command's program (launchers skipped).
 pub fn default_name(choice: &ConnectorChoice) -> String {
     match choice {
         ConnectorChoice::Image { image, .. } => catalog::connector_name(image),
-        ConnectorChoice::Local { command, .. } => catalog::local_connector_name(command),
+        // `env X=1 python -m source_x` is named after `source-x`, not `env`.
+        ConnectorChoice::Local { command, .. } => {
+            let program: Vec<String> = crate::connector::endpoint::program_name(command)
+                .into_iter()
+                .collect();
+            catalog::local_connector_name(&program)
+        }
     }
 }
 
@@ -454,7 +460,19 @@ fn save(state: &mut State, replace: bool, confirmed: bool) -> Vec<Cmd> {
 /// Save asked for: wait for the bindings check, ask first when it failed, and when files that exist
 /// would change.
 fn ask_or_save(state: &mut State) -> Vec<Cmd> {
-    if !check_fields(state) || state.review.save_req.is_some() {
+    if !check_fields(state) {
+        // Say why nothing happens, and go to the field to fix.
+        let r = &mut state.review;
+        if let Some(i) = r.errors.iter().position(Option::is_some) {
+            let e = r.errors[i].clone().unwrap_or_default();
+            r.problem = Some(format!("Not saved: fix the {} first: {e}", FIELDS[i]));
+            r.focus = i;
+        }
+        return Vec::new();
+    }
+    if state.review.save_req.is_some() {
+        state.review.problem =
+            Some("Already writing the files: this save goes on, nothing more to do.".into());
         return Vec::new();
     }
     let r = &mut state.review;
