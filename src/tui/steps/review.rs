@@ -80,7 +80,7 @@ pub struct ReviewState {
     pub check_req: Option<ReqId>,
     /// What it is for (the run, the config, the chosen resources), so it reruns only when they change.
     pub check_for: Option<u64>,
-    /// The collection names of the bindings checked, in the order of the verdicts.
+    /// The collection names of the bindings checked (under the prefix), in the order of the verdicts.
     pub check_targets: Vec<String>,
     /// Its result, or why it could not run.
     pub checked: Option<Result<BindingsCheck, String>>,
@@ -326,7 +326,13 @@ fn check_bindings(state: &mut State) -> Vec<Cmd> {
         .unwrap_or_default();
     let id = state.next_req();
     state.review.check_req = Some(id);
-    state.review.check_targets = req.chosen.iter().map(|(_, t)| t.clone()).collect();
+    // Kept without the prefix: the prefix may change while the verdicts stand (they do not depend on it).
+    let under = format!("{}/", req.prefix);
+    state.review.check_targets = req
+        .chosen
+        .iter()
+        .map(|(_, t)| t.strip_prefix(&under).unwrap_or(t).to_string())
+        .collect();
     cmds.push(Cmd::CheckBindings {
         id,
         run: req.run,

@@ -650,7 +650,12 @@ fn bindings_block(
             let mut rows = 0;
             let mut passed = Vec::new();
             for (i, v) in c.verdicts.iter().enumerate() {
-                let name = targets.get(i).map(String::as_str).unwrap_or("?");
+                // Under the prefix typed now (the check's verdicts do not depend on it).
+                let name = format!(
+                    "{}/{}",
+                    r.prefix().trim_end_matches('/'),
+                    targets.get(i).map(String::as_str).unwrap_or("?")
+                );
                 match v {
                     BindingVerdict::Failed(m) if rows + 1 < max_rows.max(2) => {
                         // Wide screens give a message two lines.

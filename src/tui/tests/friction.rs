@@ -1,0 +1,203 @@
+//! The friction a first walk through the wizard met (the tunnel step for a CSV file, raw tracebacks, the
+//! focus after a failed check, names from launchers, a bad prefix that Ctrl-S ignored, old names after a
+//! prefix change, a long paste's end hidden): one `update` test each.
+
+use super::flow_support::*;
+use super::support::*;
+use crate::model::{LogLevel, LogLine};
+use crate::tui::connectors::ConnectorChoice;
+use crate::tui::msg::{Msg, TaskMsg};
+use crate::tui::state::{State, StepId};
+use crate::tui::steps::{check, review};
+use ratatui::crossterm::event::KeyCode;
+use serde_json::{Value, json};
+
+/// Step 3 for a connector whose config schema is `schema`.
+fn config_for(schema: Value) -> State {
+    let mut s = state_at(80, 24);
+    let id = fetch_id(&pick(&mut s, "source-postgres"));
+    let mut o = outcome(false);
+    o.spec.config_schema = schema;
+    send(&mut s, [Msg::Task(id, TaskMsg::Spec(Ok(Box::new(o))))]);
+    assert_eq!(s.step, StepId::Config);
+    s
+}
+
+#[test]
+fn a_config_without_host_and_port_skips_the_tunnel_step() {
+    // As source-faker or a local CSV file: nothing to tunnel to.
+    let mut s = config_for(json!({"type": "object", "properties": {
+        "count": {"type": "integer", "default": 1000},
+        "seed": {"type": "integer", "default": -1}
+    }}));
+    let cmds = send(&mut s, [ctrl('n')]);
+    assert_eq!(s.step, StepId::Check, "{}", render(&s));
+    check_id(&cmds);
+    let why = s
+        .tunnel
+        .skipped
+        .clone()
+        .expect("the step says why it was skipped");
+    assert!(why.contains("no host and port"), "{why}");
+    let screen = render(&s);
+    assert!(
+        screen.contains("skipped, the config has no host and port"),
+        "{screen}"
+    );
+    // Back goes to the config, not to a step that was never shown.
+    send(&mut s, [key(KeyCode::Esc)]);
+    assert_eq!(s.step, StepId::Config);
+}
+
+#[test]
+fn a_connector_with_its_own_ssh_settings_gets_no_second_tunnel_form() {
+    // As tap-postgres: its own `ssh_tunnel` group beside host and port.
+    let mut s = config_for(
+        json!({"type": "object", "required": ["host"], "properties": {
+            "host": {"type": "string", "title": "Host"},
+            "port": {"type": "integer", "title": "Port", "default": 5432},
+            "ssh_tunnel": {"type": "object", "title": "SSH Tunnel", "properties": {
+                "enable": {"type": "boolean", "default": false}}}
+        }}),
+    );
+    send(&mut s, typed("db.internal"));
+    send(&mut s, [ctrl('n')]);
+    assert_eq!(s.step, StepId::Check, "{}", render(&s));
+    let why = s.tunnel.skipped.clone().unwrap_or_default();
+    assert!(why.contains("its own (SSH Tunnel"), "{why}");
+    // With a host and port and no tunnel settings of its own, the step is offered (the flow spec).
+    let (s, _) = to_check(80, 24);
+    assert!(s.tunnel.skipped.is_none());
+}
+
+#[test]
+fn a_failed_check_shows_the_exception_first_and_fix_focuses_the_field_it_names() {
+    let (mut s, cmds) = to_check(80, 24);
+    let id = check_id(&cmds);
+    // A traceback logged as one multi-line message, the error cut short, as source-iterate's was.
+    let traceback = "Traceback (most recent call last):\n  File \"/app/main.py\", line 9, in check\n    \
+                     connect(config)\npsycopg.OperationalError: invalid integer value \"70000\" for \
+                     connection option \"port\"";
+    send(
+        &mut s,
+        [
+            Msg::Task(
+                id,
+                TaskMsg::Log(LogLine {
+                    level: LogLevel::Error,
+                    message: traceback.into(),
+                    fields: None,
+                }),
+            ),
+            Msg::Task(
+                id,
+                TaskMsg::Checked(Err(
+                    "the connector exited with code 1\n  Its last log line: \
+                                      Traceback (most recent call last): … (3778 more bytes)"
+                        .into(),
+                )),
+            ),
+        ],
+    );
+    assert!(matches!(s.check.phase, check::Phase::Failed(_)));
+    let screen = render(&s);
+    assert!(
+        screen.contains("✗ The check failed: invalid integer value \"70000\" for"),
+        "the exception in plain words comes first:\n{screen}"
+    );
+    // e: the config, on the field the error names (not the first one).
+    send(&mut s, [ch('e')]);
+    assert_eq!(s.step, StepId::Config);
+    let focused = s.config.ui.focused().map(|r| r.title.clone());
+    assert_eq!(focused.as_deref(), Some("Port"));
+    assert!(render(&s).contains("it has the focus"));
+}
+
+#[test]
+fn the_value_typed_also_names_the_field() {
+    let (mut s, cmds) = to_check(80, 24);
+    send(
+        &mut s,
+        [Msg::Task(
+            check_id(&cmds),
+            TaskMsg::Checked(Err(
+                "could not translate host name \"db.internal\" to address".into(),
+            )),
+        )],
+    );
+    send(&mut s, [ch('e')]);
+    let focused = s.config.ui.focused().map(|r| r.title.clone());
+    assert_eq!(focused.as_deref(), Some("Host"));
+}
+
+#[test]
+fn the_capture_is_named_after_the_connector_not_its_launcher() {
+    let local = |line: &str| ConnectorChoice::Local {
+        command: line.split_whitespace().map(str::to_string).collect(),
+        title: None,
+        protocol: None,
+    };
+    assert_eq!(
+        review::default_name(&local("env LOG_LEVEL=debug python -m source_iterate")),
+        "source-iterate"
+    );
+    assert_eq!(
+        review::default_name(&local("uv run --with x tap-postgres")),
+        "tap-postgres"
+    );
+    assert_eq!(
+        review::default_name(&local("/opt/bin/source-faker")),
+        "source-faker"
+    );
+}
+
+#[test]
+fn ctrl_s_with_a_bad_prefix_says_why_and_goes_to_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_review(80, 24, dir.path());
+    // Focus the prefix, type a character a Flow name cannot have.
+    send(&mut s, [key(KeyCode::Tab), key(KeyCode::Tab)]);
+    assert_eq!(s.review.focus, 1);
+    send(&mut s, typed(" x"));
+    send(&mut s, [key(KeyCode::Tab)]);
+    let cmds = send(&mut s, [ctrl('s')]);
+    assert!(cmds.is_empty(), "nothing is written: {cmds:?}");
+    let problem = s
+        .review
+        .problem
+        .clone()
+        .expect("Ctrl-S says why it did nothing");
+    assert!(
+        problem.starts_with("Not saved: fix the Prefix first"),
+        "{problem}"
+    );
+    assert_eq!(s.review.focus, 1, "the prefix has the focus");
+    // The whole message is on screen (wrapped, not cut), at both sizes.
+    for (w, h) in [(80, 24), (120, 40)] {
+        send(&mut s, [Msg::Resize(w, h)]);
+        let screen: String = render(&s)
+            .lines()
+            .map(str::trim_end)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let words: Vec<&str> = problem.split_whitespace().collect();
+        let last = words[words.len() - 1];
+        assert!(
+            screen.contains(last),
+            "{last} missing at {w}x{h}:\n{}",
+            render(&s)
+        );
+    }
+}
+
+#[test]
+fn the_checked_bindings_follow_a_new_prefix() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_review(120, 40, dir.path());
+    assert!(render(&s).contains("acmeCo/users"), "{}", render(&s));
+    send(&mut s, [key(KeyCode::Tab), key(KeyCode::Tab), ctrl('u')]);
+    send(&mut s, typed("shop"));
+    let screen = render(&s);
+    assert!(screen.contains("shop/users"), "{screen}");
+    assert!(!screen.contains("acmeCo/users"), "{screen}");
+}
