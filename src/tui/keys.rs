@@ -76,6 +76,8 @@ pub enum Action {
     Merge,
     /// Files exist: replace them.
     Overwrite,
+    /// Open the connector's documentation (desktop opener; over SSH the link is shown to copy).
+    OpenDocs,
 }
 
 /// Where a binding applies. The state gives an ordered list of active contexts; the first binding (in
@@ -328,6 +330,7 @@ pub static KEYS: &[Binding] = &[
     b(A::Continue, &[k(C::Enter)], "continue", "Go on to the config", Ctx::SpecDone, Show),
     b(A::Refetch, &[ch('r')], "fetch again", "Run the connector again for a fresh spec (skips the cache)", Ctx::SpecDone, Show),
     b(A::Back, &[k(C::Esc)], "back", "Back to the connector list", Ctx::SpecDone, Show),
+    b(A::OpenDocs, &[ch('o')], "open docs", "Open the connector's documentation in your browser (or show its link to copy)", Ctx::SpecDone, Show),
     // Pages.
     b(A::Up, &[k(C::Up), ch('k')], "scroll", "Scroll up", Ctx::Page, As("↑↓")),
     b(A::Down, &[k(C::Down), ch('j')], "down", "Scroll down", Ctx::Page, Hidden),
@@ -354,6 +357,7 @@ pub static KEYS: &[Binding] = &[
     b(A::PageDown, &[k(C::PageDown)], "page down", "Down one page", Ctx::Fields, Hidden),
     b(A::NextStep, &[ctrl('n')], "next step", "Check every field and go on to the next step", Ctx::Fields, Show),
     b(A::Back, &[k(C::Esc)], "back", "Back one step (what you typed is kept)", Ctx::Fields, Show),
+    b(A::OpenDocs, &[ctrl('g')], "docs", "Open the connector's documentation (or show its link to copy)", Ctx::Fields, Hidden),
     b(A::LoadConfig, &[ctrl('o')], "open config", "Fill the form from a YAML or JSON config file", Ctx::ConfigFile, Show),
     b(A::Pick, &[k(C::Enter)], "choose", "Choose the selected entry", Ctx::Picker, Show),
     b(A::Up, &[k(C::Up)], "move", "Move up", Ctx::Picker, As("↑↓")),

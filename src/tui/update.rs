@@ -20,7 +20,15 @@ pub fn init(state: &mut State) -> Vec<Cmd> {
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
     match msg {
-        Msg::Key(key) => on_key(state, key),
+        Msg::Key(key) => {
+            let step = state.step;
+            let cmds = on_key(state, key);
+            // What opening the docs did is said until the person moves on.
+            if state.step != step {
+                state.docs_note = None;
+            }
+            cmds
+        }
         Msg::Paste(text) => on_paste(state, &text),
         Msg::Mouse(ev) => on_mouse(state, ev),
         Msg::Resize(w, h) => {
@@ -115,6 +123,18 @@ fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
             Vec::new()
         }
         Action::Quit => request_quit(state),
+        Action::OpenDocs => match state.docs_url() {
+            Some(url) => {
+                let id = state.next_req();
+                state.docs_req = Some(id);
+                state.docs_note = None;
+                vec![Cmd::OpenUrl(id, url)]
+            }
+            None => {
+                state.docs_note = Some(Err("this connector names no documentation link".into()));
+                Vec::new()
+            }
+        },
         _ => dispatch!(state.step, S => S::on_action(state, action)),
     }
 }
@@ -238,6 +258,13 @@ fn on_task(state: &mut State, id: ReqId, report: TaskMsg) -> Vec<Cmd> {
             if state.draft.req == Some(id) {
                 state.draft.req = None;
                 state.draft.saved = Some(result);
+            }
+            Vec::new()
+        }
+        TaskMsg::Opened(result) => {
+            if state.docs_req == Some(id) {
+                state.docs_req = None;
+                state.docs_note = Some(result);
             }
             Vec::new()
         }

@@ -73,6 +73,13 @@ pub fn view(state: &State, frame: &mut Frame) {
         a.rule,
     );
     dispatch!(state.step, S => S::view(state, frame, a.body));
+    // The documentation link, where a step shows it, is clickable in terminals that know OSC 8.
+    if state.hyperlinks
+        && state.overlays.is_empty()
+        && let Some(url) = state.docs_url()
+    {
+        super::widgets::link::mark(frame.buffer_mut(), a.body, &url);
+    }
     frame.render_widget(status_line(state, a.status.width as usize), a.status);
     let ctxs = super::update::contexts(state);
     help_bar::render(frame, a.help, &ctxs, t);
@@ -91,6 +98,12 @@ fn status_line(state: &State, w: usize) -> Line<'static> {
     if let Some(done) = &state.review.done {
         let text = format!("Saved {}; the draft is removed.", done.flow_file.display());
         return Line::styled(truncate(&text, w), t.dim());
+    }
+    // What opening the documentation did: the link whole when it could not be opened (to copy).
+    match &state.docs_note {
+        Some(Ok(how)) => return Line::styled(truncate(how, w), t.dim()),
+        Some(Err(why)) => return Line::styled(why.clone(), t.warn()),
+        None => {}
     }
     let (text, style) = match (&state.draft.saved, &state.draft.load_error) {
         (Some(Err(e)), _) => (format!("Draft not saved: {e}"), t.error()),

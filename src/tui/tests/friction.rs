@@ -201,3 +201,61 @@ fn the_checked_bindings_follow_a_new_prefix() {
     assert!(screen.contains("shop/users"), "{screen}");
     assert!(!screen.contains("acmeCo/users"), "{screen}");
 }
+
+#[test]
+fn after_a_long_paste_its_end_is_in_view() {
+    let long: String = (0..3000)
+        .map(|i| char::from(b'a' + (i % 26) as u8))
+        .collect::<String>()
+        + "THE-END";
+    // A single-line field.
+    let mut s = config_for(
+        json!({"type": "object", "required": ["token"], "properties": {
+            "token": {"type": "string", "title": "Token"},
+            "key": {"type": "string", "title": "Key", "multiline": true}
+        }}),
+    );
+    send(&mut s, [Msg::Paste(long.clone())]);
+    let screen = render(&s);
+    assert!(screen.contains("THE-END"), "{screen}");
+    // A multiline field: the paste opens its editor, the cursor after the text.
+    send(&mut s, [key(KeyCode::Tab)]);
+    send(&mut s, [Msg::Paste(format!("{long}\n{long}"))]);
+    let screen = render(&s);
+    assert!(screen.contains("THE-END"), "{screen}");
+}
+
+#[test]
+fn the_documentation_link_can_be_opened_or_is_shown_whole_to_copy() {
+    use crate::tui::msg::Cmd;
+    let mut s = config_for(json!({"type": "object", "properties": {"host": {"type": "string"}}}));
+    // From the config form (^G); the spec step has `o`.
+    let cmds = send(&mut s, [ctrl('g')]);
+    let (id, url) = match &cmds[..] {
+        [Cmd::OpenUrl(id, url)] => (*id, url.clone()),
+        other => panic!("no OpenUrl in {other:?}"),
+    };
+    assert_eq!(url, "https://go.estuary.dev/source-postgresql");
+    // Over SSH the opener is not run: the link is shown whole, to copy.
+    send(
+        &mut s,
+        [Msg::Task(
+            id,
+            TaskMsg::Opened(Err(format!("Docs (over SSH, copy the link): {url}"))),
+        )],
+    );
+    let screen = render(&s);
+    assert!(
+        screen.contains(&format!("copy the link): {url}")),
+        "{screen}"
+    );
+    // The `?` list offers it first, with the form's keys.
+    let first = crate::tui::update::screen_contexts(&s);
+    let (groups, here) = crate::tui::keys::overlay(&first);
+    assert!(
+        groups[..here]
+            .iter()
+            .any(|(_, rows)| rows.iter().any(|(k, _)| k == "^G")),
+        "{groups:?}"
+    );
+}
