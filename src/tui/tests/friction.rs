@@ -259,3 +259,25 @@ fn the_documentation_link_can_be_opened_or_is_shown_whole_to_copy() {
         "{groups:?}"
     );
 }
+
+#[test]
+fn a_port_out_of_range_is_warned_about_though_the_schema_allows_it() {
+    // As tap-postgres: `port` an integer without bounds.
+    let mut s = config_for(json!({"type": "object", "properties": {
+        "host": {"type": "string", "title": "Host"},
+        "port": {"type": "integer", "title": "Port"}
+    }}));
+    send(&mut s, [key(KeyCode::Tab)]);
+    send(&mut s, typed("70000"));
+    send(&mut s, [key(KeyCode::Tab)]);
+    let screen = render(&s);
+    assert!(
+        screen.contains("⚠ ports are 1-65535: 70000 cannot be one"),
+        "{screen}"
+    );
+    // A warning, not a problem: Next goes on.
+    send(&mut s, [key(KeyCode::BackTab), key(KeyCode::BackTab)]);
+    send(&mut s, typed("db"));
+    send(&mut s, [ctrl('n')]);
+    assert_ne!(s.step, StepId::Config, "{}", render(&s));
+}

@@ -59,6 +59,22 @@ pub fn holds_json(field: &Field) -> bool {
     said || shown
 }
 
+/// A value the schema allows that cannot work, in words: a port outside 1-65535 when the schema sets no
+/// bounds of its own (a schema's own bounds are errors already).
+pub fn warning(field: &Field, value: &Value) -> Option<String> {
+    let key = field.key.to_lowercase();
+    if !(key == "port" || key.ends_with("_port") || key.ends_with("port")) {
+        return None;
+    }
+    let n = value.as_i64()?;
+    let b = &field.bounds;
+    let over = n > 65535 && b.maximum.is_none() && b.exclusive_maximum.is_none();
+    let under = n < 1 && b.minimum.is_none() && b.exclusive_minimum.is_none();
+    (over || under).then(|| {
+        format!("ports are 1-65535: {n} cannot be one (the connector's schema does not say so)")
+    })
+}
+
 /// Shown for a secret that has a value, whatever its length.
 pub const MASK: &str = "••••••••";
 
