@@ -551,10 +551,13 @@ pub fn bar(ctxs: &[Ctx]) -> Vec<(String, &'static str)> {
     out
 }
 
+/// One heading of the `?` overlay: a context's title and its (keys, description) rows.
+pub type HelpGroup = (&'static str, Vec<(String, &'static str)>);
+
 /// Every binding grouped by context, for the `?` overlay: (context title, [(keys, description)]). The
 /// contexts of the screen (`first`, most specific first) come first, then the ones that work everywhere,
 /// then every other screen's; the second value is how many groups belong to this screen (and `Global`).
-pub fn overlay(first: &[Ctx]) -> (Vec<(&'static str, Vec<(String, &'static str)>)>, usize) {
+pub fn overlay(first: &[Ctx]) -> (Vec<HelpGroup>, usize) {
     let mut groups: Vec<(Ctx, Vec<(String, &'static str)>)> = Vec::new();
     for binding in KEYS {
         // The screen's own keys: only those that fire there (letters are text in a filter).
