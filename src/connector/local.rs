@@ -208,6 +208,31 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_log_line_that_is_not_utf8_keeps_its_text_and_the_log_goes_on() {
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let into = seen.clone();
+        let sink: super::super::LogSink = std::sync::Arc::new(move |l: &crate::model::LogLine| {
+            into.lock().unwrap().push(l.message.clone())
+        });
+        let logs = LogCollector::new("test", Some(sink));
+        let inv = Invocation::default();
+        // Latin-1 "é" (one invalid byte), then more lines: all kept, one U+FFFD for the byte.
+        let mut run = start(
+            &sh("printf 'caf\\351 au lait\\n' >&2; echo 'error: the last line' >&2; exit 1"),
+            &BTreeMap::new(),
+            &inv,
+            logs,
+        )
+        .unwrap();
+        assert!(run.next_line().await.is_none());
+        let logs = run.logs().clone();
+        assert_eq!(run.finish().await, Exit::Code(1));
+        assert_eq!(logs.last_error().as_deref(), Some("error: the last line"));
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(seen, ["caf\u{FFFD} au lait", "error: the last line"]);
+    }
+
+    #[tokio::test]
     async fn input_files_and_env_reach_the_process() {
         let logs = LogCollector::new("test", None);
         let inv = Invocation {
