@@ -14,7 +14,11 @@ use serde_json::{Value, json};
 
 /// Step 3 for a connector whose config schema is `schema`.
 fn config_for(schema: Value) -> State {
-    let mut s = state_at(80, 24);
+    config_at(schema, 80, 24)
+}
+
+fn config_at(schema: Value, w: u16, h: u16) -> State {
+    let mut s = state_at(w, h);
     let id = fetch_id(&pick(&mut s, "source-postgres"));
     let mut o = outcome(false);
     o.spec.config_schema = schema;
@@ -280,4 +284,87 @@ fn a_port_out_of_range_is_warned_about_though_the_schema_allows_it() {
     send(&mut s, typed("db"));
     send(&mut s, [ctrl('n')]);
     assert_ne!(s.step, StepId::Config, "{}", render(&s));
+}
+
+/// tap-postgres's settings as its `--about` gives them (abridged descriptions): none required.
+fn tap_postgres_like() -> Value {
+    let mut props = serde_json::Map::new();
+    for (k, v) in [
+        (
+            "host",
+            json!({"type": "string", "description": "Hostname for postgres instance."}),
+        ),
+        ("port", json!({"type": "integer", "default": 5432})),
+        ("user", json!({"type": "string"})),
+        ("password", json!({"type": "string", "secret": true})),
+        ("database", json!({"type": "string"})),
+        ("sqlalchemy_url", json!({"type": "string", "secret": true})),
+        (
+            "filter_schemas",
+            json!({"type": "array", "items": {"type": "string"}}),
+        ),
+        (
+            "dates_as_string",
+            json!({"type": "boolean", "default": false}),
+        ),
+        (
+            "json_as_object",
+            json!({"type": "boolean", "default": false}),
+        ),
+        (
+            "ssh_tunnel",
+            json!({"type": "object", "properties": {"enable": {"type": "boolean", "default": false}}}),
+        ),
+        ("ssl_enable", json!({"type": "boolean", "default": false})),
+        (
+            "ssl_client_certificate_enable",
+            json!({"type": "boolean", "default": false}),
+        ),
+        (
+            "ssl_mode",
+            json!({"type": "string", "default": "verify-full"}),
+        ),
+        (
+            "ssl_certificate_authority",
+            json!({"type": "string", "default": "~/.postgresql/root.crl"}),
+        ),
+        (
+            "ssl_client_certificate",
+            json!({"type": "string", "default": "~/.postgresql/postgresql.crt"}),
+        ),
+        (
+            "ssl_client_private_key",
+            json!({"type": "string", "default": "~/.postgresql/postgresql.key"}),
+        ),
+        (
+            "ssl_storage_directory",
+            json!({"type": "string", "default": ".secrets"}),
+        ),
+        ("stream_maps", json!({"type": "object", "properties": {}})),
+        (
+            "stream_map_config",
+            json!({"type": "object", "properties": {}}),
+        ),
+        (
+            "faker_config",
+            json!({"type": "object", "properties": {"seed": {"type": "integer"}}}),
+        ),
+        ("flattening_enabled", json!({"type": "boolean"})),
+        ("flattening_max_depth", json!({"type": "integer"})),
+    ] {
+        props.insert(k.into(), v);
+    }
+    json!({"type": "object", "properties": props})
+}
+
+#[test]
+fn config_long_form_folded() {
+    // The connection fields first; the 16 others behind one closed switch.
+    snap("config_long_form_folded", |w, h| {
+        config_at(tap_postgres_like(), w, h)
+    });
+    let s = config_at(tap_postgres_like(), 80, 24);
+    let screen = render(&s);
+    assert!(screen.contains("Optional settings"), "{screen}");
+    assert!(!screen.contains("Ssl Mode"), "{screen}");
 }

@@ -114,16 +114,13 @@ fn draw_row(
         RowKind::Group => Line::styled(truncate(&format!("── {} ", row.title), w), theme.title()),
         RowKind::Note => full(row.title.clone(), theme.dim()),
         RowKind::Next => full(format!("[ {} ]", row.title), theme.title()),
-        RowKind::Advanced { open: true, .. } => full("▾ Advanced options".into(), theme.dim()),
+        // "Advanced options", or "Optional settings" when a long form folds its optional fields.
+        RowKind::Advanced { open: true, .. } => full(format!("▾ {}", row.title), theme.dim()),
         RowKind::Advanced {
             open: false,
             hidden,
         } => full(
-            format!(
-                "▸ Advanced options ({}): {}",
-                hidden.len(),
-                hidden.join(", ")
-            ),
+            format!("▸ {} ({}): {}", row.title, hidden.len(), hidden.join(", ")),
             theme.dim(),
         ),
         RowKind::Section => {
