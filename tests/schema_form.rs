@@ -259,6 +259,30 @@ fn choice_discriminated_by_a_shared_const_without_discriminator_keyword() {
 }
 
 #[test]
+fn an_option_titled_with_a_code_name_is_labelled_by_its_tag_in_words() {
+    // As tap-hubspot's SDK schema: `title` is the class name, the discriminator's value is the words.
+    let form = Form::build(
+        &json!({"properties": {"credentials": {"type": "object", "oneOf": [
+            {"title": "AccessToken", "properties": {
+                "credentials_title": {"type": "string", "const": "Private App Credentials"},
+                "access_token": {"type": "string"}}},
+            {"title": "OAuth", "properties": {
+                "credentials_title": {"type": "string", "const": "OAuth Credentials"}}},
+            {"title": "Key file", "properties": {
+                "credentials_title": {"type": "string", "const": "key_file"}}}
+        ]}}}),
+    )
+    .unwrap();
+    let choice = form.field("/credentials").unwrap().choice().unwrap();
+    let titles: Vec<&str> = choice.options.iter().map(|o| o.title.as_str()).collect();
+    // A title in words stays, and so does one whose tag is a code name too.
+    assert_eq!(
+        titles,
+        ["Private App Credentials", "OAuth Credentials", "Key file"]
+    );
+}
+
+#[test]
 fn airbyte_scalar_default_on_an_object_choice_picks_the_option() {
     let form = Form::build(&json!({"properties": {"ssl_mode": {"type": "object", "default": "required",
         "oneOf": [

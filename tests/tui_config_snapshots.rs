@@ -315,12 +315,9 @@ fn tunnel_catwalk() {
 fn config_help_overlay_lists_the_form_keys() {
     let mut s = fixture(80, 24);
     send(&mut s, [key(KeyCode::F(1))]);
-    send(&mut s, (0..60).map(|_| key(KeyCode::Down)));
+    // The form's own keys come first, without scrolling.
     let screen = render(&s);
-    assert!(
-        screen.contains("Show or mask this secret") || screen.contains("Config form"),
-        "{screen}"
-    );
+    assert!(screen.contains("Config form"), "{screen}");
 }
 
 /// With NO_COLOR, no cell of the form has a colour; the focused field is still marked (reverse video).

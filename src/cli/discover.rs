@@ -26,7 +26,11 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
         Some(n) => n.clone(),
         None => match &endpoint {
             Endpoint::Image(image) => catalog::connector_name(image),
-            Endpoint::Local { command, .. } => catalog::local_connector_name(command),
+            Endpoint::Local { command, .. } => catalog::local_connector_name(
+                &crate::connector::endpoint::program_name(command)
+                    .into_iter()
+                    .collect::<Vec<_>>(),
+            ),
         },
     };
     // Before anything runs: a name with a `.`/`..` part would write outside the directory.

@@ -45,6 +45,88 @@ impl Endpoint {
     }
 }
 
+/// The connector's own program in a command line, for naming it: launchers are skipped (`env [-i]
+/// VAR=x … prog`, `uv run [--opt …] prog`, `uvx prog`, `npx [-y] prog`, `poetry run`, `pipx run`, `exec`),
+/// `python -m pkg.module` gives the module's package with `_` as `-` (`source_iterate` ->
+/// `source-iterate`), and a path gives its file name. `None` when no program is left.
+pub fn program_name(command: &[String]) -> Option<String> {
+    let base = |w: &str| {
+        std::path::Path::new(w)
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_else(|| w.to_string())
+    };
+    let mut words = command.iter().map(String::as_str).peekable();
+    // Options of a launcher that take a value as the next word.
+    const WITH_VALUE: &[&str] = &[
+        "-u",
+        "-C",
+        "-S",
+        "--unset",
+        "--chdir",
+        "--with",
+        "--from",
+        "--python",
+        "-p",
+        "--package",
+        "--project",
+        "--directory",
+        "--env-file",
+        "--group",
+        "--extra",
+    ];
+    loop {
+        let word = words.next()?;
+        let name = base(word);
+        let launcher = match name.as_str() {
+            "env" | "exec" | "nohup" | "uvx" | "npx" | "pnpx" | "bunx" => true,
+            "uv" | "poetry" | "pipx" | "pdm" | "hatch" | "rye" | "pipenv" | "npm" | "yarn"
+            | "pnpm" => {
+                // `uv run X`, `npm exec X`: the sub-command is part of the launcher.
+                if matches!(words.peek(), Some(&"run" | &"exec" | &"x")) {
+                    words.next();
+                }
+                true
+            }
+            _ if name.starts_with("python") => {
+                // `python [-u …] -m module` or `python script.py`.
+                while let Some(w) = words.next() {
+                    if w == "-m" {
+                        let module = words.next()?;
+                        let package = module.split('.').find(|p| !p.is_empty())?;
+                        return Some(package.replace('_', "-"));
+                    }
+                    if w == "-c" {
+                        return Some(name);
+                    }
+                    if !w.starts_with('-') {
+                        return Some(base(w));
+                    }
+                }
+                return Some(name);
+            }
+            _ => false,
+        };
+        if !launcher {
+            return Some(name);
+        }
+        // The launcher's options and `VAR=value` words, up to the program.
+        while let Some(w) = words.peek() {
+            if w.starts_with('-') {
+                let takes_value = WITH_VALUE.contains(w);
+                words.next();
+                if takes_value {
+                    words.next();
+                }
+            } else if w.contains('=') && !w.starts_with('=') {
+                words.next();
+            } else {
+                break;
+            }
+        }
+    }
+}
+
 /// Quote words for display the way a shell would need them.
 pub fn shell_words(words: &[String]) -> String {
     words
@@ -102,6 +184,47 @@ pub fn detect(info: &ImageInfo) -> Option<(Protocol, ConnectorKind)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn program(line: &str) -> Option<String> {
+        let words: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+        program_name(&words)
+    }
+
+    #[test]
+    fn program_name_skips_launchers() {
+        assert_eq!(program("source-faker").as_deref(), Some("source-faker"));
+        assert_eq!(
+            program("/venv/bin/tap-postgres --about").as_deref(),
+            Some("tap-postgres")
+        );
+        assert_eq!(
+            program("env -i LOG_LEVEL=debug PATH=/bin /opt/source-iterate").as_deref(),
+            Some("source-iterate")
+        );
+        assert_eq!(
+            program("python -m source_iterate").as_deref(),
+            Some("source-iterate")
+        );
+        assert_eq!(
+            program("env A=1 python3 -u -m source_iterate.main spec").as_deref(),
+            Some("source-iterate")
+        );
+        assert_eq!(
+            program("python3 ./source_hello.py").as_deref(),
+            Some("source_hello.py")
+        );
+        assert_eq!(
+            program("uv run --with pg8000 tap-postgres").as_deref(),
+            Some("tap-postgres")
+        );
+        assert_eq!(program("uvx tap-github").as_deref(), Some("tap-github"));
+        assert_eq!(
+            program("npx -y @acme/source-x").as_deref(),
+            Some("source-x")
+        );
+        assert_eq!(program("env").as_deref(), None);
+        assert_eq!(program("").as_deref(), None);
+    }
 
     fn image(labels: &[(&str, &str)], env: &[(&str, &str)]) -> ImageInfo {
         ImageInfo {

@@ -103,9 +103,16 @@ pub(crate) fn start(
     let stderr_done = child.stderr.take().map(|stderr| {
         let logs = logs.clone();
         tokio::spawn(async move {
-            let mut lines = BufReader::new(stderr).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                logs.stderr_line(&line);
+            // Bytes, not `lines()`: a line that is not UTF-8 would end the reading; here each invalid
+            // byte becomes one U+FFFD and the rest of the line (and the log) is kept.
+            let mut reader = BufReader::new(stderr);
+            let mut line = Vec::new();
+            while let Ok(n) = reader.read_until(b'\n', &mut line).await {
+                if n == 0 {
+                    break;
+                }
+                logs.stderr_line(&String::from_utf8_lossy(&line));
+                line.clear();
             }
         })
     });
@@ -205,6 +212,31 @@ mod tests {
         let logs = run.logs().clone();
         assert_eq!(run.finish().await, Exit::Code(3));
         assert_eq!(logs.last_error().as_deref(), Some("oops"));
+    }
+
+    #[tokio::test]
+    async fn a_log_line_that_is_not_utf8_keeps_its_text_and_the_log_goes_on() {
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let into = seen.clone();
+        let sink: super::super::LogSink = std::sync::Arc::new(move |l: &crate::model::LogLine| {
+            into.lock().unwrap().push(l.message.clone())
+        });
+        let logs = LogCollector::new("test", Some(sink));
+        let inv = Invocation::default();
+        // Latin-1 "é" (one invalid byte), then more lines: all kept, one U+FFFD for the byte.
+        let mut run = start(
+            &sh("printf 'caf\\351 au lait\\n' >&2; echo 'error: the last line' >&2; exit 1"),
+            &BTreeMap::new(),
+            &inv,
+            logs,
+        )
+        .unwrap();
+        assert!(run.next_line().await.is_none());
+        let logs = run.logs().clone();
+        assert_eq!(run.finish().await, Exit::Code(1));
+        assert_eq!(logs.last_error().as_deref(), Some("error: the last line"));
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(seen, ["caf\u{FFFD} au lait", "error: the last line"]);
     }
 
     #[tokio::test]

@@ -386,7 +386,12 @@ fn make_choice(
                 }),
             None => tag_of(&body),
         };
-        let title = if body.has_title {
+        // A title that is a code name (`AccessToken`) loses to a tag in words (`Private App
+        // Credentials`): the tag is what the connector's documentation and web form call it.
+        let code_name = |t: &str| !t.trim().contains(char::is_whitespace);
+        let title = if body.has_title
+            && !(code_name(&body.title) && matches!(&tag, Some(Value::String(t)) if !code_name(t)))
+        {
             body.title.clone()
         } else if let Some(Value::String(tag)) = &tag {
             tag.clone()

@@ -26,7 +26,8 @@
 //!
 //! Files: `resolve` (`$ref`, `allOf`), `build` (schema -> fields), `field` (the types),
 //! `choice` (which option a value selects), `walk` (config + fields together), `defaults`,
-//! `form` / `edit` / `view` (the form a wizard drives), `validate` + `message`, `stub`.
+//! `form` / `edit` / `view` (the form a wizard drives), `validate` + `message`, `stub`, `tree` (a
+//! document schema as rows to read).
 
 mod build;
 mod choice;
@@ -39,6 +40,7 @@ mod message;
 pub mod pointer;
 mod resolve;
 mod stub;
+pub mod tree;
 mod validate;
 mod view;
 mod walk;

@@ -18,6 +18,9 @@ pub struct FieldView<'f> {
     pub value: Option<&'f Value>,
     /// This field or one around it is `advanced` (show it in a collapsed section).
     pub advanced: bool,
+    /// Collapsed because it is optional in a long form (see [`FOLD_OVER`]), not because the schema says
+    /// `advanced`.
+    pub optional: bool,
     /// The root section (Airbyte `group` id) this field belongs to.
     pub group: Option<&'f str>,
     /// For a choice: the selected option.
@@ -63,6 +66,7 @@ impl Form {
             depth,
             value,
             advanced,
+            optional: advanced && !field.advanced && depth == 0,
             group,
             selected,
             item,
@@ -95,7 +99,16 @@ impl Form {
         };
         match &body.kind {
             Kind::Object(object) => {
-                for child in &object.fields {
+                // A long root form: the fields people commonly need first, the optional rest after
+                // them, collapsed (as Airbyte's form folds its optional fields).
+                let fold = depth == 0 && foldable(object);
+                let mut children: Vec<&Field> = object.fields.iter().collect();
+                if fold {
+                    // Required, then optional without a default, then the rest; folded ones last. The
+                    // sort is stable: within each, the spec's `order`.
+                    children.sort_by_key(|f| (folds(f), tier(f)));
+                }
+                for child in children {
                     if child.hidden || Some(child.key.as_str()) == skip {
                         continue;
                     }
@@ -105,7 +118,7 @@ impl Form {
                     } else {
                         None
                     });
-                    let child_advanced = advanced || child.advanced;
+                    let child_advanced = advanced || child.advanced || (fold && folds(child));
                     self.push(
                         out,
                         child,
@@ -136,4 +149,63 @@ impl Form {
             _ => {}
         }
     }
+}
+
+/// A root form with more visible fields than this folds its optional ones.
+pub const FOLD_OVER: usize = 12;
+
+/// Config keys that people fill for most connectors, shown even when optional and defaulted.
+const COMMON: &[&str] = &[
+    "host",
+    "hostname",
+    "address",
+    "port",
+    "user",
+    "username",
+    "password",
+    "database",
+    "dbname",
+    "url",
+    "path",
+    "dataset_name",
+    "api_key",
+    "token",
+];
+
+/// Whether an object is a long form whose optional fields fold away (never with Airbyte groups, which
+/// keep their own order).
+fn foldable(object: &super::field::Object) -> bool {
+    let shown: Vec<&Field> = object.fields.iter().filter(|f| !f.hidden).collect();
+    shown.len() > FOLD_OVER
+        && shown.iter().all(|f| f.group.is_none())
+        && shown.iter().any(|f| !folds(f))
+        && shown.iter().any(|f| folds(f) && !f.advanced)
+}
+
+/// What a person must fill first: required (0), optional without a default (1), the rest (2).
+fn tier(f: &Field) -> u8 {
+    if f.required {
+        0
+    } else if f.default.is_none() && f.const_value.is_none() {
+        1
+    } else {
+        2
+    }
+}
+
+/// Whether a root field goes into the collapsed section of a long form: optional, not commonly needed,
+/// and either defaulted, a switch, or a nested object, list or choice.
+fn folds(f: &Field) -> bool {
+    if f.advanced {
+        return true;
+    }
+    if f.required || f.always_show || COMMON.contains(&f.key.to_lowercase().as_str()) {
+        return false;
+    }
+    f.default.is_some()
+        || f.const_value.is_some()
+        || matches!(
+            f.kind,
+            Kind::Object(_) | Kind::Array(_) | Kind::Choice(_) | Kind::Boolean | Kind::Any
+        )
 }

@@ -76,6 +76,8 @@ pub enum Action {
     Merge,
     /// Files exist: replace them.
     Overwrite,
+    /// Open the connector's documentation (desktop opener; over SSH the link is shown to copy).
+    OpenDocs,
 }
 
 /// Where a binding applies. The state gives an ordered list of active contexts; the first binding (in
@@ -88,6 +90,9 @@ pub enum Ctx {
     List,
     /// Step 1 while Docker is down (adds "recheck").
     DockerDown,
+    /// A list where typing starts its filter (the connector list): printable keys are filter text, so
+    /// only keys that are not text move and pick.
+    TypeToFilter,
     /// Typing into a list's filter.
     Filter,
     /// Any focused single-line text input: printable keys are text, not commands.
@@ -169,6 +174,7 @@ impl Ctx {
             Ctx::Global => "Everywhere",
             Ctx::List => "Lists",
             Ctx::DockerDown => "Connector list, Docker down",
+            Ctx::TypeToFilter => "Connector list",
             Ctx::Filter => "Filtering a list",
             Ctx::TextInput => "Editing text",
             Ctx::Form => "Image or command form",
@@ -285,15 +291,15 @@ use KeyCode as C;
 pub static KEYS: &[Binding] = &[
     // Lists.
     b(A::Pick, &[k(C::Enter)], "pick", "Pick the selected entry", Ctx::List, Show),
-    b(A::Up, &[k(C::Up), ch('k')], "move", "Move up", Ctx::List, As("↑↓")),
-    b(A::Down, &[k(C::Down), ch('j')], "down", "Move down", Ctx::List, Hidden),
+    // (Letters filter the list, so it moves with keys that are not text.)
+    b(A::Up, &[k(C::Up)], "move", "Move up", Ctx::List, As("↑↓")),
+    b(A::Down, &[k(C::Down)], "down", "Move down", Ctx::List, Hidden),
     b(A::PageUp, &[k(C::PageUp), ctrl('b')], "page up", "Up one page", Ctx::List, Hidden),
     b(A::PageDown, &[k(C::PageDown), ctrl('f')], "page down", "Down one page", Ctx::List, Hidden),
-    b(A::Top, &[k(C::Home), ch('g')], "top", "First entry", Ctx::List, Hidden),
-    b(A::Bottom, &[k(C::End), ch('G')], "bottom", "Last entry", Ctx::List, Hidden),
-    b(A::Filter, &[ch('/')], "filter", "Type to filter the list", Ctx::List, Show),
-    b(A::Quit, &[ch('q')], "quit", "Quit (asks first if you picked something)", Ctx::List, Hidden),
-    b(A::RecheckDocker, &[ch('r')], "recheck Docker", "Check again whether Docker is running", Ctx::DockerDown, Show),
+    b(A::Top, &[k(C::Home)], "top", "First entry", Ctx::List, Hidden),
+    b(A::Bottom, &[k(C::End)], "bottom", "Last entry", Ctx::List, Hidden),
+    b(A::Filter, &[ch('/')], "type to filter", "Filter the list: just type (or press / first)", Ctx::TypeToFilter, Show),
+    b(A::RecheckDocker, &[ctrl('r')], "recheck Docker", "Check again whether Docker is running (letters filter the list)", Ctx::DockerDown, Show),
     // Filtering.
     b(A::Pick, &[k(C::Enter)], "pick", "Pick the selected entry", Ctx::Filter, Show),
     b(A::Up, &[k(C::Up)], "move", "Move up", Ctx::Filter, As("↑↓")),
@@ -324,6 +330,7 @@ pub static KEYS: &[Binding] = &[
     b(A::Continue, &[k(C::Enter)], "continue", "Go on to the config", Ctx::SpecDone, Show),
     b(A::Refetch, &[ch('r')], "fetch again", "Run the connector again for a fresh spec (skips the cache)", Ctx::SpecDone, Show),
     b(A::Back, &[k(C::Esc)], "back", "Back to the connector list", Ctx::SpecDone, Show),
+    b(A::OpenDocs, &[ch('o')], "open docs", "Open the connector's documentation in your browser (or show its link to copy)", Ctx::SpecDone, Show),
     // Pages.
     b(A::Up, &[k(C::Up), ch('k')], "scroll", "Scroll up", Ctx::Page, As("↑↓")),
     b(A::Down, &[k(C::Down), ch('j')], "down", "Scroll down", Ctx::Page, Hidden),
@@ -350,6 +357,7 @@ pub static KEYS: &[Binding] = &[
     b(A::PageDown, &[k(C::PageDown)], "page down", "Down one page", Ctx::Fields, Hidden),
     b(A::NextStep, &[ctrl('n')], "next step", "Check every field and go on to the next step", Ctx::Fields, Show),
     b(A::Back, &[k(C::Esc)], "back", "Back one step (what you typed is kept)", Ctx::Fields, Show),
+    b(A::OpenDocs, &[ctrl('g')], "docs", "Open the connector's documentation (or show its link to copy)", Ctx::Fields, Hidden),
     b(A::LoadConfig, &[ctrl('o')], "open config", "Fill the form from a YAML or JSON config file", Ctx::ConfigFile, Show),
     b(A::Pick, &[k(C::Enter)], "choose", "Choose the selected entry", Ctx::Picker, Show),
     b(A::Up, &[k(C::Up)], "move", "Move up", Ctx::Picker, As("↑↓")),
@@ -453,6 +461,12 @@ fn matches(key: &Key, ev: &KeyEvent) -> bool {
 fn usable(key: &Key, binding: &Binding, ctxs: &[Ctx]) -> bool {
     let typing = (ctxs.contains(&Ctx::TextInput) || ctxs.contains(&Ctx::Editor))
         && binding.ctx != Ctx::TextInput;
+    // On a list that filters as you type, letters are text, but `?` still shows the keys (no
+    // connector's name has one).
+    let filtering = ctxs.contains(&Ctx::TypeToFilter)
+        && binding.ctx != Ctx::TypeToFilter
+        && binding.action != Action::Help;
+    let typing = typing || filtering;
     let printable = matches!(key.code, KeyCode::Char(_))
         && !key
             .mods
@@ -537,25 +551,52 @@ pub fn bar(ctxs: &[Ctx]) -> Vec<(String, &'static str)> {
     out
 }
 
-/// Every binding grouped by context, for the `?` overlay: (context title, [(keys, description)]).
-pub fn overlay() -> Vec<(&'static str, Vec<(String, &'static str)>)> {
+/// One heading of the `?` overlay: a context's title and its (keys, description) rows.
+pub type HelpGroup = (&'static str, Vec<(String, &'static str)>);
+
+/// Every binding grouped by context, for the `?` overlay: (context title, [(keys, description)]). The
+/// contexts of the screen (`first`, most specific first) come first, then the ones that work everywhere,
+/// then every other screen's; the second value is how many groups belong to this screen (and `Global`).
+pub fn overlay(first: &[Ctx]) -> (Vec<HelpGroup>, usize) {
     let mut groups: Vec<(Ctx, Vec<(String, &'static str)>)> = Vec::new();
     for binding in KEYS {
+        // The screen's own keys: only those that fire there (letters are text in a filter).
+        let here = first.contains(&binding.ctx);
         let keys = binding
             .keys
             .iter()
+            .filter(|key| !here || usable(key, binding, first))
             .map(key_name)
             .collect::<Vec<_>>()
             .join(" ");
+        if keys.is_empty() {
+            continue;
+        }
         match groups.iter_mut().find(|(c, _)| *c == binding.ctx) {
             Some((_, rows)) => rows.push((keys, binding.describe)),
             None => groups.push((binding.ctx, vec![(keys, binding.describe)])),
         }
     }
-    groups
-        .into_iter()
-        .map(|(c, rows)| (c.title(), rows))
-        .collect()
+    let rank = |c: &Ctx| {
+        if *c == Ctx::Global {
+            first.len()
+        } else {
+            first.iter().position(|f| f == c).unwrap_or(first.len() + 1)
+        }
+    };
+    // Stable: within "other screens", the table's order.
+    groups.sort_by_key(|(c, _)| rank(c));
+    let here = groups
+        .iter()
+        .filter(|(c, _)| rank(c) <= first.len())
+        .count();
+    (
+        groups
+            .into_iter()
+            .map(|(c, rows)| (c.title(), rows))
+            .collect(),
+        here,
+    )
 }
 
 #[cfg(test)]
@@ -568,7 +609,7 @@ mod tests {
 
     #[test]
     fn resolves_in_context_order() {
-        let list = [Ctx::List, Ctx::Global];
+        let list = [Ctx::Page, Ctx::Global];
         assert_eq!(
             resolve(&list, &press(C::Char('j'), KeyModifiers::NONE)),
             Some(A::Down)

@@ -45,6 +45,8 @@ pub async fn run() -> i32 {
     }
     let paths = Paths::from_env();
     let mut state = State::new(theme::Theme::from_env(), connectors::curated(), None);
+    state.hyperlinks = std::env::var("TERM").map_or(true, |t| t != "dumb")
+        && std::env::var_os("CATWALK_NO_HYPERLINKS").is_none();
     if let Some(path) = paths.draft() {
         match draft::load(&path) {
             Ok(Some(d)) => state.overlays.push(state::Overlay::Resume(d)),

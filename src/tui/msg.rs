@@ -71,6 +71,8 @@ pub enum TaskMsg {
     SshFailed(crate::tunnel::TunnelError),
     /// The SSH server's host key is not in known_hosts (the task ends): the person decides.
     HostKeyUnknown(Box<HostKeyAsk>),
+    /// A link was handed to the desktop's opener (what ran), or why not (over SSH, no opener).
+    Opened(Result<String, String>),
 }
 
 /// How a check or discover goes through the SSH tunnel its config asks for.
@@ -323,6 +325,8 @@ pub enum Cmd {
     Save(ReqId, Hidden<SaveRequest>),
     /// Remove the draft: the catalog is saved, nothing is left to resume.
     ClearDraft(ReqId),
+    /// Open a link with the desktop's opener (`xdg-open`, `open`), unless over SSH.
+    OpenUrl(ReqId, String),
     /// Decrypt a sops-protected config file (its parsed value) in memory, registering its secrets (per
     /// `schema`) for redaction.
     DecryptConfig {

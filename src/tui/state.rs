@@ -109,6 +109,11 @@ pub struct State {
     pub check: CheckState,
     pub bindings: BindingsState,
     pub review: ReviewState,
+    /// The terminal shows OSC 8 hyperlinks (links are clickable); off in tests and with `TERM=dumb`.
+    pub hyperlinks: bool,
+    /// Opening the documentation: the request, then what happened (shown on the status line).
+    pub docs_req: Option<ReqId>,
+    pub docs_note: Option<Result<String, String>>,
 }
 
 impl State {
@@ -134,6 +139,9 @@ impl State {
             check: CheckState::default(),
             bindings: BindingsState::default(),
             review: ReviewState::default(),
+            hyperlinks: false,
+            docs_req: None,
+            docs_note: None,
         }
     }
 
@@ -158,5 +166,26 @@ impl State {
 
     pub fn overlay(&self) -> Option<&Overlay> {
         self.overlays.last()
+    }
+
+    /// The documentation link of the connector picked: its spec's, else the curated list's.
+    pub fn docs_url(&self) -> Option<String> {
+        if let Some(url) = self
+            .spec
+            .outcome
+            .as_ref()
+            .and_then(|o| o.spec.documentation_url.clone())
+        {
+            return Some(url);
+        }
+        let image = match self.answers.connector.as_ref()? {
+            crate::tui::connectors::ConnectorChoice::Image { image, .. } => image,
+            _ => return None,
+        };
+        self.connector
+            .curated
+            .iter()
+            .find(|e| &e.image == image)
+            .and_then(|e| e.docs.clone())
     }
 }

@@ -241,6 +241,12 @@ impl Tasks {
                     TaskMsg::BindingsChecked(checked.map(Box::new))
                 })
             }
+            Cmd::OpenUrl(id, url) => self.spawn(id, false, async move {
+                let opened = tokio::task::spawn_blocking(move || open_url(&url))
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()));
+                TaskMsg::Opened(opened)
+            }),
             Cmd::ClearDraft(id) => {
                 let path = self.paths.draft();
                 self.spawn(id, false, async move {
@@ -669,5 +675,37 @@ fn plural(n: usize, what: &str) -> String {
         format!("1 {what}")
     } else {
         format!("{n} {what}s")
+    }
+}
+
+/// Hand `url` to the desktop's opener. Over SSH (or with no desktop) there is none to use: the error
+/// carries the link whole, to copy.
+fn open_url(url: &str) -> Result<String, String> {
+    let ssh = std::env::var_os("SSH_CONNECTION").is_some() || std::env::var_os("SSH_TTY").is_some();
+    let desktop = cfg!(target_os = "macos")
+        || std::env::var_os("DISPLAY").is_some()
+        || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    if ssh || !desktop {
+        let why = if ssh { "over SSH" } else { "no desktop here" };
+        return Err(format!("Docs ({why}, copy the link): {url}"));
+    }
+    match std::process::Command::new(opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    {
+        // The opener is reaped in the background: it may run as long as the browser.
+        Ok(mut child) => {
+            std::thread::spawn(move || child.wait());
+            Ok(format!("Opened the documentation with {opener}: {url}"))
+        }
+        Err(e) => Err(format!("Docs ({opener} failed: {e}; copy the link): {url}")),
     }
 }

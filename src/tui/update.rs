@@ -20,7 +20,15 @@ pub fn init(state: &mut State) -> Vec<Cmd> {
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
     match msg {
-        Msg::Key(key) => on_key(state, key),
+        Msg::Key(key) => {
+            let step = state.step;
+            let cmds = on_key(state, key);
+            // What opening the docs did is said until the person moves on.
+            if state.step != step {
+                state.docs_note = None;
+            }
+            cmds
+        }
         Msg::Paste(text) => on_paste(state, &text),
         Msg::Mouse(ev) => on_mouse(state, ev),
         Msg::Resize(w, h) => {
@@ -52,7 +60,22 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
 
 /// The key contexts active now, most specific first.
 pub fn contexts(state: &State) -> Vec<Ctx> {
-    match state.overlay() {
+    contexts_of(state, state.overlay())
+}
+
+/// The contexts of what the `?` overlay covers (the step, or the question under it): its list starts with
+/// their keys.
+pub fn screen_contexts(state: &State) -> Vec<Ctx> {
+    let under = state
+        .overlays
+        .iter()
+        .rev()
+        .find(|o| !matches!(o, Overlay::Help { .. }));
+    contexts_of(state, under)
+}
+
+fn contexts_of(state: &State, overlay: Option<&Overlay>) -> Vec<Ctx> {
+    match overlay {
         Some(Overlay::Help { .. }) => vec![Ctx::Help, Ctx::Global],
         Some(Overlay::ConfirmQuit) => vec![Ctx::Confirm],
         Some(Overlay::Resume(_)) => vec![Ctx::Resume, Ctx::Global],
@@ -69,7 +92,9 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
     match keys::resolve(&ctxs, &key) {
         Some(action) => on_action(state, action),
         None if ctxs.contains(&Ctx::Editor) => dispatch!(state.step, S => S::on_key(state, key)),
-        None if keys::is_text(&key) && ctxs.contains(&Ctx::TextInput) => {
+        None if keys::is_text(&key)
+            && (ctxs.contains(&Ctx::TextInput) || ctxs.contains(&Ctx::TypeToFilter)) =>
+        {
             let mut buf = [0u8; 4];
             let text = match key.code {
                 ratatui::crossterm::event::KeyCode::Char(c) => c.encode_utf8(&mut buf).to_string(),
@@ -98,6 +123,18 @@ fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
             Vec::new()
         }
         Action::Quit => request_quit(state),
+        Action::OpenDocs => match state.docs_url() {
+            Some(url) => {
+                let id = state.next_req();
+                state.docs_req = Some(id);
+                state.docs_note = None;
+                vec![Cmd::OpenUrl(id, url)]
+            }
+            None => {
+                state.docs_note = Some(Err("this connector names no documentation link".into()));
+                Vec::new()
+            }
+        },
         _ => dispatch!(state.step, S => S::on_action(state, action)),
     }
 }
@@ -117,7 +154,7 @@ fn on_overlay(state: &mut State, overlay: Overlay, action: Action) -> Vec<Cmd> {
                 Action::PageUp => -10,
                 _ => 10,
             };
-            let max = super::view::help_len().saturating_sub(1);
+            let max = super::view::help_len(state).saturating_sub(1);
             let scroll = scroll.saturating_add_signed(delta).min(max);
             if let Some(top) = state.overlays.last_mut() {
                 *top = Overlay::Help { scroll };
@@ -178,7 +215,7 @@ pub fn check_docker(state: &mut State) -> Vec<Cmd> {
 
 fn on_mouse(state: &mut State, ev: MouseEvent) -> Vec<Cmd> {
     if let Some(Overlay::Help { scroll }) = state.overlay().cloned() {
-        let max = super::view::help_len().saturating_sub(1);
+        let max = super::view::help_len(state).saturating_sub(1);
         let scroll = match ev.kind {
             MouseEventKind::ScrollDown => (scroll + 3).min(max),
             MouseEventKind::ScrollUp => scroll.saturating_sub(3),
@@ -221,6 +258,13 @@ fn on_task(state: &mut State, id: ReqId, report: TaskMsg) -> Vec<Cmd> {
             if state.draft.req == Some(id) {
                 state.draft.req = None;
                 state.draft.saved = Some(result);
+            }
+            Vec::new()
+        }
+        TaskMsg::Opened(result) => {
+            if state.docs_req == Some(id) {
+                state.docs_req = None;
+                state.docs_note = Some(result);
             }
             Vec::new()
         }

@@ -60,17 +60,26 @@ pub fn view(state: &State, frame: &mut Frame) {
         return;
     }
     let a = areas(screen);
-    let skipped: &[StepId] = if state.check.phase == super::steps::check::Phase::Passed {
-        &[]
-    } else {
-        &[StepId::Check]
-    };
-    stepper::render(frame, a.stepper, state.step, skipped, t);
+    let mut skipped: Vec<StepId> = Vec::new();
+    if state.tunnel.skipped.is_some() {
+        skipped.push(StepId::Tunnel);
+    }
+    if state.check.phase != super::steps::check::Phase::Passed {
+        skipped.push(StepId::Check);
+    }
+    stepper::render(frame, a.stepper, state.step, &skipped, t);
     frame.render_widget(
         Line::styled("─".repeat(a.rule.width as usize), t.border()),
         a.rule,
     );
     dispatch!(state.step, S => S::view(state, frame, a.body));
+    // The documentation link, where a step shows it, is clickable in terminals that know OSC 8.
+    if state.hyperlinks
+        && state.overlays.is_empty()
+        && let Some(url) = state.docs_url()
+    {
+        super::widgets::link::mark(frame.buffer_mut(), a.body, &url);
+    }
     frame.render_widget(status_line(state, a.status.width as usize), a.status);
     let ctxs = super::update::contexts(state);
     help_bar::render(frame, a.help, &ctxs, t);
@@ -89,6 +98,12 @@ fn status_line(state: &State, w: usize) -> Line<'static> {
     if let Some(done) = &state.review.done {
         let text = format!("Saved {}; the draft is removed.", done.flow_file.display());
         return Line::styled(truncate(&text, w), t.dim());
+    }
+    // What opening the documentation did: the link whole when it could not be opened (to copy).
+    match &state.docs_note {
+        Some(Ok(how)) => return Line::styled(truncate(how, w), t.dim()),
+        Some(Err(why)) => return Line::styled(why.clone(), t.warn()),
+        None => {}
     }
     let (text, style) = match (&state.draft.saved, &state.draft.load_error) {
         (Some(Err(e)), _) => (format!("Draft not saved: {e}"), t.error()),
@@ -111,7 +126,10 @@ fn status_line(state: &State, w: usize) -> Line<'static> {
 fn draw_overlay(state: &State, o: &Overlay, frame: &mut Frame, screen: Rect) {
     let t = &state.theme;
     match o {
-        Overlay::Help { scroll } => overlay::help(frame, screen, *scroll, t),
+        Overlay::Help { scroll } => {
+            let first = super::update::screen_contexts(state);
+            overlay::help(frame, screen, *scroll, t, &first)
+        }
         Overlay::ConfirmQuit => {
             let what = state
                 .answers
@@ -160,6 +178,7 @@ fn draw_overlay(state: &State, o: &Overlay, frame: &mut Frame, screen: Rect) {
 }
 
 /// The number of lines of the `?` list (for clamping its scroll).
-pub fn help_len() -> usize {
-    overlay::help_lines(72, &crate::tui::theme::Theme::monochrome()).len()
+pub fn help_len(state: &State) -> usize {
+    let first = super::update::screen_contexts(state);
+    overlay::help_lines(72, &crate::tui::theme::Theme::monochrome(), &first).len()
 }

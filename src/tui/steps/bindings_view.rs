@@ -13,7 +13,6 @@ use crate::tui::widgets::{log_pane, select_list};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use serde_json::Value;
 
 /// Where the list screen draws.
 pub struct Areas {
@@ -301,30 +300,6 @@ fn row_line(
     Line::from(spans)
 }
 
-/// `integer`, `string|null`, `object`; `any` when the schema does not say.
-fn type_of(schema: &Value) -> String {
-    match schema.get("type") {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(types)) => types
-            .iter()
-            .filter_map(Value::as_str)
-            .collect::<Vec<_>>()
-            .join("|"),
-        _ if schema.get("$ref").is_some() => "ref".into(),
-        _ if schema.get("anyOf").is_some() || schema.get("oneOf").is_some() => "one of".into(),
-        _ => "any".into(),
-    }
-}
-
-/// The top-level properties of a document schema with their types.
-pub fn schema_summary(schema: &Value) -> Vec<(String, String)> {
-    schema
-        .get("properties")
-        .and_then(Value::as_object)
-        .map(|props| props.iter().map(|(k, v)| (k.clone(), type_of(v))).collect())
-        .unwrap_or_default()
-}
-
 fn detail(state: &State, frame: &mut Frame, area: Rect, beside: bool, i: usize) {
     if area.height == 0 || area.width < 10 {
         return;
@@ -373,16 +348,19 @@ fn detail(state: &State, frame: &mut Frame, area: Rect, beside: bool, i: usize) 
     ]));
     let key = binding.key.join(", ");
     if binding.is_fallback_key {
-        lines.push(Line::from(vec![
-            label("Key"),
-            Span::styled(
-                truncate(
-                    &format!("⚠ {key}: no primary key from the source; a fallback key"),
-                    w - 11,
-                ),
-                t.warn(),
-            ),
-        ]));
+        // Wrapped, never cut: this is what a person must know about the binding.
+        let text = format!("⚠ {key}: no primary key from the source; a fallback key");
+        for (n, part) in wrap(&text, w.saturating_sub(11).max(1))
+            .into_iter()
+            .enumerate()
+        {
+            let head = if n == 0 {
+                label("Key")
+            } else {
+                Span::raw(" ".repeat(11))
+            };
+            lines.push(Line::from(vec![head, Span::styled(part, t.warn())]));
+        }
     } else {
         lines.push(Line::from(vec![
             label("Key"),
@@ -395,7 +373,16 @@ fn detail(state: &State, frame: &mut Frame, area: Rect, beside: bool, i: usize) 
             t.warn(),
         ));
     }
-    let props = schema_summary(&binding.document_schema);
+    // The schema as a tree (`$ref`s resolved), key fields marked.
+    let tree = crate::schema::tree::rows(&binding.document_schema, 6, 2000);
+    let top = tree.iter().filter(|r| r.depth == 0).count();
+    let ty_of = |r: &crate::schema::tree::TreeRow| {
+        if binding.key.contains(&r.pointer) {
+            format!("{} · key", r.ty)
+        } else {
+            r.ty.clone()
+        }
+    };
     // The concepts, in one line where they first appear (beside the list: before the schema; below it:
     // after, when a row is left).
     let concept = "Binding = one resource of the source → one collection (keyed JSON documents).";
@@ -407,47 +394,54 @@ fn detail(state: &State, frame: &mut Frame, area: Rect, beside: bool, i: usize) 
         );
     }
     if beside {
-        lines.push(Line::from(vec![
-            label("Schema"),
-            Span::raw(format!("{} top-level properties", props.len())),
-        ]));
+        let nested = tree.len() - top;
+        let count = if nested > 0 {
+            format!("{top} top-level properties, {nested} nested")
+        } else {
+            format!("{top} top-level properties")
+        };
+        lines.push(Line::from(vec![label("Schema"), Span::raw(count)]));
         let room = (area.height as usize).saturating_sub(lines.len());
-        let shown = if props.len() > room {
+        let shown = if tree.len() > room {
             room.saturating_sub(1)
         } else {
             room
         };
-        let nw = props
+        let name_of = |r: &crate::schema::tree::TreeRow| {
+            format!("{}{}", "  ".repeat(r.depth.min(6)), sanitize(&r.name))
+        };
+        let nw = tree
             .iter()
-            .map(|(n, _)| width(n))
+            .map(|r| width(&name_of(r)))
             .max()
             .unwrap_or(0)
             .min(w / 2);
-        for (n, ty) in props.iter().take(shown) {
+        for r in tree.iter().take(shown) {
             lines.push(Line::from(vec![
-                Span::raw(format!("  {}", fit(&sanitize(n), nw))),
+                Span::raw(format!("  {}", fit(&name_of(r), nw))),
                 Span::styled(
-                    truncate(&format!("  {ty}"), w.saturating_sub(nw + 2)),
+                    truncate(&format!("  {}", ty_of(r)), w.saturating_sub(nw + 2)),
                     t.dim(),
                 ),
             ]));
         }
-        if props.len() > shown {
+        if tree.len() > shown {
             lines.push(Line::styled(
-                format!("  … and {} more", props.len() - shown),
+                format!("  … and {} more", tree.len() - shown),
                 t.dim(),
             ));
         }
     } else {
-        let list = props
+        let list = tree
             .iter()
-            .map(|(n, ty)| format!("{n} {ty}"))
+            .filter(|r| r.depth == 0)
+            .map(|r| format!("{} {}", r.name, ty_of(r)))
             .collect::<Vec<_>>()
             .join(", ");
         lines.push(Line::from(vec![
             label("Schema"),
             Span::raw(truncate(
-                &sanitize(&format!("{} properties: {list}", props.len())),
+                &sanitize(&format!("{top} properties: {list}")),
                 w - 11,
             )),
         ]));

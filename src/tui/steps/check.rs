@@ -281,6 +281,20 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Vec<Cmd> {
     Vec::new()
 }
 
+/// A failure in plain words: the exception a Python traceback ends with (`Exception: cannot connect
+/// to …`), found in the error or in the connector's log (where a traceback often is one multi-line
+/// message); `None` when there is no traceback.
+pub fn plain_failure(
+    e: &str,
+    logs: &std::collections::VecDeque<crate::model::LogLine>,
+) -> Option<String> {
+    use crate::connector::logs::python_exception;
+    python_exception(e.lines()).or_else(|| {
+        let lines: Vec<&str> = logs.iter().flat_map(|l| l.message.lines()).collect();
+        python_exception(lines.into_iter())
+    })
+}
+
 /// Back to step 4; a running check is cancelled (its container removed).
 fn back(state: &mut State) -> Vec<Cmd> {
     let cmds = cancel(state);
@@ -288,7 +302,12 @@ fn back(state: &mut State) -> Vec<Cmd> {
         state.check.phase = Phase::Idle;
         state.check.checked = None;
     }
-    state.step = StepId::Tunnel;
+    // A skipped step 4 is not gone back to: the config is.
+    state.step = if state.tunnel.skipped.is_some() {
+        StepId::Config
+    } else {
+        StepId::Tunnel
+    };
     cmds
 }
 
@@ -342,6 +361,19 @@ impl Step for CheckStep {
             (Action::EditConfig, _) => {
                 let cmds = cancel(state);
                 state.step = StepId::Config;
+                // The field the error is about gets the focus (else the form's is kept).
+                if let Phase::Failed(e) = &state.check.phase {
+                    let mut text = e.clone();
+                    if let Some(plain) = plain_failure(e, &state.check.logs) {
+                        text = format!("{plain}\n{text}");
+                    }
+                    if let Some(title) = super::config::focus_named(state, &text) {
+                        state.config.notice = Some(super::config::Notice {
+                            text: format!("The check's error is about {title}: it has the focus."),
+                            bad: false,
+                        });
+                    }
+                }
                 cmds
             }
             (Action::Quit, _) => crate::tui::update::request_quit(state),

@@ -95,6 +95,9 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
         w,
         t.dim(),
     ));
+    if let Some(why) = &state.tunnel.skipped {
+        lines.extend(wrapped(why, w, t.dim()));
+    }
     lines.push(Line::default());
     let mut log_area = false;
     let connector_running = c.ssh.as_ref().is_none_or(|p| p.ready.is_some());
@@ -189,12 +192,19 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
                     format!("✗ The SSH tunnel failed, {}:", f.step.title()),
                     f.message.clone(),
                 ),
-                None => (
-                    "✗ The check failed. The connector said:".to_string(),
-                    e.clone(),
-                ),
+                None => match super::check::plain_failure(e, &c.logs) {
+                    // The exception in plain words first; the whole message (the traceback) below.
+                    Some(plain) => (
+                        format!("✗ The check failed: {plain}"),
+                        format!("The connector's whole message:\n{e}"),
+                    ),
+                    None => (
+                        "✗ The check failed. The connector said:".to_string(),
+                        e.clone(),
+                    ),
+                },
             };
-            lines.push(Line::styled(truncate(&heading, w), t.error()));
+            lines.extend(wrapped(&heading, w, t.error()).into_iter().take(4));
             let room = (body.height as usize).saturating_sub(lines.len() + 1);
             lines.extend(failure_page(t, &text, &c.logs, w, room, c.scroll));
             lines.push(Line::styled(

@@ -224,6 +224,57 @@ fn next(state: &mut State) -> Vec<Cmd> {
     cmds
 }
 
+/// Put the focus on the field a connector's error names, if one does: its title, its key (`port`) or the
+/// value typed in it (`70000`), matched as whole words; a title counts most, a value least. Returns the
+/// field's title.
+pub fn focus_named(state: &mut State, error: &str) -> Option<String> {
+    let c = &mut state.config;
+    let form = c.form.as_ref()?;
+    let text = error.to_lowercase();
+    let has_word = |w: &str| {
+        let w = w.to_lowercase();
+        if w.chars().count() < 3 && w != "db" {
+            return false;
+        }
+        text.match_indices(&w).any(|(at, _)| {
+            let before = text[..at].chars().next_back();
+            let after = text[at + w.len()..].chars().next();
+            let edge = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric() && c != '_');
+            edge(before) && edge(after)
+        })
+    };
+    let mut best: Option<(usize, usize)> = None;
+    for (i, row) in c.ui.rows.iter().enumerate() {
+        if row.pointer.is_empty() || !row.focusable() || !row.holds_value() {
+            continue;
+        }
+        let key = row.pointer.rsplit('/').next().unwrap_or_default();
+        let value = match form.value(&row.pointer) {
+            Some(Value::String(s)) if !row.secret => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => String::new(),
+        };
+        let score = if has_word(&row.title) {
+            3
+        } else if has_word(key) || has_word(&key.replace('_', " ")) {
+            2
+        } else if !value.is_empty() && has_word(&value) {
+            1
+        } else {
+            0
+        };
+        if score > 0 && best.is_none_or(|(_, s)| score > s) {
+            best = Some((i, score));
+        }
+    }
+    let (i, _) = best?;
+    let key = c.ui.rows[i].key.clone();
+    let title = c.ui.rows[i].title.clone();
+    let form = c.form.as_ref()?;
+    c.ui.focus_key(form, &key);
+    Some(title)
+}
+
 /// Whether an action only edits the text being typed (the draft is saved when the focus moves instead).
 fn typing(action: Action) -> bool {
     matches!(

@@ -1,5 +1,5 @@
 //! Step 1, Connector: the curated list, connectors found on PATH, and two custom entries ("Any Docker
-//! image…", "Local command…" opening a form, see `connector_form`). `/` filters; Enter picks, which saves
+//! image…", "Local command…" opening a form, see `connector_form`). Typing (or `/`) filters; Enter picks, which saves
 //! the draft and starts step 2. Docker's status is shown; local connectors work without it.
 
 use super::Step;
@@ -252,7 +252,8 @@ impl Step for ConnectorStep {
     fn contexts(state: &State) -> Vec<Ctx> {
         let c = &state.connector;
         let mut ctxs = match c.mode {
-            Mode::List => vec![Ctx::List],
+            // Typing on the list filters it, as in fzf: letters are filter text, not commands.
+            Mode::List => vec![Ctx::TypeToFilter, Ctx::List],
             Mode::Filter => vec![Ctx::Filter, Ctx::TextInput],
             Mode::Form => c.form.contexts(),
         };
@@ -307,7 +308,7 @@ impl Step for ConnectorStep {
         match c.mode {
             Mode::Form => c.form.insert(text),
             Mode::List | Mode::Filter => {
-                // Pasting on the list filters by the pasted text.
+                // Typing or pasting on the list filters by that text.
                 c.mode = Mode::Filter;
                 c.filter.insert(text);
                 c.refilter();

@@ -45,7 +45,7 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
         frame,
         input,
         style,
-        ("press / and type: name, image or category", t.dim()),
+        ("type to filter: name, image or category", t.dim()),
         focused,
     );
     let count_area = Rect::new(

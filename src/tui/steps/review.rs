@@ -80,7 +80,7 @@ pub struct ReviewState {
     pub check_req: Option<ReqId>,
     /// What it is for (the run, the config, the chosen resources), so it reruns only when they change.
     pub check_for: Option<u64>,
-    /// The collection names of the bindings checked, in the order of the verdicts.
+    /// The collection names of the bindings checked (under the prefix), in the order of the verdicts.
     pub check_targets: Vec<String>,
     /// Its result, or why it could not run.
     pub checked: Option<Result<BindingsCheck, String>>,
@@ -181,11 +181,17 @@ pub fn input_index(focus: usize) -> Option<usize> {
     }
 }
 
-/// The capture's default name: from the image, or the local command's program.
+/// The capture's default name: from the image, or the local command's program (launchers skipped).
 pub fn default_name(choice: &ConnectorChoice) -> String {
     match choice {
         ConnectorChoice::Image { image, .. } => catalog::connector_name(image),
-        ConnectorChoice::Local { command, .. } => catalog::local_connector_name(command),
+        // `env X=1 python -m source_x` is named after `source-x`, not `env`.
+        ConnectorChoice::Local { command, .. } => {
+            let program: Vec<String> = crate::connector::endpoint::program_name(command)
+                .into_iter()
+                .collect();
+            catalog::local_connector_name(&program)
+        }
     }
 }
 
@@ -320,7 +326,13 @@ fn check_bindings(state: &mut State) -> Vec<Cmd> {
         .unwrap_or_default();
     let id = state.next_req();
     state.review.check_req = Some(id);
-    state.review.check_targets = req.chosen.iter().map(|(_, t)| t.clone()).collect();
+    // Kept without the prefix: the prefix may change while the verdicts stand (they do not depend on it).
+    let under = format!("{}/", req.prefix);
+    state.review.check_targets = req
+        .chosen
+        .iter()
+        .map(|(_, t)| t.strip_prefix(&under).unwrap_or(t).to_string())
+        .collect();
     cmds.push(Cmd::CheckBindings {
         id,
         run: req.run,
@@ -454,7 +466,19 @@ fn save(state: &mut State, replace: bool, confirmed: bool) -> Vec<Cmd> {
 /// Save asked for: wait for the bindings check, ask first when it failed, and when files that exist
 /// would change.
 fn ask_or_save(state: &mut State) -> Vec<Cmd> {
-    if !check_fields(state) || state.review.save_req.is_some() {
+    if !check_fields(state) {
+        // Say why nothing happens, and go to the field to fix.
+        let r = &mut state.review;
+        if let Some(i) = r.errors.iter().position(Option::is_some) {
+            let e = r.errors[i].clone().unwrap_or_default();
+            r.problem = Some(format!("Not saved: fix the {} first: {e}", FIELDS[i]));
+            r.focus = i;
+        }
+        return Vec::new();
+    }
+    if state.review.save_req.is_some() {
+        state.review.problem =
+            Some("Already writing the files: this save goes on, nothing more to do.".into());
         return Vec::new();
     }
     let r = &mut state.review;

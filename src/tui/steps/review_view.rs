@@ -101,9 +101,21 @@ pub fn tree(
             FileStatus::Unchanged => t.dim(),
         };
         let name_w = w.saturating_sub(width(indent) + width(&tag) + 2);
+        let file = sanitize(&file);
+        if width(&file) > name_w {
+            // No room for both: the whole name, its status on the line below (never cut).
+            for part in wrap(&file, w.saturating_sub(width(indent)).max(1)) {
+                out.push(Line::from(vec![Span::raw(indent), Span::raw(part)]));
+            }
+            out.push(Line::from(vec![
+                Span::raw(format!("{indent}  ")),
+                Span::styled(tag, style),
+            ]));
+            continue;
+        }
         out.push(Line::from(vec![
             Span::raw(indent),
-            Span::raw(fit(&sanitize(&file), name_w)),
+            Span::raw(fit(&file, name_w)),
             Span::raw("  "),
             Span::styled(tag, style),
         ]));
@@ -168,8 +180,25 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
     };
     lines.push(Line::from(vec![button, status]));
     // The notice line: a problem, else what the save will do.
-    let notice = match (&r.problem, &r.preview) {
-        (Some(e), _) => Line::styled(truncate(&format!("✗ {e}"), w), t.error()),
+    let mut notice_more: Vec<Line<'static>> = Vec::new();
+    // A field's problem is read whole here too (right of the field there is rarely room for it).
+    let field_problem = r
+        .errors
+        .iter()
+        .enumerate()
+        .find_map(|(i, e)| e.as_ref().map(|e| format!("{}: {e}", FIELDS[i])));
+    let problem = r.problem.clone().or(field_problem);
+    let notice = match (&problem, &r.preview) {
+        // A problem is read whole: wrapped over up to three lines.
+        (Some(e), _) => {
+            let mut wrapped = wrap(&format!("✗ {e}"), w).into_iter();
+            let first = wrapped.next().unwrap_or_default();
+            notice_more = wrapped
+                .take(2)
+                .map(|l| Line::styled(l, t.error()))
+                .collect();
+            Line::styled(first, t.error())
+        }
         (None, Some(p)) if p.touches_existing() => Line::styled(
             truncate(
                 "⚠ This capture is already there: saving asks whether to merge or overwrite.",
@@ -199,12 +228,18 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
             Line::styled(truncate(&text, w), t.warn())
         }
         (None, Some(p)) => match p.warnings.first() {
-            Some(wn) => Line::styled(truncate(&format!("⚠ {wn}"), w), t.warn()),
+            Some(wn) => {
+                let mut wrapped = wrap(&format!("⚠ {wn}"), w).into_iter();
+                let first = wrapped.next().unwrap_or_default();
+                notice_more = wrapped.take(2).map(|l| Line::styled(l, t.warn())).collect();
+                Line::styled(first, t.warn())
+            }
             None => Line::styled(truncate("Every file is new.", w), t.dim()),
         },
         _ => Line::default(),
     };
     lines.push(notice);
+    lines.extend(notice_more);
     let max_rows = if body.height >= 30 { 6 } else { 2 };
     lines.extend(bindings_block(r, w, max_rows, state.frame, t));
     let head = lines.len() as u16;
@@ -256,6 +291,13 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
         };
         let ax = x + iw;
         let aw = body.width.saturating_sub(ax - body.x);
+        // A problem too long for the room right of the field is read whole in the notice below.
+        let after = match &r.errors[i] {
+            Some(e) if width(&format!(" ✗ {e}")) > aw as usize => {
+                Line::styled(" ✗ (see below)", t.error())
+            }
+            _ => after,
+        };
         frame.render_widget(after, Rect::new(ax, y, aw, 1));
     }
     let rest = Rect::new(
@@ -608,7 +650,12 @@ fn bindings_block(
             let mut rows = 0;
             let mut passed = Vec::new();
             for (i, v) in c.verdicts.iter().enumerate() {
-                let name = targets.get(i).map(String::as_str).unwrap_or("?");
+                // Under the prefix typed now (the check's verdicts do not depend on it).
+                let name = format!(
+                    "{}/{}",
+                    r.prefix().trim_end_matches('/'),
+                    targets.get(i).map(String::as_str).unwrap_or("?")
+                );
                 match v {
                     BindingVerdict::Failed(m) if rows + 1 < max_rows.max(2) => {
                         // Wide screens give a message two lines.

@@ -13,7 +13,7 @@ use crate::tui::keys::{Action, Ctx};
 use crate::tui::msg::{Cmd, ReqId, SpecOutcome, Stage, TaskMsg};
 use crate::tui::state::{State, StepId};
 use crate::tui::widgets::log_pane;
-use crate::tui::widgets::text::{truncate, wrap};
+use crate::tui::widgets::text::{truncate, width, wrap};
 use ratatui::Frame;
 use ratatui::crossterm::event::MouseEvent;
 use ratatui::layout::Rect;
@@ -330,10 +330,16 @@ pub fn summary(o: &SpecOutcome, w: usize, t: &crate::tui::theme::Theme) -> Vec<L
         Line::styled(truncate(source, w), t.dim()),
     ];
     if let Some(url) = &o.spec.documentation_url {
-        out.push(Line::from(vec![
-            Span::styled("docs ", t.dim()),
-            Span::styled(truncate(url, w.saturating_sub(5)), t.link()),
-        ]));
+        // Whole, never cut (over SSH it is copied from here); `o` opens it.
+        if width(url) + 5 <= w {
+            out.push(Line::from(vec![
+                Span::styled("docs ", t.dim()),
+                Span::styled(url.clone(), t.link()),
+            ]));
+        } else {
+            out.push(Line::styled("docs (o opens it):", t.dim()));
+            out.extend(wrap(url, w).into_iter().map(|l| Line::styled(l, t.link())));
+        }
     }
     out
 }

@@ -38,6 +38,9 @@ pub struct TunnelState {
     pub notice: Option<Notice>,
     /// The forward target suggested from the config when the form was built.
     pub suggested: (Option<String>, Option<u64>),
+    /// The step was passed over, and why (no host and port in the config; the connector's own SSH
+    /// settings in another shape, in step 3).
+    pub skipped: Option<String>,
 }
 
 impl TunnelState {
@@ -58,6 +61,11 @@ pub fn enter(state: &mut State) -> Vec<Cmd> {
     };
     let config = cfg_form.to_config();
     let builtin = builtin_pointer(cfg_form);
+    if builtin.is_none()
+        && let Some(reason) = skip_reason(state, cfg_form, &config)
+    {
+        return skip(state, reason);
+    }
     let t = &state.tunnel;
     let (schema, suggested) = match &builtin {
         Some(p) => {
@@ -138,8 +146,48 @@ pub fn enter(state: &mut State) -> Vec<Cmd> {
         file_req: None,
         notice: None,
         suggested,
+        skipped: None,
     };
     Vec::new()
+}
+
+/// Why catwalk's tunnel is not offered for this config: the connector has SSH settings of its own (one
+/// tunnel form is enough), or the config names no host and port (a file, a generator). A tunnel kept from
+/// before (a draft) is offered again.
+fn skip_reason(state: &State, form: &Form, config: &Value) -> Option<String> {
+    if matches!(state.answers.tunnel, Some(TunnelAnswer::Catwalk(_))) {
+        return None;
+    }
+    if let Some(own) = ts::own_settings(form) {
+        return Some(format!(
+            "SSH tunnel: this connector has its own ({own}, in the config form): it is used instead."
+        ));
+    }
+    let found = ts::candidates(form, config);
+    let has = |role| found.iter().any(|c| c.role == role);
+    (!(has(ts::Role::Address) || (has(ts::Role::Host) && has(ts::Role::Port)))).then(|| {
+        "SSH tunnel: skipped, the config has no host and port to reach through one.".to_string()
+    })
+}
+
+/// Pass over step 4 (no tunnel) and go on to the check.
+fn skip(state: &mut State, reason: String) -> Vec<Cmd> {
+    state.tunnel = TunnelState {
+        built_for: state.answers.connector.clone(),
+        skipped: Some(reason),
+        ..TunnelState::default()
+    };
+    if let Some(Value::Object(config)) = state.answers.config.as_mut()
+        && config
+            .get("networkTunnel")
+            .is_some_and(|t| t.get("rewrite").is_some())
+    {
+        config.shift_remove("networkTunnel");
+    }
+    state.answers.tunnel = Some(TunnelAnswer::None);
+    let mut cmds = super::config::sync_draft(state);
+    cmds.extend(super::check::enter(state));
+    cmds
 }
 
 /// Next: check; keep the answer (and, for the connector's own tunnel, the config); go on to step 5.

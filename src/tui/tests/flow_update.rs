@@ -451,7 +451,8 @@ fn a_save_over_changed_files_asks_merge_or_overwrite() {
 
 #[test]
 fn the_help_lists_the_new_keys_and_the_bar_follows_the_state() {
-    let all: Vec<String> = crate::tui::keys::overlay()
+    let all: Vec<String> = crate::tui::keys::overlay(&[])
+        .0
         .into_iter()
         .flat_map(|(title, rows)| {
             std::iter::once(title.to_string())

@@ -5,6 +5,7 @@ mod app_loop;
 mod flow_snapshots;
 mod flow_support;
 mod flow_update;
+mod friction;
 mod snapshots;
 mod sops_review;
 mod support;

@@ -38,17 +38,20 @@ fn starts_on_the_list_checking_docker_and_path() {
 }
 
 #[test]
-fn arrows_and_vi_keys_move_and_stop_at_the_ends() {
+fn arrows_move_and_stop_at_the_ends() {
     let mut s = state();
-    send(&mut s, [key(KeyCode::Down), ch('j')]);
+    send(&mut s, [key(KeyCode::Down), key(KeyCode::Down)]);
     assert_eq!(selected_title(&s), "PostgreSQL");
-    send(&mut s, [ch('k'), key(KeyCode::Up), key(KeyCode::Up)]);
+    send(
+        &mut s,
+        [key(KeyCode::Up), key(KeyCode::Up), key(KeyCode::Up)],
+    );
     assert_eq!(selected_row(&s), Row::AnyImage);
     send(&mut s, [key(KeyCode::End)]);
     assert_eq!(s.connector.nav.selected, s.connector.rows.len() - 1);
     send(&mut s, [key(KeyCode::Down)]);
     assert_eq!(s.connector.nav.selected, s.connector.rows.len() - 1);
-    send(&mut s, [ch('g')]);
+    send(&mut s, [key(KeyCode::Home)]);
     assert_eq!(s.connector.nav.selected, 0);
     send(&mut s, [key(KeyCode::PageDown)]);
     let page = s.connector.nav.selected;
@@ -57,6 +60,28 @@ fn arrows_and_vi_keys_move_and_stop_at_the_ends() {
     send(&mut s, [key(KeyCode::PageDown), key(KeyCode::PageDown)]);
     let nav = s.connector.nav;
     assert!(nav.selected >= nav.offset && nav.selected < nav.offset + 12);
+}
+
+#[test]
+fn typing_on_the_list_starts_the_filter() {
+    let mut s = state();
+    // No `/` first: the letters go to the filter (j, k, g and q are text here, not commands).
+    send(&mut s, typed("postgres"));
+    assert_eq!(s.connector.mode, Mode::Filter);
+    assert_eq!(s.connector.filter.value(), "postgres");
+    assert_eq!(selected_title(&s), "PostgreSQL");
+    // `/` still opens the filter, and does not type itself.
+    let mut s = state();
+    send(&mut s, [ch('/')]);
+    assert_eq!(s.connector.mode, Mode::Filter);
+    assert_eq!(s.connector.filter.value(), "");
+    let mut s = state();
+    send(&mut s, typed("jq"));
+    assert_eq!(s.connector.filter.value(), "jq");
+    assert!(!s.quit);
+    // The help bar says so.
+    let bar = crate::tui::keys::bar(&update::contexts(&state()));
+    assert_eq!(bar[0], ("/".to_string(), "type to filter"));
 }
 
 #[test]
@@ -83,12 +108,9 @@ fn filter_takes_text_and_selects_the_first_match() {
     send(&mut s, [key(KeyCode::Esc)]);
     assert_eq!(s.connector.mode, Mode::List);
     assert_eq!(s.connector.filter.value(), "postgres ");
+    // On the list, letters type into the filter again (as in fzf); arrows move.
     send(&mut s, [ch('j')]);
-    assert_eq!(
-        s.connector.filter.value(),
-        "postgres ",
-        "j moves again on the list"
-    );
+    assert_eq!(s.connector.filter.value(), "postgres j");
 }
 
 #[test]
@@ -390,6 +412,45 @@ fn help_overlay_lists_keys_and_text_inputs_keep_question_marks() {
 }
 
 #[test]
+fn the_help_starts_with_the_keys_of_the_screen_under_it() {
+    let titles = |s: &State| -> Vec<String> {
+        let first = update::screen_contexts(s);
+        crate::tui::widgets::overlay::help_lines(72, &Theme::monochrome(), &first)
+            .iter()
+            .map(|l| l.to_string())
+            .filter(|l| !l.is_empty() && !l.starts_with("  "))
+            .collect()
+    };
+    let mut s = state();
+    send(&mut s, [ch('?')]);
+    let t = titles(&s);
+    assert_eq!(
+        t[..4],
+        [
+            "Connector list",
+            "Lists",
+            "Everywhere",
+            "── Other screens ──"
+        ],
+        "{t:#?}"
+    );
+    // In the filter: filtering keys first, and no other screen's before "Everywhere".
+    let mut s = state();
+    send(&mut s, [ch('/'), key(KeyCode::F(1))]);
+    let t = titles(&s);
+    assert_eq!(
+        t[..4],
+        [
+            "Filtering a list",
+            "Editing text",
+            "Everywhere",
+            "── Other screens ──"
+        ],
+        "{t:#?}"
+    );
+}
+
+#[test]
 fn resuming_a_draft_selects_its_connector_and_fetches() {
     let mut s = State::new(
         Theme::default(),
@@ -475,7 +536,8 @@ fn docker_down_offers_a_recheck() {
     let cmds = update::init(&mut s);
     answer_init(&mut s, cmds, Err("connection refused".into()));
     assert!(matches!(s.docker, DockerStatus::Down { .. }));
-    let cmds = send(&mut s, [ch('r')]);
+    // Letters filter the list, so the recheck is Ctrl-R.
+    let cmds = send(&mut s, [ctrl('r')]);
     assert!(matches!(cmds[..], [Cmd::CheckDocker(_)]));
     assert_eq!(s.docker, DockerStatus::Checking);
 }

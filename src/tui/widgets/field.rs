@@ -14,17 +14,65 @@ pub enum TextKind {
     /// Any JSON (a field without a type, a free-form object or list): parsed as JSON, else kept as text
     /// when strings are allowed.
     Json,
+    /// A string that must hold JSON (source-file's `reader_options`: its description or examples say so):
+    /// kept as the text, refused when it does not parse.
+    JsonText,
 }
 
 impl TextKind {
     pub fn of(field: &Field) -> TextKind {
         match field.kind {
+            Kind::String if holds_json(field) => TextKind::JsonText,
             Kind::String => TextKind::String,
             Kind::Integer => TextKind::Integer,
             Kind::Number => TextKind::Number,
             _ => TextKind::Json,
         }
     }
+}
+
+/// Whether a string field's text is JSON: its description says "in JSON format" (or "JSON string",
+/// "JSON-encoded", "valid JSON"), or every example is a JSON object or list written as a string.
+pub fn holds_json(field: &Field) -> bool {
+    let said = field.description.as_deref().is_some_and(|d| {
+        let d = d.to_lowercase();
+        [
+            "in json format",
+            "json string",
+            "json-encoded",
+            "json encoded",
+            "valid json",
+            "a json object",
+        ]
+        .iter()
+        .any(|p| d.contains(p))
+    });
+    let shown = !field.examples.is_empty()
+        && field.examples.iter().all(|e| {
+            e.as_str().is_some_and(|t| {
+                matches!(
+                    serde_json::from_str::<Value>(t.trim()),
+                    Ok(Value::Object(_) | Value::Array(_))
+                )
+            })
+        });
+    said || shown
+}
+
+/// A value the schema allows that cannot work, in words: a port outside 1-65535 when the schema sets no
+/// bounds of its own (a schema's own bounds are errors already).
+pub fn warning(field: &Field, value: &Value) -> Option<String> {
+    let key = field.key.to_lowercase();
+    if !(key == "port" || key.ends_with("_port") || key.ends_with("port")) {
+        return None;
+    }
+    let n = value.as_i64()?;
+    let b = &field.bounds;
+    let over = n > 65535 && b.maximum.is_none() && b.exclusive_maximum.is_none();
+    let under = n < 1 && b.minimum.is_none() && b.exclusive_minimum.is_none();
+    (over || under).then(|| {
+        format!("ports are 1-65535: {n} cannot be one (the connector's schema does not say so)")
+    })
 }
 
 /// Shown for a secret that has a value, whatever its length.
@@ -62,6 +110,16 @@ pub fn parse(kind: TextKind, text: &str, strings_ok: bool) -> Result<Option<Valu
                 Ok(Some(Value::from(i)))
             } else if let Ok(u) = t.parse::<u64>() {
                 Ok(Some(Value::from(u)))
+            } else if is_whole(t) {
+                let (what, limit) = if t.starts_with('-') {
+                    ("small", i64::MIN.to_string())
+                } else {
+                    ("large", u64::MAX.to_string())
+                };
+                Err(format!(
+                    "“{}” is a whole number, but too {what}: the limit is {limit}",
+                    short(t)
+                ))
             } else {
                 Err(format!(
                     "“{}” is not a whole number (such as 5432)",
@@ -83,7 +141,19 @@ pub fn parse(kind: TextKind, text: &str, strings_ok: bool) -> Result<Option<Valu
             Err(_) if strings_ok => Ok(Some(Value::String(text.to_string()))),
             Err(e) => Err(format!("is not valid JSON ({e})")),
         },
+        TextKind::JsonText => match serde_json::from_str::<Value>(t) {
+            Ok(_) => Ok(Some(Value::String(text.to_string()))),
+            Err(e) => Err(format!(
+                "is not valid JSON ({e}); this field takes JSON text, such as {{}} or {{\"key\": \"value\"}}"
+            )),
+        },
     }
+}
+
+/// Digits with an optional sign: a whole number, however long.
+fn is_whole(t: &str) -> bool {
+    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn short(t: &str) -> String {
@@ -222,6 +292,35 @@ mod tests {
         assert_eq!(
             parse(TextKind::Json, "plain", true),
             Ok(Some(json!("plain")))
+        );
+    }
+
+    #[test]
+    fn a_huge_whole_number_is_too_large_not_malformed() {
+        let e = parse(TextKind::Integer, "99999999999999999999999", false).unwrap_err();
+        assert!(e.contains("too large"), "{e}");
+        assert!(!e.contains("not a whole number"), "{e}");
+        let e = parse(TextKind::Integer, "-99999999999999999999999", false).unwrap_err();
+        assert!(e.contains("too small"), "{e}");
+    }
+
+    #[test]
+    fn a_string_field_that_takes_json_refuses_what_does_not_parse() {
+        // source-file's `reader_options`, as its spec gives it.
+        let schema = json!({"type": "object", "properties": {"reader_options": {
+            "type": "string", "title": "Reader Options",
+            "description": "This should be a string in JSON format. It depends on the chosen file format.",
+            "examples": ["{}", "{\"sep\": \" \"}"]
+        }, "path": {"type": "string", "description": "Path to a JSON file", "examples": ["a.json"]}}});
+        let form = crate::schema::Form::build(&schema).unwrap();
+        let field = form.field("/reader_options").unwrap();
+        assert_eq!(TextKind::of(field), TextKind::JsonText);
+        assert_eq!(TextKind::of(form.field("/path").unwrap()), TextKind::String);
+        let e = parse(TextKind::JsonText, "{sep: ,}", false).unwrap_err();
+        assert!(e.contains("not valid JSON"), "{e}");
+        assert_eq!(
+            parse(TextKind::JsonText, "{\"sep\": \";\"}", false),
+            Ok(Some(json!("{\"sep\": \";\"}")))
         );
     }
 

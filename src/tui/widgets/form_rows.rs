@@ -151,13 +151,19 @@ pub fn build(form: &Form, show_advanced: bool, exclude: &Exclude, next: &str) ->
                 hidden = inner;
             }
         }
+        // Optional fields of a long form fold here too: then the switch says so.
+        let optional = views[i..end].iter().any(|w| w.optional);
         rows.push(Row::new(
             format!("#adv{}", v.pointer),
             RowKind::Advanced {
                 open: show_advanced,
                 hidden,
             },
-            "Advanced options".into(),
+            if optional {
+                "Optional settings".into()
+            } else {
+                "Advanced options".into()
+            },
             v.depth,
         ));
         if show_advanced {
@@ -309,6 +315,76 @@ mod tests {
         rows.iter()
             .map(|r| (r.title.clone(), r.kind.clone()))
             .collect()
+    }
+
+    #[test]
+    fn a_long_form_with_nothing_required_shows_what_people_fill_and_folds_the_rest() {
+        // As tap-postgres's settings: 30 fields, none required, connection fields among SSL paths and
+        // stream maps.
+        let mut props = serde_json::Map::new();
+        for (k, v) in [
+            ("sqlalchemy_url", json!({"type": "string"})),
+            ("ssl_enable", json!({"type": "boolean", "default": false})),
+            (
+                "ssl_mode",
+                json!({"type": "string", "default": "verify-full"}),
+            ),
+            (
+                "ssl_certificate_authority",
+                json!({"type": "string", "default": "~/.postgresql/root.crl"}),
+            ),
+            ("host", json!({"type": "string"})),
+            ("port", json!({"type": "integer", "default": 5432})),
+            ("user", json!({"type": "string"})),
+            ("password", json!({"type": "string", "secret": true})),
+            ("database", json!({"type": "string"})),
+            (
+                "filter_schemas",
+                json!({"type": "array", "items": {"type": "string"}}),
+            ),
+            ("stream_maps", json!({"type": "object", "properties": {}})),
+            (
+                "ssh_tunnel",
+                json!({"type": "object", "properties": {"enable": {"type": "boolean"}}}),
+            ),
+        ] {
+            props.insert(k.into(), v);
+        }
+        for i in 0..18 {
+            props.insert(
+                format!("extra_{i}"),
+                json!({"type": "string", "default": "x"}),
+            );
+        }
+        let long = json!({"type": "object", "properties": props});
+        let form = Form::build(&long).unwrap();
+        let rows = build(&form, false, &[], "Next");
+        let titles: Vec<&str> = rows.iter().map(|r| r.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                "Sqlalchemy Url",
+                "Host",
+                "User",
+                "Password",
+                "Database",
+                "Port",
+                "Optional settings",
+                "Next"
+            ],
+            "{titles:#?}"
+        );
+        // Opened, the rest follows in the schema's order.
+        let rows = build(&form, true, &[], "Next");
+        assert!(rows.len() > 30, "{:#?}", kinds(&rows));
+        assert!(
+            rows.iter()
+                .any(|r| r.title == "Ssl Mode" || r.pointer == "/ssl_mode")
+        );
+        // A short form folds nothing.
+        let form = Form::build(&schema()).unwrap();
+        let rows = build(&form, false, &[], "Next");
+        assert!(!rows.iter().any(|r| r.title == "Optional settings"));
     }
 
     #[test]

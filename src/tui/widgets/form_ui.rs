@@ -77,6 +77,8 @@ pub struct FormUi {
     pub problems: Vec<(String, String)>,
     /// The first problem of each row, by the row's pointer.
     pub errors: BTreeMap<String, String>,
+    /// Values the schema allows but that cannot work (a port over 65535), by pointer: shown, not blocking.
+    pub warnings: BTreeMap<String, String>,
     /// Fields edited by hand: their problems show as they are typed.
     pub touched: BTreeSet<String>,
     /// Show every problem (after Next was refused, or a file was loaded).
@@ -194,6 +196,15 @@ impl FormUi {
             }
         }
         self.problems = all;
+        self.warnings = self
+            .rows
+            .iter()
+            .filter(|r| r.holds_value() && !r.pointer.is_empty())
+            .filter_map(|r| {
+                let w = super::field::warning(form.field(&r.pointer)?, form.value(&r.pointer)?)?;
+                Some((r.pointer.clone(), w))
+            })
+            .collect();
     }
 
     fn is_excluded(&self, at: &str) -> bool {
@@ -246,10 +257,22 @@ impl FormUi {
         self.errors.get(&row.pointer).map(String::as_str)
     }
 
-    /// Lines each row takes: one, plus one for its problem.
+    /// The warning shown under row `i` when it has no problem (as problems are: once touched or asked).
+    pub fn shown_warning(&self, i: usize) -> Option<&str> {
+        let row = self.rows.get(i)?;
+        if self.shown_error(i).is_some() || !(self.show_all || self.touched.contains(&row.pointer))
+        {
+            return None;
+        }
+        self.warnings.get(&row.pointer).map(String::as_str)
+    }
+
+    /// Lines each row takes: one, plus one for its problem or warning.
     pub fn heights(&self) -> Vec<usize> {
         (0..self.rows.len())
-            .map(|i| 1 + usize::from(self.shown_error(i).is_some()))
+            .map(|i| {
+                1 + usize::from(self.shown_error(i).is_some() || self.shown_warning(i).is_some())
+            })
             .collect()
     }
 

@@ -69,15 +69,20 @@ pub fn render(
             let r = Rect::new(area.x, y, w as u16, 1);
             draw_row(frame, r, ui, form, row, focused, label_w, theme, active);
         }
-        if let Some(problem) = ui.shown_error(i)
+        let below = match (ui.shown_error(i), ui.shown_warning(i)) {
+            (Some(problem), _) => Some((format!("✗ {problem}"), theme.error())),
+            (None, Some(warning)) => Some((format!("⚠ {warning}"), theme.warn())),
+            _ => None,
+        };
+        if let Some((text, style)) = below
             && line + 1 >= offset
             && line + 1 < offset + height
         {
             let y = area.y + (line + 1 - offset) as u16;
             let x = (label_w + 1).min(w.saturating_sub(10));
-            let text = truncate(&format!("✗ {problem}"), w - x);
+            let text = truncate(&text, w - x);
             let r = Rect::new(area.x + x as u16, y, (w - x) as u16, 1);
-            frame.render_widget(Line::styled(text, theme.error()), r);
+            frame.render_widget(Line::styled(text, style), r);
         }
         line += h;
     }
@@ -109,16 +114,13 @@ fn draw_row(
         RowKind::Group => Line::styled(truncate(&format!("── {} ", row.title), w), theme.title()),
         RowKind::Note => full(row.title.clone(), theme.dim()),
         RowKind::Next => full(format!("[ {} ]", row.title), theme.title()),
-        RowKind::Advanced { open: true, .. } => full("▾ Advanced options".into(), theme.dim()),
+        // "Advanced options", or "Optional settings" when a long form folds its optional fields.
+        RowKind::Advanced { open: true, .. } => full(format!("▾ {}", row.title), theme.dim()),
         RowKind::Advanced {
             open: false,
             hidden,
         } => full(
-            format!(
-                "▸ Advanced options ({}): {}",
-                hidden.len(),
-                hidden.join(", ")
-            ),
+            format!("▸ {} ({}): {}", row.title, hidden.len(), hidden.join(", ")),
             theme.dim(),
         ),
         RowKind::Section => {

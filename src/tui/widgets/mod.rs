@@ -7,6 +7,7 @@ pub mod form_rows;
 pub mod form_ui;
 pub mod form_view;
 pub mod help_bar;
+pub mod link;
 pub mod log_pane;
 pub mod overlay;
 pub mod picker;

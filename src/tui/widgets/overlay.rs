@@ -32,12 +32,21 @@ pub fn frame_box(frame: &mut Frame, r: Rect, title: &str, theme: &Theme) -> Rect
     inner
 }
 
-/// The lines of the key list: a heading per context, then `keys  description` rows.
-pub fn help_lines(width: usize, theme: &Theme) -> Vec<Line<'static>> {
+/// The lines of the key list: the keys of the screen under it (`first`, its contexts) and those that work
+/// everywhere, then, under a rule, every other screen's; a heading per context, then `keys  description` rows.
+pub fn help_lines(width: usize, theme: &Theme, first: &[keys::Ctx]) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     let key_w = 18.min(width / 3);
-    for (i, (title, rows)) in keys::overlay().into_iter().enumerate() {
+    let (groups, here) = keys::overlay(first);
+    for (i, (title, rows)) in groups.into_iter().enumerate() {
         if i > 0 {
+            out.push(Line::default());
+        }
+        if i == here && i > 0 {
+            out.push(Line::styled(
+                truncate("── Other screens ──", width),
+                theme.dim(),
+            ));
             out.push(Line::default());
         }
         out.push(Line::styled(truncate(title, width), theme.title()));
@@ -51,12 +60,12 @@ pub fn help_lines(width: usize, theme: &Theme) -> Vec<Line<'static>> {
     out
 }
 
-pub fn help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
+pub fn help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme, first: &[keys::Ctx]) {
     // On narrow screens the list takes the whole width: fragments of the screen beside it only distract.
     let w = if area.width <= 90 { area.width } else { 76 };
     let r = centered(area, w, area.height.saturating_sub(2).max(8));
     let inner = frame_box(frame, r, "Keys (↑↓ scroll, Esc close)", theme);
-    let lines = help_lines(inner.width.saturating_sub(2) as usize, theme);
+    let lines = help_lines(inner.width.saturating_sub(2) as usize, theme, first);
     for (i, line) in lines
         .into_iter()
         .skip(scroll)
