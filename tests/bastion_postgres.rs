@@ -685,7 +685,7 @@ fn check_of_a_catalog_reports_the_tunnel_failures_of_its_catwalk_adapt_endpoint(
     b.assert_fails(
         "no sops key",
         &ran,
-        1,
+        4,
         &["FAILED cannot decrypt acmeCo/tap-postgres.config.yaml: none of the keys it is encrypted for"],
     );
 
