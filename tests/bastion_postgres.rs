@@ -501,11 +501,11 @@ fn no_secret_in_anything_catwalk_printed_logged_or_wrote_for_a_database_behind_a
 
     // Failures say what went wrong, still without a secret: no sops key, then the database down.
     let ran = b.catwalk(&["-vv", "check", "--source", TAP_FLOW], Sops::NoKey);
-    record("check without the sops key", ran, 1);
+    record("check without the sops key", ran, 4);
     b.pg.stop();
     record("discover, database down", b.airbyte_discover(Sops::Key), 4);
     let ran = b.catwalk(&["-vv", "check", "--source", AIRBYTE_FLOW], Sops::Key);
-    record("check, database down", ran, 1);
+    record("check, database down", ran, 4);
     b.pg.restart();
 
     let log = std::fs::read_to_string(b.log_file()).expect("catwalk logged to its file");
@@ -685,7 +685,7 @@ fn check_of_a_catalog_reports_the_tunnel_failures_of_its_catwalk_adapt_endpoint(
     b.assert_fails(
         "no sops key",
         &ran,
-        1,
+        4,
         &["FAILED cannot decrypt acmeCo/tap-postgres.config.yaml: none of the keys it is encrypted for"],
     );
 
@@ -695,7 +695,7 @@ fn check_of_a_catalog_reports_the_tunnel_failures_of_its_catwalk_adapt_endpoint(
     b.assert_fails(
         "database stopped",
         &ran,
-        1,
+        4,
         &[&format!("could not connect to 127.0.0.2:{}", b.pg.port())],
     );
     b.pg.restart();
@@ -708,7 +708,7 @@ fn check_of_a_catalog_reports_the_tunnel_failures_of_its_catwalk_adapt_endpoint(
     b.assert_fails(
         "bastion down",
         &ran,
-        1,
+        4,
         &["refused the connection: no SSH server listens there"],
     );
 }

@@ -342,7 +342,7 @@ fn check_a_capture_image_and_its_materializations() {
     write_yaml(&dir.join("warehouse.config.yaml"), &no_address);
     let ran = support::run_catwalk(dir, &check);
     let err = ran.stderr();
-    assert_eq!(ran.code(), Some(1), "{err}");
+    assert_eq!(ran.code(), Some(3), "{err}");
     assert!(
         err.contains("FAILED config ")
             && err.contains("warehouse.config.yaml does not match the connector's schema"),

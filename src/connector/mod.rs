@@ -793,7 +793,10 @@ impl Connector {
             l.map(|l| format!("; its last log line: {l}"))
                 .unwrap_or_default()
         };
-        let Some(exit) = run.finish_by(grace).await else {
+        let finished = run.finish_by(grace).await;
+        // Read after the exit: stderr is read by its own task, and its last lines may land after stdout's end.
+        let last_log = logs.last_error();
+        let Some(exit) = finished else {
             return match result {
                 Ok(answer) => {
                     logs.text(
