@@ -812,14 +812,12 @@ impl Connector {
                     during,
                     &format!(
                         "it closed its output without answering, and did not exit (it was stopped){}",
-                        last_words(logs.last_error())
+                        last_words(last_log)
                     ),
                 )),
                 Err(e) => Err(e),
             };
         };
-        // After the exit: `finish` waits for the stderr pump, which may still hold the last line.
-        let last_log = logs.last_error();
         if !exit.success() {
             // An Airbyte TRACE error was logged at error level, so the tail's last error line is the cause.
             return Err(ConnectorError::Exited {
