@@ -78,16 +78,16 @@ fn discover_and_check_a_cdk_connector_reading_its_spec_from_the_cache() {
     let dir = tmp.path();
     let ran = cdk(dir, &["discover", "--prefix", "acmeCo"], &[]);
     assert_eq!(ran.code(), Some(5), "{}", ran.stderr());
-    let config = dir.join("acmeCo/python.config.yaml");
+    let config = dir.join("acmeCo/source-cdk-fixture.config.yaml");
     let stub = std::fs::read_to_string(&config).unwrap();
     assert!(stub.contains("greeting: \"\""), "{stub}");
     std::fs::write(&config, "greeting: hello\ndocuments: 2\n").unwrap();
 
     let ran = cdk(dir, &["discover", "--prefix", "acmeCo"], &[]);
     assert_eq!(ran.code(), Some(0), "{}", ran.stderr());
-    let flow = dir.join("acmeCo/python.flow.yaml");
+    let flow = dir.join("acmeCo/source-cdk-fixture.flow.yaml");
     let doc = support::read_valid_catalog(&flow);
-    let bindings = doc["captures"]["acmeCo/python"]["bindings"]
+    let bindings = doc["captures"]["acmeCo/source-cdk-fixture"]["bindings"]
         .as_array()
         .unwrap();
     let targets: Vec<&str> = bindings

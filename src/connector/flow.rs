@@ -31,7 +31,10 @@ impl FlowSession<'_> {
         request: &Q,
         during: &str,
     ) -> Result<T, ConnectorError> {
-        if let Err(e) = self.run.write_line(&protocol::encode(request)[..]).await {
+        // `encode` ends the line; `write_line` adds its own newline, and an empty line is no request to
+        // Estuary's Python CDK (it fails parsing it).
+        let line = protocol::encode(request);
+        if let Err(e) = self.run.write_line(line.trim_ascii_end()).await {
             // The connector may have died before reading: its exit says more than the broken pipe.
             tracing::debug!("writing request failed: {e}");
         }
