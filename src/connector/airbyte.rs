@@ -310,6 +310,75 @@ pub fn configured_catalog(selected: &[(Value, Value)]) -> Value {
     json!({ "streams": streams })
 }
 
+/// Whether a discovered stream is the one a binding's resource config (`{stream, namespace}`) names.
+pub fn stream_matches(stream: &Value, resource: &Value) -> bool {
+    let text = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    text(stream, "name") == text(resource, "stream")
+        && text(stream, "namespace") == text(resource, "namespace")
+}
+
+/// The key of a stream's state in the Flow state's `streams`: `namespace.name`, or `name`.
+fn stream_state_key(descriptor: &Value) -> String {
+    let name = descriptor.get("name").and_then(Value::as_str).unwrap_or("");
+    match descriptor
+        .get("namespace")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+    {
+        Some(ns) => format!("{ns}.{name}"),
+        None => name.to_string(),
+    }
+}
+
+/// The Flow state update for an AirbyteStateMessage, with whether it is a merge patch (as Flow's
+/// airbyte-to-flow keeps them): a per-stream state goes to `{"streams": {"<namespace>.<name>": <the
+/// AirbyteStreamState>}}`, merged; a global state replaces the state as `{"global": ...}`; a legacy one as
+/// `{"data": ...}`. `None` for a message with none of them.
+pub fn state_update(message: &Value) -> Option<(Value, bool)> {
+    let ty = message.get("type").and_then(Value::as_str).unwrap_or("");
+    if let Some(stream) = message.get("stream").filter(|s| s.is_object())
+        && (ty == "STREAM" || ty.is_empty())
+    {
+        let key = stream_state_key(stream.get("stream_descriptor").unwrap_or(&Value::Null));
+        return Some((json!({"streams": {key: stream}}), true));
+    }
+    if let Some(global) = message.get("global").filter(|g| g.is_object())
+        && (ty == "GLOBAL" || ty.is_empty())
+    {
+        return Some((json!({"global": global}), false));
+    }
+    message
+        .get("data")
+        .filter(|d| !d.is_null())
+        .map(|data| (json!({"data": data}), false))
+}
+
+/// The `--state` file for a read that resumes from a Flow state [`state_update`] built: a JSON array of
+/// AirbyteStateMessages (per-stream or global), the legacy `data` object as it was, or `[]` for none.
+pub fn state_file(flow_state: &Value) -> Value {
+    if let Some(global) = flow_state.get("global").filter(|g| g.is_object()) {
+        return json!([{"type": "GLOBAL", "global": global}]);
+    }
+    if let Some(streams) = flow_state.get("streams").and_then(Value::as_object) {
+        return Value::Array(
+            streams
+                .values()
+                .filter(|s| s.is_object())
+                .map(|s| json!({"type": "STREAM", "stream": s}))
+                .collect(),
+        );
+    }
+    match flow_state.get("data") {
+        Some(data) if !data.is_null() => data.clone(),
+        _ => json!([]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -444,5 +513,35 @@ mod tests {
         assert_eq!(c["streams"][0]["cursor_field"], json!(["u"]));
         assert_eq!(c["streams"][0]["primary_key"], json!([["id"]]));
         assert_eq!(c["streams"][0]["destination_sync_mode"], "append");
+    }
+
+    #[test]
+    fn stream_states_round_trip_through_flow_state() {
+        let m = json!({"type": "STREAM", "stream": {"stream_descriptor": {"name": "users", "namespace": "shop"},
+            "stream_state": {"updated_at": "2024-01-01"}}});
+        let (update, merge) = state_update(&m).unwrap();
+        assert!(merge);
+        assert_eq!(
+            update["streams"]["shop.users"]["stream_state"]["updated_at"],
+            "2024-01-01"
+        );
+        assert_eq!(state_file(&update), json!([m]));
+        let g = json!({"type": "GLOBAL", "global": {"shared_state": {"lsn": 5}, "stream_states": []}});
+        let (update, merge) = state_update(&g).unwrap();
+        assert!(!merge);
+        assert_eq!(state_file(&update), json!([g]));
+        let (update, merge) = state_update(&json!({"data": {"users": {"cursor": 3}}})).unwrap();
+        assert!(!merge);
+        assert_eq!(state_file(&update), json!({"users": {"cursor": 3}}));
+        assert_eq!(state_file(&json!({})), json!([]));
+        assert_eq!(state_update(&json!({"type": "STREAM"})), None);
+    }
+
+    #[test]
+    fn streams_match_resources_by_name_and_namespace() {
+        let s = json!({"name": "users", "namespace": "shop"});
+        assert!(stream_matches(&s, &json!({"stream": "users", "namespace": "shop"})));
+        assert!(!stream_matches(&s, &json!({"stream": "users"})));
+        assert!(stream_matches(&json!({"name": "users"}), &json!({"stream": "users", "namespace": ""})));
     }
 }
