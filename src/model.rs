@@ -165,6 +165,9 @@ pub struct ReadBinding {
     pub resource_config: Value,
     /// The collection's key, as JSON pointers.
     pub key: Vec<String>,
+    /// The collection's (write) schema: the documents' shape (`Value::Null` when unknown).
+    #[serde(default)]
+    pub schema: Value,
     /// The key is the `/_meta/row_id` fallback: each document gets a row id, counted from 0 per binding.
     #[serde(default)]
     pub fallback_key: bool,

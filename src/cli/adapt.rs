@@ -38,7 +38,9 @@ enum AdaptError {
          send it as Flow's runtime does"
     )]
     OpenWithoutCapture,
-    #[error("{request} request before any open: `catwalk adapt {protocol}` asks for no acknowledgements")]
+    #[error(
+        "{request} request before any open: `catwalk adapt {protocol}` asks for no acknowledgements"
+    )]
     AcknowledgeWithoutOpen {
         request: &'static str,
         protocol: Protocol,
@@ -168,7 +170,11 @@ impl Adapter {
     /// Serve `open`: `opened`, then a `captured` line per document and a `checkpoint` per state the
     /// connector sends, until it is done. stdin is watched meanwhile: `acknowledge` lines are ignored (none
     /// are asked for), and its end stops the connector.
-    async fn open(&mut self, open: capture::request::Open, lines: &mut Lines) -> Result<(), AdaptError> {
+    async fn open(
+        &mut self,
+        open: capture::request::Open,
+        lines: &mut Lines,
+    ) -> Result<(), AdaptError> {
         use capture::{Response, response};
         let capture = open.capture.ok_or(AdaptError::OpenWithoutCapture)?;
         let (config, _ready) = self.config_with_defaults(capture.config).await?;
@@ -180,12 +186,14 @@ impl Adapter {
                 .map(|b| ReadBinding {
                     fallback_key: b.collection.key == [crate::connector::keys::ROW_ID_POINTER],
                     key: b.collection.key,
+                    schema: b.collection.write_schema,
                     resource_config: b.resource_config,
                 })
                 .collect(),
             state: open.state,
         };
-        write_response(&Response::Opened(response::Opened::default())).map_err(AdaptError::Stdout)?;
+        write_response(&Response::Opened(response::Opened::default()))
+            .map_err(AdaptError::Stdout)?;
         let mut broken: Option<std::io::Error> = None;
         {
             let read = self.connector.read(&req, |event| {
@@ -193,10 +201,12 @@ impl Adapter {
                     return;
                 }
                 let response = match event {
-                    ReadEvent::Document { binding, doc } => Response::Captured(response::Captured {
-                        binding: binding as u32,
-                        doc,
-                    }),
+                    ReadEvent::Document { binding, doc } => {
+                        Response::Captured(response::Captured {
+                            binding: binding as u32,
+                            doc,
+                        })
+                    }
                     ReadEvent::Checkpoint { state, merge_patch } => {
                         Response::Checkpoint(response::Checkpoint {
                             state: Some(protocol::ConnectorState {

@@ -310,6 +310,59 @@ pub fn configured_catalog(selected: &[(Value, Value)]) -> Value {
     json!({ "streams": streams })
 }
 
+/// Airbyte's `timestamp_with_timezone` values without an offset are UTC, by the Airbyte protocol; Flow
+/// validates `format: date-time` strictly (RFC 3339). So a string the collection's schema (`schema`, walked
+/// through `properties` and `items`) says is a date-time, written as `YYYY-MM-DD[T ]hh:mm:ss[.frac]`, gets
+/// its `T` and a `Z`. Other values are left as they are.
+pub fn utc_timestamps(doc: &mut Value, schema: &Value) {
+    match doc {
+        Value::Object(fields) => {
+            if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+                for (k, v) in fields.iter_mut() {
+                    if let Some(s) = props.get(k) {
+                        utc_timestamps(v, s);
+                    }
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(s) = schema.get("items").filter(|s| s.is_object()) {
+                for v in items {
+                    utc_timestamps(v, s);
+                }
+            }
+        }
+        Value::String(text) => {
+            if schema.get("format").and_then(Value::as_str) == Some("date-time")
+                && is_local_timestamp(text)
+            {
+                text.replace_range(10..11, "T");
+                text.push('Z');
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `YYYY-MM-DD[T ]hh:mm:ss` with optional fraction and no offset.
+fn is_local_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    b.len() >= 19
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && (b[10] == b'T' || b[10] == b' ')
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
+        && (b.len() == 19 || (b[19] == b'.' && b.len() > 20 && digits(20..b.len())))
+}
+
 /// Whether a discovered stream is the one a binding's resource config (`{stream, namespace}`) names.
 pub fn stream_matches(stream: &Value, resource: &Value) -> bool {
     let text = |v: &Value, k: &str| {
@@ -526,7 +579,8 @@ mod tests {
             "2024-01-01"
         );
         assert_eq!(state_file(&update), json!([m]));
-        let g = json!({"type": "GLOBAL", "global": {"shared_state": {"lsn": 5}, "stream_states": []}});
+        let g =
+            json!({"type": "GLOBAL", "global": {"shared_state": {"lsn": 5}, "stream_states": []}});
         let (update, merge) = state_update(&g).unwrap();
         assert!(!merge);
         assert_eq!(state_file(&update), json!([g]));
@@ -540,8 +594,31 @@ mod tests {
     #[test]
     fn streams_match_resources_by_name_and_namespace() {
         let s = json!({"name": "users", "namespace": "shop"});
-        assert!(stream_matches(&s, &json!({"stream": "users", "namespace": "shop"})));
+        assert!(stream_matches(
+            &s,
+            &json!({"stream": "users", "namespace": "shop"})
+        ));
         assert!(!stream_matches(&s, &json!({"stream": "users"})));
-        assert!(stream_matches(&json!({"name": "users"}), &json!({"stream": "users", "namespace": ""})));
+        assert!(stream_matches(
+            &json!({"name": "users"}),
+            &json!({"stream": "users", "namespace": ""})
+        ));
+    }
+
+    #[test]
+    fn local_timestamps_become_utc_where_the_schema_says_date_time() {
+        let schema = json!({"properties": {
+            "created_at": {"type": "string", "format": "date-time"},
+            "note": {"type": "string"},
+            "items": {"type": "array", "items": {"properties": {"at": {"format": "date-time"}}}}}});
+        let mut doc = json!({"created_at": "2014-10-12 08:08:11.908655", "note": "2014-10-12T08:08:11",
+            "items": [{"at": "2020-01-01T00:00:00"}, {"at": "2020-01-01T00:00:00+02:00"}]});
+        utc_timestamps(&mut doc, &schema);
+        assert_eq!(doc["created_at"], "2014-10-12T08:08:11.908655Z");
+        assert_eq!(doc["note"], "2014-10-12T08:08:11");
+        assert_eq!(doc["items"][0]["at"], "2020-01-01T00:00:00Z");
+        assert_eq!(doc["items"][1]["at"], "2020-01-01T00:00:00+02:00");
+        assert!(!is_local_timestamp("2020-01-01T00:00:00."));
+        assert!(!is_local_timestamp("2020-01-01"));
     }
 }

@@ -8,6 +8,9 @@
 //! - Singer: a discover, then `--config --catalog [--state]` with the bound streams selected; each STATE
 //!   value is the whole Flow state.
 //!
+//! Airbyte timestamps without an offset, where the collection's schema says date-time, are made UTC (see
+//! [`airbyte::utc_timestamps`]): Flow would reject them.
+//!
 //! Documents of a binding keyed by `/_meta/row_id` get row ids counted from 0 per binding and read (a
 //! full-refresh re-read gives the same documents the same ids, as Flow's adapter does). A read that ends
 //! with documents after its last checkpoint ends with an empty, merged checkpoint so they commit.
@@ -132,7 +135,11 @@ impl Connector {
                                     && b.resource_config.get("stream")
                                         == Some(&json!(stream)))
                         }) {
-                            Some(i) => events.document(i, data),
+                            Some(i) => {
+                                let mut doc = data;
+                                airbyte::utc_timestamps(&mut doc, &bindings[i].schema);
+                                events.document(i, doc)
+                            }
                             None => tracing::debug!(
                                 "{subject} sent a record of stream {stream:?}, which no binding reads"
                             ),
