@@ -135,3 +135,68 @@ fn source_file_reads_a_local_csv_as_it_is() {
         }
     }
 }
+
+#[test]
+fn the_end_of_stdin_stops_the_read() {
+    let tmp = support::temp_dir();
+    let mut capture = discover(tmp.path(), "source-hardcoded-records", "count: 1\n");
+    // Far more records than the session lives to read: its stdin closes right after open.
+    capture.spec["config"]["count"] = json!(10_000_000);
+    let open = capture.requests(&json!({})).pop().unwrap();
+    let mut cmd = support::catwalk(tmp.path());
+    cmd.args(&capture.command[1..]);
+    let ran = support::run_with_timeout(
+        &mut cmd,
+        Some(format!("{open}\n").as_bytes()),
+        std::time::Duration::from_secs(300),
+    );
+    assert_eq!(ran.code(), Some(0), "{}", ran.stderr());
+    let responses = support::json_lines(&ran.stdout);
+    assert_eq!(responses[0], json!({"opened": {}}));
+    assert!(
+        responses.len() < 10_000_000,
+        "the read stopped before the end"
+    );
+    assert!(
+        ran.stderr().contains("stdin closed: the capture stops"),
+        "{}",
+        ran.stderr()
+    );
+}
+
+#[test]
+fn open_without_a_capture_and_other_requests_during_open_are_errors() {
+    let tmp = support::temp_dir();
+    let capture = discover(tmp.path(), "source-hardcoded-records", "count: 1000000\n");
+    let mut cmd = support::catwalk(tmp.path());
+    cmd.args(&capture.command[1..]);
+    let ran = support::run_with_timeout(
+        &mut cmd,
+        Some(b"{\"open\": {\"state\": {}}}\n"),
+        std::time::Duration::from_secs(300),
+    );
+    assert_eq!(ran.code(), Some(1));
+    assert!(
+        ran.stderr().contains("the open request has no `capture`"),
+        "{}",
+        ran.stderr()
+    );
+
+    let open = capture.requests(&json!({})).pop().unwrap();
+    let lines =
+        format!("{open}\n{{\"acknowledge\": {{\"checkpoints\": 1}}}}\n{{\"apply\": {{}}}}\n");
+    let mut cmd = support::catwalk(tmp.path());
+    cmd.args(&capture.command[1..]);
+    let ran = support::run_with_timeout(
+        &mut cmd,
+        Some(lines.as_bytes()),
+        std::time::Duration::from_secs(300),
+    );
+    assert_eq!(ran.code(), Some(1), "{}", ran.stderr());
+    assert!(
+        ran.stderr()
+            .contains("a `apply` request arrived while the open session was reading"),
+        "{}",
+        ran.stderr()
+    );
+}

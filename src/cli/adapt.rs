@@ -39,13 +39,15 @@ enum AdaptError {
     )]
     OpenWithoutCapture,
     #[error(
-        "{request} request before any open: `catwalk adapt {protocol}` asks for no acknowledgements"
+        "an `{request}` request arrived before any `open`: `catwalk adapt {protocol}` asks for no acknowledgements"
     )]
     AcknowledgeWithoutOpen {
         request: &'static str,
         protocol: Protocol,
     },
-    #[error("a {request} request arrived while the open session was reading: only acknowledge may")]
+    #[error(
+        "a `{request}` request arrived while the open session was reading: only `acknowledge` may"
+    )]
     RequestDuringOpen { request: &'static str },
     #[error(transparent)]
     Connector(#[from] ConnectorError),

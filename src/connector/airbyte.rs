@@ -332,13 +332,12 @@ pub fn utc_timestamps(doc: &mut Value, schema: &Value) {
                 }
             }
         }
-        Value::String(text) => {
+        Value::String(text)
             if schema.get("format").and_then(Value::as_str) == Some("date-time")
-                && is_local_timestamp(text)
-            {
-                text.replace_range(10..11, "T");
-                text.push('Z');
-            }
+                && is_local_timestamp(text) =>
+        {
+            text.replace_range(10..11, "T");
+            text.push('Z');
         }
         _ => {}
     }
