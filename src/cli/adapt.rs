@@ -197,6 +197,8 @@ impl Adapter {
         write_response(&Response::Opened(response::Opened::default()))
             .map_err(AdaptError::Stdout)?;
         let mut broken: Option<std::io::Error> = None;
+        // Told when stdout breaks: the runtime is gone, so the read stops.
+        let stop = tokio::sync::Notify::new();
         {
             let read = self.connector.read(&req, |event| {
                 if broken.is_some() {
@@ -220,6 +222,7 @@ impl Adapter {
                 };
                 if let Err(e) = write_response(&response) {
                     broken = Some(e);
+                    stop.notify_one();
                 }
             });
             tokio::pin!(read);
@@ -229,6 +232,7 @@ impl Adapter {
                         done?;
                         break;
                     }
+                    () = stop.notified() => break,
                     line = lines.next_line() => match line.map_err(AdaptError::Stdin)? {
                         // The runtime is gone: dropping the read stops the connector.
                         None => {
