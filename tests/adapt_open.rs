@@ -200,3 +200,42 @@ fn open_without_a_capture_and_other_requests_during_open_are_errors() {
         ran.stderr()
     );
 }
+
+#[test]
+fn a_closed_stdout_stops_the_read() {
+    use std::io::{BufRead, Read, Write};
+    let tmp = support::temp_dir();
+    let mut capture = discover(tmp.path(), "source-hardcoded-records", "count: 1\n");
+    capture.spec["config"]["count"] = json!(10_000_000);
+    let open = capture.requests(&json!({})).pop().unwrap();
+    let mut child = support::catwalk(tmp.path())
+        .args(&capture.command[1..])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // stdin stays open all along: only the closed stdout can end the session early.
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{open}").unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert_eq!(first.trim(), r#"{"opened":{}}"#);
+    let mut doc = String::new();
+    stdout.read_line(&mut doc).unwrap();
+    assert!(doc.starts_with(r#"{"captured""#), "{doc}");
+    drop(stdout);
+    let mut stderr = String::new();
+    // stderr ends when catwalk exits (its connector's stderr is read by catwalk, not inherited).
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("writing a response"), "{stderr}");
+}
