@@ -156,6 +156,47 @@ pub struct CapturedDoc {
     pub doc: Value,
 }
 
+/// One binding of a [`ReadRequest`]: the resource to read and how its collection is keyed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadBinding {
+    /// The binding's resource config as the catalog has it (Airbyte `{stream, namespace, syncMode,
+    /// cursorField}`, Singer `{stream, replicationMethod, replicationKey}`).
+    pub resource_config: Value,
+    /// The collection's key, as JSON pointers.
+    pub key: Vec<String>,
+    /// The collection's (write) schema: the documents' shape (`Value::Null` when unknown).
+    #[serde(default)]
+    pub schema: Value,
+    /// The key is the `/_meta/row_id` fallback: each document gets a row id, counted from 0 per binding.
+    #[serde(default)]
+    pub fallback_key: bool,
+}
+
+/// Read a capture's bindings once (Airbyte `read`, a Singer sync), resuming from `state`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReadRequest {
+    pub config: Value,
+    pub bindings: Vec<ReadBinding>,
+    /// The Flow state the last session's checkpoints left (`{}` or null for none).
+    #[serde(default)]
+    pub state: Value,
+}
+
+/// What a read streams out, in order: documents, and checkpoints that commit the documents before them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ReadEvent {
+    Document {
+        /// Index of the binding in the request.
+        binding: usize,
+        doc: Value,
+    },
+    /// A Flow state update: `state` replaces the previous state, or is merged into it (RFC 7396) when
+    /// `merge_patch`.
+    Checkpoint { state: Value, merge_patch: bool },
+}
+
 /// A log line from a connector's stderr or protocol log messages.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LogLine {

@@ -8,12 +8,16 @@ use super::args::AdaptArgs;
 use super::{Outcome, exit};
 use crate::connector::flow as codec;
 use crate::connector::{Connector, ConnectorError, Endpoint, LogSink, Options};
-use crate::model::{LogLevel, LogLine, Protocol, Spec, ValidateRequest};
+use crate::model::{
+    LogLevel, LogLine, Protocol, ReadBinding, ReadEvent, ReadRequest, Spec, ValidateRequest,
+};
 use crate::protocol::{self, DecodeError, Message, capture};
 use serde_json::{Value, json};
 use std::io::Write;
 use std::sync::Arc;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+type Lines = tokio::io::Lines<BufReader<tokio::io::Stdin>>;
 
 /// Why `catwalk adapt` stopped; shown as its last (error) log line.
 #[derive(Debug, thiserror::Error)]
@@ -30,10 +34,21 @@ enum AdaptError {
     )]
     UnknownRequest { keys: Vec<String> },
     #[error(
-        "capturing data through `catwalk adapt {protocol}` (the open request) is not supported yet; \
-         spec, discover, validate and apply are"
+        "the open request has no `capture` (the capture spec with its config and bindings): \
+         send it as Flow's runtime does"
     )]
-    OpenUnsupported { protocol: Protocol },
+    OpenWithoutCapture,
+    #[error(
+        "an `{request}` request arrived before any `open`: `catwalk adapt {protocol}` asks for no acknowledgements"
+    )]
+    AcknowledgeWithoutOpen {
+        request: &'static str,
+        protocol: Protocol,
+    },
+    #[error(
+        "a `{request}` request arrived while the open session was reading: only `acknowledge` may"
+    )]
+    RequestDuringOpen { request: &'static str },
     #[error(transparent)]
     Connector(#[from] ConnectorError),
     #[error(transparent)]
@@ -95,6 +110,11 @@ async fn serve(args: AdaptArgs) -> Result<(), AdaptError> {
                 });
             }
         };
+        if let capture::Request::Open(open) = request {
+            // Documents and checkpoints stream out until the wrapped connector is done: then we exit, as a
+            // Flow connector whose capture ended does.
+            return adapter.open(open, &mut lines).await;
+        }
         let response = adapter.answer(request).await?;
         stdout
             .write_all(&protocol::encode(&response))
@@ -140,10 +160,105 @@ impl Adapter {
                 let validated = self.connector.validate(&req).await?;
                 Ok(Response::Validated(codec::validated_response(&validated)))
             }
+            // Nothing to set up at the source: Airbyte and Singer connectors have no such step.
             Request::Apply(_) => Ok(Response::Applied(response::Applied::default())),
-            Request::Open(_) | Request::Acknowledge(_) => Err(AdaptError::OpenUnsupported {
+            Request::Open(_) | Request::Acknowledge(_) => Err(AdaptError::AcknowledgeWithoutOpen {
+                request: request.name(),
                 protocol: self.protocol,
             }),
+        }
+    }
+
+    /// Serve `open`: `opened`, then a `captured` line per document and a `checkpoint` per state the
+    /// connector sends, until it is done. stdin is watched meanwhile: `acknowledge` lines are ignored (none
+    /// are asked for), and its end stops the connector.
+    async fn open(
+        &mut self,
+        open: capture::request::Open,
+        lines: &mut Lines,
+    ) -> Result<(), AdaptError> {
+        use capture::{Response, response};
+        let capture = open.capture.ok_or(AdaptError::OpenWithoutCapture)?;
+        let (config, _ready) = self.config_with_defaults(capture.config).await?;
+        let req = ReadRequest {
+            config,
+            bindings: capture
+                .bindings
+                .into_iter()
+                .map(|b| ReadBinding {
+                    fallback_key: b.collection.key == [crate::connector::keys::ROW_ID_POINTER],
+                    key: b.collection.key,
+                    schema: b.collection.write_schema,
+                    resource_config: b.resource_config,
+                })
+                .collect(),
+            state: open.state,
+        };
+        write_response(&Response::Opened(response::Opened::default()))
+            .map_err(AdaptError::Stdout)?;
+        let mut broken: Option<std::io::Error> = None;
+        // Told when stdout breaks: the runtime is gone, so the read stops.
+        let stop = tokio::sync::Notify::new();
+        {
+            let read = self.connector.read(&req, |event| {
+                if broken.is_some() {
+                    return;
+                }
+                let response = match event {
+                    ReadEvent::Document { binding, doc } => {
+                        Response::Captured(response::Captured {
+                            binding: binding as u32,
+                            doc,
+                        })
+                    }
+                    ReadEvent::Checkpoint { state, merge_patch } => {
+                        Response::Checkpoint(response::Checkpoint {
+                            state: Some(protocol::ConnectorState {
+                                updated: state,
+                                merge_patch,
+                            }),
+                        })
+                    }
+                };
+                if let Err(e) = write_response(&response) {
+                    broken = Some(e);
+                    stop.notify_one();
+                }
+            });
+            tokio::pin!(read);
+            loop {
+                tokio::select! {
+                    done = &mut read => {
+                        done?;
+                        break;
+                    }
+                    () = stop.notified() => break,
+                    line = lines.next_line() => match line.map_err(AdaptError::Stdin)? {
+                        // The runtime is gone: dropping the read stops the connector.
+                        None => {
+                            log_json(LogLevel::Info, "stdin closed: the capture stops");
+                            return Ok(());
+                        }
+                        Some(line) if line.trim().is_empty() => {}
+                        Some(line) => match protocol::decode::<capture::Request>(line.as_bytes()) {
+                            Ok(capture::Request::Acknowledge(_)) => {}
+                            Ok(other) => {
+                                return Err(AdaptError::RequestDuringOpen { request: other.name() });
+                            }
+                            Err(error) => {
+                                return Err(AdaptError::BadRequest {
+                                    error,
+                                    line: crate::connector::error::truncate(&line, 200),
+                                });
+                            }
+                        },
+                    },
+                }
+            }
+        }
+        match broken {
+            Some(e) => Err(AdaptError::Stdout(e)),
+            None => Ok(()),
         }
     }
 
@@ -181,6 +296,13 @@ impl Adapter {
             ready,
         ))
     }
+}
+
+/// One response line on stdout, written as it is made (a read's documents are never held back).
+fn write_response(response: &capture::Response) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(&protocol::encode(response))?;
+    out.flush()
 }
 
 /// The wrapped connector's logs, re-emitted as Flow-style JSON log lines on stderr.

@@ -310,6 +310,127 @@ pub fn configured_catalog(selected: &[(Value, Value)]) -> Value {
     json!({ "streams": streams })
 }
 
+/// Airbyte's `timestamp_with_timezone` values without an offset are UTC, by the Airbyte protocol; Flow
+/// validates `format: date-time` strictly (RFC 3339). So a string the collection's schema (`schema`, walked
+/// through `properties` and `items`) says is a date-time, written as `YYYY-MM-DD[T ]hh:mm:ss[.frac]`, gets
+/// its `T` and a `Z`. Other values are left as they are.
+pub fn utc_timestamps(doc: &mut Value, schema: &Value) {
+    match doc {
+        Value::Object(fields) => {
+            if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+                for (k, v) in fields.iter_mut() {
+                    if let Some(s) = props.get(k) {
+                        utc_timestamps(v, s);
+                    }
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(s) = schema.get("items").filter(|s| s.is_object()) {
+                for v in items {
+                    utc_timestamps(v, s);
+                }
+            }
+        }
+        Value::String(text)
+            if schema.get("format").and_then(Value::as_str) == Some("date-time")
+                && is_local_timestamp(text) =>
+        {
+            text.replace_range(10..11, "T");
+            text.push('Z');
+        }
+        _ => {}
+    }
+}
+
+/// `YYYY-MM-DD[T ]hh:mm:ss` with optional fraction and no offset.
+fn is_local_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    b.len() >= 19
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && (b[10] == b'T' || b[10] == b' ')
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
+        && (b.len() == 19 || (b[19] == b'.' && b.len() > 20 && digits(20..b.len())))
+}
+
+/// Whether a discovered stream is the one a binding's resource config (`{stream, namespace}`) names.
+pub fn stream_matches(stream: &Value, resource: &Value) -> bool {
+    let text = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    text(stream, "name") == text(resource, "stream")
+        && text(stream, "namespace") == text(resource, "namespace")
+}
+
+/// The key of a stream's state in the Flow state's `streams`: `namespace.name`, or `name`.
+fn stream_state_key(descriptor: &Value) -> String {
+    let name = descriptor.get("name").and_then(Value::as_str).unwrap_or("");
+    match descriptor
+        .get("namespace")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+    {
+        Some(ns) => format!("{ns}.{name}"),
+        None => name.to_string(),
+    }
+}
+
+/// The Flow state update for an AirbyteStateMessage, with whether it is a merge patch (as Flow's
+/// airbyte-to-flow keeps them): a per-stream state goes to `{"streams": {"<namespace>.<name>": <the
+/// AirbyteStreamState>}}`, merged; a global state replaces the state as `{"global": ...}`; a legacy one as
+/// `{"data": ...}`. `None` for a message with none of them.
+pub fn state_update(message: &Value) -> Option<(Value, bool)> {
+    let ty = message.get("type").and_then(Value::as_str).unwrap_or("");
+    if let Some(stream) = message.get("stream").filter(|s| s.is_object())
+        && (ty == "STREAM" || ty.is_empty())
+    {
+        let key = stream_state_key(stream.get("stream_descriptor").unwrap_or(&Value::Null));
+        return Some((json!({"streams": {key: stream}}), true));
+    }
+    if let Some(global) = message.get("global").filter(|g| g.is_object())
+        && (ty == "GLOBAL" || ty.is_empty())
+    {
+        return Some((json!({"global": global}), false));
+    }
+    message
+        .get("data")
+        .filter(|d| !d.is_null())
+        .map(|data| (json!({"data": data}), false))
+}
+
+/// The `--state` file for a read that resumes from a Flow state [`state_update`] built: a JSON array of
+/// AirbyteStateMessages (per-stream or global), the legacy `data` object as it was, or `[]` for none.
+pub fn state_file(flow_state: &Value) -> Value {
+    if let Some(global) = flow_state.get("global").filter(|g| g.is_object()) {
+        return json!([{"type": "GLOBAL", "global": global}]);
+    }
+    if let Some(streams) = flow_state.get("streams").and_then(Value::as_object) {
+        return Value::Array(
+            streams
+                .values()
+                .filter(|s| s.is_object())
+                .map(|s| json!({"type": "STREAM", "stream": s}))
+                .collect(),
+        );
+    }
+    match flow_state.get("data") {
+        Some(data) if !data.is_null() => data.clone(),
+        _ => json!([]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -444,5 +565,59 @@ mod tests {
         assert_eq!(c["streams"][0]["cursor_field"], json!(["u"]));
         assert_eq!(c["streams"][0]["primary_key"], json!([["id"]]));
         assert_eq!(c["streams"][0]["destination_sync_mode"], "append");
+    }
+
+    #[test]
+    fn stream_states_round_trip_through_flow_state() {
+        let m = json!({"type": "STREAM", "stream": {"stream_descriptor": {"name": "users", "namespace": "shop"},
+            "stream_state": {"updated_at": "2024-01-01"}}});
+        let (update, merge) = state_update(&m).unwrap();
+        assert!(merge);
+        assert_eq!(
+            update["streams"]["shop.users"]["stream_state"]["updated_at"],
+            "2024-01-01"
+        );
+        assert_eq!(state_file(&update), json!([m]));
+        let g =
+            json!({"type": "GLOBAL", "global": {"shared_state": {"lsn": 5}, "stream_states": []}});
+        let (update, merge) = state_update(&g).unwrap();
+        assert!(!merge);
+        assert_eq!(state_file(&update), json!([g]));
+        let (update, merge) = state_update(&json!({"data": {"users": {"cursor": 3}}})).unwrap();
+        assert!(!merge);
+        assert_eq!(state_file(&update), json!({"users": {"cursor": 3}}));
+        assert_eq!(state_file(&json!({})), json!([]));
+        assert_eq!(state_update(&json!({"type": "STREAM"})), None);
+    }
+
+    #[test]
+    fn streams_match_resources_by_name_and_namespace() {
+        let s = json!({"name": "users", "namespace": "shop"});
+        assert!(stream_matches(
+            &s,
+            &json!({"stream": "users", "namespace": "shop"})
+        ));
+        assert!(!stream_matches(&s, &json!({"stream": "users"})));
+        assert!(stream_matches(
+            &json!({"name": "users"}),
+            &json!({"stream": "users", "namespace": ""})
+        ));
+    }
+
+    #[test]
+    fn local_timestamps_become_utc_where_the_schema_says_date_time() {
+        let schema = json!({"properties": {
+            "created_at": {"type": "string", "format": "date-time"},
+            "note": {"type": "string"},
+            "items": {"type": "array", "items": {"properties": {"at": {"format": "date-time"}}}}}});
+        let mut doc = json!({"created_at": "2014-10-12 08:08:11.908655", "note": "2014-10-12T08:08:11",
+            "items": [{"at": "2020-01-01T00:00:00"}, {"at": "2020-01-01T00:00:00+02:00"}]});
+        utc_timestamps(&mut doc, &schema);
+        assert_eq!(doc["created_at"], "2014-10-12T08:08:11.908655Z");
+        assert_eq!(doc["note"], "2014-10-12T08:08:11");
+        assert_eq!(doc["items"][0]["at"], "2020-01-01T00:00:00Z");
+        assert_eq!(doc["items"][1]["at"], "2020-01-01T00:00:00+02:00");
+        assert!(!is_local_timestamp("2020-01-01T00:00:00."));
+        assert!(!is_local_timestamp("2020-01-01"));
     }
 }

@@ -17,6 +17,7 @@ mod local;
 pub mod logs;
 mod probe;
 pub mod process;
+mod read;
 pub mod singer;
 pub mod spec_cache;
 
@@ -765,7 +766,19 @@ impl Connector {
         during: &str,
         body: impl AsyncFnOnce(&mut Running) -> Result<T, ConnectorError>,
     ) -> Result<T, ConnectorError> {
-        let deadline = tokio::time::Instant::now() + self.opts.timeout;
+        self.supervise_within(self.opts.timeout, inv, during, body)
+            .await
+    }
+
+    /// [`Connector::supervise`] with another limit than the connector's timeout (reads run until done).
+    async fn supervise_within<T>(
+        &self,
+        limit: Duration,
+        inv: Invocation,
+        during: &str,
+        body: impl AsyncFnOnce(&mut Running) -> Result<T, ConnectorError>,
+    ) -> Result<T, ConnectorError> {
+        let deadline = tokio::time::Instant::now() + limit;
         let mut run = self.start(inv).await?;
         let outcome = tokio::time::timeout_at(deadline, body(&mut run)).await;
         let result = match outcome {
@@ -775,7 +788,7 @@ impl Connector {
                 return Err(ConnectorError::Timeout {
                     subject: self.subject(),
                     during: during.into(),
-                    after: self.opts.timeout,
+                    after: limit,
                     last_log,
                 });
             }
