@@ -248,7 +248,7 @@ impl Adapter {
                             Err(error) => {
                                 return Err(AdaptError::BadRequest {
                                     error,
-                                    line: crate::connector::error::truncate(&line, 200),
+                                    line: crate::clip::clip(line.trim_end(), 200),
                                 });
                             }
                         },
