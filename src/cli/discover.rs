@@ -150,8 +150,7 @@ fn write_catalog(
         replace: false,
         force: args.force,
     };
-    let (outcome, summary) =
-        crate::ops::save::write(&dir, discovery, options, |w| output::warn(w))?;
+    let (outcome, summary) = crate::ops::save::write(&dir, discovery, options, output::warn)?;
 
     let capture = &outcome.files.catalog.captures[&outcome.capture_name];
     let enabled = capture.bindings.iter().filter(|b| !b.disable).count();
