@@ -8,11 +8,16 @@
 //! - [`catalog`]: Flow catalog types, naming, building from discovery, merging, atomic writes.
 //! - [`secrets`]: sops-protected configs (encrypt on save, decrypt in memory); [`redact`] masks secret values
 //!   in everything printed or logged; [`clip`] shortens every input echoed back (a log line, a quoted value),
-//!   saying its size.
-//! - [`cli`]: the scriptable verbs (`spec`, `discover`, `check`, `adapt`, `encrypt`).
-//! - [`tui`]: the full-screen wizard (`catwalk` without a verb), Elm style, on ratatui.
+//!   saying its size; [`text`] holds the small wording and path helpers (counts, byte sizes, `~`, pointer
+//!   tokens).
+//! - [`ops`]: the operations both front ends run (spec, check, discover, save), reporting through a callback
+//!   and failing with a [`ops::exit::Failure`] that knows its kind.
+//! - [`cli`]: the scriptable verbs (`spec`, `discover`, `check`, `adapt`, `encrypt`): parse, call `ops`, print.
+//! - [`tui`]: the full-screen wizard (`catwalk` without a verb), Elm style, on ratatui: calls `ops` from its
+//!   background tasks and shows the results.
 //!
-//! Lower layers never import higher ones (see docs/ARCHITECTURE.md).
+//! Lower layers never import higher ones, and `cli` and `tui` never import each other: `main` chooses
+//! between them (see docs/ARCHITECTURE.md).
 
 pub mod catalog;
 pub mod cli;
@@ -20,9 +25,11 @@ pub mod clip;
 pub mod connector;
 pub mod logging;
 pub mod model;
+pub mod ops;
 pub mod protocol;
 pub mod redact;
 pub mod schema;
 pub mod secrets;
+pub mod text;
 pub mod tui;
 pub mod tunnel;

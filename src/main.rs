@@ -1,4 +1,5 @@
-//! The `catwalk` binary: parse arguments, set up logging to a file, run a verb. Nothing else.
+//! The `catwalk` binary: parse arguments, set up logging to a file, then run a verb (`cli`) or, without
+//! one, the wizard (`tui`). Nothing else: this is the one place that chooses between the two front ends.
 
 use clap::Parser;
 
@@ -12,10 +13,19 @@ fn main() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            std::process::exit(catwalk::cli::exit::ENVIRONMENT.code());
+            std::process::exit(catwalk::ops::exit::ENVIRONMENT.code());
         }
     };
-    let code = runtime.block_on(catwalk::cli::run(cli));
+    let code = runtime.block_on(async move {
+        match cli.command {
+            Some(command) => catwalk::cli::run(cli.verbose, cli.quiet, command).await,
+            None => {
+                catwalk::cli::output::init(cli.verbose, cli.quiet);
+                // The wizard says its own code; a signal stops it as it stops a verb.
+                catwalk::cli::until_signal(catwalk::tui::run()).await
+            }
+        }
+    });
     // Give cleanup tasks a moment, then leave without waiting on stray blocking threads.
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));
     std::process::exit(code);

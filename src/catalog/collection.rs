@@ -61,10 +61,7 @@ fn display(pointer: &str) -> String {
 /// True when `schema` declares the location `pointer` (see the module docs). The root (`""`) always is.
 pub fn declares(schema: &Value, pointer: &str) -> bool {
     let tokens: Vec<String> = match pointer.strip_prefix('/') {
-        Some(rest) => rest
-            .split('/')
-            .map(|t| t.replace("~1", "/").replace("~0", "~"))
-            .collect(),
+        Some(rest) => rest.split('/').map(crate::text::unescape_token).collect(),
         None if pointer.is_empty() => return true,
         None => return false,
     };
@@ -235,7 +232,7 @@ fn collect_properties(
                 Some((t, tail)) => (t, format!("/{tail}")),
                 None => (rest, String::new()),
             };
-            let token = token.replace("~1", "/").replace("~0", "~");
+            let token = crate::text::unescape_token(token);
             if let Some(sub) = map.get("properties").and_then(|p| p.get(&token)) {
                 collect_properties(root, sub, &tail, out, depth + 1);
             }

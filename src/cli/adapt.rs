@@ -278,13 +278,19 @@ impl Adapter {
     async fn config_with_defaults(
         &mut self,
         config: Value,
-    ) -> Result<(Value, super::tunnel::Ready), AdaptError> {
+    ) -> Result<(Value, crate::ops::tunnel::Ready), AdaptError> {
         let config = if config.is_null() { json!({}) } else { config };
-        let config = crate::secrets::decrypt(&config, "the config of the request")?;
+        let config = crate::ops::secrets::blocking(move || {
+            crate::secrets::decrypt(&config, "the config of the request")
+        })
+        .await?;
         let known_hosts = std::env::var_os("CATWALK_KNOWN_HOSTS").map(Into::into);
-        let ready =
-            super::tunnel::prepare_with(&config, &super::tunnel::policy(false, known_hosts))
-                .await?;
+        let ready = crate::ops::tunnel::prepare_with(
+            &config,
+            &crate::ops::tunnel::policy(false, known_hosts),
+            &super::output::reporter(),
+        )
+        .await?;
         if let Some(note) = &ready.note {
             log_json(LogLevel::Info, note);
         }

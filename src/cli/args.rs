@@ -257,6 +257,11 @@ impl ConnectorArgs {
 }
 
 impl RunArgs {
+    /// The host-key policy of `--accept-new-host-key` and `--known-hosts`.
+    pub fn policy(&self) -> crate::tunnel::HostKeyPolicy {
+        crate::ops::tunnel::policy(self.accept_new_host_key, self.known_hosts.clone())
+    }
+
     pub fn options(&self) -> connector::Options {
         connector::Options {
             protocol: self.protocol,

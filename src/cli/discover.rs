@@ -3,16 +3,20 @@
 //! config against the connector's schema (no discover on an invalid config), discover, and write
 //! `<name>.flow.yaml` with the capture, its collections and their schema files, merged with what exists.
 //! For a Singer tap whose config exists, the spec and the discover run side by side (see `run`).
-//! A sops-protected config is decrypted in memory ([`crate::secrets`]).
+//! A sops-protected config is decrypted in memory ([`crate::secrets`]). The work is `ops::discover` and
+//! `ops::save`, shared with the wizard; this verb runs it in order and prints.
 
 use super::args::DiscoverArgs;
 use super::{Failure, Outcome, exit, output};
-use crate::catalog::{self, Discovery, WriteMode};
+use crate::catalog::{self, WriteMode};
 use crate::connector::{Connector, Endpoint, Options};
 use crate::model::{ConnectorKind, DiscoveredBinding, Protocol, Spec};
+use crate::ops::discover as ops_discover;
 use crate::schema;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+
+pub use crate::ops::discover::{check_config, config_for};
 
 pub async fn run(args: DiscoverArgs) -> Outcome {
     let prefix = catalog::validate_prefix(&args.prefix)
@@ -45,7 +49,7 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
     let tap = opts.protocol == Some(Protocol::Singer)
         || (opts.protocol.is_none() && endpoint.looks_like_singer_tap());
     if tap && config_path.exists() {
-        let config = read_config(&config_path)?;
+        let config = read_config(&config_path).await?;
         let forced = opts.protocol.is_some();
         let singer = Options {
             protocol: Some(Protocol::Singer),
@@ -53,12 +57,12 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
         };
         let mut connector = Connector::open(endpoint.clone(), singer).await?;
         // SSH: as below; the tap discovers through a tunnel catwalk runs.
-        let ready = super::tunnel::prepare(&config, &args.connector.run).await?;
+        let ready = tunnel(&config, &args).await?;
         connector.set_network(ready.network(&args.connector.run.network));
         // The secrets are registered before anything the tap logged is shown.
         let (spec, bindings) = connector
             .singer_spec_and_discover(&ready.config, forced, |spec| {
-                crate::secrets::register_secrets(&spec.config_schema, &config)
+                crate::ops::secrets::register(&spec.config_schema, &config)
             })
             .await;
         match spec {
@@ -81,10 +85,7 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
     let mut connector = Connector::open(endpoint.clone(), opts).await?;
     let spec = connector.spec().await?;
     if spec.kind == ConnectorKind::Materialize {
-        return Err(Failure::invalid(format!(
-            "{} is a materialization connector: discover finds resources to capture. Use a capture (source) connector.",
-            connector.subject()
-        )));
+        return Err(ops_discover::not_a_capture(&connector.subject()));
     }
 
     if !config_path.exists() {
@@ -92,15 +93,15 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
         return Ok(exit::STUB_WRITTEN);
     }
 
-    let config = read_config(&config_path)?;
-    crate::secrets::register_secrets(&spec.config_schema, &config);
+    let config = read_config(&config_path).await?;
+    crate::ops::secrets::register(&spec.config_schema, &config);
     // SSH: the connector's own tunnel is checked; a tunnel catwalk runs opens here, until this function ends.
-    let ready = super::tunnel::prepare(&config, &args.connector.run).await?;
+    let ready = tunnel(&config, &args).await?;
     connector.set_network(ready.network(&args.connector.run.network));
     let config = ready.config.clone();
     check_config(&spec, &config, &config_path)?;
     let config = config_for(&spec, config);
-    let bindings = connector.discover(&config).await?;
+    let bindings = ops_discover::bindings(&connector, &config).await?;
     let target = Target {
         prefix,
         dir,
@@ -110,14 +111,10 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
     write_catalog(&args, target, &spec, bindings)
 }
 
-/// The config a connector is given: with the schema's defaults written in, which many Airbyte connectors
-/// need. Singer taps get it as written: SDK taps apply their own defaults, and a default written by catwalk
-/// would override a setting the tap reads from its environment.
-pub fn config_for(spec: &Spec, config: Value) -> Value {
-    match spec.protocol {
-        Protocol::Singer => config,
-        _ => schema::with_defaults(&spec.config_schema, &config),
-    }
+/// The SSH tunnel `config` asks for, checked or opened (see `ops::tunnel::prepare`), until it is dropped.
+async fn tunnel(config: &Value, args: &DiscoverArgs) -> Result<crate::ops::tunnel::Ready, Failure> {
+    let policy = args.connector.run.policy();
+    crate::ops::tunnel::prepare(config, &policy, &output::reporter()).await
 }
 
 /// Where the catalog goes.
@@ -141,29 +138,23 @@ fn write_catalog(
         name,
         endpoint,
     } = target;
-    let discovery = Discovery {
-        prefix: prefix.clone(),
-        name: name.clone(),
-        endpoint: catalog_endpoint(
-            &endpoint,
-            spec.protocol,
-            args,
-            &catalog::config_file_name(&name),
-        ),
-        bindings,
-        targets: None,
-        resource_path_pointers: spec.resource_path_pointers.clone(),
+    let target = ops_discover::Target {
+        prefix: &prefix,
+        name: &name,
+        endpoint: &endpoint,
+        protocol: spec.protocol,
+        network: Some(args.connector.run.network.as_str()),
     };
+    let (discovery, warning) =
+        ops_discover::discovery(&target, bindings, None, spec.resource_path_pointers.clone());
+    if let Some(w) = warning {
+        output::warn(&w);
+    }
     let options = catalog::PlanOptions {
         replace: false,
         force: args.force,
     };
-    let outcome = catalog::plan_capture_with(&dir, discovery, options)
-        .map_err(|e| Failure::invalid(e.to_string()))?;
-    for w in &outcome.warnings {
-        output::warn(w);
-    }
-    let summary = outcome.plan.write_all()?;
+    let (outcome, summary) = crate::ops::save::write(&dir, discovery, options, output::warn)?;
 
     let capture = &outcome.files.catalog.captures[&outcome.capture_name];
     let enabled = capture.bindings.iter().filter(|b| !b.disable).count();
@@ -257,63 +248,7 @@ fn rerun_command(args: &DiscoverArgs) -> String {
     crate::connector::endpoint::shell_words(&words)
 }
 
-/// Read a YAML or JSON config file; errors carry the file, line and column.
-pub fn read_config(path: &Path) -> Result<Value, Failure> {
-    let config = catalog::read_config(path).map_err(Failure::invalid)?;
-    // A sops-protected config is decrypted in memory, never written.
-    Ok(crate::secrets::decrypt(
-        &config,
-        &path.display().to_string(),
-    )?)
-}
-
-/// Validate a config against the spec's schema; on errors, list every one with the field's title and pointer.
-pub fn check_config(spec: &Spec, config: &Value, path: &Path) -> Result<(), Failure> {
-    let errors = schema::validate(&spec.config_schema, config).map_err(|e| {
-        Failure::new(
-            exit::FAILED,
-            format!("the connector's config schema cannot be used: {e}"),
-        )
-    })?;
-    if errors.is_empty() {
-        return Ok(());
-    }
-    let mut message = format!(
-        "config {} does not match the connector's schema ({} problem{}):",
-        path.display(),
-        errors.len(),
-        if errors.len() == 1 { "" } else { "s" }
-    );
-    for e in &errors {
-        message.push_str(&format!("\n  - {e}"));
-    }
-    message.push_str(&format!(
-        "\n  Fix these in {} and run the command again.",
-        path.display()
-    ));
-    Err(Failure::invalid(message))
-}
-
-/// How the capture's endpoint is written (see `catalog::catalog_endpoint`).
-fn catalog_endpoint(
-    endpoint: &Endpoint,
-    protocol: Protocol,
-    args: &DiscoverArgs,
-    config_file: &str,
-) -> catalog::Endpoint {
-    let runs = match endpoint {
-        Endpoint::Image(image) => catalog::Runs::Image(image),
-        Endpoint::Local { command, env } => catalog::Runs::Local { command, env },
-    };
-    let (catwalk, warning) = catalog::catwalk_command();
-    if let (Some(w), Protocol::Airbyte | Protocol::Singer) = (warning, protocol) {
-        output::warn(&w);
-    }
-    catalog::catalog_endpoint(
-        runs,
-        protocol,
-        Some(args.connector.run.network.as_str()),
-        &catwalk,
-        config_file,
-    )
+/// Read a YAML or JSON config file (decrypted in memory; see `ops::discover::read_config`).
+pub async fn read_config(path: &Path) -> Result<Value, Failure> {
+    ops_discover::read_config(path).await
 }

@@ -51,7 +51,9 @@ pub async fn run(args: EncryptArgs) -> Outcome {
             Scope::Secrets if secrets::is_protected(&doc) => Value::Null,
             Scope::Secrets => bare_config_schema(&args).await?,
         };
-        let outcome = encrypt_one(&args.source, &doc, &schema, &protection);
+        let (source, p) = (args.source.clone(), protection.clone());
+        let outcome =
+            crate::ops::secrets::blocking(move || encrypt_one(&source, &doc, &schema, &p)).await;
         tally.report(&args.source.display().to_string(), outcome)?;
     }
     output::note(&tally.summary());
@@ -136,10 +138,13 @@ async fn encrypt_catalog(
         } else {
             task.config.clone()
         };
-        let outcome = match &task.config_file {
-            Some(file) => encrypt_one(file, &config, &schema, protection),
-            None => encrypt_inline(task, &config, &schema, protection, &place),
-        };
+        // sops runs on a blocking thread, never on the async ones.
+        let (task, protection, at) = (task.clone(), protection.clone(), place.clone());
+        let outcome = crate::ops::secrets::blocking(move || match &task.config_file {
+            Some(file) => encrypt_one(file, &config, &schema, &protection),
+            None => encrypt_inline(&task, &config, &schema, &protection, &at),
+        })
+        .await;
         tally.report(&place, outcome)?;
     }
     if tally.total() == 0 {

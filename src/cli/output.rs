@@ -133,24 +133,17 @@ pub fn pull_sink() -> PullSink {
     })
 }
 
-/// 1.5 MB, 320 kB, 12 B.
-pub fn bytes(n: u64) -> String {
-    match n {
-        n if n >= 1_000_000_000 => format!("{:.1} GB", n as f64 / 1e9),
-        n if n >= 1_000_000 => format!("{:.1} MB", n as f64 / 1e6),
-        n if n >= 1_000 => format!("{:.0} kB", n as f64 / 1e3),
-        n => format!("{n} B"),
-    }
-}
+pub use crate::text::bytes;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn byte_sizes() {
-        assert_eq!(bytes(12), "12 B");
-        assert_eq!(bytes(320_000), "320 kB");
-        assert_eq!(bytes(1_500_000), "1.5 MB");
-    }
+/// An operation's events, printed as the verbs print them: notes and warnings on stderr, connector log
+/// lines and pull progress as [`log_sink`] and [`pull_sink`] show them.
+pub fn reporter() -> crate::ops::report::Reporter {
+    let (logs, pull) = (log_sink(), pull_sink());
+    std::sync::Arc::new(move |e| match e {
+        crate::ops::report::Event::Note(n) => note(&n),
+        crate::ops::report::Event::Warn(w) => warn(&w),
+        crate::ops::report::Event::Log(l) => logs(&l),
+        crate::ops::report::Event::Pull(p) => pull(&p),
+        crate::ops::report::Event::Running => {}
+    })
 }

@@ -250,7 +250,7 @@ pub fn collection_spec(c: &CollectionSpec) -> protocol::CollectionSpec {
     for schema in std::iter::once(&c.write_schema).chain(c.read_schema.as_ref()) {
         if let Some(Value::Object(props)) = schema.get("properties") {
             for (field, prop) in props {
-                let ptr = format!("/{}", field.replace('~', "~0").replace('/', "~1"));
+                let ptr = format!("/{}", crate::text::escape_token(field));
                 if seen.insert(ptr.clone()) {
                     let required = is_required(schema, field);
                     projections.push(projection(&ptr, field, prop, required, &c.key));
@@ -315,7 +315,7 @@ fn is_required(schema: &Value, field: &str) -> bool {
 /// The sub-schema at a document pointer, following `properties`.
 fn locate<'a>(schema: &'a Value, ptr: &str) -> Option<&'a Value> {
     ptr.split('/').skip(1).try_fold(schema, |node, token| {
-        let token = token.replace("~1", "/").replace("~0", "~");
+        let token = crate::text::unescape_token(token);
         node.get("properties")?.get(token.as_str())
     })
 }

@@ -9,7 +9,7 @@ pub const ROW_ID_POINTER: &str = "/_meta/row_id";
 
 /// Escape one JSON-pointer token.
 pub fn token(s: &str) -> String {
-    s.replace('~', "~0").replace('/', "~1")
+    crate::text::escape_token(s)
 }
 
 /// A property path (`["a/b", "c"]`) as a JSON pointer (`/a~1b/c`).
@@ -63,7 +63,7 @@ pub fn require_location(schema: &mut Value, pointer: &str) {
     let tokens: Vec<String> = pointer
         .split('/')
         .skip(1)
-        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .map(crate::text::unescape_token)
         .collect();
     require_tokens(schema, &tokens);
 }

@@ -2,23 +2,9 @@
 
 use serde_json::{Map, Value};
 
-/// Escape one reference token: `~` becomes `~0`, `/` becomes `~1`.
-pub fn escape(token: &str) -> String {
-    if token.contains(['~', '/']) {
-        token.replace('~', "~0").replace('/', "~1")
-    } else {
-        token.to_string()
-    }
-}
-
-/// Undo [`escape`].
-pub fn unescape(token: &str) -> String {
-    if token.contains('~') {
-        token.replace("~1", "/").replace("~0", "~")
-    } else {
-        token.to_string()
-    }
-}
+/// Escape one reference token (`~` becomes `~0`, `/` becomes `~1`), and undo it: the one implementation,
+/// in the leaf [`crate::text`] so `connector` and `catalog` share it.
+pub use crate::text::{escape_token as escape, unescape_token as unescape};
 
 /// `base` + `/` + the escaped `token`.
 pub fn join(base: &str, token: &str) -> String {

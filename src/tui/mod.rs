@@ -7,6 +7,7 @@
 pub mod app;
 pub mod connectors;
 pub mod draft;
+pub mod env;
 pub mod events;
 pub mod keys;
 pub mod msg;
@@ -43,6 +44,7 @@ pub async fn run() -> i32 {
         eprintln!("error: {}", terminal::NO_TTY);
         return EXIT_NO_TTY;
     }
+    env::init();
     let paths = Paths::from_env();
     let mut state = State::new(theme::Theme::from_env(), connectors::curated(), None);
     state.hyperlinks = std::env::var("TERM").map_or(true, |t| t != "dumb")
@@ -64,7 +66,7 @@ pub async fn run() -> i32 {
         Err(e) => {
             terminal::restore();
             eprintln!("error: cannot set up the terminal: {e}");
-            return crate::cli::exit::ENVIRONMENT.code();
+            return crate::ops::exit::ENVIRONMENT.code();
         }
     };
     let outcome = async {

@@ -3,9 +3,8 @@
 
 use super::connectors::{ConnectorChoice, LocalConnector};
 use super::draft::Draft;
-use crate::catalog::FileStatus;
 use crate::connector::PullProgress;
-use crate::model::{ConnectorKind, DiscoveredBinding, LogLine, Protocol, Spec, ValidateBinding};
+use crate::model::{ConnectorKind, DiscoveredBinding, LogLine, Protocol, ValidateBinding};
 use crate::secrets::Protection;
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 use serde_json::Value;
@@ -107,39 +106,8 @@ pub struct Decrypted {
     pub protection: Protection,
 }
 
-/// The connector's verdict on one chosen binding.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BindingVerdict {
-    Passed,
-    /// The connector's (or the resource schema's) message for this binding.
-    Failed(String),
-    /// Not known on its own (the whole check failed and the bindings were too many to try one by one).
-    Unknown,
-}
-
-/// What step 7's check of the chosen bindings found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BindingsCheck {
-    /// One per chosen binding, in the order of the request.
-    pub verdicts: Vec<BindingVerdict>,
-    /// A failure that is not one binding's (the config, or the connector itself).
-    pub overall: Option<String>,
-    /// How the bindings were checked, one line (e.g. "Flow validate with the 3 bindings").
-    pub how: String,
-}
-
-impl BindingsCheck {
-    pub fn failed(&self) -> usize {
-        self.verdicts
-            .iter()
-            .filter(|v| matches!(v, BindingVerdict::Failed(_)))
-            .count()
-    }
-
-    pub fn passed(&self) -> bool {
-        self.overall.is_none() && self.failed() == 0
-    }
-}
+/// The check of chosen bindings: the check operation's own types.
+pub use crate::ops::check::{BindingVerdict, BindingsCheck};
 
 /// A value that may hold secrets (a config): `Debug` shows nothing of it (commands are logged), and two
 /// are equal only when they are the very same value.
@@ -204,49 +172,8 @@ pub struct SaveRequest {
     pub config_schema: Value,
 }
 
-/// What a save would do, shown before it happens.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SavePreview {
-    /// The directory, absolute.
-    pub dir: PathBuf,
-    /// Paths relative to `dir`, with how each compares with the disk, in writing order.
-    pub files: Vec<(String, FileStatus)>,
-    /// `<name>.flow.yaml` as it would be written.
-    pub flow_yaml: String,
-    /// The merge report's summary, when an existing catalog file is merged into.
-    pub merged: Option<String>,
-    /// The existing catalog file is replaced, not merged into.
-    pub replace: bool,
-    /// What a merge keeps from the existing catalog against the person's choices (a binding's collection
-    /// name, its `disable`), one line each.
-    pub kept_as_is: Vec<String>,
-    pub warnings: Vec<String>,
-    /// Secret fields of the config written in plaintext ("Password (/password)"), when not protected.
-    pub plaintext_secrets: Vec<String>,
-    /// The `.sops.yaml` that applies to the directory (nearest up from it), if any.
-    pub sops_rules: Option<PathBuf>,
-    /// `$SOPS_AGE_RECIPIENTS`, when set: the default age recipients.
-    pub env_age_recipients: Option<String>,
-}
-
-impl SavePreview {
-    /// Whether writing would change a file that exists, or a merge would keep the file's choices over the
-    /// person's (either way the person must choose merge or overwrite).
-    pub fn touches_existing(&self) -> bool {
-        !self.kept_as_is.is_empty() || self.files.iter().any(|(_, s)| *s == FileStatus::Changed)
-    }
-}
-
-/// What a save wrote.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SaveDone {
-    /// Absolute paths.
-    pub flow_file: PathBuf,
-    pub config_file: PathBuf,
-    pub written: usize,
-    pub unchanged: usize,
-    pub capture: String,
-}
+/// What a save would do, and what it wrote: the save operation's own types.
+pub use crate::ops::save::{SaveDone, SavePreview};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
@@ -258,19 +185,8 @@ pub enum Stage {
     Running,
 }
 
-/// A spec and where it came from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SpecOutcome {
-    pub spec: Spec,
-    pub protocol: Protocol,
-    pub kind: ConnectorKind,
-    /// `image X` or `command Y`.
-    pub subject: String,
-    /// The image digest (or id, for images built locally) the spec is cached under.
-    pub digest: Option<String>,
-    /// Read from the spec cache: no container was started.
-    pub from_cache: bool,
-}
+/// A spec and where it came from: the spec operation's own type.
+pub use crate::ops::spec::SpecOutcome;
 
 /// A text file read for the wizard. `Debug` shows its size only (it may be a private key).
 #[derive(Clone, PartialEq)]

@@ -5,13 +5,14 @@
 use super::connectors::{ConnectorChoice, scan_path};
 use super::draft;
 use super::msg::{
-    BindingVerdict, BindingsCheck, Cmd, Decrypted, FileText, Hidden, HostKeyAsk, Msg, ReqId, Run,
-    SpecOutcome, SshUse, Stage, TaskMsg,
+    BindingsCheck, Cmd, Decrypted, FileText, Hidden, HostKeyAsk, Msg, ReqId, Run, SpecOutcome,
+    SshUse, Stage, TaskMsg,
 };
 use super::saving;
-use crate::connector::spec_cache::{self, SpecCache};
-use crate::connector::{Connector, ConnectorError, DockerHost, LogSink, Options, PullSink};
-use crate::model::{DiscoveredBinding, LogLine, Protocol, ValidateBinding, ValidateRequest};
+use crate::connector::spec_cache::SpecCache;
+use crate::connector::{Connector, ConnectorError, DockerHost, Endpoint, Options};
+use crate::model::{DiscoveredBinding, ValidateBinding};
+use crate::ops::report::{self as ops_report, Event, Reporter};
 use crate::tunnel::{self, HostKeyPolicy, Secret, Step, Tunnel, TunnelError};
 use futures_util::FutureExt;
 use serde_json::Value;
@@ -19,7 +20,7 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
@@ -59,6 +60,19 @@ impl Paths {
 /// Sends a task's reports, tagged with its request id.
 pub type Report = Arc<dyn Fn(TaskMsg) + Send + Sync>;
 
+/// An operation's events as task reports: log lines (secrets masked by `ops::report::log_sink`), pull
+/// progress, the connector running; notes and warnings go to the log file.
+pub fn reporter(report: &Report) -> Reporter {
+    let report = report.clone();
+    Arc::new(move |e| match e {
+        Event::Log(l) => report(TaskMsg::Log(l)),
+        Event::Pull(p) => report(TaskMsg::Pull(p)),
+        Event::Running => report(TaskMsg::Stage(Stage::Running)),
+        Event::Note(n) => tracing::info!("{n}"),
+        Event::Warn(w) => tracing::warn!("{w}"),
+    })
+}
+
 struct Running {
     id: ReqId,
     handle: JoinHandle<()>,
@@ -70,6 +84,9 @@ pub struct Tasks {
     tx: UnboundedSender<Msg>,
     running: Vec<Running>,
     paths: Paths,
+    /// The config schema of the last spec fetched: which values of a form's config are secret, registered
+    /// for masking before a connector runs with it.
+    config_schema: Arc<Mutex<Option<Value>>>,
 }
 
 impl Tasks {
@@ -78,7 +95,20 @@ impl Tasks {
             tx,
             running: Vec::new(),
             paths,
+            config_schema: Arc::default(),
         }
+    }
+
+    /// Register the secrets of a config typed into the form (the fields the last spec marks secret, and a
+    /// tunnel's key or password) before a connector sees it.
+    fn register_secrets(&self, config: &Value) {
+        let schema = self
+            .config_schema
+            .lock()
+            .ok()
+            .and_then(|s| s.clone())
+            .unwrap_or(Value::Null);
+        crate::ops::secrets::register(&schema, config);
     }
 
     fn reporter(&self, id: ReqId) -> Report {
@@ -121,6 +151,33 @@ impl Tasks {
         });
     }
 
+    /// A connector task through the SSH tunnel the config asks for: the form's secrets registered, the
+    /// tunnel prepared (its failure, or an unknown host key, is the task's last report), `work` run with
+    /// the ready config on its Docker network, then the tunnel closed and the result reported by `done`.
+    fn spawn_through_ssh<T, W, F>(
+        &mut self,
+        id: ReqId,
+        config: Hidden<Value>,
+        ssh: SshUse,
+        work: W,
+        done: impl FnOnce(Result<T, String>) -> TaskMsg + Send + 'static,
+    ) where
+        T: Send + 'static,
+        W: FnOnce(Value, &'static str, Report) -> F + Send + 'static,
+        F: Future<Output = Result<T, String>> + Send,
+    {
+        self.register_secrets(&config);
+        let report = self.reporter(id);
+        self.spawn(id, true, async move {
+            let ready = match ssh_prepare(&config, &ssh, &report).await {
+                Ok(r) => r,
+                Err(stop) => return stop,
+            };
+            let out = work(ready.config.clone(), ready.network(), report).await;
+            done(ready.close(out))
+        })
+    }
+
     pub fn run(&mut self, cmd: Cmd) {
         tracing::debug!("command {cmd:?}");
         match cmd {
@@ -137,8 +194,13 @@ impl Tasks {
             Cmd::FetchSpec { id, choice, fresh } => {
                 let report = self.reporter(id);
                 let cache = self.paths.spec_cache();
+                let schema = self.config_schema.clone();
                 self.spawn(id, true, async move {
-                    TaskMsg::Spec(fetch_spec(choice, cache, fresh, report).await.map(Box::new))
+                    let fetched = fetch_spec(choice, cache, fresh, report).await;
+                    if let (Ok(f), Ok(mut s)) = (&fetched, schema.lock()) {
+                        *s = Some(f.spec.config_schema.clone());
+                    }
+                    TaskMsg::Spec(fetched.map(Box::new))
                 })
             }
             Cmd::Cancel(id) => {
@@ -173,33 +235,29 @@ impl Tasks {
                 name,
                 config,
                 ssh,
-            } => {
-                let report = self.reporter(id);
-                self.spawn(id, true, async move {
-                    let ready = match ssh_prepare(&config, &ssh, &report).await {
-                        Ok(r) => r,
-                        Err(stop) => return stop,
-                    };
-                    let checked = check(&run, &name, &ready.config, ready.network(), report).await;
-                    TaskMsg::Checked(ready.close(checked))
-                })
-            }
+            } => self.spawn_through_ssh(
+                id,
+                config,
+                ssh,
+                move |config, network, report| async move {
+                    check(&run, &name, &config, network, report).await
+                },
+                TaskMsg::Checked,
+            ),
             Cmd::Discover {
                 id,
                 run,
                 config,
                 ssh,
-            } => {
-                let report = self.reporter(id);
-                self.spawn(id, true, async move {
-                    let ready = match ssh_prepare(&config, &ssh, &report).await {
-                        Ok(r) => r,
-                        Err(stop) => return stop,
-                    };
-                    let found = discover(&run, &ready.config, ready.network(), report).await;
-                    TaskMsg::Discovered(ready.close(found).map(Arc::new))
-                })
-            }
+            } => self.spawn_through_ssh(
+                id,
+                config,
+                ssh,
+                move |config, network, report| async move {
+                    discover(&run, &config, network, report).await
+                },
+                |found| TaskMsg::Discovered(found.map(Arc::new)),
+            ),
             Cmd::PlanSave(id, req) => self.spawn(id, true, async move {
                 let planned = tokio::task::spawn_blocking(move || saving::plan(&req))
                     .await
@@ -233,6 +291,7 @@ impl Tasks {
                 bindings,
                 resource_schema,
             } => {
+                self.register_secrets(&config);
                 let report = self.reporter(id);
                 self.spawn(id, true, async move {
                     let checked =
@@ -312,14 +371,7 @@ pub fn read_text(typed: &str) -> Result<FileText, String> {
     if typed.is_empty() {
         return Err("type the path of a file".into());
     }
-    let home = || std::env::var_os("HOME").map(PathBuf::from);
-    let path = match typed.strip_prefix('~') {
-        Some(rest) if rest.is_empty() || rest.starts_with('/') => match home() {
-            Some(h) => h.join(rest.trim_start_matches('/')),
-            None => return Err("there is no home directory to expand ~ in".into()),
-        },
-        _ => PathBuf::from(typed),
-    };
+    let path = crate::text::expand_home_env(typed)?;
     let shown = path.display().to_string();
     let meta = std::fs::metadata(&path).map_err(|e| format!("cannot read {shown}: {e}"))?;
     if meta.is_dir() {
@@ -341,66 +393,25 @@ fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or_default().trim().to_string()
 }
 
-/// At most one pull report per this interval (plus the last one).
-const PULL_EVERY: Duration = Duration::from_millis(100);
-
 /// Open the connector and get its spec: from the cache when the image's digest has one (no container is
-/// started) unless `fresh`, else by running it. Pull progress and log lines go to `report` as they come.
+/// started) unless `fresh`, else by running it (`ops::spec::fetch`). Pull progress and log lines (secrets
+/// masked) go to `report` as they come.
 pub async fn fetch_spec(
     choice: ConnectorChoice,
     cache: Option<SpecCache>,
     fresh: bool,
     report: Report,
 ) -> Result<SpecOutcome, String> {
-    let last_pull: Mutex<Option<Instant>> = Mutex::new(None);
-    let pull_report = report.clone();
-    let pull: PullSink = Arc::new(move |p| {
-        let now = Instant::now();
-        let Ok(mut last) = last_pull.lock() else {
-            return;
-        };
-        let finished = p.total > 0 && p.done >= p.total;
-        if finished || last.is_none_or(|t| now.duration_since(t) >= PULL_EVERY) {
-            *last = Some(now);
-            pull_report(TaskMsg::Pull(p.clone()));
-        }
-    });
-    let log_report = report.clone();
-    let logs: LogSink = Arc::new(move |l: &LogLine| log_report(TaskMsg::Log(l.clone())));
-    let opts = Options {
-        protocol: choice.protocol(),
-        logs: Some(logs),
-        pull: Some(pull),
-        ..Options::default()
-    };
-    let connector = Connector::open(choice.endpoint(), opts)
-        .await
-        .map_err(|e| e.to_string())?;
-    let digest = connector.image().and_then(spec_cache::key);
-    let outcome = |spec, from_cache| SpecOutcome {
-        protocol: connector.protocol(),
-        kind: connector.kind(),
-        subject: connector.subject(),
-        digest: digest.clone(),
-        spec,
-        from_cache,
-    };
-    if let (Some(cache), Some(key), false) = (&cache, &digest, fresh)
-        && let Some(spec) = cache.get(key)
-        && choice.protocol().is_none_or(|p| p == spec.protocol)
-    {
-        tracing::info!(
-            "spec of {} read from the cache ({key})",
-            connector.subject()
-        );
-        return Ok(outcome(spec, true));
-    }
-    report(TaskMsg::Stage(Stage::Running));
-    let spec = connector.spec().await.map_err(|e| e.to_string())?;
-    if let (Some(cache), Some(key)) = (&cache, &digest) {
-        cache.put(key, &choice.reference(), &spec);
-    }
-    Ok(outcome(spec, false))
+    crate::ops::spec::fetch(
+        choice.endpoint(),
+        choice.protocol(),
+        &choice.reference(),
+        cache,
+        fresh,
+        &reporter(&report),
+    )
+    .await
+    .map_err(|e| e.to_string())
 }
 
 /// The known_hosts the wizard reads and writes: `$CATWALK_KNOWN_HOSTS`, else `~/.ssh/known_hosts`. It never
@@ -464,7 +475,7 @@ pub async fn ssh_prepare(
         );
     }
     let passphrase = ssh.passphrase.clone().or_else(|| {
-        std::env::var(crate::cli::tunnel::PASSPHRASE_ENV)
+        std::env::var(crate::tunnel::PASSPHRASE_ENV)
             .ok()
             .map(Secret::new)
     });
@@ -504,25 +515,27 @@ async fn unknown_host_key(config: &Value, policy: &HostKeyPolicy) -> Option<Host
     })
 }
 
-/// Open the connector of `run` (its protocol and kind known from step 2) on the Docker `network`, its log
-/// lines going to `report`.
-async fn open_run(run: &Run, network: &str, report: &Report) -> Result<Connector, String> {
-    let log_report = report.clone();
-    let logs: LogSink = Arc::new(move |l: &LogLine| log_report(TaskMsg::Log(l.clone())));
+/// How to run the connector of `run` (its protocol and kind known from step 2) on the Docker `network`,
+/// its log lines (secrets masked) going to `report`.
+fn run_options(run: &Run, network: &str, report: &Report) -> (Endpoint, Options) {
     let opts = Options {
         protocol: Some(run.protocol),
         kind: Some(run.kind),
-        logs: Some(logs),
+        logs: Some(ops_report::log_sink(&reporter(report))),
         network: network.to_string(),
         ..Options::default()
     };
-    Connector::open(run.choice.endpoint(), opts)
+    (run.choice.endpoint(), opts)
+}
+
+async fn open_run(run: &Run, network: &str, report: &Report) -> Result<Connector, String> {
+    let (endpoint, opts) = run_options(run, network, report);
+    Connector::open(endpoint, opts)
         .await
         .map_err(|e| e.to_string())
 }
 
-/// The connector's own check of `config`: Flow validate of the capture `name` without bindings, Airbyte
-/// `check`.
+/// The connector's own check of `config` (`ops::check::config`).
 pub async fn check(
     run: &Run,
     name: &str,
@@ -531,15 +544,8 @@ pub async fn check(
     report: Report,
 ) -> Result<(), String> {
     let connector = open_run(run, network, &report).await?;
-    let req = ValidateRequest {
-        name: name.to_string(),
-        config: config.clone(),
-        bindings: Vec::new(),
-    };
-    connector
-        .validate(&req)
+    crate::ops::check::config(&connector, name, config)
         .await
-        .map(drop)
         .map_err(|e| e.to_string())
 }
 
@@ -551,7 +557,9 @@ pub async fn discover(
     report: Report,
 ) -> Result<Vec<DiscoveredBinding>, String> {
     let connector = open_run(run, network, &report).await?;
-    connector.discover(config).await.map_err(|e| e.to_string())
+    crate::ops::discover::bindings(&connector, config)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// Decrypt a sops-protected config (as parsed from `path`) in memory; its secret values are registered for
@@ -568,15 +576,10 @@ pub fn decrypt_config(path: String, value: &Value, schema: &Value) -> Result<Dec
     })
 }
 
-/// At most this many bindings are validated one by one to find which fail, when validating them together
-/// failed: each is one more connector run.
-pub const ONE_BY_ONE: usize = 20;
+pub use crate::ops::check::ONE_BY_ONE;
 
-/// Step 7's check of the chosen bindings: each resource config against the resource schema, then the
-/// connector's validate with the bindings that passed (the request `catwalk check` sends; for Airbyte and
-/// Singer the validate `catwalk adapt` answers Flow with). When that fails and several bindings were asked
-/// about, each is validated alone (up to [`ONE_BY_ONE`]) to say which fail; when every one fails alone
-/// with the same message, the failure is the config's, not the bindings'.
+/// Step 7's check of the chosen bindings (`ops::check::bindings`): each resource config against the
+/// resource schema, then the connector's validate, one by one when that fails.
 pub async fn check_bindings(
     run: &Run,
     name: &str,
@@ -585,96 +588,43 @@ pub async fn check_bindings(
     resource_schema: &Value,
     report: Report,
 ) -> Result<BindingsCheck, String> {
-    let mut verdicts = vec![BindingVerdict::Passed; bindings.len()];
-    if resource_schema.is_object() {
-        for (i, b) in bindings.iter().enumerate() {
-            let problems = crate::schema::validate(resource_schema, &b.resource_config)
-                .map_err(|e| format!("the connector's resource schema cannot be used: {e}"))?;
-            if !problems.is_empty() {
-                let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
-                verdicts[i] = BindingVerdict::Failed(format!(
-                    "its resource does not match the connector's resource schema: {}",
-                    listed.join("; ")
-                ));
-            }
-        }
-    }
-    let asked: Vec<usize> = (0..bindings.len())
-        .filter(|i| verdicts[*i] == BindingVerdict::Passed)
-        .collect();
-    let how = match run.protocol {
-        Protocol::Flow => format!(
-            "Flow validate with the {} chosen, as `catwalk check` runs it",
-            plural(bindings.len(), "binding")
-        ),
-        p => format!(
-            "{p} check, then each stream looked up in its discover: what `catwalk adapt` answers Flow's validate with"
-        ),
-    };
-    let mut out = BindingsCheck {
-        verdicts,
-        overall: None,
-        how,
-    };
-    if asked.is_empty() {
-        return Ok(out);
-    }
-    let connector = open_run(run, &Options::default().network, &report).await?;
-    let request = |which: &[usize]| ValidateRequest {
-        name: name.to_string(),
-        config: config.clone(),
-        bindings: which.iter().map(|i| bindings[*i].clone()).collect(),
-    };
-    let all = match connector.validate(&request(&asked)).await {
-        Ok(_) => return Ok(out),
-        Err(e) => e.to_string(),
-    };
-    if asked.len() == 1 {
-        out.verdicts[asked[0]] = BindingVerdict::Failed(all);
-        return Ok(out);
-    }
-    if asked.len() > ONE_BY_ONE {
-        for i in &asked {
-            out.verdicts[*i] = BindingVerdict::Unknown;
-        }
-        out.overall = Some(format!(
-            "{all} (with {} bindings, they are not tried one by one: check them with `catwalk check` after \
-             saving, or choose fewer)",
-            asked.len()
-        ));
-        return Ok(out);
-    }
-    let mut messages = Vec::new();
-    for i in &asked {
-        match connector.validate(&request(&[*i])).await {
-            Ok(_) => {}
-            Err(e) => {
-                let e = e.to_string();
-                messages.push(e.clone());
-                out.verdicts[*i] = BindingVerdict::Failed(e);
-            }
-        }
-    }
-    if messages.len() == asked.len() && messages.iter().all(|m| *m == messages[0]) {
-        // Every binding fails alone the same way: the config (or the connector) is at fault.
-        for i in &asked {
-            out.verdicts[*i] = BindingVerdict::Unknown;
-        }
-        out.overall = Some(all);
-    } else if messages.is_empty() {
-        // Each passes alone, not together.
-        out.overall = Some(format!(
-            "the bindings pass one by one but not together: {all}"
-        ));
-    }
-    Ok(out)
+    let (endpoint, opts) = run_options(run, &Options::default().network, &report);
+    crate::ops::check::bindings(
+        endpoint,
+        opts,
+        run.protocol,
+        name,
+        config,
+        bindings,
+        resource_schema,
+    )
+    .await
+    .map_err(|e| e.to_string())
 }
 
-fn plural(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The wizard's connector tasks register the secrets typed into the form, by the schema of the spec
+    /// fetched last, before they start: the connector's log lines (and the log file) then mask them.
+    #[test]
+    fn form_secrets_are_registered_before_a_connector_task() {
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let tasks = Tasks::new(tx, Paths::default());
+        *tasks.config_schema.lock().unwrap() = Some(json!({"type": "object", "properties": {
+            "api_key": {"type": "string", "secret": true}}}));
+        let config = json!({"api_key": "tasks-form-key-0451", "region": "tasks-region-eu"});
+        assert_eq!(
+            crate::redact::text("key tasks-form-key-0451"),
+            "key tasks-form-key-0451"
+        );
+        tasks.register_secrets(&config);
+        assert_eq!(
+            crate::redact::text("key tasks-form-key-0451 in tasks-region-eu"),
+            "key **** in tasks-region-eu"
+        );
     }
 }
 

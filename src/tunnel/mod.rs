@@ -27,6 +27,9 @@ pub use session::{
 use std::fmt;
 use std::time::Duration;
 
+/// The passphrase of an encrypted SSH key, from the environment (never a command-line argument).
+pub const PASSPHRASE_ENV: &str = "CATWALK_SSH_KEY_PASSPHRASE";
+
 /// How long connecting to the bastion (TCP and SSH handshake) and each later step may take.
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(20);
 

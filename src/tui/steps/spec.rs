@@ -344,15 +344,7 @@ pub fn summary(o: &SpecOutcome, w: usize, t: &crate::tui::theme::Theme) -> Vec<L
     out
 }
 
-/// 1.5 MB, 320 kB, 12 B.
-pub fn bytes(n: u64) -> String {
-    match n {
-        n if n >= 1_000_000_000 => format!("{:.1} GB", n as f64 / 1e9),
-        n if n >= 1_000_000 => format!("{:.1} MB", n as f64 / 1e6),
-        n if n >= 1_000 => format!("{:.0} kB", n as f64 / 1e3),
-        n => format!("{n} B"),
-    }
-}
+pub use crate::text::bytes;
 
 /// The level a log line is shown at, as a short tag.
 pub fn level_tag(level: LogLevel) -> &'static str {

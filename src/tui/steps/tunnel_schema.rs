@@ -405,7 +405,7 @@ pub fn checks(config: &Value) -> Vec<(String, String)> {
                 "/privateKey".into(),
                 "this key has a passphrase, and the connector opens this tunnel itself without one: use a key without a passphrase (`ssh-keygen -p -f KEYFILE` removes it from a copy)".into(),
             )),
-            Ok(()) if !typed && std::env::var_os(crate::cli::tunnel::PASSPHRASE_ENV).is_none() => out.push((
+            Ok(()) if !typed && !crate::tui::env::get().passphrase_set => out.push((
                 format!("/{PASSPHRASE}"),
                 "this private key has a passphrase: type it here (or set CATWALK_SSH_KEY_PASSPHRASE before starting catwalk)".into(),
             )),
@@ -563,7 +563,7 @@ mod tests {
         // The connector's own tunnel takes no passphrase; catwalk's asks for it.
         let own = checks(&json!({"tunnel": "ssh", "privateKey": encrypted}));
         assert!(own[0].1.contains("without a passphrase"), "{own:?}");
-        if std::env::var_os(crate::cli::tunnel::PASSPHRASE_ENV).is_none() {
+        if std::env::var_os(crate::tunnel::PASSPHRASE_ENV).is_none() {
             let ours = checks(&json!({"tunnel": "catwalk", "privateKey": encrypted}));
             assert_eq!(ours[0].0, "/keyPassphrase", "{ours:?}");
         }

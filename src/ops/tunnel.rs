@@ -1,13 +1,13 @@
-//! SSH tunnels around a connector run: the one call a verb makes once it has the config and before the
-//! connector runs with it (see `crate::tunnel::prepare`).
+//! SSH tunnels around a connector run: the one call an operation makes once it has the config and before
+//! the connector runs with it (see `crate::tunnel::prepare`); what was done and what went wrong in the
+//! tunnel go to the operation's reporter.
 
-use super::args::RunArgs;
-use super::{Failure, exit, output};
+use super::exit::{self, Failure};
+use super::report::{Event, Reporter};
 use crate::tunnel::{self, HostKeyPolicy, Secret, Step, Tunnel};
 use serde_json::Value;
 
-/// The passphrase of an encrypted SSH key, for the commands (never a command-line argument).
-pub const PASSPHRASE_ENV: &str = "CATWALK_SSH_KEY_PASSPHRASE";
+pub use crate::tunnel::PASSPHRASE_ENV;
 
 /// A config ready for the connector, and the tunnel it goes through (closed when this is dropped).
 pub struct Ready {
@@ -17,6 +17,8 @@ pub struct Ready {
     pub tunnel: Option<Tunnel>,
     /// What was done (no secret in it).
     pub note: Option<String>,
+    /// Where the tunnel's late errors go.
+    pub report: Reporter,
 }
 
 impl Drop for Ready {
@@ -24,7 +26,7 @@ impl Drop for Ready {
     fn drop(&mut self) {
         if let Some(t) = self.tunnel.take() {
             for e in t.close() {
-                output::warn(&e);
+                (self.report)(Event::Warn(e));
             }
         }
     }
@@ -45,30 +47,30 @@ pub fn policy(accept_new: bool, known_hosts: Option<std::path::PathBuf>) -> Host
     }
 }
 
-/// Check the path of a connector's own tunnel, or open the tunnel catwalk runs; say what was done.
-pub async fn prepare(config: &Value, run: &RunArgs) -> Result<Ready, Failure> {
-    let ready = prepare_with(
-        config,
-        &policy(run.accept_new_host_key, run.known_hosts.clone()),
-    )
-    .await
-    .map_err(|e| {
+/// Check the path of a connector's own tunnel, or open the tunnel catwalk runs; report what was done.
+pub async fn prepare(
+    config: &Value,
+    policy: &HostKeyPolicy,
+    report: &Reporter,
+) -> Result<Ready, Failure> {
+    let ready = prepare_with(config, policy, report).await.map_err(|e| {
         let mut message = e.to_string();
         if e.step == Step::Key && message.contains("passphrase") {
             message.push_str(&format!(" (commands read it from ${PASSPHRASE_ENV})"));
         }
-        Failure::new(exit_code(&e), message)
+        Failure::new(exit::of_tunnel(&e), message)
     })?;
     if let Some(note) = &ready.note {
-        output::note(note);
+        report(Event::Note(note.clone()));
     }
     Ok(ready)
 }
 
-/// [`prepare`] with an explicit policy, printing nothing; the error is the tunnel's own.
+/// [`prepare`] reporting nothing of its own; the error is the tunnel's own.
 pub async fn prepare_with(
     config: &Value,
     policy: &HostKeyPolicy,
+    report: &Reporter,
 ) -> Result<Ready, tunnel::TunnelError> {
     let passphrase = std::env::var(PASSPHRASE_ENV).ok().map(Secret::new);
     let p = tunnel::prepare(config, policy, passphrase.as_ref()).await?;
@@ -77,12 +79,6 @@ pub async fn prepare_with(
         host_network: p.host_network,
         tunnel: p.tunnel,
         note: p.note,
+        report: report.clone(),
     })
-}
-
-fn exit_code(e: &tunnel::TunnelError) -> exit::ExitKind {
-    match e.step {
-        Step::Settings | Step::Key => exit::INVALID,
-        _ => exit::ENVIRONMENT,
-    }
 }

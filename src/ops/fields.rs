@@ -1,5 +1,6 @@
 //! Materialization field selection as Flow's build checks it: a binding's `fields.require` goes to the
-//! connector as field config, and the connector's constraints must allow what the binding selects.
+//! connector as field config, and the connector's constraints must allow what the binding selects. Shared by
+//! `check` and whatever else builds materialization bindings.
 
 use crate::model::{ConstraintType, ValidatedBinding};
 use serde_json::{Map, Value};
@@ -22,11 +23,9 @@ pub fn problems(
 ) -> Vec<String> {
     let mut out = Vec::new();
     let required = field_config(fields);
-    let key_fields = key.iter().map(|p| {
-        p.trim_start_matches('/')
-            .replace("~1", "/")
-            .replace("~0", "~")
-    });
+    let key_fields = key
+        .iter()
+        .map(|p| crate::text::unescape_token(p.trim_start_matches('/')));
     let selected = required
         .keys()
         .map(|f| (f.clone(), "is required by `fields.require`"))

@@ -1,0 +1,302 @@
+//! Writing a capture's catalog: plan every file (the capture from the chosen bindings, merged into an
+//! existing `<name>.flow.yaml` or replacing it, plus the config file with mode 0600) with the catalog code,
+//! show what would change, and write it all or nothing. A config to protect is encrypted with sops in
+//! memory when saving: the plaintext is never written. `catwalk discover` writes through [`write`], the
+//! wizard through [`plan`] and [`save`].
+
+use super::discover::{self, Target};
+use super::exit::{self, Failure};
+use crate::catalog::{self, DiscoverOutcome, Discovery, FileStatus, PlanOptions, WriteSummary};
+use crate::connector::Endpoint;
+use crate::model::{DiscoveredBinding, Protocol};
+use crate::secrets::Protection;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Plan `discovery` in `dir` and write it all or nothing (discover's write: merged with what exists); the
+/// plan's warnings go to `warn` before anything is written.
+pub fn write(
+    dir: &Path,
+    discovery: Discovery,
+    options: PlanOptions,
+    warn: impl Fn(&str),
+) -> Result<(DiscoverOutcome, WriteSummary), Failure> {
+    let outcome = catalog::plan_capture_with(dir, discovery, options)
+        .map_err(|e| Failure::invalid(e.to_string()))?;
+    for w in &outcome.warnings {
+        warn(w);
+    }
+    let summary = outcome.plan.write_all()?;
+    Ok((outcome, summary))
+}
+
+/// Everything a save needs: where, under which names, what, and how to protect the config.
+#[derive(Clone)]
+pub struct Request {
+    /// The directory as typed (`~` is `home`; relative to the current directory).
+    pub dir: String,
+    pub home: Option<PathBuf>,
+    pub prefix: String,
+    /// The capture's own name under the prefix; files are `<name>.flow.yaml`, `<name>.config.yaml`.
+    pub name: String,
+    pub endpoint: Endpoint,
+    pub protocol: Protocol,
+    /// The chosen bindings (enabled) with their full collection names.
+    pub chosen: Vec<(DiscoveredBinding, String)>,
+    pub resource_path_pointers: Vec<String>,
+    /// The endpoint config (secrets in clear).
+    pub config: Value,
+    /// The connector's config schema: which fields are secret.
+    pub config_schema: Value,
+    /// Replace an existing catalog file instead of merging into it.
+    pub replace: bool,
+    /// The person confirmed writing over files whose contents differ.
+    pub confirmed: bool,
+    /// Write the config encrypted with sops this way (`None`: plaintext, mode 0600).
+    pub protection: Option<Protection>,
+    /// `$SOPS_AGE_RECIPIENTS`, shown as the default recipients.
+    pub env_age_recipients: Option<String>,
+}
+
+/// What a save would do, shown before it happens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavePreview {
+    /// The directory, absolute.
+    pub dir: PathBuf,
+    /// Paths relative to `dir`, with how each compares with the disk, in writing order.
+    pub files: Vec<(String, FileStatus)>,
+    /// `<name>.flow.yaml` as it would be written.
+    pub flow_yaml: String,
+    /// The merge report's summary, when an existing catalog file is merged into.
+    pub merged: Option<String>,
+    /// The existing catalog file is replaced, not merged into.
+    pub replace: bool,
+    /// What a merge keeps from the existing catalog against the person's choices (a binding's collection
+    /// name, its `disable`), one line each.
+    pub kept_as_is: Vec<String>,
+    pub warnings: Vec<String>,
+    /// Secret fields of the config written in plaintext ("Password (/password)"), when not protected.
+    pub plaintext_secrets: Vec<String>,
+    /// The `.sops.yaml` that applies to the directory (nearest up from it), if any.
+    pub sops_rules: Option<PathBuf>,
+    /// `$SOPS_AGE_RECIPIENTS`, when set: the default age recipients.
+    pub env_age_recipients: Option<String>,
+}
+
+impl SavePreview {
+    /// Whether writing would change a file that exists, or a merge would keep the file's choices over the
+    /// person's (either way the person must choose merge or overwrite).
+    pub fn touches_existing(&self) -> bool {
+        !self.kept_as_is.is_empty() || self.files.iter().any(|(_, s)| *s == FileStatus::Changed)
+    }
+}
+
+/// What a save wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SaveDone {
+    /// Absolute paths.
+    pub flow_file: PathBuf,
+    pub config_file: PathBuf,
+    pub written: usize,
+    pub unchanged: usize,
+    pub capture: String,
+}
+
+/// The directory as typed, made absolute: `~` is `home`, a relative path is under the current directory,
+/// empty is the current directory.
+pub fn resolve_dir(typed: &str, home: Option<&Path>) -> Result<PathBuf, Failure> {
+    let path = crate::text::expand_home(typed.trim(), home).map_err(Failure::invalid)?;
+    let path = if path.is_absolute() {
+        path
+    } else {
+        std::env::current_dir()
+            .map_err(|e| {
+                Failure::new(
+                    exit::ENVIRONMENT,
+                    format!("cannot find the current directory: {e}"),
+                )
+            })?
+            .join(path)
+    };
+    // `.` parts say nothing: `/home/ana/./x` is `/home/ana/x`.
+    Ok(path
+        .components()
+        .filter(|c| *c != std::path::Component::CurDir)
+        .collect())
+}
+
+fn discovery(req: &Request) -> Discovery {
+    let target = Target {
+        prefix: &req.prefix,
+        name: &req.name,
+        endpoint: &req.endpoint,
+        protocol: req.protocol,
+        network: None,
+    };
+    let bindings = req.chosen.iter().map(|(b, _)| b.clone()).collect();
+    let targets = req.chosen.iter().map(|(_, t)| t.clone()).collect();
+    discover::discovery(
+        &target,
+        bindings,
+        Some(targets),
+        req.resource_path_pointers.clone(),
+    )
+    .0
+}
+
+/// Plan every file (nothing is written).
+fn plan_files(req: &Request) -> Result<(PathBuf, DiscoverOutcome, bool), Failure> {
+    let dir = resolve_dir(&req.dir, req.home.as_deref())?;
+    if dir.is_file() {
+        return Err(Failure::invalid(format!(
+            "{} is a file: give a directory to write the catalog in",
+            dir.display()
+        )));
+    }
+    let flow_file = dir.join(catalog::flow_file_name(&req.name));
+    let existed = flow_file.exists();
+    let mut outcome = catalog::plan_capture(&dir, discovery(req), req.replace)
+        .map_err(|e| Failure::invalid(e.to_string()))?;
+    outcome
+        .add_config(&dir, &catalog::config_file_name(&req.name), &req.config)
+        .map_err(|e| Failure::invalid(e.to_string()))?;
+    Ok((dir, outcome, existed))
+}
+
+/// What merging keeps from the existing catalog against the person's choices: bindings already in the
+/// file keep their collection and their `disable` there (see `catalog::merge`).
+fn kept_as_is(req: &Request, outcome: &DiscoverOutcome, existed: bool) -> Vec<String> {
+    if !existed || req.replace {
+        return Vec::new();
+    }
+    let chosen: HashMap<String, &str> = req
+        .chosen
+        .iter()
+        .map(|(b, target)| {
+            let id = catalog::resource_id(&b.resource_config, &req.resource_path_pointers);
+            (id.to_string(), target.as_str())
+        })
+        .collect();
+    let mut out = Vec::new();
+    for k in &outcome.report.kept {
+        let Some(wanted) = chosen.get(&k.resource) else {
+            continue;
+        };
+        if *wanted != k.target {
+            out.push(format!("{wanted} stays {} as in the file", k.target));
+        }
+        if k.disable {
+            out.push(format!("{} stays disabled as in the file", k.target));
+        }
+    }
+    out
+}
+
+/// The `.sops.yaml` (or `.sops.yml`) sops would use for files in `dir`: the nearest up from it.
+pub fn sops_rules(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .flat_map(|d| [d.join(".sops.yaml"), d.join(".sops.yml")])
+        .find(|f| f.is_file())
+}
+
+fn relative(path: &Path, dir: &Path) -> String {
+    path.strip_prefix(dir).unwrap_or(path).display().to_string()
+}
+
+/// What a save would write, for the review screen.
+pub fn plan(req: &Request) -> Result<SavePreview, Failure> {
+    let (dir, outcome, existed) = plan_files(req)?;
+    let flow_yaml = outcome
+        .plan
+        .files()
+        .iter()
+        .find(|f| f.path == outcome.flow_file)
+        .map(|f| String::from_utf8_lossy(&f.contents).into_owned())
+        .unwrap_or_default();
+    let mut warnings = outcome.warnings.clone();
+    if let (_, Some(w)) = catalog::catwalk_command()
+        && req.protocol != Protocol::Flow
+    {
+        warnings.push(w);
+    }
+    let plaintext_secrets = if req.protection.is_none() {
+        crate::secrets::plaintext_secrets(&req.config_schema, &req.config)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if let Some(p) = &req.protection
+        && p.scope == crate::secrets::Scope::Secrets
+        && crate::secrets::plaintext_secrets(&req.config_schema, &req.config).is_empty()
+    {
+        return Err(Failure::invalid(
+            "no field the connector marks secret has a value, so there is nothing to encrypt: choose \
+             \"whole document\" or \"off\"",
+        ));
+    }
+    Ok(SavePreview {
+        plaintext_secrets,
+        sops_rules: sops_rules(&dir),
+        env_age_recipients: req.env_age_recipients.clone(),
+        files: outcome
+            .plan
+            .files()
+            .iter()
+            .map(|f| (relative(&f.path, &dir), f.status))
+            .collect(),
+        flow_yaml,
+        merged: (existed && !req.replace).then(|| outcome.report.summary()),
+        kept_as_is: kept_as_is(req, &outcome, existed),
+        replace: req.replace && existed,
+        warnings,
+        dir,
+    })
+}
+
+/// Plan again and write. Refused when a file that exists would change and the person has not confirmed
+/// (merge or overwrite). Blocking (sops runs here): call it from a blocking thread.
+pub fn save(req: &Request) -> Result<SaveDone, Failure> {
+    let (dir, outcome, existed) = plan_files(req)?;
+    if !req.confirmed {
+        if let Some(f) = outcome
+            .plan
+            .files()
+            .iter()
+            .find(|f| f.status == FileStatus::Changed)
+        {
+            return Err(Failure::invalid(format!(
+                "{} exists and would change: choose to merge or to overwrite first",
+                f.path.display()
+            )));
+        }
+        if let Some(k) = kept_as_is(req, &outcome, existed).first() {
+            return Err(Failure::invalid(format!(
+                "merging would not apply all your choices ({k}): choose to merge or to overwrite first"
+            )));
+        }
+    }
+    let config_file = dir.join(catalog::config_file_name(&req.name));
+    let mut plan = outcome.plan;
+    if let Some(protection) = &req.protection {
+        // Encrypted in memory; the planned plaintext is replaced before anything is written.
+        let bytes =
+            crate::secrets::encrypt(&req.config, &req.config_schema, protection, &config_file)?;
+        plan.add(
+            &config_file,
+            bytes,
+            catalog::WriteMode::Replace,
+            Some(0o600),
+        )?;
+    }
+    let summary = plan.write_all()?;
+    Ok(SaveDone {
+        config_file,
+        flow_file: outcome.flow_file,
+        written: summary.written,
+        unchanged: summary.unchanged,
+        capture: outcome.capture_name,
+    })
+}
