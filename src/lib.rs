@@ -8,7 +8,8 @@
 //! - [`catalog`]: Flow catalog types, naming, building from discovery, merging, atomic writes.
 //! - [`secrets`]: sops-protected configs (encrypt on save, decrypt in memory); [`redact`] masks secret values
 //!   in everything printed or logged.
-//! - [`cli`]: the scriptable verbs (`spec`, `discover`, `check`, `adapt`, `encrypt`).
+//! - [`ops`]: operations shared by the verbs and the wizard (`preview`), reporting progress through a callback.
+//! - [`cli`]: the scriptable verbs (`spec`, `discover`, `check`, `preview`, `adapt`, `encrypt`).
 //! - [`tui`]: the full-screen wizard (`catwalk` without a verb), Elm style, on ratatui.
 //!
 //! Lower layers never import higher ones (see docs/ARCHITECTURE.md).
@@ -18,6 +19,7 @@ pub mod cli;
 pub mod connector;
 pub mod logging;
 pub mod model;
+pub mod ops;
 pub mod protocol;
 pub mod redact;
 pub mod schema;

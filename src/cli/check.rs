@@ -130,16 +130,7 @@ pub(super) fn plural(n: usize, what: &str) -> String {
 
 /// Where a task's config is, for messages: its file, or which inline config.
 pub(super) fn config_place(task: &LoadedTask) -> String {
-    task.config_file
-        .as_ref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| {
-            format!(
-                "the inline config of {} in {}",
-                task.name,
-                task.file.display()
-            )
-        })
+    crate::ops::task::config_place(task)
 }
 
 /// How to run a task's connector: its image, or its local command, which Flow runs with its own protocol.
@@ -147,22 +138,7 @@ pub(super) fn task_connector(
     task: &LoadedTask,
     run: &RunArgs,
 ) -> Result<(Endpoint, Options), String> {
-    let (endpoint, protocol) = match &task.endpoint {
-        catalog::Endpoint::Connector(c) => (Endpoint::Image(c.image.clone()), run.protocol),
-        // Flow runs local endpoints with its own protocol; so do we.
-        catalog::Endpoint::Local(l) => (
-            Endpoint::Local {
-                command: l.command.clone(),
-                env: l.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            },
-            Some(run.protocol.unwrap_or(Protocol::Flow)),
-        ),
-        catalog::Endpoint::Dekaf(_) => {
-            return Err(
-                "Dekaf endpoints run inside Flow's control plane: catwalk cannot check them".into(),
-            );
-        }
-    };
+    let (endpoint, protocol) = crate::ops::task::endpoint(task, run.protocol)?;
     let opts = Options {
         protocol,
         kind: Some(task.kind),

@@ -1,4 +1,4 @@
-//! The scriptable verbs, flowctl-compatible: `spec`, `discover`, `check`, `adapt`, and `encrypt`. Each verb is a file;
+//! The scriptable verbs, flowctl-compatible: `spec`, `discover`, `check`, `preview`, `adapt`, and `encrypt`. Each verb is a file;
 //! this one holds the argument types they share, exit codes, terminal output and signal handling.
 
 pub mod adapt;
@@ -9,6 +9,7 @@ pub mod encrypt;
 pub mod exit;
 mod fields;
 pub mod output;
+pub mod preview;
 pub mod spec;
 pub mod tunnel;
 
@@ -74,6 +75,7 @@ pub async fn run(cli: Cli) -> i32 {
             Some(Command::Spec(a)) => spec::run(a).await,
             Some(Command::Discover(a)) => discover::run(a).await,
             Some(Command::Check(a)) => check::run(a).await,
+            Some(Command::Preview(a)) => preview::run(a).await,
             Some(Command::Adapt(a)) => adapt::run(a).await,
             Some(Command::Encrypt(a)) => encrypt::run(a).await,
             None => return Err(crate::tui::run().await),

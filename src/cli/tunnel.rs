@@ -80,7 +80,7 @@ pub async fn prepare_with(
     })
 }
 
-fn exit_code(e: &tunnel::TunnelError) -> exit::ExitKind {
+pub(super) fn exit_code(e: &tunnel::TunnelError) -> exit::ExitKind {
     match e.step {
         Step::Settings | Step::Key => exit::INVALID,
         _ => exit::ENVIRONMENT,

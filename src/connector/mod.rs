@@ -30,6 +30,7 @@ use crate::model::{
     CapturedDoc, ConnectorKind, DiscoveredBinding, LogLevel, LogLine, Protocol, Spec,
     ValidateRequest, Validated, ValidatedBinding,
 };
+use crate::protocol::capture as protocol_capture;
 use airbyte::Message;
 use flow::FlowSession;
 use process::{Invocation, LogCollector, Running};
@@ -42,6 +43,26 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 /// How long a connector may take to exit once its answer is in, at most (and never past its timeout).
 /// One that is still running then is stopped, and its answer used.
 pub const EXIT_GRACE: Duration = Duration::from_secs(5);
+
+/// How long a capture connector may take to exit once its session is over (its input closed), at most.
+pub const CAPTURE_STOP_GRACE: Duration = Duration::from_secs(2);
+
+/// How a supervised run is ended once its body is done.
+struct Stop {
+    /// How long the connector may take to exit (never past the deadline); then it is stopped.
+    grace: Duration,
+    /// Warn when it had to be stopped.
+    warn: bool,
+}
+
+impl Default for Stop {
+    fn default() -> Self {
+        Stop {
+            grace: EXIT_GRACE,
+            warn: true,
+        }
+    }
+}
 
 /// How to run connectors.
 #[derive(Clone)]
@@ -662,6 +683,67 @@ impl Connector {
         Ok(last_state)
     }
 
+    /// One capture session, as Flow's runtime runs it: `apply`, then `open` -> `opened`, then the documents,
+    /// sourced schemas and checkpoints streamed into `on` (see [`FlowSession::capture`]) until `on` breaks,
+    /// `until` passes or the connector ends its output; then the connector is stopped (stdin closed, killed
+    /// after [`EXIT_GRACE`]) and cleaned up, as on every path. Flow connectors only: Airbyte and Singer ones
+    /// run through `catwalk adapt`. Until `opened`, the run's timeout applies.
+    pub async fn capture(
+        &self,
+        apply: protocol_capture::request::Apply,
+        open: protocol_capture::request::Open,
+        until: Option<tokio::time::Instant>,
+        on: impl FnMut(flow::CaptureEvent) -> std::ops::ControlFlow<()>,
+    ) -> Result<flow::CaptureEnd, ConnectorError> {
+        if self.protocol != Protocol::Flow {
+            return Err(self.reported(
+                "during open",
+                &format!(
+                    "it speaks the {} protocol: captures run through Flow's protocol, so run it as a local endpoint \
+                     running `catwalk adapt {}` (what `catwalk discover` writes)",
+                    self.protocol, self.protocol
+                ),
+            ));
+        }
+        let inv = Invocation {
+            stdin: true,
+            ..Default::default()
+        };
+        let now = tokio::time::Instant::now();
+        let deadline = match until {
+            Some(at) => at.max(now) + CAPTURE_STOP_GRACE,
+            None => now + self.opts.timeout,
+        };
+        // A capture runs until stopped: one that does not exit at the end of its input (estuary-cdk
+        // connectors don't) is ended as Flow's runtime ends it, without a warning.
+        let stop = Stop {
+            grace: CAPTURE_STOP_GRACE,
+            warn: false,
+        };
+        let subject = self.subject();
+        self.supervise_until(
+            deadline,
+            stop,
+            inv,
+            "during capture",
+            async |run: &mut Running| {
+                let mut session = FlowSession {
+                    run,
+                    subject: &subject,
+                };
+                let action = session.apply(apply).await?;
+                if !action.is_empty() {
+                    tracing::info!("{subject} applied: {action}");
+                }
+                let opened = session.open(open).await?;
+                session
+                    .capture(opened.explicit_acknowledgements, until, on)
+                    .await
+            },
+        )
+        .await
+    }
+
     fn is_local(&self) -> bool {
         matches!(self.endpoint, Endpoint::Local { .. })
     }
@@ -766,6 +848,19 @@ impl Connector {
         body: impl AsyncFnOnce(&mut Running) -> Result<T, ConnectorError>,
     ) -> Result<T, ConnectorError> {
         let deadline = tokio::time::Instant::now() + self.opts.timeout;
+        self.supervise_until(deadline, Stop::default(), inv, during, body)
+            .await
+    }
+
+    /// [`Connector::supervise`] with its deadline given, and how to stop it once `body` is done.
+    async fn supervise_until<T>(
+        &self,
+        deadline: tokio::time::Instant,
+        stop: Stop,
+        inv: Invocation,
+        during: &str,
+        body: impl AsyncFnOnce(&mut Running) -> Result<T, ConnectorError>,
+    ) -> Result<T, ConnectorError> {
         let mut run = self.start(inv).await?;
         let outcome = tokio::time::timeout_at(deadline, body(&mut run)).await;
         let result = match outcome {
@@ -789,13 +884,14 @@ impl Connector {
         };
         let last_log = run.last_error();
         let logs = run.logs().clone();
-        let grace = deadline.min(tokio::time::Instant::now() + EXIT_GRACE);
+        let grace = deadline.min(tokio::time::Instant::now() + stop.grace);
         let last_words = |l: Option<String>| {
             l.map(|l| format!("; its last log line: {l}"))
                 .unwrap_or_default()
         };
         let Some(exit) = run.finish_by(grace).await else {
             return match result {
+                Ok(answer) if !stop.warn => Ok(answer),
                 Ok(answer) => {
                     logs.text(
                         LogLevel::Warn,
