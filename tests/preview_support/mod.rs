@@ -1,6 +1,8 @@
 //! What the preview tests share: reading `catwalk preview`'s stdout, and checking every document against
 //! its collection's schema and key, as the catalog on disk defines them (independently of catwalk's check).
 
+#![allow(dead_code)] // each test binary uses its share
+
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
