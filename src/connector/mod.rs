@@ -721,27 +721,41 @@ impl Connector {
             warn: false,
         };
         let subject = self.subject();
-        self.supervise_until(
-            deadline,
-            stop,
-            inv,
-            "during capture",
-            async |run: &mut Running| {
-                let mut session = FlowSession {
-                    run,
-                    subject: &subject,
-                };
-                let action = session.apply(apply).await?;
-                if !action.is_empty() {
-                    tracing::info!("{subject} applied: {action}");
-                }
-                let opened = session.open(open).await?;
-                session
-                    .capture(opened.explicit_acknowledgements, until, on)
-                    .await
-            },
-        )
-        .await
+        let ended = std::cell::Cell::new(None);
+        let result = self
+            .supervise_until(
+                deadline,
+                stop,
+                inv,
+                "during capture",
+                async |run: &mut Running| {
+                    let mut session = FlowSession {
+                        run,
+                        subject: &subject,
+                    };
+                    let action = session.apply(apply).await?;
+                    if !action.is_empty() {
+                        tracing::info!("{subject} applied: {action}");
+                    }
+                    let opened = session.open(open).await?;
+                    let end = session
+                        .capture(opened.explicit_acknowledgements, until, on)
+                        .await?;
+                    ended.set(Some(end));
+                    Ok(end)
+                },
+            )
+            .await;
+        match (result, ended.get()) {
+            // Stopped by us mid-capture, a connector may well exit non-zero: the session is over all the same.
+            (Err(ConnectorError::Exited { status, .. }), Some(end))
+                if end != flow::CaptureEnd::Closed =>
+            {
+                tracing::info!("{subject} exited with {status} once its session was over");
+                Ok(end)
+            }
+            (result, _) => result,
+        }
     }
 
     fn is_local(&self) -> bool {
