@@ -106,7 +106,9 @@ def report(title, cases):
 
 
 def catwalk_peak(peaks):
-    return max((mb for name, mb in peaks.items() if name.startswith("catwalk preview")), default=0)
+    """The peak RSS of the `catwalk ... preview` process itself (not its connector)."""
+    return max((mb for name, mb in peaks.items() if name.startswith("catwalk") and "preview" in name),
+               default=0)
 
 
 KEEP_ONLY = """
