@@ -10,9 +10,9 @@
 //!   in everything printed or logged; [`clip`] shortens every input echoed back (a log line, a quoted value),
 //!   saying its size; [`text`] holds the small wording and path helpers (counts, byte sizes, `~`, pointer
 //!   tokens).
-//! - [`ops`]: the operations both front ends run (spec, check, discover, save), reporting through a callback
+//! - [`ops`]: the operations both front ends run (spec, check, discover, preview, save), reporting through a callback
 //!   and failing with a [`ops::exit::Failure`] that knows its kind.
-//! - [`cli`]: the scriptable verbs (`spec`, `discover`, `check`, `adapt`, `encrypt`): parse, call `ops`, print.
+//! - [`cli`]: the scriptable verbs (`spec`, `discover`, `check`, `preview`, `adapt`, `encrypt`): parse, call `ops`, print.
 //! - [`tui`]: the full-screen wizard (`catwalk` without a verb), Elm style, on ratatui: calls `ops` from its
 //!   background tasks and shows the results.
 //!

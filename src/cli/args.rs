@@ -35,6 +35,14 @@ pub enum Command {
     /// connector's schemas, then the connector's own validation, per binding.
     #[command(after_help = super::exit::help())]
     Check(CheckArgs),
+    /// Run a catalog's capture and print its documents as `flowctl preview` does: one
+    /// `["<collection>", <document>]` line each on stdout, a summary per binding on stderr. Every document
+    /// is validated against its collection's schema and key.
+    ///
+    /// Each session applies and opens the capture with the state the last one left, and ends after its
+    /// transactions (--sessions), --limit documents or --timeout, or when the connector finishes.
+    #[command(after_help = super::exit::help())]
+    Preview(PreviewArgs),
     /// Protect the plaintext configs of a catalog's tasks (or one config file) with sops, in place.
     ///
     /// By default only the fields the connector's schema marks secret are encrypted (renamed with `_sops`),
@@ -150,6 +158,44 @@ pub struct CheckArgs {
     #[arg(long = "name", value_name = "NAME")]
     pub names: Vec<String>,
 
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PreviewArgs {
+    /// The catalog (a flow.yaml file; its imports are followed).
+    #[arg(long, value_name = "FILE")]
+    pub source: PathBuf,
+
+    /// The capture to run; needed when the catalog has several.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Sessions and their transactions, as flowctl counts them: `2,1,-1` runs three sessions, of two
+    /// transactions, one, and unlimited (-1). Checkpoints that come together are one transaction.
+    /// Default: one session, until the connector finishes or --timeout.
+    #[arg(long, value_name = "COUNTS", allow_hyphen_values = true)]
+    pub sessions: Option<crate::ops::preview::Sessions>,
+
+    /// End each session at the checkpoint after this many documents (later documents of that transaction
+    /// are counted and validated, not printed).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+
+    /// Also print each committed checkpoint's state update as `["connectorState", {"updated": .., "mergePatch": ..}]`.
+    #[arg(long)]
+    pub output_state: bool,
+
+    /// The state of the first session, as JSON (default `{}`).
+    #[arg(long, value_name = "JSON")]
+    pub initial_state: Option<String>,
+
+    /// Documents that do not match their collection's schema or lack its key are only warned about.
+    #[arg(long)]
+    pub allow_invalid: bool,
+
+    // --timeout: how long each session runs at most; it then ends with its state kept.
     #[command(flatten)]
     pub run: RunArgs,
 }

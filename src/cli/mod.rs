@@ -1,4 +1,4 @@
-//! The scriptable verbs, flowctl-compatible: `spec`, `discover`, `check`, `adapt`, and `encrypt`. Each verb is a file;
+//! The scriptable verbs, flowctl-compatible: `spec`, `discover`, `check`, `preview`, `adapt`, and `encrypt`. Each verb is a file;
 //! this one holds the argument types they share, exit codes, terminal output and signal handling.
 
 pub mod adapt;
@@ -8,6 +8,7 @@ pub mod discover;
 pub mod encrypt;
 pub mod exit;
 pub mod output;
+pub mod preview;
 pub mod spec;
 
 pub use crate::ops::exit::Failure;
@@ -25,6 +26,7 @@ pub async fn run(verbose: u8, quiet: bool, command: Command) -> i32 {
             Command::Spec(a) => spec::run(a).await,
             Command::Discover(a) => discover::run(a).await,
             Command::Check(a) => check::run(a).await,
+            Command::Preview(a) => preview::run(a).await,
             Command::Adapt(a) => adapt::run(a).await,
             Command::Encrypt(a) => encrypt::run(a).await,
         }

@@ -31,14 +31,20 @@ impl FlowSession<'_> {
         request: &Q,
         during: &str,
     ) -> Result<T, ConnectorError> {
-        // `encode` ends the line; `write_line` adds its own newline, and an empty line is no request to
-        // Estuary's Python CDK (it fails parsing it).
-        let line = protocol::encode(request);
-        if let Err(e) = self.run.write_line(line.trim_ascii_end()).await {
-            // The connector may have died before reading: its exit says more than the broken pipe.
-            tracing::debug!("writing request failed: {e}");
-        }
+        self.send(request).await;
         self.expect(during).await
+    }
+
+    /// Write one request line. A failure is only logged: the connector may have died before reading, and
+    /// its exit says more than the broken pipe.
+    async fn send<Q: Message>(&mut self, request: &Q) {
+        let line = protocol::encode(request);
+        // `write_line` ends the line itself: a second newline would be an empty request, which estuary-cdk
+        // connectors fail on.
+        let line = line.strip_suffix(b"\n").unwrap_or(&line);
+        if let Err(e) = self.run.write_line(line).await {
+            tracing::debug!("writing a request failed: {e}");
+        }
     }
 
     /// Read the next message, which must be `T`.
@@ -170,6 +176,164 @@ impl FlowSession<'_> {
         }
         Ok(validated)
     }
+}
+
+/// What an open capture reports, in the order it came (see [`FlowSession::capture`]).
+#[derive(Debug)]
+pub enum CaptureEvent {
+    /// A document of binding `binding` (an index into `open.capture.bindings`).
+    Document { binding: u32, doc: Value },
+    /// The source's own schema of a binding's documents.
+    SourcedSchema { binding: u32, schema: Value },
+    /// A transaction committed: the checkpoints that were ready together, folded into one as Flow's runtime
+    /// folds them, with their state updates in order.
+    Commit {
+        states: Vec<protocol::ConnectorState>,
+    },
+}
+
+/// How an open capture's stream ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaptureEnd {
+    /// The caller said stop.
+    Stopped,
+    /// `until` passed.
+    TimedOut,
+    /// The connector closed its output (it should then exit).
+    Closed,
+}
+
+impl FlowSession<'_> {
+    /// `apply` a capture (Flow's runtime does before each `open`); its action description.
+    pub async fn apply(
+        &mut self,
+        apply: capture::request::Apply,
+    ) -> Result<String, ConnectorError> {
+        let applied: capture::response::Applied = self
+            .call::<_, capture::Response, _>(&capture::Request::Apply(apply), "during apply")
+            .await?;
+        Ok(applied.action_description)
+    }
+
+    /// Send `open` and read `opened`; documents and checkpoints follow (read them with [`FlowSession::capture`]).
+    pub async fn open(
+        &mut self,
+        open: capture::request::Open,
+    ) -> Result<capture::response::Opened, ConnectorError> {
+        self.call::<_, capture::Response, _>(&capture::Request::Open(open), "during open")
+            .await
+    }
+
+    /// Stream an opened capture into `on`, one event at a time (nothing is held): documents and sourced
+    /// schemas as they come, and a [`CaptureEvent::Commit`] once a checkpoint is followed by nothing ready to
+    /// read (checkpoints that are ready together fold into one transaction, as in Flow's runtime). With
+    /// `acknowledge` (the connector's `opened.explicitAcknowledgements`), each commit is acknowledged.
+    /// Ends when `on` breaks, at `until`, or when the connector closes its output.
+    pub async fn capture(
+        &mut self,
+        acknowledge: bool,
+        until: Option<tokio::time::Instant>,
+        mut on: impl FnMut(CaptureEvent) -> std::ops::ControlFlow<()>,
+    ) -> Result<CaptureEnd, ConnectorError> {
+        use futures_util::FutureExt;
+        use std::ops::ControlFlow;
+        let during = "during capture";
+        let mut states: Vec<protocol::ConnectorState> = Vec::new();
+        loop {
+            // After a checkpoint, only what is already there belongs to its transaction.
+            let next = if states.is_empty() {
+                let read = self.next::<capture::Response>(during);
+                match until {
+                    Some(at) => match tokio::time::timeout_at(at, read).await {
+                        Ok(r) => Some(r),
+                        Err(_) => return Ok(CaptureEnd::TimedOut),
+                    },
+                    None => Some(read.await),
+                }
+            } else {
+                self.next::<capture::Response>(during).now_or_never()
+            };
+            let message = match next {
+                None => {
+                    let states = std::mem::take(&mut states);
+                    let n = states.len() as u32;
+                    let flow = on(CaptureEvent::Commit { states });
+                    if acknowledge {
+                        self.acknowledge(n).await;
+                    }
+                    if flow.is_break() {
+                        return Ok(CaptureEnd::Stopped);
+                    }
+                    continue;
+                }
+                Some(Ok(message)) => message,
+                Some(Err(Received::Failed(ConnectorError::Io(e)))) if e.is_empty() => {
+                    if !states.is_empty() {
+                        let _ = on(CaptureEvent::Commit { states });
+                    }
+                    return Ok(CaptureEnd::Closed);
+                }
+                Some(Err(Received::Failed(e))) => return Err(e),
+                Some(Err(Received::NotMessage(e))) => {
+                    return Err(ConnectorError::UnexpectedResponse {
+                        subject: self.subject.to_string(),
+                        during: during.into(),
+                        expected: "captured, sourcedSchema or checkpoint",
+                        got: e.to_string(),
+                    });
+                }
+            };
+            let flow = match message {
+                capture::Response::Captured(c) => on(CaptureEvent::Document {
+                    binding: c.binding,
+                    doc: c.doc,
+                }),
+                capture::Response::SourcedSchema(s) => on(CaptureEvent::SourcedSchema {
+                    binding: s.binding,
+                    schema: s.document_schema,
+                }),
+                capture::Response::Checkpoint(c) => {
+                    states.push(c.state.unwrap_or_default());
+                    ControlFlow::Continue(())
+                }
+                other => {
+                    return Err(ConnectorError::UnexpectedResponse {
+                        subject: self.subject.to_string(),
+                        during: during.into(),
+                        expected: "captured, sourcedSchema or checkpoint",
+                        got: format!("`{}`", protocol::Message::name(&other)),
+                    });
+                }
+            };
+            if flow.is_break() {
+                return Ok(CaptureEnd::Stopped);
+            }
+        }
+    }
+
+    async fn acknowledge(&mut self, checkpoints: u32) {
+        let ack = capture::Request::Acknowledge(capture::request::Acknowledge { checkpoints });
+        self.send(&ack).await;
+    }
+}
+
+/// Flow's state key of a binding: its resource path joined by `/`, `.v<backfill>` when backfilled, then
+/// percent-encoded (everything but ASCII letters, digits, `-`, `_` and `.`), so `["public", "users"]` is
+/// `public%2Fusers`.
+pub fn state_key(resource_path: &[String], backfill: u32) -> String {
+    let mut key = resource_path.join("/");
+    if backfill > 0 {
+        key.push_str(&format!(".v{backfill}"));
+    }
+    let mut out = String::with_capacity(key.len());
+    for b in key.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// What [`FlowSession::next`] read instead of a message.
@@ -665,6 +829,15 @@ mod tests {
         assert_eq!(
             parse_discovered(capture::response::Discovered::take(back).unwrap()),
             bindings
+        );
+    }
+
+    #[test]
+    fn state_keys_escape_like_flow() {
+        assert_eq!(state_key(&["users".into()], 0), "users");
+        assert_eq!(
+            state_key(&["public".into(), "my table".into()], 2),
+            "public%2Fmy%20table.v2"
         );
     }
 

@@ -31,6 +31,7 @@ use crate::model::{
     CapturedDoc, ConnectorKind, DiscoveredBinding, LogLevel, LogLine, Protocol, Spec,
     ValidateRequest, Validated, ValidatedBinding,
 };
+use crate::protocol::capture as protocol_capture;
 use airbyte::Message;
 use flow::FlowSession;
 use process::{Invocation, LogCollector, Running};
@@ -43,6 +44,26 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 /// How long a connector may take to exit once its answer is in, at most (and never past its timeout).
 /// One that is still running then is stopped, and its answer used.
 pub const EXIT_GRACE: Duration = Duration::from_secs(5);
+
+/// How long a capture connector may take to exit once its session is over (its input closed), at most.
+pub const CAPTURE_STOP_GRACE: Duration = Duration::from_secs(2);
+
+/// How a supervised run is ended once its body is done.
+struct Stop {
+    /// How long the connector may take to exit (never past the deadline); then it is stopped.
+    grace: Duration,
+    /// Warn when it had to be stopped.
+    warn: bool,
+}
+
+impl Default for Stop {
+    fn default() -> Self {
+        Stop {
+            grace: EXIT_GRACE,
+            warn: true,
+        }
+    }
+}
 
 /// How to run connectors.
 #[derive(Clone)]
@@ -663,6 +684,81 @@ impl Connector {
         Ok(last_state)
     }
 
+    /// One capture session, as Flow's runtime runs it: `apply`, then `open` -> `opened`, then the documents,
+    /// sourced schemas and checkpoints streamed into `on` (see [`FlowSession::capture`]) until `on` breaks,
+    /// `until` passes or the connector ends its output; then the connector is stopped (stdin closed, killed
+    /// after [`EXIT_GRACE`]) and cleaned up, as on every path. Flow connectors only: Airbyte and Singer ones
+    /// run through `catwalk adapt`. Until `opened`, the run's timeout applies.
+    pub async fn capture(
+        &self,
+        apply: protocol_capture::request::Apply,
+        open: protocol_capture::request::Open,
+        until: Option<tokio::time::Instant>,
+        on: impl FnMut(flow::CaptureEvent) -> std::ops::ControlFlow<()>,
+    ) -> Result<flow::CaptureEnd, ConnectorError> {
+        if self.protocol != Protocol::Flow {
+            return Err(self.reported(
+                "during open",
+                &format!(
+                    "it speaks the {} protocol: captures run through Flow's protocol, so run it as a local endpoint \
+                     running `catwalk adapt {}` (what `catwalk discover` writes)",
+                    self.protocol, self.protocol
+                ),
+            ));
+        }
+        let inv = Invocation {
+            stdin: true,
+            ..Default::default()
+        };
+        let now = tokio::time::Instant::now();
+        let deadline = match until {
+            Some(at) => at.max(now) + CAPTURE_STOP_GRACE,
+            None => now + self.opts.timeout,
+        };
+        // A capture runs until stopped: one that does not exit at the end of its input (estuary-cdk
+        // connectors don't) is ended as Flow's runtime ends it, without a warning.
+        let stop = Stop {
+            grace: CAPTURE_STOP_GRACE,
+            warn: false,
+        };
+        let subject = self.subject();
+        let ended = std::cell::Cell::new(None);
+        let result = self
+            .supervise_until(
+                deadline,
+                stop,
+                inv,
+                "during capture",
+                async |run: &mut Running| {
+                    let mut session = FlowSession {
+                        run,
+                        subject: &subject,
+                    };
+                    let action = session.apply(apply).await?;
+                    if !action.is_empty() {
+                        tracing::info!("{subject} applied: {action}");
+                    }
+                    let opened = session.open(open).await?;
+                    let end = session
+                        .capture(opened.explicit_acknowledgements, until, on)
+                        .await?;
+                    ended.set(Some(end));
+                    Ok(end)
+                },
+            )
+            .await;
+        match (result, ended.get()) {
+            // Stopped by us mid-capture, a connector may well exit non-zero: the session is over all the same.
+            (Err(ConnectorError::Exited { status, .. }), Some(end))
+                if end != flow::CaptureEnd::Closed =>
+            {
+                tracing::info!("{subject} exited with {status} once its session was over");
+                Ok(end)
+            }
+            (result, _) => result,
+        }
+    }
+
     fn is_local(&self) -> bool {
         matches!(self.endpoint, Endpoint::Local { .. })
     }
@@ -779,6 +875,20 @@ impl Connector {
         body: impl AsyncFnOnce(&mut Running) -> Result<T, ConnectorError>,
     ) -> Result<T, ConnectorError> {
         let deadline = tokio::time::Instant::now() + limit;
+        self.supervise_until(deadline, Stop::default(), inv, during, body)
+            .await
+    }
+
+    /// [`Connector::supervise`] with its deadline given, and how to stop it once `body` is done.
+    async fn supervise_until<T>(
+        &self,
+        deadline: tokio::time::Instant,
+        stop: Stop,
+        inv: Invocation,
+        during: &str,
+        body: impl AsyncFnOnce(&mut Running) -> Result<T, ConnectorError>,
+    ) -> Result<T, ConnectorError> {
+        let limit = deadline.saturating_duration_since(tokio::time::Instant::now());
         let mut run = self.start(inv).await?;
         let outcome = tokio::time::timeout_at(deadline, body(&mut run)).await;
         let result = match outcome {
@@ -801,7 +911,7 @@ impl Connector {
             Ok(r) => r,
         };
         let logs = run.logs().clone();
-        let grace = deadline.min(tokio::time::Instant::now() + EXIT_GRACE);
+        let grace = deadline.min(tokio::time::Instant::now() + stop.grace);
         let last_words = |l: Option<String>| {
             l.map(|l| format!("; its last log line: {l}"))
                 .unwrap_or_default()
@@ -811,6 +921,7 @@ impl Connector {
         let last_log = logs.last_error();
         let Some(exit) = finished else {
             return match result {
+                Ok(answer) if !stop.warn => Ok(answer),
                 Ok(answer) => {
                     logs.text(
                         LogLevel::Warn,

@@ -60,16 +60,7 @@ pub fn collections(loaded: &catalog::LoadedCatalog) -> Result<(), Failure> {
 
 /// Where a task's config is, for messages: its file, or which inline config.
 pub fn config_place(task: &LoadedTask) -> String {
-    task.config_file
-        .as_ref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| {
-            format!(
-                "the inline config of {} in {}",
-                task.name,
-                task.file.display()
-            )
-        })
+    super::task::config_place(task)
 }
 
 /// How to run a task's connector: its image (with `protocol`, if told), or its local command, which Flow
@@ -79,22 +70,7 @@ pub fn task_connector(
     protocol: Option<Protocol>,
     base: Options,
 ) -> Result<(Endpoint, Options), String> {
-    let (endpoint, protocol) = match &task.endpoint {
-        catalog::Endpoint::Connector(c) => (Endpoint::Image(c.image.clone()), protocol),
-        // Flow runs local endpoints with its own protocol; so do we.
-        catalog::Endpoint::Local(l) => (
-            Endpoint::Local {
-                command: l.command.clone(),
-                env: l.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            },
-            Some(protocol.unwrap_or(Protocol::Flow)),
-        ),
-        catalog::Endpoint::Dekaf(_) => {
-            return Err(
-                "Dekaf endpoints run inside Flow's control plane: catwalk cannot check them".into(),
-            );
-        }
-    };
+    let (endpoint, protocol) = super::task::endpoint(task, protocol)?;
     let opts = Options {
         protocol,
         kind: Some(task.kind),

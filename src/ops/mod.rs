@@ -1,4 +1,4 @@
-//! The operations both front ends run: fetching a spec, checking tasks, discovering, saving a catalog. The
+//! The operations both front ends run: fetching a spec, checking tasks, discovering, previewing documents, saving a catalog. The
 //! verbs (`cli`) parse arguments and print what these return; the wizard (`tui`) runs them as background
 //! tasks and shows it. Below: `schema`, `connector`, `catalog`, `tunnel`, `secrets`; above: `cli`, `tui`.
 
@@ -6,8 +6,10 @@ pub mod check;
 pub mod discover;
 pub mod exit;
 pub mod fields;
+pub mod preview;
 pub mod report;
 pub mod save;
 pub mod secrets;
 pub mod spec;
+pub mod task;
 pub mod tunnel;
