@@ -602,32 +602,6 @@ pub async fn check_bindings(
     .map_err(|e| e.to_string())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    /// The wizard's connector tasks register the secrets typed into the form, by the schema of the spec
-    /// fetched last, before they start: the connector's log lines (and the log file) then mask them.
-    #[test]
-    fn form_secrets_are_registered_before_a_connector_task() {
-        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-        let tasks = Tasks::new(tx, Paths::default());
-        *tasks.config_schema.lock().unwrap() = Some(json!({"type": "object", "properties": {
-            "api_key": {"type": "string", "secret": true}}}));
-        let config = json!({"api_key": "tasks-form-key-0451", "region": "tasks-region-eu"});
-        assert_eq!(
-            crate::redact::text("key tasks-form-key-0451"),
-            "key tasks-form-key-0451"
-        );
-        tasks.register_secrets(&config);
-        assert_eq!(
-            crate::redact::text("key tasks-form-key-0451 in tasks-region-eu"),
-            "key **** in tasks-region-eu"
-        );
-    }
-}
-
 /// Hand `url` to the desktop's opener. Over SSH (or with no desktop) there is none to use: the error
 /// carries the link whole, to copy.
 fn open_url(url: &str) -> Result<String, String> {
@@ -657,5 +631,31 @@ fn open_url(url: &str) -> Result<String, String> {
             Ok(format!("Opened the documentation with {opener}: {url}"))
         }
         Err(e) => Err(format!("Docs ({opener} failed: {e}; copy the link): {url}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The wizard's connector tasks register the secrets typed into the form, by the schema of the spec
+    /// fetched last, before they start: the connector's log lines (and the log file) then mask them.
+    #[test]
+    fn form_secrets_are_registered_before_a_connector_task() {
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let tasks = Tasks::new(tx, Paths::default());
+        *tasks.config_schema.lock().unwrap() = Some(json!({"type": "object", "properties": {
+            "api_key": {"type": "string", "secret": true}}}));
+        let config = json!({"api_key": "tasks-form-key-0451", "region": "tasks-region-eu"});
+        assert_eq!(
+            crate::redact::text("key tasks-form-key-0451"),
+            "key tasks-form-key-0451"
+        );
+        tasks.register_secrets(&config);
+        assert_eq!(
+            crate::redact::text("key tasks-form-key-0451 in tasks-region-eu"),
+            "key **** in tasks-region-eu"
+        );
     }
 }
