@@ -35,6 +35,7 @@ pub async fn run(args: CheckArgs) -> Outcome {
     }
     let mut failed = 0;
     let mut worst = exit::OK;
+    let mut local = Vec::new();
     for task in &tasks {
         let kind = match task.kind {
             ConnectorKind::Capture => "capture",
@@ -45,7 +46,20 @@ pub async fn run(args: CheckArgs) -> Outcome {
             output::bold(&task.name),
             task.endpoint.describe()
         ));
-        match check_task(task, &args).await {
+        let outcome = check_task(task, &args).await;
+        let reach = where_it_runs(task).await;
+        output::note(&format!(
+            "  where it can run: {}{}",
+            reach.label(),
+            reach
+                .advice()
+                .map(|a| format!("; to publish: {a}"))
+                .unwrap_or_default()
+        ));
+        if !reach.is_publishable() {
+            local.push(task.name.clone());
+        }
+        match outcome {
             Ok(lines) => {
                 for line in lines {
                     output::note(&line);
@@ -68,6 +82,19 @@ pub async fn run(args: CheckArgs) -> Outcome {
         }
     }
     let passed = tasks.len() - failed;
+    if failed == 0 {
+        if local.is_empty() {
+            output::note(&format!(
+                "Every task is publishable: `flowctl catalog publish --source {}`.",
+                args.source.display()
+            ));
+        } else {
+            output::note(&format!(
+                "Not publishable yet ({}): see \"where it can run\" above.",
+                local.join(", ")
+            ));
+        }
+    }
     output::note(&format!(
         "{} checked: {passed} passed, {failed} failed.",
         plural(tasks.len(), "task")
@@ -75,6 +102,18 @@ pub async fn run(args: CheckArgs) -> Outcome {
     // Each task's failure has its kind (a missing sops key, a config off its schema, a connector's refusal);
     // the most telling one is the exit code.
     Ok(worst)
+}
+
+/// Where the task can run (`catalog::reach`), asking Docker whether an image endpoint's image was pushed.
+async fn where_it_runs(task: &LoadedTask) -> catalog::Reach {
+    let pushed = match &task.endpoint {
+        catalog::Endpoint::Connector(c) => match crate::connector::DockerHost::connect().await {
+            Ok(docker) => crate::connector::wrap::pushed(&docker, &c.image).await,
+            Err(_) => None,
+        },
+        _ => None,
+    };
+    catalog::reach(&task.endpoint, pushed)
 }
 
 /// Every catalog file must match Flow's catalog schema, or `flowctl catalog publish` would reject it.

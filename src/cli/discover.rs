@@ -3,7 +3,8 @@
 //! config against the connector's schema (no discover on an invalid config), discover, and write
 //! `<name>.flow.yaml` with the capture, its collections and their schema files, merged with what exists.
 //! For a Singer tap whose config exists, the spec and the discover run side by side (see `run`).
-//! A sops-protected config is decrypted in memory ([`crate::secrets`]).
+//! A sops-protected config is decrypted in memory ([`crate::secrets`]). `--wrap TAG` wraps the Airbyte image
+//! for Flow first (`catwalk image wrap`) and writes TAG as the capture's image.
 
 use super::args::DiscoverArgs;
 use super::{Failure, Outcome, exit, output};
@@ -35,6 +36,14 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
         .map_err(|e| Failure::new(exit::USAGE, e.to_string()))?;
     let config_path = dir.join(catalog::config_file_name(&name));
     let opts = args.connector.run.options();
+    // --wrap: the Airbyte image is wrapped for Flow first, and discovered through (and written as) the wrap.
+    let endpoint = match (&args.wrap, &endpoint) {
+        (Some(tag), Endpoint::Image(image)) => {
+            super::image::wrap(image, tag).await?;
+            Endpoint::Image(tag.clone())
+        }
+        _ => endpoint,
+    };
 
     // A Singer tap's discover does not need its spec: when the config exists, `--about` (the spec, and the
     // probe) and `--discover` run side by side, so catwalk adds little to the tap's own time.
@@ -178,9 +187,29 @@ fn write_catalog(
         summary.written,
         summary.unchanged
     ));
+    let reach = catalog::reach(&capture.endpoint, None);
+    if let Some(w) = catalog::machine_bound(&capture.endpoint) {
+        output::warn(&w);
+    }
     output::note(&format!(
-        "Next: review the bindings, then `catwalk check --source {}`.",
-        outcome.flow_file.display()
+        "  Where it can run: {}{}",
+        reach.label(),
+        reach
+            .advice()
+            .map(|a| format!(" (to publish: {a})"))
+            .unwrap_or_default()
+    ));
+    output::note(&format!(
+        "Next: review the bindings, then `catwalk check --source {}`{}.",
+        outcome.flow_file.display(),
+        if reach.is_publishable() {
+            format!(
+                "; publish with `flowctl catalog publish --source {}`",
+                outcome.flow_file.display()
+            )
+        } else {
+            String::new()
+        }
     ));
     Ok(exit::OK)
 }
@@ -235,6 +264,9 @@ fn rerun_command(args: &DiscoverArgs) -> String {
     }
     if let Some(n) = &args.name {
         words.extend(["--name".into(), n.clone()]);
+    }
+    if let Some(t) = &args.wrap {
+        words.extend(["--wrap".into(), t.clone()]);
     }
     if let Some(p) = c.run.protocol {
         words.extend(["--protocol".into(), p.to_string()]);

@@ -1,4 +1,4 @@
-//! The scriptable verbs, flowctl-compatible: `spec`, `discover`, `check`, `adapt`, and `encrypt`. Each verb is a file;
+//! The scriptable verbs, flowctl-compatible: `spec`, `discover`, `check`, `adapt`, `encrypt` and `image`. Each verb is a file;
 //! this one holds the argument types they share, exit codes, terminal output and signal handling.
 
 pub mod adapt;
@@ -8,6 +8,7 @@ pub mod discover;
 pub mod encrypt;
 pub mod exit;
 mod fields;
+pub mod image;
 pub mod output;
 pub mod spec;
 pub mod tunnel;
@@ -76,6 +77,7 @@ pub async fn run(cli: Cli) -> i32 {
             Some(Command::Check(a)) => check::run(a).await,
             Some(Command::Adapt(a)) => adapt::run(a).await,
             Some(Command::Encrypt(a)) => encrypt::run(a).await,
+            Some(Command::Image(a)) => image::run(a).await,
             None => return Err(crate::tui::run().await),
         };
         Ok(outcome)

@@ -17,8 +17,10 @@ mod local;
 pub mod logs;
 mod probe;
 pub mod process;
+pub mod registry_auth;
 pub mod singer;
 pub mod spec_cache;
+pub mod wrap;
 
 pub use docker::{DockerHost, ImageInfo, PullProgress, PullSink};
 pub use endpoint::Endpoint;

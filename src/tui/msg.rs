@@ -200,6 +200,8 @@ pub struct SaveRequest {
     pub protection: Option<Protection>,
     /// The connector's config schema: which fields are secret.
     pub config_schema: Value,
+    /// Wrap the Airbyte image for Flow as this tag (`catwalk image wrap`) and write it as the endpoint.
+    pub wrap: Option<String>,
 }
 
 /// What a save would do, shown before it happens.
@@ -244,6 +246,19 @@ pub struct SaveDone {
     pub written: usize,
     pub unchanged: usize,
     pub capture: String,
+    /// The capture's endpoint as written, and whether Docker knows its image from a registry (see
+    /// `catalog::reach`): where the catalog can run.
+    pub endpoint: Option<crate::catalog::Endpoint>,
+    pub pushed: Option<bool>,
+}
+
+impl SaveDone {
+    /// Where the saved capture can run (`None` before the endpoint is known).
+    pub fn reach(&self) -> Option<crate::catalog::Reach> {
+        self.endpoint
+            .as_ref()
+            .map(|e| crate::catalog::reach(e, self.pushed))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

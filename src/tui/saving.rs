@@ -52,17 +52,23 @@ fn discovery(req: &SaveRequest) -> Discovery {
         .collect();
     let targets = req.chosen.iter().map(|(_, t)| t.clone()).collect();
     let endpoint = req.run.choice.endpoint();
-    let runs = match &endpoint {
+    let mut runs = match &endpoint {
         Endpoint::Image(image) => catalog::Runs::Image(image),
         Endpoint::Local { command, env } => catalog::Runs::Local { command, env },
     };
+    let mut protocol = req.run.protocol;
+    // Wrapped for Flow: the wrap is a Flow image.
+    if let Some(tag) = &req.wrap {
+        runs = catalog::Runs::Image(tag);
+        protocol = crate::model::Protocol::Flow;
+    }
     let (catwalk, _) = catalog::catwalk_command();
     Discovery {
         prefix: req.prefix.clone(),
         name: req.name.clone(),
         endpoint: catalog::catalog_endpoint(
             runs,
-            req.run.protocol,
+            protocol,
             None,
             &catwalk,
             &catalog::config_file_name(&req.name),
@@ -148,6 +154,16 @@ pub fn plan(req: &SaveRequest) -> Result<SavePreview, String> {
     let mut warnings = outcome.warnings.clone();
     if let (_, Some(w)) = catalog::catwalk_command()
         && req.run.protocol != crate::model::Protocol::Flow
+        && req.wrap.is_none()
+    {
+        warnings.push(w);
+    }
+    if let Some(w) = outcome
+        .files
+        .catalog
+        .captures
+        .get(&outcome.capture_name)
+        .and_then(|c| catalog::machine_bound(&c.endpoint))
     {
         warnings.push(w);
     }
@@ -228,11 +244,42 @@ pub fn save(req: &SaveRequest) -> Result<SaveDone, String> {
         .map_err(|e| e.to_string())?;
     }
     let summary = plan.write_all().map_err(|e| e.to_string())?;
+    let endpoint = outcome
+        .files
+        .catalog
+        .captures
+        .get(&outcome.capture_name)
+        .map(|c| c.endpoint.clone());
     Ok(SaveDone {
+        endpoint,
+        pushed: None,
         config_file,
         flow_file: outcome.flow_file,
         written: summary.written,
         unchanged: summary.unchanged,
         capture: outcome.capture_name,
     })
+}
+
+/// Wrap the Airbyte `image` for Flow as `tag` (as `catwalk image wrap` does), before the catalog naming it
+/// is written.
+pub async fn wrap_image(image: &str, tag: &str) -> Result<(), String> {
+    use crate::connector::wrap;
+    let binary = wrap::static_binary().map_err(|e| e.to_string())?;
+    let docker = crate::connector::DockerHost::connect()
+        .await
+        .map_err(|e| e.to_string())?;
+    wrap::wrap(&docker, image, tag, &binary, None, &|_| {})
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("wrapping {image} as {tag} failed: {e}"))
+}
+
+/// Whether Docker knows the image of an image endpoint from a registry (`None`: not an image, or unknown).
+pub async fn image_pushed(endpoint: Option<&catalog::Endpoint>) -> Option<bool> {
+    let Some(catalog::Endpoint::Connector(c)) = endpoint else {
+        return None;
+    };
+    let docker = crate::connector::DockerHost::connect().await.ok()?;
+    crate::connector::wrap::pushed(&docker, &c.image).await
 }
