@@ -7,7 +7,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 use support::registry::RemoveImage;
@@ -16,22 +16,6 @@ static ENGINE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn lock() -> std::sync::MutexGuard<'static, ()> {
     ENGINE.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn static_catwalk() -> PathBuf {
-    let p = support::manifest()
-        .get("catwalk_static")
-        .and_then(Value::as_str)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("target/static/catwalk-static")
-        });
-    assert!(
-        p.is_file(),
-        "component static catwalk missing: run scripts/test-deps ({})",
-        p.display()
-    );
-    p
 }
 
 fn shell_fixture_image() -> &'static str {
@@ -86,7 +70,7 @@ fn assert_nothing_new(before: &(Vec<String>, Vec<String>)) {
 fn wrap(dir: &Path, image: &str, tag: &str) -> support::Ran {
     support::run_with_timeout(
         support::catwalk(dir)
-            .env("CATWALK_STATIC_BINARY", static_catwalk())
+            .env("CATWALK_STATIC_BINARY", support::static_catwalk())
             .args(["image", "wrap", "--image", image, "--tag", tag]),
         None,
         Duration::from_secs(300),
@@ -317,7 +301,7 @@ fn discover_and_check_through_the_wrapped_image() {
     let run = |args: &[&str]| {
         support::run_with_timeout(
             support::catwalk(dir)
-                .env("CATWALK_STATIC_BINARY", static_catwalk())
+                .env("CATWALK_STATIC_BINARY", support::static_catwalk())
                 .args(args),
             None,
             Duration::from_secs(300),
