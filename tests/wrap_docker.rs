@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
-use support::registry::RemoveImage;
+use support::registry::{Registry, RemoveImage};
 
 static ENGINE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -408,4 +408,61 @@ fn wrapping_refuses_what_it_cannot_wrap() {
         ran.stderr()
     );
     assert!(!support::registry::image_exists(&tag));
+}
+
+#[test]
+fn push_sends_the_wrapped_image_with_progress() {
+    let _engine = lock();
+    let before = leftovers();
+    let tmp = support::temp_dir();
+    let reg = Registry::start(&[]);
+    let tag = reg.image_ref("acme/airbyte-fixture-flow:v1");
+    let _rm = RemoveImage(tag.clone());
+    // No credentials: an anonymous push, as to a registry that needs none.
+    let docker_config = tmp.path().join("docker-config");
+    std::fs::create_dir(&docker_config).unwrap();
+    let ran = support::run_with_timeout(
+        support::catwalk(tmp.path())
+            .env("CATWALK_STATIC_BINARY", support::static_catwalk())
+            .env("DOCKER_CONFIG", &docker_config)
+            .args([
+                "image",
+                "wrap",
+                "--image",
+                support::airbyte_fixture_image(),
+                "--tag",
+                &tag,
+                "--push",
+            ]),
+        None,
+        Duration::from_secs(300),
+    );
+    assert_eq!(ran.code(), Some(0), "{}\n{}", ran.stderr(), reg.log());
+    let err = ran.stderr();
+    assert!(err.contains(&format!("Pushing {tag}")), "{err}");
+    assert!(err.contains(&format!("Pushed {tag}.")), "{err}");
+    let pushed = reg.pushed();
+    let digest = pushed["acme/airbyte-fixture-flow:v1"]
+        .as_str()
+        .unwrap_or_else(|| panic!("nothing pushed: {pushed}\n{}", reg.log()))
+        .to_string();
+    // Docker now knows the image from its registry, by the digest the registry holds.
+    let digests = inspect(&tag)["RepoDigests"].clone();
+    let repo = tag.rsplit_once(':').unwrap().0;
+    assert!(
+        digests
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d == &json!(format!("{repo}@{digest}"))),
+        "{digests}"
+    );
+    // The blobs went up (config and layers), each checked against its digest by the registry.
+    let puts = reg
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PUT" && r.status == 201)
+        .count();
+    assert!(puts >= 3, "{}", reg.log());
+    assert_nothing_new(&before);
 }
