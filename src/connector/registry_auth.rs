@@ -20,12 +20,11 @@ pub fn credentials(registry: &str) -> Option<DockerCredentials> {
     from_config(&config, registry, &helper)
 }
 
+/// A credential helper: `(helper name, server)` -> `(user name, secret)`.
+pub type Helper = dyn Fn(&str, &str) -> Option<(String, String)>;
+
 /// [`credentials`] from a parsed config.json; `helper(name, server)` runs `docker-credential-<name> get`.
-pub fn from_config(
-    config: &Value,
-    registry: &str,
-    helper: &dyn Fn(&str, &str) -> Option<(String, String)>,
-) -> Option<DockerCredentials> {
+pub fn from_config(config: &Value, registry: &str, helper: &Helper) -> Option<DockerCredentials> {
     let server = if registry == "docker.io" {
         DOCKER_HUB
     } else {

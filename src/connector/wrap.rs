@@ -417,7 +417,7 @@ mod tests {
     fn static_elfs_have_no_interpreter() {
         let me = std::env::current_exe().unwrap();
         // Test binaries are linked dynamically here.
-        assert_eq!(is_static(&me).unwrap(), false);
+        assert!(!is_static(&me).unwrap());
         assert!(static_elf(b"#!/bin/sh\n").is_err());
     }
 
