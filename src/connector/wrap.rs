@@ -25,7 +25,7 @@ pub const STATIC_BINARY_ENV: &str = "CATWALK_STATIC_BINARY";
 #[derive(Debug, thiserror::Error)]
 pub enum WrapError {
     #[error(
-        "no statically linked catwalk to put into the image: {reason}\n  Build one with `scripts/build-static` (in catwalk's source tree) and point {STATIC_BINARY_ENV} at it, or put it beside this catwalk as `catwalk-static`."
+        "no statically linked catwalk to put into the image: {reason}\n  Build one with `scripts/build-static` in catwalk's source tree (it writes target/static/catwalk-static, which a catwalk in target/ finds), or point {STATIC_BINARY_ENV} at one, or put it beside this catwalk as `catwalk-static`."
     )]
     NoStaticBinary { reason: String },
     #[error(
@@ -120,7 +120,8 @@ pub fn labels(base: &str) -> BTreeMap<String, String> {
 }
 
 /// The static catwalk to put into images: `$CATWALK_STATIC_BINARY`, else `catwalk-static` beside the running
-/// executable, else the running executable itself when it is statically linked.
+/// executable, else `../static/catwalk-static` from its directory (scripts/build-static's output, in a build
+/// tree), else the running executable itself when it is statically linked.
 pub fn static_binary() -> Result<PathBuf, WrapError> {
     let no = |reason: String| WrapError::NoStaticBinary { reason };
     if let Some(path) = std::env::var_os(STATIC_BINARY_ENV).filter(|p| !p.is_empty()) {
@@ -137,8 +138,15 @@ pub fn static_binary() -> Result<PathBuf, WrapError> {
     let me =
         std::env::current_exe().map_err(|e| no(format!("cannot find this executable: {e}")))?;
     let beside = me.with_file_name("catwalk-static");
-    if let Ok(true) = is_static(&beside) {
-        return Ok(beside);
+    // In a build tree (target/debug/catwalk), scripts/build-static's output is target/static/catwalk-static.
+    let built = me
+        .parent()
+        .and_then(Path::parent)
+        .map(|target| target.join("static/catwalk-static"));
+    for candidate in std::iter::once(beside.clone()).chain(built) {
+        if let Ok(true) = is_static(&candidate) {
+            return Ok(candidate);
+        }
     }
     match is_static(&me) {
         Ok(true) => Ok(me),
