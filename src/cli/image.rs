@@ -1,10 +1,11 @@
 //! `catwalk image wrap`: build a Flow capture image from an Airbyte image (see `connector::wrap`), with build
-//! and push progress on stderr, and say how to try it and what to do next. `discover --wrap` uses [`wrap`].
+//! and push progress on stderr, run it once with Flow's spec request, and say how to try it and what to do
+//! next. `discover --wrap` uses [`wrap`].
 
 use super::args::{ImageArgs, ImageCommand, WrapArgs};
 use super::{Failure, Outcome, exit, output};
 use crate::connector::wrap::{self, ImageProgress, WrapError, Wrapped};
-use crate::connector::{DockerHost, endpoint::shell_words};
+use crate::connector::{DockerHost, Endpoint, endpoint::shell_words};
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 
@@ -16,6 +17,46 @@ pub async fn run(args: ImageArgs) -> Outcome {
 
 async fn run_wrap(args: WrapArgs) -> Outcome {
     let wrapped = wrap(&args.image, &args.tag).await?;
+    // Run it once, as Flow would: it must answer Flow's spec.
+    let opts = crate::connector::Options {
+        logs: Some(output::log_sink()),
+        ..Default::default()
+    };
+    let answered = async {
+        crate::connector::Connector::open(Endpoint::Image(wrapped.tag.clone()), opts)
+            .await?
+            .spec()
+            .await
+    }
+    .await;
+    match answered {
+        Ok(spec) if spec.protocol == crate::model::Protocol::Flow => output::note(&format!(
+            "  {} it answers Flow's spec ({} config fields).",
+            output::green("Checked:"),
+            spec.config_schema
+                .get("properties")
+                .and_then(|p| p.as_object())
+                .map_or(0, |p| p.len())
+        )),
+        Ok(_) => {
+            return Err(Failure::new(
+                exit::FAILED,
+                format!(
+                    "{} was built but is not read as a Flow connector",
+                    wrapped.tag
+                ),
+            ));
+        }
+        Err(e) => {
+            return Err(Failure::new(
+                exit::of_connector(&e),
+                format!(
+                    "{} was built but does not answer Flow's spec: {e}\n  The image is kept to look into: `docker run -i --rm {}` with a spec request on stdin.",
+                    wrapped.tag, wrapped.tag
+                ),
+            ));
+        }
+    }
     if args.push {
         push(&args.tag).await?;
     }
