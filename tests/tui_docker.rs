@@ -7,7 +7,7 @@ mod support;
 use catwalk::model::Protocol;
 use catwalk::tui::connectors::{ConnectorChoice, curated};
 use catwalk::tui::msg::{Cmd, Msg, TaskMsg};
-use catwalk::tui::spec_cache::SpecCache;
+use catwalk::connector::SpecCache;
 use catwalk::tui::state::{State, StepId};
 use catwalk::tui::tasks::{self, Paths, Tasks};
 use catwalk::tui::theme::Theme;
