@@ -74,6 +74,7 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
                     dir,
                     name,
                     endpoint,
+                    pushed: None,
                 };
                 return write_catalog(&args, target, &spec, bindings?);
             }
@@ -106,11 +107,20 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
     check_config(&spec, &config, &config_path)?;
     let config = config_for(&spec, config);
     let bindings = connector.discover(&config).await?;
+    // Whether an image endpoint's image is in its registry (a fresh --wrap is not, until pushed).
+    let pushed = match &endpoint {
+        Endpoint::Image(image) => match crate::connector::DockerHost::connect().await {
+            Ok(docker) => crate::connector::wrap::pushed(&docker, image).await,
+            Err(_) => None,
+        },
+        Endpoint::Local { .. } => None,
+    };
     let target = Target {
         prefix,
         dir,
         name,
         endpoint,
+        pushed,
     };
     write_catalog(&args, target, &spec, bindings)
 }
@@ -131,6 +141,8 @@ struct Target {
     dir: PathBuf,
     name: String,
     endpoint: Endpoint,
+    /// For an image: whether Docker knows it from its registry (see `catalog::reach`).
+    pushed: Option<bool>,
 }
 
 /// Plan and write `<name>.flow.yaml`, its collections and schemas, merged with what exists; say what was done.
@@ -145,6 +157,7 @@ fn write_catalog(
         dir,
         name,
         endpoint,
+        pushed,
     } = target;
     let discovery = Discovery {
         prefix: prefix.clone(),
@@ -187,7 +200,7 @@ fn write_catalog(
         summary.written,
         summary.unchanged
     ));
-    let reach = catalog::reach(&capture.endpoint, None);
+    let reach = catalog::reach(&capture.endpoint, pushed);
     if let Some(w) = catalog::machine_bound(&capture.endpoint) {
         output::warn(&w);
     }
