@@ -21,7 +21,10 @@ mod write;
 pub use collection::{
     CollectionProblem, collection_problems, declares, loaded_collection_problems,
 };
-pub use connector::{Runs, catalog_endpoint, catwalk_command, read_config};
+pub use connector::{
+    Reach, Runs, catalog_endpoint, catwalk_command, machine_bound, portable_program, reach,
+    read_config, suggested_wrap_tag,
+};
 pub use discovery::{
     BindingProblem, Discovery, DiscoveryError, Generated, GeneratedBinding, config_file_name,
     flow_file_name, from_discovery, is_key_pointer, read_schema_for, schema_file_name,

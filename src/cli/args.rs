@@ -54,6 +54,9 @@ pub enum Command {
     /// `catwalk discover` writes Airbyte connectors and Singer taps into catalogs as local endpoints running
     /// this command, so that `catwalk check` and Flow's own tools can run them.
     Adapt(AdaptArgs),
+    /// Make images Flow can run: `image wrap` builds a Flow connector image from an Airbyte one.
+    #[command(after_help = super::exit::help())]
+    Image(ImageArgs),
 }
 
 /// Which connector to run, and how.
@@ -146,6 +149,11 @@ pub struct DiscoverArgs {
     /// files this one would change (by default discover refuses, naming them).
     #[arg(long)]
     pub force: bool,
+
+    /// Wrap the Airbyte --image for Flow as this tag (as `catwalk image wrap` does), discover through it, and
+    /// write the capture with `endpoint: {connector: {image: TAG}}`: publishable once TAG is pushed.
+    #[arg(long, value_name = "TAG", value_parser = non_empty, requires = "image")]
+    pub wrap: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -273,6 +281,36 @@ pub struct AdaptArgs {
     /// Limit for each run of the wrapped connector.
     #[arg(long, default_value = "10m", value_parser = parse_duration)]
     pub timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct ImageArgs {
+    #[command(subcommand)]
+    pub command: ImageCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImageCommand {
+    /// Build a Flow capture image from an Airbyte connector image: FROM it, with a static catwalk whose
+    /// `adapt airbyte` runs the image's own entrypoint, labelled FLOW_RUNTIME_PROTOCOL=capture and
+    /// FLOW_RUNTIME_CODEC=json. The static catwalk is $CATWALK_STATIC_BINARY, else `catwalk-static` beside
+    /// this catwalk, else this catwalk when it is statically linked (scripts/build-static makes one).
+    Wrap(WrapArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WrapArgs {
+    /// The Airbyte connector image to wrap (pulled when absent, except `:local` tags).
+    #[arg(long, value_name = "IMAGE", value_parser = non_empty)]
+    pub image: String,
+
+    /// The tag of the wrapped image, e.g. ghcr.io/acme/source-faker-flow:v1.
+    #[arg(long, value_name = "TAG", value_parser = non_empty)]
+    pub tag: String,
+
+    /// Push the wrapped image to its registry, with your Docker credentials (~/.docker/config.json).
+    #[arg(long)]
+    pub push: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

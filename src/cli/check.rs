@@ -42,6 +42,7 @@ pub async fn run(args: CheckArgs) -> Outcome {
     };
     let mut failed = 0;
     let mut worst = exit::OK;
+    let mut local = Vec::new();
     for task in &tasks {
         let kind = match task.kind {
             ConnectorKind::Capture => "capture",
@@ -52,7 +53,20 @@ pub async fn run(args: CheckArgs) -> Outcome {
             output::bold(&task.name),
             task.endpoint.describe()
         ));
-        match check_task(task, &run).await {
+        let outcome = check_task(task, &run).await;
+        let reach = crate::ops::reach::of(&task.endpoint).await;
+        output::note(&format!(
+            "  where it can run: {}{}",
+            reach.label(),
+            reach
+                .advice()
+                .map(|a| format!("; to publish: {a}"))
+                .unwrap_or_default()
+        ));
+        if !reach.is_publishable() {
+            local.push(task.name.clone());
+        }
+        match outcome {
             Ok(lines) => {
                 for line in lines {
                     output::note(&line);
@@ -75,6 +89,19 @@ pub async fn run(args: CheckArgs) -> Outcome {
         }
     }
     let passed = tasks.len() - failed;
+    if failed == 0 {
+        if local.is_empty() {
+            output::note(&format!(
+                "Every task is publishable: `flowctl catalog publish --source {}`.",
+                args.source.display()
+            ));
+        } else {
+            output::note(&format!(
+                "Not publishable yet ({}): see \"where it can run\" above.",
+                local.join(", ")
+            ));
+        }
+    }
     output::note(&format!(
         "{} checked: {passed} passed, {failed} failed.",
         plural(tasks.len(), "task")

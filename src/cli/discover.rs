@@ -5,6 +5,8 @@
 //! For a Singer tap whose config exists, the spec and the discover run side by side (see `run`).
 //! A sops-protected config is decrypted in memory ([`crate::secrets`]). The work is `ops::discover` and
 //! `ops::save`, shared with the wizard; this verb runs it in order and prints.
+//! `--wrap TAG` wraps the Airbyte image for Flow first (`catwalk image wrap`) and writes TAG as the
+//! capture's image.
 
 use super::args::DiscoverArgs;
 use super::{Failure, Outcome, exit, output};
@@ -43,6 +45,14 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
         .map_err(|e| Failure::new(exit::USAGE, e.to_string()))?;
     let config_path = dir.join(catalog::config_file_name(&name));
     let opts = args.connector.run.options();
+    // --wrap: the Airbyte image is wrapped for Flow first, and discovered through (and written as) the wrap.
+    let endpoint = match (&args.wrap, &endpoint) {
+        (Some(tag), Endpoint::Image(image)) => {
+            super::image::wrap(image, tag).await?;
+            Endpoint::Image(tag.clone())
+        }
+        _ => endpoint,
+    };
 
     // A Singer tap's discover does not need its spec: when the config exists, `--about` (the spec, and the
     // probe) and `--discover` run side by side, so catwalk adds little to the tap's own time.
@@ -73,6 +83,7 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
                     dir,
                     name,
                     endpoint,
+                    pushed: None,
                 };
                 return write_catalog(&args, target, &spec, bindings?);
             }
@@ -102,11 +113,17 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
     check_config(&spec, &config, &config_path)?;
     let config = config_for(&spec, config);
     let bindings = ops_discover::bindings(&connector, &config).await?;
+    // Whether an image endpoint's image is in its registry (a fresh --wrap is not, until pushed).
+    let pushed = match &endpoint {
+        Endpoint::Image(image) => crate::ops::reach::image_pushed(image).await,
+        Endpoint::Local { .. } => None,
+    };
     let target = Target {
         prefix,
         dir,
         name,
         endpoint,
+        pushed,
     };
     write_catalog(&args, target, &spec, bindings)
 }
@@ -123,6 +140,8 @@ struct Target {
     dir: PathBuf,
     name: String,
     endpoint: Endpoint,
+    /// For an image: whether Docker knows it from its registry (see `catalog::reach`).
+    pushed: Option<bool>,
 }
 
 /// Plan and write `<name>.flow.yaml`, its collections and schemas, merged with what exists; say what was done.
@@ -137,6 +156,7 @@ fn write_catalog(
         dir,
         name,
         endpoint,
+        pushed,
     } = target;
     let target = ops_discover::Target {
         prefix: &prefix,
@@ -173,9 +193,29 @@ fn write_catalog(
         summary.written,
         summary.unchanged
     ));
+    let reach = catalog::reach(&capture.endpoint, pushed);
+    if let Some(w) = catalog::machine_bound(&capture.endpoint) {
+        output::warn(&w);
+    }
     output::note(&format!(
-        "Next: review the bindings, then `catwalk check --source {}`.",
-        outcome.flow_file.display()
+        "  Where it can run: {}{}",
+        reach.label(),
+        reach
+            .advice()
+            .map(|a| format!(" (to publish: {a})"))
+            .unwrap_or_default()
+    ));
+    output::note(&format!(
+        "Next: review the bindings, then `catwalk check --source {}`{}.",
+        outcome.flow_file.display(),
+        if reach.is_publishable() {
+            format!(
+                "; publish with `flowctl catalog publish --source {}`",
+                outcome.flow_file.display()
+            )
+        } else {
+            String::new()
+        }
     ));
     Ok(exit::OK)
 }
@@ -230,6 +270,9 @@ fn rerun_command(args: &DiscoverArgs) -> String {
     }
     if let Some(n) = &args.name {
         words.extend(["--name".into(), n.clone()]);
+    }
+    if let Some(t) = &args.wrap {
+        words.extend(["--wrap".into(), t.clone()]);
     }
     if let Some(p) = c.run.protocol {
         words.extend(["--protocol".into(), p.to_string()]);

@@ -1,4 +1,4 @@
-//! The scriptable verbs, flowctl-compatible: `spec`, `discover`, `check`, `preview`, `adapt`, and `encrypt`. Each verb is a file;
+//! The scriptable verbs, flowctl-compatible: `spec`, `discover`, `check`, `preview`, `adapt`, `encrypt` and `image`. Each verb is a file;
 //! this one holds the argument types they share, exit codes, terminal output and signal handling.
 
 pub mod adapt;
@@ -7,6 +7,7 @@ pub mod check;
 pub mod discover;
 pub mod encrypt;
 pub mod exit;
+pub mod image;
 pub mod output;
 pub mod preview;
 pub mod spec;
@@ -29,6 +30,7 @@ pub async fn run(verbose: u8, quiet: bool, command: Command) -> i32 {
             Command::Preview(a) => preview::run(a).await,
             Command::Adapt(a) => adapt::run(a).await,
             Command::Encrypt(a) => encrypt::run(a).await,
+            Command::Image(a) => image::run(a).await,
         }
     };
     let code = async {

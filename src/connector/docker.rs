@@ -94,6 +94,11 @@ impl DockerHost {
         &self.host
     }
 
+    /// The Engine API, for the image verbs (`wrap`: build and push).
+    pub(super) fn api(&self) -> &Docker {
+        &self.docker
+    }
+
     /// Inspect the image, pulling it first when it is absent (never for `:local` tags).
     pub async fn ensure_image(
         &self,
@@ -117,7 +122,7 @@ impl DockerHost {
             .map_err(|e| self.docker_error(image, e))
     }
 
-    async fn inspect(&self, image: &str) -> Result<ImageInfo, bollard::errors::Error> {
+    pub(super) async fn inspect(&self, image: &str) -> Result<ImageInfo, bollard::errors::Error> {
         let inspect = self.docker.inspect_image(image).await?;
         let config = inspect.config.unwrap_or_default();
         let env = config
@@ -372,7 +377,7 @@ impl DockerHost {
         }
     }
 
-    fn docker_error(&self, image: &str, e: bollard::errors::Error) -> ConnectorError {
+    pub(super) fn docker_error(&self, image: &str, e: bollard::errors::Error) -> ConnectorError {
         if is_connection_error(&e) {
             return ConnectorError::DockerUnavailable {
                 host: self.host.clone(),
@@ -504,7 +509,7 @@ fn is_layer_id(id: &str) -> bool {
     id.len() >= 12 && id.chars().all(|c| c.is_ascii_hexdigit())
 }
 
-fn status_of(e: &bollard::errors::Error) -> Option<u16> {
+pub(super) fn status_of(e: &bollard::errors::Error) -> Option<u16> {
     match e {
         bollard::errors::Error::DockerResponseServerError { status_code, .. } => Some(*status_code),
         _ => None,
@@ -519,7 +524,7 @@ fn is_connection_error(e: &bollard::errors::Error) -> bool {
     )
 }
 
-fn describe(e: &bollard::errors::Error) -> String {
+pub(super) fn describe(e: &bollard::errors::Error) -> String {
     match e {
         bollard::errors::Error::DockerResponseServerError { message, .. } => message.clone(),
         bollard::errors::Error::DockerStreamError { error } => error.clone(),

@@ -100,7 +100,7 @@ pub fn archive(dir: &str, files: &[InputFile]) -> Result<Vec<u8>, ConnectorError
 }
 
 /// One ustar entry: a 512-byte header, then the contents padded to a multiple of 512.
-fn tar_entry(out: &mut Vec<u8>, name: &str, mode: u32, kind: u8, contents: &[u8]) {
+pub(super) fn tar_entry(out: &mut Vec<u8>, name: &str, mode: u32, kind: u8, contents: &[u8]) {
     let mut h = [0u8; 512];
     let field = |h: &mut [u8; 512], at: usize, len: usize, value: &[u8]| {
         h[at..at + value.len().min(len)].copy_from_slice(&value[..value.len().min(len)]);

@@ -18,8 +18,10 @@ pub mod logs;
 mod probe;
 pub mod process;
 mod read;
+pub mod registry_auth;
 pub mod singer;
 pub mod spec_cache;
+pub mod wrap;
 
 pub use docker::{DockerHost, ImageInfo, PullProgress, PullSink};
 pub use endpoint::Endpoint;

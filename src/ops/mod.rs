@@ -7,6 +7,7 @@ pub mod discover;
 pub mod exit;
 pub mod fields;
 pub mod preview;
+pub mod reach;
 pub mod report;
 pub mod save;
 pub mod secrets;

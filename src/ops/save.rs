@@ -57,6 +57,8 @@ pub struct Request {
     pub protection: Option<Protection>,
     /// `$SOPS_AGE_RECIPIENTS`, shown as the default recipients.
     pub env_age_recipients: Option<String>,
+    /// Wrap the Airbyte image for Flow as this tag (`catwalk image wrap`) and write it as the endpoint.
+    pub wrap: Option<String>,
 }
 
 /// What a save would do, shown before it happens.
@@ -101,6 +103,19 @@ pub struct SaveDone {
     pub written: usize,
     pub unchanged: usize,
     pub capture: String,
+    /// The capture's endpoint as written, and whether Docker knows its image from a registry (see
+    /// `catalog::reach`): where the catalog can run.
+    pub endpoint: Option<catalog::Endpoint>,
+    pub pushed: Option<bool>,
+}
+
+impl SaveDone {
+    /// Where the saved capture can run (`None` before the endpoint is known).
+    pub fn reach(&self) -> Option<catalog::Reach> {
+        self.endpoint
+            .as_ref()
+            .map(|e| catalog::reach(e, self.pushed))
+    }
 }
 
 /// The directory as typed, made absolute: `~` is `home`, a relative path is under the current directory,
@@ -127,11 +142,16 @@ pub fn resolve_dir(typed: &str, home: Option<&Path>) -> Result<PathBuf, Failure>
 }
 
 fn discovery(req: &Request) -> Discovery {
+    // Wrapped for Flow: the wrap is a Flow image.
+    let (endpoint, protocol) = match &req.wrap {
+        Some(tag) => (Endpoint::Image(tag.clone()), Protocol::Flow),
+        None => (req.endpoint.clone(), req.protocol),
+    };
     let target = Target {
         prefix: &req.prefix,
         name: &req.name,
-        endpoint: &req.endpoint,
-        protocol: req.protocol,
+        endpoint: &endpoint,
+        protocol,
         network: None,
     };
     let bindings = req.chosen.iter().map(|(b, _)| b.clone()).collect();
@@ -217,6 +237,16 @@ pub fn plan(req: &Request) -> Result<SavePreview, Failure> {
     let mut warnings = outcome.warnings.clone();
     if let (_, Some(w)) = catalog::catwalk_command()
         && req.protocol != Protocol::Flow
+        && req.wrap.is_none()
+    {
+        warnings.push(w);
+    }
+    if let Some(w) = outcome
+        .files
+        .catalog
+        .captures
+        .get(&outcome.capture_name)
+        .and_then(|c| catalog::machine_bound(&c.endpoint))
     {
         warnings.push(w);
     }
@@ -292,7 +322,15 @@ pub fn save(req: &Request) -> Result<SaveDone, Failure> {
         )?;
     }
     let summary = plan.write_all()?;
+    let endpoint = outcome
+        .files
+        .catalog
+        .captures
+        .get(&outcome.capture_name)
+        .map(|c| c.endpoint.clone());
     Ok(SaveDone {
+        endpoint,
+        pushed: None,
         config_file,
         flow_file: outcome.flow_file,
         written: summary.written,

@@ -170,6 +170,8 @@ pub struct SaveRequest {
     pub protection: Option<Protection>,
     /// The connector's config schema: which fields are secret.
     pub config_schema: Value,
+    /// Wrap the Airbyte image for Flow as this tag (`catwalk image wrap`) and write it as the endpoint.
+    pub wrap: Option<String>,
 }
 
 /// What a save would do, and what it wrote: the save operation's own types.

@@ -3,6 +3,7 @@
 //! it atomically with the config (encrypted with sops in memory when asked).
 
 use super::msg::{SaveDone, SavePreview, SaveRequest};
+use crate::catalog;
 use crate::ops::save;
 use std::path::PathBuf;
 
@@ -35,6 +36,7 @@ pub fn request(req: &SaveRequest) -> save::Request {
         env_age_recipients: std::env::var("SOPS_AGE_RECIPIENTS")
             .ok()
             .filter(|s| !s.trim().is_empty()),
+        wrap: req.wrap.clone(),
     }
 }
 
@@ -46,4 +48,23 @@ pub fn plan(req: &SaveRequest) -> Result<SavePreview, String> {
 /// Plan again and write (see `ops::save::save`).
 pub fn save(req: &SaveRequest) -> Result<SaveDone, String> {
     save::save(&request(req)).map_err(|e| e.to_string())
+}
+
+/// Wrap the Airbyte `image` for Flow as `tag` (as `catwalk image wrap` does), before the catalog naming it
+/// is written.
+pub async fn wrap_image(image: &str, tag: &str) -> Result<(), String> {
+    use crate::connector::wrap;
+    let binary = wrap::static_binary().map_err(|e| e.to_string())?;
+    let docker = crate::connector::DockerHost::connect()
+        .await
+        .map_err(|e| e.to_string())?;
+    wrap::wrap(&docker, image, tag, &binary, None, &|_| {})
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("wrapping {image} as {tag} failed: {e}"))
+}
+
+/// Whether Docker knows the image of an image endpoint from a registry (`None`: not an image, or unknown).
+pub async fn image_pushed(endpoint: Option<&catalog::Endpoint>) -> Option<bool> {
+    crate::ops::reach::pushed(endpoint?).await
 }

@@ -266,9 +266,23 @@ impl Tasks {
             }),
             // Not abortable: a save, once started, finishes (each file is written atomically anyway).
             Cmd::Save(id, req) => self.spawn(id, false, async move {
+                // Wrapping the image first: a catalog never names an image that was not built.
+                if let Some(tag) = req.wrap.clone() {
+                    let image = req.run.choice.reference();
+                    if let Err(e) = saving::wrap_image(&image, &tag).await {
+                        return TaskMsg::Saved(Err(e));
+                    }
+                }
                 let saved = tokio::task::spawn_blocking(move || saving::save(&req))
                     .await
                     .unwrap_or_else(|e| Err(e.to_string()));
+                let saved = match saved {
+                    Ok(mut done) => {
+                        done.pushed = saving::image_pushed(done.endpoint.as_ref()).await;
+                        Ok(done)
+                    }
+                    Err(e) => Err(e),
+                };
                 TaskMsg::Saved(saved.map(Box::new))
             }),
             Cmd::DecryptConfig {

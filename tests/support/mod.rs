@@ -191,6 +191,24 @@ pub fn pg_bin_dir() -> PathBuf {
     manifest_file("postgresql", "/tools/pg_bin_dir")
 }
 
+/// The static catwalk `catwalk image wrap` puts into images: the manifest's, else this clone's
+/// `target/static/catwalk-static` (scripts/test-deps builds it per clone; another clone's test-deps may have
+/// written the shared manifest).
+pub fn static_catwalk() -> PathBuf {
+    let p = manifest()
+        .get("catwalk_static")
+        .and_then(Value::as_str)
+        .map(PathBuf::from)
+        .filter(|p| p.starts_with(env!("CARGO_MANIFEST_DIR")))
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("target/static/catwalk-static")
+        });
+    if !p.is_file() {
+        missing("static catwalk", p.display());
+    }
+    p
+}
+
 /// A valid config for the flow-fixture (`behaviour: normal`), to patch in tests.
 pub fn fixture_config() -> Value {
     json!({ "host": "db.example.com", "port": 5432, "password": "secret-password" })

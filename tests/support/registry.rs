@@ -137,6 +137,11 @@ impl Registry {
         format!("{}/{repo_tag}", self.host_port)
     }
 
+    /// What was pushed: `repo:tag` (and `repo:sha256:...`) -> manifest digest.
+    pub fn pushed(&self) -> Value {
+        self.debug("/_debug/pushed")
+    }
+
     /// The value of [`SALT_LABEL`] on every image this registry serves.
     pub fn salt(&self) -> &str {
         &self.salt

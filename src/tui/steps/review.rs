@@ -7,7 +7,10 @@
 //! document, for age recipients or a `.sops.yaml`; a config opened encrypted in step 3 is encrypted again
 //! for the same keys by default). The chosen bindings are checked with the connector on entry (Flow
 //! validate with them, as `catwalk check` does; Airbyte and Singer through the adapter's validate), with
-//! a verdict per binding; saving after a failure asks first. The last screen gives the exact next commands.
+//! a verdict per binding; saving after a failure asks first. An Airbyte image can be wrapped for Flow on
+//! save ("Wrap as": a tag; `catwalk image wrap`), and the capture then names the wrap as its image. The last
+//! screen says where the catalog can run (`catalog::reach`) and gives the exact next commands: publishing
+//! only for a publishable catalog.
 
 use super::Step;
 use crate::catalog;
@@ -26,12 +29,21 @@ use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
 /// The fields, in order; focus `FIELDS.len()` is the Save button.
-pub const FIELDS: [&str; 5] = ["Directory", "Prefix", "Name", "Secrets", "Age keys"];
+pub const FIELDS: [&str; 6] = [
+    "Directory",
+    "Prefix",
+    "Name",
+    "Secrets",
+    "Age keys",
+    "Wrap as",
+];
 pub const SAVE_BUTTON: usize = FIELDS.len();
 /// The sops choice (not a text input).
 pub const SOPS_FIELD: usize = 3;
 /// The age recipients (text input number 3).
 pub const RECIPIENTS_FIELD: usize = 4;
+/// The tag to wrap an Airbyte image as (text input number 4); empty: the local adapter endpoint.
+pub const WRAP_FIELD: usize = 5;
 
 /// Whether and how the config file is protected with sops.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -70,7 +82,7 @@ pub struct ReviewState {
     pub fields: Vec<TextInput>,
     pub focus: usize,
     /// A problem per field.
-    pub errors: [Option<String>; 5],
+    pub errors: [Option<String>; 6],
     pub sops: SopsMode,
     /// The recipients were edited by the person (no default replaces them then).
     pub recipients_touched: bool,
@@ -153,6 +165,11 @@ impl ReviewState {
         Some(Protection { keys, scope })
     }
 
+    /// The tag typed in "Wrap as", if any.
+    pub fn wrap_tag(&self) -> Option<String> {
+        Some(self.field(WRAP_FIELD).trim().to_string()).filter(|t| !t.is_empty())
+    }
+
     /// Whether the chosen bindings failed the connector's check (or it could not run).
     pub fn check_failed(&self) -> bool {
         matches!(&self.checked, Some(Err(_))) || matches!(&self.checked, Some(Ok(c)) if !c.passed())
@@ -177,6 +194,7 @@ pub fn input_index(focus: usize) -> Option<usize> {
     match focus {
         0..=2 => Some(focus),
         RECIPIENTS_FIELD => Some(3),
+        WRAP_FIELD => Some(4),
         _ => None,
     }
 }
@@ -221,6 +239,7 @@ pub fn enter(state: &mut State) -> Vec<Cmd> {
                 TextInput::new(&answer.directory),
                 TextInput::new(&answer.prefix),
                 TextInput::new(&answer.name),
+                TextInput::new(""),
                 TextInput::new(""),
             ],
             built_for: state.answers.connector.clone(),
@@ -366,7 +385,31 @@ fn check_fields(state: &mut State) -> bool {
             "`{bad}` is not an age recipient (age1…, from `age-keygen -y KEYFILE`)"
         ));
     }
-    r.errors.iter().all(Option::is_none)
+    if let Some(tag) = r.wrap_tag() {
+        let airbyte_image = can_wrap(state);
+        let r = &mut state.review;
+        if !airbyte_image {
+            r.errors[WRAP_FIELD] = Some(
+                "only an Airbyte image is wrapped for Flow: leave this empty (Flow images run as they are, local commands stay local)".into(),
+            );
+        } else if let Some(bad) = tag
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || "-_./:@".contains(*c)))
+        {
+            r.errors[WRAP_FIELD] = Some(format!(
+                "`{bad}` cannot be in an image tag (e.g. ghcr.io/acme/source-x-flow:v1)"
+            ));
+        }
+    }
+    state.review.errors.iter().all(Option::is_none)
+}
+
+/// Whether the connector is an Airbyte image, which "Wrap as" can wrap for Flow.
+pub fn can_wrap(state: &State) -> bool {
+    matches!(
+        (&state.answers.connector, super::check::run_of(state)),
+        (Some(ConnectorChoice::Image { .. }), Some(run)) if run.protocol == crate::model::Protocol::Airbyte
+    )
 }
 
 /// The save request for the current answers, or why there is none.
@@ -416,6 +459,7 @@ pub fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequ
             .as_ref()
             .map(|o| o.spec.config_schema.clone())
             .unwrap_or_default(),
+        wrap: r.wrap_tag(),
     })
 }
 

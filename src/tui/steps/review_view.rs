@@ -2,7 +2,8 @@
 //! of the catalog file; the merge-or-overwrite question; the final screen with the next commands.
 
 use super::review::{
-    FIELDS, RECIPIENTS_FIELD, ReviewState, SAVE_BUTTON, SOPS_FIELD, SopsMode, input_index,
+    FIELDS, RECIPIENTS_FIELD, ReviewState, SAVE_BUTTON, SOPS_FIELD, SopsMode, WRAP_FIELD,
+    input_index,
 };
 use crate::catalog::FileStatus;
 use crate::connector::endpoint::shell_words;
@@ -163,8 +164,13 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
             t.dim(),
         )
     } else if r.save_req.is_some() {
+        let what = if r.wrap_tag().is_some() {
+            "building the wrapped image, then writing…"
+        } else {
+            "writing…"
+        };
         Span::styled(
-            format!("  {} writing…", log_pane::spinner(state.frame)),
+            format!("  {} {what}", log_pane::spinner(state.frame)),
             t.dim(),
         )
     } else if r.plan_req.is_some() {
@@ -245,6 +251,7 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
     let head = lines.len() as u16;
     draw(frame, body, lines);
     // The inputs, right of their labels, with their problems after them.
+    let can_wrap = super::review::can_wrap(state);
     for i in 0..FIELDS.len() {
         let y = body.y + 2 + i as u16;
         let x = body.x + label_w as u16;
@@ -263,6 +270,10 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
         }
         let placeholder = if i == RECIPIENTS_FIELD {
             "age1… (comma-separated)"
+        } else if i == WRAP_FIELD && can_wrap {
+            "(empty: local, via catwalk adapt)"
+        } else if i == WRAP_FIELD {
+            "(not needed)"
         } else {
             "(the current directory)"
         };
@@ -278,6 +289,14 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
         let after = match (&r.errors[i], i, &r.preview) {
             (Some(e), _, _) => Line::styled(format!(" ✗ {e}"), t.error()),
             (None, RECIPIENTS_FIELD, p) => Line::styled(recipients_note(r, p.as_ref()), t.dim()),
+            (None, WRAP_FIELD, _) => Line::styled(
+                match (can_wrap, r.wrap_tag().is_some()) {
+                    (true, true) => " wrapped for Flow on save: publishable",
+                    (true, false) => " a tag (REGISTRY/NAME:TAG) makes it publishable",
+                    (false, _) => " only Airbyte images are wrapped",
+                },
+                t.dim(),
+            ),
             (None, 0, Some(p)) => Line::styled(format!(" → {}", p.dir.display()), t.dim()),
             (None, 2, _) => Line::styled(
                 format!(
@@ -501,25 +520,70 @@ fn saved(state: &State, frame: &mut Frame, body: Rect) {
             ),
             w,
         )),
-        Line::default(),
-        Line::styled("Next:", t.title()),
     ];
+    // Where it can run, and what makes it publishable.
+    let reach = done.reach();
+    if let Some(reach) = &reach {
+        let style = if reach.is_publishable() {
+            t.ok()
+        } else {
+            t.warn()
+        };
+        lines.push(Line::styled(
+            truncate(&format!("Runs     {}", reach_words(reach)), w),
+            style,
+        ));
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled("Next:", t.title()));
     let source = shell_words(&[flow]);
-    for (what, cmd) in [
-        (
-            if r.sops == SopsMode::Off {
-                "Check it (structure, config, the connector's validate):"
-            } else {
-                "Check it (decrypts the config in memory with your sops key):"
-            },
-            format!("catwalk check --source {source}"),
-        ),
-        (
-            "Publish it to Estuary Flow:",
+    let mut steps = vec![(
+        if r.sops == SopsMode::Off {
+            "Check it (structure, config, the connector's validate):".to_string()
+        } else {
+            "Check it (decrypts the config in memory with your sops key):".to_string()
+        },
+        format!("catwalk check --source {source}"),
+    )];
+    match &reach {
+        Some(crate::catalog::Reach::Publishable { .. }) => steps.push((
+            "Publish it to Estuary Flow:".into(),
             format!("flowctl catalog publish --source {source}"),
-        ),
-    ] {
-        lines.push(Line::styled(truncate(&format!("  {what}"), w), t.dim()));
+        )),
+        Some(crate::catalog::Reach::NeedsPush { image }) => {
+            steps.push((
+                "Push the image to a registry Estuary can reach (a `:local` or 127.0.0.1 tag: tag it for one first):".into(),
+                format!("docker push {}", shell_words(std::slice::from_ref(image))),
+            ));
+            steps.push((
+                "Then publish it to Estuary Flow:".into(),
+                format!("flowctl catalog publish --source {source}"),
+            ));
+        }
+        Some(crate::catalog::Reach::LocalOnly {
+            airbyte_image: Some(image),
+        }) => {
+            let tag = crate::catalog::suggested_wrap_tag(image);
+            steps.push((
+                "To publish: wrap the image for Flow and push it (or save again with \"Wrap as\"):".into(),
+                format!("catwalk image wrap --image {image} --tag {tag} --push"),
+            ));
+        }
+        Some(crate::catalog::Reach::LocalOnly {
+            airbyte_image: None,
+        }) => steps.push((
+            "It runs where its command is installed: `catwalk check` here, or a local data plane. To publish, package the connector as an image.".into(),
+            String::new(),
+        )),
+        None => {}
+    }
+    for (what, cmd) in steps {
+        for l in wrap(&format!("  {what}"), w) {
+            lines.push(Line::styled(l, t.dim()));
+        }
+        if cmd.is_empty() {
+            continue;
+        }
         for l in wrap(&format!("  {cmd}"), w) {
             lines.push(Line::styled(l, t.key()));
         }
@@ -530,6 +594,20 @@ fn saved(state: &State, frame: &mut Frame, body: Rect) {
         t.dim(),
     ));
     draw(frame, body, lines);
+}
+
+/// `publishable`, `local only: ...`, `needs the image pushed: ...`, for the final screen.
+fn reach_words(reach: &crate::catalog::Reach) -> String {
+    use crate::catalog::Reach;
+    match reach {
+        Reach::Publishable { image } => format!("publishable: Flow pulls {image}"),
+        Reach::NeedsPush { image } => {
+            format!("needs the image pushed: {image} is only on this machine")
+        }
+        Reach::LocalOnly { .. } => {
+            "local only: a local command, runs only on this machine (catwalk check, a local data plane)".into()
+        }
+    }
 }
 
 /// How the config file is written, for the tree and the final screen.

@@ -279,6 +279,11 @@ fn review_saved() {
                     written: 5,
                     unchanged: 0,
                     capture: "acmeCo/source-postgres".into(),
+                    endpoint: Some(crate::catalog::Endpoint::image(
+                        "ghcr.io/estuary/source-postgres:dev",
+                        crate::catalog::ContentRef::Path("source-postgres.config.yaml".into()),
+                    )),
+                    pushed: None,
                 }))),
             )],
         );

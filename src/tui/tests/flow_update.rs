@@ -182,10 +182,11 @@ fn stale_reports_are_dropped() {
     // And a stale plan never replaces the preview.
     let cmds = send(&mut s, [ctrl('n')]);
     let (plan, _) = plan_of(&cmds);
-    // Up three times: from the Save button to the name.
+    // Up four times: from the Save button to the name.
     send(
         &mut s,
         [
+            key(KeyCode::Up),
             key(KeyCode::Up),
             key(KeyCode::Up),
             key(KeyCode::Up),
@@ -585,6 +586,7 @@ fn typing_while_the_files_are_planned_plans_once_more_afterwards() {
     let cmds = send(
         &mut s,
         [
+            key(KeyCode::Up),
             key(KeyCode::Up),
             key(KeyCode::Up),
             key(KeyCode::Up),
