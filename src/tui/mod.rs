@@ -8,6 +8,7 @@ pub mod app;
 pub mod connectors;
 pub mod draft;
 pub mod events;
+pub mod flow;
 pub mod keys;
 pub mod msg;
 pub mod saving;

@@ -67,7 +67,7 @@ pub fn view(state: &State, frame: &mut Frame) {
     if state.check.phase != super::steps::check::Phase::Passed {
         skipped.push(StepId::Check);
     }
-    stepper::render(frame, a.stepper, state.step, &skipped, t);
+    stepper::render(frame, a.stepper, &state.flow(), state.step, &skipped, t);
     frame.render_widget(
         Line::styled("─".repeat(a.rule.width as usize), t.border()),
         a.rule,

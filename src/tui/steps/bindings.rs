@@ -7,10 +7,11 @@
 //! Discover goes through the SSH tunnel the config asks for, as the check does (opened by the same code,
 //! closed when it ends or is cancelled).
 
-use super::Step;
+use super::{Reply, Step};
 use crate::catalog;
 use crate::model::{DiscoveredBinding, LogLine};
 use crate::tui::draft::{BindingsAnswer, Draft};
+use crate::tui::flow::Transition;
 use crate::tui::keys::{Action, Ctx};
 use crate::tui::msg::{Cmd, Hidden, ReqId, TaskMsg};
 use crate::tui::state::{State, StepId};
@@ -199,8 +200,7 @@ fn search_text(name: &str, recommended: &str) -> String {
 }
 
 /// Go to step 6: discover, unless bindings were already discovered with this very config.
-pub fn enter(state: &mut State) -> Vec<Cmd> {
-    state.step = StepId::Bindings;
+fn enter(state: &mut State) -> Vec<Cmd> {
     let print = state.answers.config.as_ref().map(super::check::fingerprint);
     let b = &state.bindings;
     if b.phase == Phase::Done && print.is_some() && b.discovered_for == print {
@@ -255,9 +255,9 @@ pub fn start(state: &mut State) -> Vec<Cmd> {
 }
 
 /// A report from a discover task; stale ones are dropped.
-pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Vec<Cmd> {
+pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
     if state.bindings.req != Some(id) || !state.bindings.is_working() {
-        return Vec::new();
+        return Reply::stay();
     }
     match msg {
         TaskMsg::Log(line) => {
@@ -315,7 +315,7 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Vec<Cmd> {
         }
         _ => {}
     }
-    Vec::new()
+    Reply::stay()
 }
 
 /// Keep the answer and save the draft.
@@ -329,15 +329,14 @@ fn keep_answer(state: &mut State) -> Vec<Cmd> {
     vec![Cmd::SaveDraft(id, Draft::new(state.answers.clone()))]
 }
 
-fn back(state: &mut State) -> Vec<Cmd> {
+fn back(state: &mut State) -> Reply {
     let mut cmds = cancel(state);
     if state.bindings.is_working() {
         state.bindings.phase = Phase::Idle;
         state.bindings.discovered_for = None;
     }
     cmds.extend(keep_answer(state));
-    state.step = StepId::Check;
-    cmds
+    Reply::then(cmds, Transition::Back)
 }
 
 /// The list's height for the current terminal size.
@@ -419,20 +418,16 @@ fn on_edit(state: &mut State, action: Action) -> Vec<Cmd> {
     Vec::new()
 }
 
-fn on_list(state: &mut State, action: Action) -> Vec<Cmd> {
+fn on_list(state: &mut State, action: Action) -> Reply {
     let h = list_height(state);
     match action {
         Action::Up => move_by(state, -1),
         Action::Down => move_by(state, 1),
         Action::PageUp => move_by(state, -(h.max(1) as isize)),
         Action::PageDown => move_by(state, h.max(1) as isize),
-        Action::NextStep => {
-            let mut cmds = keep_answer(state);
-            cmds.extend(super::review::enter(state));
-            return cmds;
-        }
+        Action::NextStep => return Reply::then(keep_answer(state), Transition::Next),
         Action::Back => return back(state),
-        Action::Quit => return crate::tui::update::request_quit(state),
+        Action::Quit => return crate::tui::update::request_quit(state).into(),
         _ => {}
     }
     let b = &mut state.bindings;
@@ -464,7 +459,7 @@ fn on_list(state: &mut State, action: Action) -> Vec<Cmd> {
         }
         _ => {}
     }
-    Vec::new()
+    Reply::stay()
 }
 
 fn on_filter(state: &mut State, action: Action) -> Vec<Cmd> {
@@ -485,23 +480,19 @@ fn on_filter(state: &mut State, action: Action) -> Vec<Cmd> {
     Vec::new()
 }
 
-fn on_page(state: &mut State, action: Action) -> Vec<Cmd> {
+fn on_page(state: &mut State, action: Action) -> Reply {
     match action {
-        Action::Retry => return start(state),
-        Action::EditConfig => {
-            let cmds = cancel(state);
-            state.step = StepId::Config;
-            return cmds;
-        }
+        Action::Retry => return start(state).into(),
+        Action::EditConfig => return Reply::then(cancel(state), Transition::GoTo(StepId::Config)),
         Action::Back | Action::Cancel => return back(state),
-        Action::Quit => return crate::tui::update::request_quit(state),
+        Action::Quit => return crate::tui::update::request_quit(state).into(),
         other => {
             if let Some(d) = super::scroll_delta(other) {
                 scroll_by(state, d);
             }
         }
     }
-    Vec::new()
+    Reply::stay()
 }
 
 /// Move through the failure's log: up (negative) is older lines, kept as lines back from the newest.
@@ -529,20 +520,24 @@ impl Step for BindingsStep {
         }
     }
 
-    fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
+    fn enter(state: &mut State) -> Reply {
+        enter(state).into()
+    }
+
+    fn on_action(state: &mut State, action: Action) -> Reply {
         let b = &state.bindings;
         let listed = b.phase == Phase::Done && !b.items.is_empty();
         if b.is_working() {
             return match action {
                 Action::Cancel | Action::Back => back(state),
-                Action::Quit => crate::tui::update::request_quit(state),
-                _ => Vec::new(),
+                Action::Quit => crate::tui::update::request_quit(state).into(),
+                _ => Reply::stay(),
             };
         }
         if listed && b.edit.is_some() {
-            on_edit(state, action)
+            on_edit(state, action).into()
         } else if listed && b.filtering {
-            on_filter(state, action)
+            on_filter(state, action).into()
         } else if listed {
             on_list(state, action)
         } else {
@@ -550,7 +545,7 @@ impl Step for BindingsStep {
         }
     }
 
-    fn on_text(state: &mut State, text: &str) -> Vec<Cmd> {
+    fn on_text(state: &mut State, text: &str) -> Reply {
         let b = &mut state.bindings;
         if let Some(edit) = b.edit.as_mut() {
             edit.input.insert(text);
@@ -561,23 +556,23 @@ impl Step for BindingsStep {
             b.nav = ListNav::default();
             clamp(state);
         }
-        Vec::new()
+        Reply::stay()
     }
 
-    fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Vec<Cmd> {
+    fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Reply {
         if state.bindings.phase != Phase::Done || state.bindings.items.is_empty() {
             if let Some(d) = super::wheel_delta(&ev) {
                 scroll_by(state, d);
             }
-            return Vec::new();
+            return Reply::stay();
         }
         if state.bindings.edit.is_some() {
-            return Vec::new();
+            return Reply::stay();
         }
         let list = super::bindings_view::areas(state, body).list;
         if let Some(d) = super::wheel_delta(&ev) {
             move_by(state, d);
-            return Vec::new();
+            return Reply::stay();
         }
         match ev.kind {
             MouseEventKind::Down(MouseButton::Left)
@@ -602,7 +597,7 @@ impl Step for BindingsStep {
             }
             _ => {}
         }
-        Vec::new()
+        Reply::stay()
     }
 
     fn view(state: &State, frame: &mut Frame, body: Rect) {

@@ -8,8 +8,9 @@
 //! the host network). An unknown host key stops it with the fingerprint: `y` records it in known_hosts and
 //! checks again, `n` goes back; a changed one is refused.
 
-use super::Step;
+use super::{Reply, Step};
 use crate::model::LogLine;
+use crate::tui::flow::Transition;
 use crate::tui::keys::{Action, Ctx};
 use crate::tui::msg::{Cmd, Hidden, HostKeyAsk, ReqId, Run, SshUse, TaskMsg};
 use crate::tui::state::{State, StepId};
@@ -158,8 +159,7 @@ pub fn catwalk_tunnel(state: &State) -> bool {
 }
 
 /// Go to step 5 (from step 4's Next): run the check unless it already passed for this very config.
-pub fn enter(state: &mut State) -> Vec<Cmd> {
-    state.step = StepId::Check;
+fn enter(state: &mut State) -> Vec<Cmd> {
     let print = state.answers.config.as_ref().map(fingerprint);
     let c = &mut state.check;
     if c.checked.is_some()
@@ -218,10 +218,10 @@ fn start_with(state: &mut State, accept: Option<HostKeyAsk>) -> Vec<Cmd> {
 }
 
 /// A report from a check task; any request but the current one is stale and dropped.
-pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Vec<Cmd> {
+pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
     let c = &mut state.check;
     if c.req != Some(id) || !c.is_working() {
-        return Vec::new();
+        return Reply::stay();
     }
     match msg {
         TaskMsg::Log(line) => {
@@ -278,7 +278,7 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Vec<Cmd> {
         }
         _ => {}
     }
-    Vec::new()
+    Reply::stay()
 }
 
 /// A failure in plain words: the exception a Python traceback ends with (`Exception: cannot connect
@@ -296,24 +296,14 @@ pub fn plain_failure(
 }
 
 /// Back to step 4; a running check is cancelled (its container removed).
-fn back(state: &mut State) -> Vec<Cmd> {
+fn back(state: &mut State) -> Reply {
     let cmds = cancel(state);
     if state.check.is_working() {
         state.check.phase = Phase::Idle;
         state.check.checked = None;
     }
-    // A skipped step 4 is not gone back to: the config is.
-    state.step = if state.tunnel.skipped.is_some() {
-        StepId::Config
-    } else {
-        StepId::Tunnel
-    };
-    cmds
-}
-
-/// On to step 6.
-fn next(state: &mut State) -> Vec<Cmd> {
-    super::bindings::enter(state)
+    // A skipped step 4 is not gone back to (it does not apply): the config is.
+    Reply::then(cmds, Transition::Back)
 }
 
 /// Move through the failure's log: up (negative) is older lines, kept as lines back from the newest.
@@ -338,29 +328,31 @@ impl Step for CheckStep {
         }
     }
 
-    fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
+    fn enter(state: &mut State) -> Reply {
+        enter(state).into()
+    }
+
+    fn on_action(state: &mut State, action: Action) -> Reply {
         match (action, &state.check.phase) {
             (Action::Yes, Phase::HostKey(ask)) => {
                 let ask = (**ask).clone();
-                start_with(state, Some(ask))
+                start_with(state, Some(ask)).into()
             }
             (Action::No, Phase::HostKey(_)) => {
                 state.check.phase = Phase::Idle;
                 back(state)
             }
             (Action::Cancel | Action::Back, _) => back(state),
-            (Action::Retry, _) => start(state),
-            (Action::Continue, Phase::Passed | Phase::Skipped) => next(state),
+            (Action::Retry, _) => start(state).into(),
+            (Action::Continue, Phase::Passed | Phase::Skipped) => Reply::go(Transition::Next),
             (Action::Skip, Phase::Idle | Phase::Failed(_)) => {
-                let mut cmds = cancel(state);
+                let cmds = cancel(state);
                 state.check.phase = Phase::Skipped;
                 state.check.checked = state.answers.config.as_ref().map(fingerprint);
-                cmds.extend(next(state));
-                cmds
+                Reply::then(cmds, Transition::Next)
             }
             (Action::EditConfig, _) => {
                 let cmds = cancel(state);
-                state.step = StepId::Config;
                 // The field the error is about gets the focus (else the form's is kept).
                 if let Phase::Failed(e) = &state.check.phase {
                     let mut text = e.clone();
@@ -374,23 +366,23 @@ impl Step for CheckStep {
                         });
                     }
                 }
-                cmds
+                Reply::then(cmds, Transition::GoTo(StepId::Config))
             }
-            (Action::Quit, _) => crate::tui::update::request_quit(state),
+            (Action::Quit, _) => crate::tui::update::request_quit(state).into(),
             (other, _) => {
                 if let Some(d) = super::scroll_delta(other) {
                     scroll_by(state, d);
                 }
-                Vec::new()
+                Reply::stay()
             }
         }
     }
 
-    fn on_mouse(state: &mut State, _body: Rect, ev: MouseEvent) -> Vec<Cmd> {
+    fn on_mouse(state: &mut State, _body: Rect, ev: MouseEvent) -> Reply {
         if let Some(d) = super::wheel_delta(&ev) {
             scroll_by(state, d);
         }
-        Vec::new()
+        Reply::stay()
     }
 
     fn view(state: &State, frame: &mut Frame, body: Rect) {

@@ -4,14 +4,15 @@
 //! the form (read by a command). The draft keeps every value but the secrets. A connector's own
 //! `networkTunnel` is left to step 4.
 
-use super::Step;
+use super::{Reply, Step};
 use crate::schema::{Form, Validator};
 use crate::secrets::Protection;
 use crate::tui::connectors::ConnectorChoice;
 use crate::tui::draft::Draft;
+use crate::tui::flow::Transition;
 use crate::tui::keys::{Action, Ctx};
 use crate::tui::msg::{Cmd, Decrypted, FileText, Hidden, ReqId};
-use crate::tui::state::{State, StepId};
+use crate::tui::state::State;
 use crate::tui::widgets::form_ui::{FileTarget, FormUi, Outcome};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
@@ -49,8 +50,7 @@ pub struct ConfigState {
 
 /// Go to step 3. The form is built when the spec is new (refilled from the draft's values when resuming,
 /// or from the previous form when the same connector's spec was fetched again); otherwise it is kept.
-pub fn enter(state: &mut State) {
-    state.step = StepId::Config;
+fn enter(state: &mut State) {
     let Some(o) = &state.spec.outcome else {
         return;
     };
@@ -189,9 +189,9 @@ pub fn sync_draft(state: &mut State) -> Vec<Cmd> {
 }
 
 /// Next: check everything; with problems, focus the first; else keep the config and go on to step 4.
-fn next(state: &mut State) -> Vec<Cmd> {
+fn next(state: &mut State) -> Reply {
     let Some(form) = &state.config.form else {
-        return Vec::new();
+        return Reply::stay();
     };
     let ui = &mut state.config.ui;
     let n = ui.check_all(form);
@@ -215,13 +215,11 @@ fn next(state: &mut State) -> Vec<Cmd> {
             bad: true,
         });
         clamp(state);
-        return sync_draft(state);
+        return sync_draft(state).into();
     }
     state.config.notice = None;
     state.answers.config = Some(form.to_config());
-    let mut cmds = sync_draft(state);
-    cmds.extend(super::tunnel::enter(state));
-    cmds
+    Reply::then(sync_draft(state), Transition::Next)
 }
 
 /// Put the focus on the field a connector's error names, if one does: its title, its key (`port`) or the
@@ -291,26 +289,23 @@ fn typing(action: Action) -> bool {
 }
 
 /// What the form editor asked for.
-fn outcome(state: &mut State, out: Outcome) -> Vec<Cmd> {
+fn outcome(state: &mut State, out: Outcome) -> Reply {
     match out {
         Outcome::Next => next(state),
-        Outcome::Back => {
-            state.step = StepId::Spec;
-            sync_draft(state)
-        }
+        Outcome::Back => Reply::then(sync_draft(state), Transition::Back),
         Outcome::Read(path) => {
             let id = state.next_req();
             state.config.file_req = Some(id);
-            vec![Cmd::ReadFile(id, path)]
+            vec![Cmd::ReadFile(id, path)].into()
         }
-        Outcome::Changed | Outcome::Nothing => Vec::new(),
+        Outcome::Changed | Outcome::Nothing => Reply::stay(),
     }
 }
 
-/// A file read for a form: routed to this step or step 4 by request id.
+/// A file read for this step's form (`update` routes it here by request id).
 pub fn on_file(state: &mut State, id: ReqId, result: Result<FileText, String>) -> Vec<Cmd> {
     if state.config.file_req != Some(id) {
-        return super::tunnel::on_file(state, id, result);
+        return Vec::new();
     }
     state.config.file_req = None;
     let c = &mut state.config;
@@ -434,57 +429,62 @@ impl Step for ConfigStep {
         ctxs
     }
 
-    fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
+    fn enter(state: &mut State) -> Reply {
+        enter(state);
+        Reply::stay()
+    }
+
+    fn on_action(state: &mut State, action: Action) -> Reply {
         let area = form_area(state);
         let theme = state.theme;
         let c = &mut state.config;
         let Some(form) = c.form.as_mut() else {
             if action == Action::Back {
-                state.step = StepId::Spec;
+                return Reply::go(Transition::Back);
             }
-            return Vec::new();
+            return Reply::stay();
         };
         if !typing(action) && c.notice.as_ref().is_some_and(|n| !n.bad) {
             c.notice = None;
         }
         let out = c.ui.on_action(form, action, area, &theme);
-        let mut cmds = outcome(state, out);
-        if !typing(action) && state.step == StepId::Config {
-            cmds.extend(sync_draft(state));
+        let mut reply = outcome(state, out);
+        if !typing(action) && reply.go == Transition::Stay {
+            reply.cmds.extend(sync_draft(state));
         }
         clamp(state);
-        cmds
+        reply
     }
 
-    fn on_text(state: &mut State, text: &str) -> Vec<Cmd> {
+    fn on_text(state: &mut State, text: &str) -> Reply {
         let theme = state.theme;
         let c = &mut state.config;
         if let Some(form) = c.form.as_mut() {
             c.ui.on_text(form, text, &theme);
         }
         clamp(state);
-        Vec::new()
+        Reply::stay()
     }
 
-    fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
+    fn on_key(state: &mut State, key: KeyEvent) -> Reply {
         state.config.ui.on_key(key);
-        Vec::new()
+        Reply::stay()
     }
 
-    fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Vec<Cmd> {
+    fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Reply {
         let area = areas(body, head_height(state)).form;
         let theme = state.theme;
         let c = &mut state.config;
         let Some(form) = c.form.as_mut() else {
-            return Vec::new();
+            return Reply::stay();
         };
         let out = c.ui.mouse(form, ev, area, &theme);
-        let mut cmds = outcome(state, out);
-        if state.step == StepId::Config {
-            cmds.extend(sync_draft(state));
+        let mut reply = outcome(state, out);
+        if reply.go == Transition::Stay {
+            reply.cmds.extend(sync_draft(state));
         }
         clamp(state);
-        cmds
+        reply
     }
 
     fn view(state: &State, frame: &mut Frame, body: Rect) {

@@ -2,11 +2,13 @@
 //! image…", "Local command…" opening a form, see `connector_form`). Typing (or `/`) filters; Enter picks, which saves
 //! the draft and starts step 2. Docker's status is shown; local connectors work without it.
 
-use super::Step;
 use super::connector_form::{self, CustomForm, FormKind};
+use super::{Reply, Step};
 use crate::connector::endpoint::shell_words;
 use crate::model::ConnectorKind;
 use crate::tui::connectors::{CatalogEntry, ConnectorChoice, LocalConnector};
+use crate::tui::draft::Draft;
+use crate::tui::flow::Transition;
 use crate::tui::keys::{Action, Ctx};
 use crate::tui::msg::Cmd;
 use crate::tui::state::{DockerStatus, State};
@@ -209,10 +211,10 @@ fn list_height(state: &State) -> usize {
 }
 
 /// Pick the selected row: a connector starts step 2; a custom entry opens its form.
-fn pick(state: &mut State) -> Vec<Cmd> {
+fn pick(state: &mut State) -> Reply {
     let c = &state.connector;
     let choice = match c.rows.get(c.nav.selected) {
-        None => return Vec::new(),
+        None => return Reply::stay(),
         Some(Row::AnyImage) => return open_form(state, FormKind::Image),
         Some(Row::LocalCommand) => return open_form(state, FormKind::Command),
         Some(Row::Curated(i)) => {
@@ -234,16 +236,32 @@ fn pick(state: &mut State) -> Vec<Cmd> {
     };
     // Coming back to step 1 lands on the list (the filter text stays; / edits it again).
     state.connector.mode = Mode::List;
-    super::spec::start(state, choice)
+    settle(state, choice)
 }
 
-fn open_form(state: &mut State, kind: FormKind) -> Vec<Cmd> {
+/// The connector is chosen: keep it (saving the draft), then on to step 2, which fetches its spec.
+fn settle(state: &mut State, choice: ConnectorChoice) -> Reply {
+    let mut cmds = Vec::new();
+    if state.answers.connector.as_ref() != Some(&choice) {
+        // Another connector: the answers given for the previous one (config, tunnel…) no longer apply.
+        state.answers = crate::tui::draft::Answers {
+            connector: Some(choice),
+            ..Default::default()
+        };
+        let id = state.next_req();
+        state.draft.req = Some(id);
+        cmds.push(Cmd::SaveDraft(id, Draft::new(state.answers.clone())));
+    }
+    Reply::then(cmds, Transition::Next)
+}
+
+fn open_form(state: &mut State, kind: FormKind) -> Reply {
     let c = &mut state.connector;
     // A filter that looks like an image reference is most likely the image the person wants.
     let filter = c.filter.value().trim().to_string();
     c.form.open(kind, &filter);
     c.mode = Mode::Form;
-    Vec::new()
+    Reply::stay()
 }
 
 pub struct ConnectorStep;
@@ -263,17 +281,17 @@ impl Step for ConnectorStep {
         ctxs
     }
 
-    fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
+    fn on_action(state: &mut State, action: Action) -> Reply {
         if state.connector.mode == Mode::Form {
             return match connector_form::on_action(&mut state.connector.form, action) {
-                connector_form::Outcome::Stay => Vec::new(),
+                connector_form::Outcome::Stay => Reply::stay(),
                 connector_form::Outcome::Back => {
                     state.connector.mode = Mode::List;
-                    Vec::new()
+                    Reply::stay()
                 }
                 connector_form::Outcome::Picked(choice) => {
                     state.connector.mode = Mode::List;
-                    super::spec::start(state, choice)
+                    settle(state, choice)
                 }
             };
         }
@@ -291,18 +309,18 @@ impl Step for ConnectorStep {
             Action::Filter => c.mode = Mode::Filter,
             Action::LeaveFilter => c.mode = Mode::List,
             Action::Pick => return pick(state),
-            Action::Quit => return crate::tui::update::request_quit(state),
-            Action::RecheckDocker => return crate::tui::update::check_docker(state),
+            Action::Quit => return crate::tui::update::request_quit(state).into(),
+            Action::RecheckDocker => return crate::tui::update::check_docker(state).into(),
             edit if c.mode == Mode::Filter && c.filter.edit(edit) => {
                 c.refilter();
                 c.nav.clamp(c.rows.len(), height);
             }
             _ => {}
         }
-        Vec::new()
+        Reply::stay()
     }
 
-    fn on_text(state: &mut State, text: &str) -> Vec<Cmd> {
+    fn on_text(state: &mut State, text: &str) -> Reply {
         let height = list_height(state);
         let c = &mut state.connector;
         match c.mode {
@@ -315,12 +333,12 @@ impl Step for ConnectorStep {
                 c.nav.clamp(c.rows.len(), height);
             }
         }
-        Vec::new()
+        Reply::stay()
     }
 
-    fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Vec<Cmd> {
+    fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Reply {
         if state.connector.mode == Mode::Form {
-            return Vec::new();
+            return Reply::stay();
         }
         let a = areas(body);
         let height = a.list.height as usize;
@@ -343,7 +361,7 @@ impl Step for ConnectorStep {
             }
             _ => {}
         }
-        Vec::new()
+        Reply::stay()
     }
 
     fn view(state: &State, frame: &mut Frame, body: Rect) {

@@ -9,17 +9,18 @@
 //! validate with them, as `catwalk check` does; Airbyte and Singer through the adapter's validate), with
 //! a verdict per binding; saving after a failure asks first. The last screen gives the exact next commands.
 
-use super::Step;
+use super::{Reply, Step};
 use crate::catalog;
 use crate::model::{CollectionSpec, ConnectorKind, ValidateBinding};
 use crate::secrets::{Keys, Protection, Scope};
 use crate::tui::connectors::ConnectorChoice;
 use crate::tui::draft::{Draft, SaveAnswer};
+use crate::tui::flow::Transition;
 use crate::tui::keys::{Action, Ctx};
 use crate::tui::msg::{
     BindingsCheck, Cmd, Hidden, ReqId, SaveDone, SavePreview, SaveRequest, TaskMsg,
 };
-use crate::tui::state::{State, StepId};
+use crate::tui::state::State;
 use crate::tui::widgets::text_input::TextInput;
 use ratatui::Frame;
 use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
@@ -120,6 +121,11 @@ impl ReviewState {
             .unwrap_or("")
     }
 
+    /// Neither saved nor asking a question: Back leaves the step.
+    pub fn idle(&self) -> bool {
+        self.done.is_none() && !self.ask_failed && !self.question
+    }
+
     pub fn is_working(&self) -> bool {
         self.plan_req.is_some() || self.save_req.is_some() || self.check_req.is_some()
     }
@@ -197,8 +203,7 @@ pub fn default_name(choice: &ConnectorChoice) -> String {
 
 /// Go to step 7 (from step 6): fill the fields (from the draft, else defaults) the first time for this
 /// connector, and plan the files.
-pub fn enter(state: &mut State) -> Vec<Cmd> {
-    state.step = StepId::Review;
+fn enter(state: &mut State) -> Vec<Cmd> {
     let r = &mut state.review;
     if r.fields.is_empty() || r.built_for != state.answers.connector {
         let answer = state
@@ -642,129 +647,149 @@ impl Step for ReviewStep {
         }
     }
 
-    fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
-        let r = &mut state.review;
-        if r.done.is_some() {
-            if action == Action::Back {
-                r.done = None;
-            }
-            return Vec::new();
-        }
-        if r.ask_failed {
-            return match action {
-                Action::Yes => {
-                    r.ask_failed = false;
-                    r.failed_ok = true;
-                    ask_or_save(state)
-                }
-                Action::Back => {
-                    r.ask_failed = false;
-                    Vec::new()
-                }
-                _ => Vec::new(),
-            };
-        }
-        if r.question {
-            return match action {
-                Action::Merge => save(state, false, true),
-                Action::Overwrite => save(state, true, true),
-                Action::Back => {
-                    state.review.question = false;
-                    Vec::new()
-                }
-                _ => Vec::new(),
-            };
-        }
-        match action {
-            Action::Back => {
-                let mut cmds: Vec<Cmd> = r.plan_req.take().map(Cmd::Cancel).into_iter().collect();
-                if let Some(id) = r.check_req.take() {
-                    // Checked again when the step is entered next.
-                    cmds.push(Cmd::Cancel(id));
-                    r.check_for = None;
-                }
-                r.save_when_checked = false;
-                r.dirty = false;
-                cmds.extend(keep_answer(state));
-                state.step = StepId::Bindings;
-                cmds
-            }
-            Action::Save => ask_or_save(state),
-            Action::Submit if r.focus == SAVE_BUTTON => ask_or_save(state),
-            Action::Submit | Action::NextField => {
-                r.focus = (r.focus + 1) % (SAVE_BUTTON + 1);
-                Vec::new()
-            }
-            Action::PrevField => {
-                r.focus = (r.focus + SAVE_BUTTON) % (SAVE_BUTTON + 1);
-                Vec::new()
-            }
-            Action::PageUp => {
-                scroll_by(state, -10);
-                Vec::new()
-            }
-            Action::PageDown => {
-                scroll_by(state, 10);
-                Vec::new()
-            }
-            Action::PrevChoice | Action::NextChoice if r.focus == SOPS_FIELD => {
-                let i = SopsMode::ALL.iter().position(|m| *m == r.sops).unwrap_or(0);
-                let n = SopsMode::ALL.len();
-                let i = if action == Action::NextChoice {
-                    i + 1
-                } else {
-                    i + n - 1
-                };
-                r.sops = SopsMode::ALL[i % n];
-                replan(state)
-            }
-            other => match input_index(r.focus) {
-                Some(k) if r.fields[k].edit(other) => edited(state),
-                _ => Vec::new(),
-            },
-        }
+    fn enter(state: &mut State) -> Reply {
+        enter(state).into()
     }
 
-    fn on_text(state: &mut State, text: &str) -> Vec<Cmd> {
-        let r = &mut state.review;
-        if r.done.is_some() || r.question || r.ask_failed {
-            return Vec::new();
+    fn on_action(state: &mut State, action: Action) -> Reply {
+        if action == Action::Back && state.review.idle() {
+            return back(state);
         }
-        let Some(k) = input_index(r.focus) else {
-            return Vec::new();
-        };
-        r.fields[k].insert(text);
-        edited(state)
+        on_action(state, action).into()
     }
 
-    fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Vec<Cmd> {
-        match ev.kind {
-            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
-                scroll_by(state, super::wheel_delta(&ev).unwrap_or(0));
-            }
-            MouseEventKind::Down(MouseButton::Left) => {
-                let r = &mut state.review;
-                if r.done.is_some() || r.question {
-                    return Vec::new();
-                }
-                if r.ask_failed {
-                    return Vec::new();
-                }
-                // Fields are on rows 2..=6 of the body, the Save button on row 7.
-                let row = ev.row.saturating_sub(body.y);
-                if (2..=2 + SAVE_BUTTON as u16).contains(&row) {
-                    r.focus = (row - 2) as usize;
-                    if r.focus == SAVE_BUTTON {
-                        return ask_or_save(state);
-                    }
-                }
-            }
-            _ => {}
-        }
-        Vec::new()
+    fn on_text(state: &mut State, text: &str) -> Reply {
+        on_text(state, text).into()
+    }
+
+    fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Reply {
+        on_mouse(state, body, ev).into()
     }
 
     fn view(state: &State, frame: &mut Frame, body: Rect) {
         super::review_view::view(state, frame, body);
     }
+}
+
+/// Back to step 6: planning and checking stop (the check runs again when the step is entered next).
+fn back(state: &mut State) -> Reply {
+    let r = &mut state.review;
+    let mut cmds: Vec<Cmd> = r.plan_req.take().map(Cmd::Cancel).into_iter().collect();
+    if let Some(id) = r.check_req.take() {
+        cmds.push(Cmd::Cancel(id));
+        r.check_for = None;
+    }
+    r.save_when_checked = false;
+    r.dirty = false;
+    cmds.extend(keep_answer(state));
+    Reply::then(cmds, Transition::Back)
+}
+
+fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
+    let r = &mut state.review;
+    if r.done.is_some() {
+        if action == Action::Back {
+            r.done = None;
+        }
+        return Vec::new();
+    }
+    if r.ask_failed {
+        return match action {
+            Action::Yes => {
+                r.ask_failed = false;
+                r.failed_ok = true;
+                ask_or_save(state)
+            }
+            Action::Back => {
+                r.ask_failed = false;
+                Vec::new()
+            }
+            _ => Vec::new(),
+        };
+    }
+    if r.question {
+        return match action {
+            Action::Merge => save(state, false, true),
+            Action::Overwrite => save(state, true, true),
+            Action::Back => {
+                state.review.question = false;
+                Vec::new()
+            }
+            _ => Vec::new(),
+        };
+    }
+    match action {
+        Action::Save => ask_or_save(state),
+        Action::Submit if r.focus == SAVE_BUTTON => ask_or_save(state),
+        Action::Submit | Action::NextField => {
+            r.focus = (r.focus + 1) % (SAVE_BUTTON + 1);
+            Vec::new()
+        }
+        Action::PrevField => {
+            r.focus = (r.focus + SAVE_BUTTON) % (SAVE_BUTTON + 1);
+            Vec::new()
+        }
+        Action::PageUp => {
+            scroll_by(state, -10);
+            Vec::new()
+        }
+        Action::PageDown => {
+            scroll_by(state, 10);
+            Vec::new()
+        }
+        Action::PrevChoice | Action::NextChoice if r.focus == SOPS_FIELD => {
+            let i = SopsMode::ALL.iter().position(|m| *m == r.sops).unwrap_or(0);
+            let n = SopsMode::ALL.len();
+            let i = if action == Action::NextChoice {
+                i + 1
+            } else {
+                i + n - 1
+            };
+            r.sops = SopsMode::ALL[i % n];
+            replan(state)
+        }
+        other => match input_index(r.focus) {
+            Some(k) if r.fields[k].edit(other) => edited(state),
+            _ => Vec::new(),
+        },
+    }
+}
+
+fn on_text(state: &mut State, text: &str) -> Vec<Cmd> {
+    let r = &mut state.review;
+    if r.done.is_some() || r.question || r.ask_failed {
+        return Vec::new();
+    }
+    let Some(k) = input_index(r.focus) else {
+        return Vec::new();
+    };
+    r.fields[k].insert(text);
+    edited(state)
+}
+
+fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Vec<Cmd> {
+    match ev.kind {
+        MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+            scroll_by(state, super::wheel_delta(&ev).unwrap_or(0));
+        }
+        MouseEventKind::Down(MouseButton::Left) => {
+            let r = &mut state.review;
+            if r.done.is_some() || r.question {
+                return Vec::new();
+            }
+            if r.ask_failed {
+                return Vec::new();
+            }
+            // Fields are on rows 2..=6 of the body, the Save button on row 7.
+            let row = ev.row.saturating_sub(body.y);
+            if (2..=2 + SAVE_BUTTON as u16).contains(&row) {
+                r.focus = (row - 2) as usize;
+                if r.focus == SAVE_BUTTON {
+                    return ask_or_save(state);
+                }
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
 }

@@ -767,3 +767,26 @@ fn a_catwalk_tunnel_goes_to_discover_too_with_its_passphrase_but_never_to_the_dr
         "{draft}"
     );
 }
+
+#[test]
+fn a_materialization_walks_its_own_flow_and_the_stepper_names_it() {
+    let (mut s, cmds) = to_check(120, 40);
+    send(
+        &mut s,
+        [Msg::Task(check_id(&cmds), TaskMsg::Checked(Ok(())))],
+    );
+    if let Some(o) = s.spec.outcome.as_mut() {
+        o.kind = crate::model::ConnectorKind::Materialize;
+    }
+    send(&mut s, [key(KeyCode::Enter)]);
+    assert_eq!(s.step, crate::tui::state::StepId::Collections);
+    let screen = render(&s);
+    let top = screen.lines().next().unwrap_or_default();
+    assert!(top.contains("6 Collections"), "{top}");
+    assert!(!top.contains("Bindings") && !top.contains("Save"), "{top}");
+    // Esc goes back to the check, e to the config.
+    send(&mut s, [key(KeyCode::Esc)]);
+    assert_eq!(s.step, crate::tui::state::StepId::Check);
+    send(&mut s, [key(KeyCode::Enter), key(KeyCode::Char('e'))]);
+    assert_eq!(s.step, crate::tui::state::StepId::Config);
+}
