@@ -5,6 +5,7 @@ use super::connectors::CatalogEntry;
 use super::draft::{Answers, Draft};
 use super::flow::{Flow, Origin, TaskKind};
 use super::msg::ReqId;
+use super::session::Session;
 use super::steps::bindings::BindingsState;
 use super::steps::check::CheckState;
 use super::steps::config::ConfigState;
@@ -65,6 +66,8 @@ pub struct State {
     pub docker: DockerStatus,
     pub docker_req: Option<ReqId>,
     pub answers: Answers,
+    /// What steps settle for each other beyond the answers (the task's typed names, requests).
+    pub session: Session,
     pub draft: DraftStatus,
     pub connector: ConnectorState,
     pub spec: SpecState,
@@ -96,6 +99,7 @@ impl State {
             docker: DockerStatus::Checking,
             docker_req: None,
             answers: Answers::default(),
+            session: Session::default(),
             draft: DraftStatus::default(),
             connector: ConnectorState::new(curated),
             spec: SpecState::default(),

@@ -3,6 +3,7 @@
 //! overlay on top, else the current step), task reports are routed to whoever asked, stale ones dropped.
 
 use super::connectors::ConnectorChoice;
+pub use super::contexts::{contexts, screen_contexts};
 use super::flow::{Reply, Transition};
 use super::keys::{self, Action, Ctx};
 use super::msg::{Cmd, Msg, ReqId, TaskMsg};
@@ -59,35 +60,6 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
     }
 }
 
-/// The key contexts active now, most specific first.
-pub fn contexts(state: &State) -> Vec<Ctx> {
-    contexts_of(state, state.overlay())
-}
-
-/// The contexts of what the `?` overlay covers (the step, or the question under it): its list starts with
-/// their keys.
-pub fn screen_contexts(state: &State) -> Vec<Ctx> {
-    let under = state
-        .overlays
-        .iter()
-        .rev()
-        .find(|o| !matches!(o, Overlay::Help { .. }));
-    contexts_of(state, under)
-}
-
-fn contexts_of(state: &State, overlay: Option<&Overlay>) -> Vec<Ctx> {
-    match overlay {
-        Some(Overlay::Help { .. }) => vec![Ctx::Help, Ctx::Global],
-        Some(Overlay::ConfirmQuit) => vec![Ctx::Confirm],
-        Some(Overlay::Resume(_)) => vec![Ctx::Resume, Ctx::Global],
-        None => {
-            let mut ctxs = dispatch!(state.step, S => S::contexts(state));
-            ctxs.push(Ctx::Global);
-            ctxs
-        }
-    }
-}
-
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
     let ctxs = contexts(state);
     match keys::resolve(&ctxs, &key) {
@@ -128,7 +100,10 @@ fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
             state.overlays.push(Overlay::Help { scroll: 0 });
             Vec::new()
         }
+        // Quit is global: no step handles it.
         Action::Quit => request_quit(state),
+        // Bound only while the connector list says Docker is down.
+        Action::RecheckDocker => check_docker(state),
         Action::OpenDocs => match state.docs_url() {
             Some(url) => {
                 let id = state.next_req();
@@ -167,11 +142,13 @@ pub fn apply(state: &mut State, reply: Reply) -> Vec<Cmd> {
                     .find(|s| dispatch!(*s, S => S::applies(state)));
                 if let Some(to) = to {
                     state.step = to;
+                    dispatch!(to, S => S::revisit(state));
                 }
                 break;
             }
             Transition::GoTo(to) if flow.precedes(to, state.step) => {
                 state.step = to;
+                dispatch!(to, S => S::revisit(state));
                 break;
             }
             Transition::GoTo(to) => to,
@@ -274,7 +251,7 @@ fn on_mouse(state: &mut State, ev: MouseEvent) -> Vec<Cmd> {
     if state.overlay().is_some() {
         return Vec::new();
     }
-    let body = super::view::areas(state.screen()).body;
+    let body = super::layout::areas(state.screen()).body;
     let reply = dispatch!(state.step, S => S::on_mouse(state, body, ev));
     apply(state, reply)
 }
@@ -342,7 +319,7 @@ fn on_task(state: &mut State, id: ReqId, report: TaskMsg) -> Vec<Cmd> {
 
 /// Keep list selections and offsets valid for the current size and contents.
 fn clamp_lists(state: &mut State) {
-    let body = super::view::areas(state.screen()).body;
+    let body = super::layout::areas(state.screen()).body;
     let h = super::steps::connector::areas(body).list.height as usize;
     let c = &mut state.connector;
     c.nav.clamp(c.rows.len(), h);

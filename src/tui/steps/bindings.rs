@@ -14,7 +14,9 @@ use crate::tui::draft::{BindingsAnswer, Draft};
 use crate::tui::flow::Transition;
 use crate::tui::keys::{Action, Ctx};
 use crate::tui::msg::{Cmd, Hidden, ReqId, TaskMsg};
+use crate::tui::session;
 use crate::tui::state::{State, StepId};
+use crate::tui::widgets::log_pane;
 use crate::tui::widgets::select_list::ListNav;
 use crate::tui::widgets::text_input::TextInput;
 use ratatui::Frame;
@@ -25,7 +27,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// The prefix collections go under until step 7 says otherwise (the CLI's default).
-pub const DEFAULT_PREFIX: &str = "acmeCo";
+pub use crate::tui::session::DEFAULT_PREFIX;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub enum Phase {
@@ -127,19 +129,7 @@ impl BindingsState {
     }
 }
 
-/// The prefix in force: step 7's field, else the draft's, else [`DEFAULT_PREFIX`].
-pub fn prefix(state: &State) -> String {
-    let typed = state.review.prefix();
-    if !typed.is_empty() {
-        return typed.trim_end_matches('/').to_string();
-    }
-    state
-        .answers
-        .save
-        .as_ref()
-        .map(|s| s.prefix.clone())
-        .unwrap_or_else(|| DEFAULT_PREFIX.to_string())
-}
+pub use crate::tui::session::prefix;
 
 /// The list items for discovered `bindings`: the names `catwalk discover` gives (normalised, made
 /// unique), selected unless the connector proposes them disabled; then `answer` (from the draft or an
@@ -201,7 +191,7 @@ fn search_text(name: &str, recommended: &str) -> String {
 
 /// Go to step 6: discover, unless bindings were already discovered with this very config.
 fn enter(state: &mut State) -> Vec<Cmd> {
-    let print = state.answers.config.as_ref().map(super::check::fingerprint);
+    let print = state.answers.config.as_ref().map(session::fingerprint);
     let b = &state.bindings;
     if b.phase == Phase::Done && print.is_some() && b.discovered_for == print {
         return Vec::new();
@@ -222,8 +212,7 @@ pub fn start(state: &mut State) -> Vec<Cmd> {
     if state.bindings.phase == Phase::Done {
         state.answers.bindings = Some(Box::new(state.bindings.answer()));
     }
-    let (Some(run), Some(config)) = (super::check::run_of(state), state.answers.config.clone())
-    else {
+    let (Some(run), Some(config)) = (session::run_of(state), state.answers.config.clone()) else {
         state.bindings.phase = Phase::Failed(
             "There is no config to discover with: go back to step 3 and fill in the form.".into(),
         );
@@ -242,14 +231,14 @@ pub fn start(state: &mut State) -> Vec<Cmd> {
     state.bindings = BindingsState {
         req: Some(id),
         phase: Phase::Working,
-        discovered_for: Some(super::check::fingerprint(&config)),
+        discovered_for: Some(session::fingerprint(&config)),
         ..BindingsState::default()
     };
     cmds.push(Cmd::Discover {
         id,
         run,
         config: Hidden::new(config),
-        ssh: super::check::ssh_use(state),
+        ssh: session::ssh_use(state),
     });
     cmds
 }
@@ -262,10 +251,7 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
     match msg {
         TaskMsg::Log(line) => {
             let b = &mut state.bindings;
-            if b.logs.len() == super::spec::KEEP_LOGS {
-                b.logs.pop_front();
-            }
-            b.logs.push_back(line);
+            log_pane::keep(&mut b.logs, line);
         }
         TaskMsg::Discovered(Ok(found)) => {
             let pointers = state
@@ -341,7 +327,7 @@ fn back(state: &mut State) -> Reply {
 
 /// The list's height for the current terminal size.
 fn list_height(state: &State) -> usize {
-    let body = crate::tui::view::areas(state.screen()).body;
+    let body = crate::tui::layout::areas(state.screen()).body;
     super::bindings_view::areas(state, body).list.height as usize
 }
 
@@ -427,7 +413,6 @@ fn on_list(state: &mut State, action: Action) -> Reply {
         Action::PageDown => move_by(state, h.max(1) as isize),
         Action::NextStep => return Reply::then(keep_answer(state), Transition::Next),
         Action::Back => return back(state),
-        Action::Quit => return crate::tui::update::request_quit(state).into(),
         _ => {}
     }
     let b = &mut state.bindings;
@@ -467,7 +452,6 @@ fn on_filter(state: &mut State, action: Action) -> Vec<Cmd> {
         Action::LeaveFilter => state.bindings.filtering = false,
         Action::Up => move_by(state, -1),
         Action::Down => move_by(state, 1),
-        Action::Quit => return crate::tui::update::request_quit(state),
         other => {
             let b = &mut state.bindings;
             if b.filter.edit(other) {
@@ -485,7 +469,6 @@ fn on_page(state: &mut State, action: Action) -> Reply {
         Action::Retry => return start(state).into(),
         Action::EditConfig => return Reply::then(cancel(state), Transition::GoTo(StepId::Config)),
         Action::Back | Action::Cancel => return back(state),
-        Action::Quit => return crate::tui::update::request_quit(state).into(),
         other => {
             if let Some(d) = super::scroll_delta(other) {
                 scroll_by(state, d);
@@ -530,7 +513,6 @@ impl Step for BindingsStep {
         if b.is_working() {
             return match action {
                 Action::Cancel | Action::Back => back(state),
-                Action::Quit => crate::tui::update::request_quit(state).into(),
                 _ => Reply::stay(),
             };
         }

@@ -3,7 +3,6 @@
 //! (JSON pointers) and a summary of its schema.
 
 use super::bindings::{Phase, prefix};
-use super::check_view::failure_page;
 use crate::connector::logs::one_line;
 use crate::model::DiscoveredBinding;
 use crate::tui::state::State;
@@ -96,7 +95,7 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
                 Line::styled(truncate(&format!("  {latest}"), w), t.dim()),
                 match &b.ssh_note {
                     Some(n) => Line::styled(truncate(&format!("  ⇄ {n}"), w), t.dim()),
-                    None if super::check::catwalk_tunnel(state) => {
+                    None if crate::tui::session::catwalk_tunnel(state) => {
                         Line::styled(truncate("  ⇄ opening the SSH tunnel first", w), t.dim())
                     }
                     None => Line::default(),
@@ -127,7 +126,7 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
             ];
             let room = (body.height as usize).saturating_sub(lines.len() + 1);
             if let Phase::Failed(e) = &b.phase {
-                lines.extend(failure_page(t, e, &b.logs, w, room, b.scroll));
+                lines.extend(log_pane::failure_page(t, e, &b.logs, w, room, b.scroll));
             }
             lines.push(Line::styled(
                 truncate(

@@ -12,9 +12,10 @@ use super::{Reply, Step};
 use crate::model::LogLine;
 use crate::tui::flow::Transition;
 use crate::tui::keys::{Action, Ctx};
-use crate::tui::msg::{Cmd, Hidden, HostKeyAsk, ReqId, Run, SshUse, TaskMsg};
+use crate::tui::msg::{Cmd, Hidden, HostKeyAsk, ReqId, TaskMsg};
+use crate::tui::session::{self, fingerprint, run_of, ssh_use};
 use crate::tui::state::{State, StepId};
-use crate::tui::steps::tunnel::TunnelAnswer;
+use crate::tui::widgets::log_pane;
 use ratatui::Frame;
 use ratatui::crossterm::event::MouseEvent;
 use ratatui::layout::Rect;
@@ -114,48 +115,10 @@ impl SshPath {
     }
 }
 
-/// How the wizard's check and discover go through the SSH tunnel: the passphrase typed in step 4.
-pub fn ssh_use(state: &State) -> SshUse {
-    let passphrase = match &state.answers.tunnel {
-        Some(TunnelAnswer::Catwalk(c)) if !c.passphrase.0.is_empty() => {
-            Some(crate::tunnel::Secret::new(c.passphrase.0.clone()))
-        }
-        _ => None,
-    };
-    SshUse {
-        passphrase,
-        accept: None,
-    }
-}
-
 impl CheckState {
     pub fn is_working(&self) -> bool {
         self.phase == Phase::Working
     }
-}
-
-/// A fingerprint of a config: equal configs, equal prints (key order ignored).
-pub fn fingerprint(config: &Value) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    crate::catalog::canonical_json(config).hash(&mut h);
-    h.finish()
-}
-
-/// The connector as step 2 found it, when there is one.
-pub fn run_of(state: &State) -> Option<Run> {
-    let choice = state.answers.connector.clone()?;
-    let o = state.spec.outcome.as_ref()?;
-    Some(Run {
-        choice,
-        protocol: o.protocol,
-        kind: o.kind,
-    })
-}
-
-/// Whether the tunnel answer asks catwalk to open a tunnel.
-pub fn catwalk_tunnel(state: &State) -> bool {
-    matches!(state.answers.tunnel, Some(TunnelAnswer::Catwalk(_)))
 }
 
 /// Go to step 5 (from step 4's Next): run the check unless it already passed for this very config.
@@ -192,11 +155,8 @@ fn start_with(state: &mut State, accept: Option<HostKeyAsk>) -> Vec<Cmd> {
         );
         return cmds;
     };
-    let own = match state.review.field(2) {
-        "" => super::review::default_name(&run.choice),
-        typed => typed.to_string(),
-    };
-    let name = format!("{}/{own}", super::bindings::prefix(state));
+    let own = session::task_name(state, &run.choice);
+    let name = format!("{}/{own}", session::prefix(state));
     let id = state.next_req();
     let mut ssh = ssh_use(state);
     ssh.accept = accept;
@@ -225,10 +185,7 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
     }
     match msg {
         TaskMsg::Log(line) => {
-            if c.logs.len() == super::spec::KEEP_LOGS {
-                c.logs.pop_front();
-            }
-            c.logs.push_back(line);
+            log_pane::keep(&mut c.logs, line);
         }
         TaskMsg::Checked(Ok(())) => {
             c.req = None;
@@ -359,16 +316,10 @@ impl Step for CheckStep {
                     if let Some(plain) = plain_failure(e, &state.check.logs) {
                         text = format!("{plain}\n{text}");
                     }
-                    if let Some(title) = super::config::focus_named(state, &text) {
-                        state.config.notice = Some(super::config::Notice {
-                            text: format!("The check's error is about {title}: it has the focus."),
-                            bad: false,
-                        });
-                    }
+                    state.session.config_error = Some(text);
                 }
                 Reply::then(cmds, Transition::GoTo(StepId::Config))
             }
-            (Action::Quit, _) => crate::tui::update::request_quit(state).into(),
             (other, _) => {
                 if let Some(d) = super::scroll_delta(other) {
                     scroll_by(state, d);

@@ -18,11 +18,10 @@ impl Step for CollectionsStep {
         vec![Ctx::Upcoming]
     }
 
-    fn on_action(state: &mut State, action: Action) -> Reply {
+    fn on_action(_state: &mut State, action: Action) -> Reply {
         match action {
             Action::Back => Reply::go(Transition::Back),
             Action::EditConfig => Reply::go(Transition::GoTo(StepId::Config)),
-            Action::Quit => crate::tui::update::request_quit(state).into(),
             _ => Reply::stay(),
         }
     }

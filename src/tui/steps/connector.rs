@@ -205,7 +205,7 @@ pub fn areas(body: Rect) -> Areas {
 }
 
 fn list_height(state: &State) -> usize {
-    areas(crate::tui::view::areas(state.screen()).body)
+    areas(crate::tui::layout::areas(state.screen()).body)
         .list
         .height as usize
 }
@@ -309,8 +309,6 @@ impl Step for ConnectorStep {
             Action::Filter => c.mode = Mode::Filter,
             Action::LeaveFilter => c.mode = Mode::List,
             Action::Pick => return pick(state),
-            Action::Quit => return crate::tui::update::request_quit(state).into(),
-            Action::RecheckDocker => return crate::tui::update::check_docker(state).into(),
             edit if c.mode == Mode::Filter && c.filter.edit(edit) => {
                 c.refilter();
                 c.nav.clamp(c.rows.len(), height);

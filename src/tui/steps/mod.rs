@@ -14,9 +14,7 @@ pub mod check;
 mod check_view;
 pub mod collections;
 pub mod config;
-mod config_draft;
 mod config_file;
-pub mod config_summary;
 mod config_view;
 pub mod connector;
 pub mod connector_form;
@@ -25,7 +23,6 @@ pub mod review;
 mod review_view;
 pub mod spec;
 pub mod tunnel;
-mod tunnel_schema;
 mod tunnel_view;
 
 pub use super::flow::Reply;
@@ -45,6 +42,9 @@ pub trait Step {
     fn enter(_state: &mut State) -> Reply {
         Reply::stay()
     }
+    /// The flow came back to this step (Back, or a go-to an earlier step): nothing starts, but requests
+    /// left in `state.session` for it are taken up.
+    fn revisit(_state: &mut State) {}
     /// Whether going back stops here (a step passed over on the way forward does not).
     fn applies(_state: &State) -> bool {
         true

@@ -20,6 +20,7 @@ use crate::tui::keys::{Action, Ctx};
 use crate::tui::msg::{
     BindingsCheck, Cmd, Hidden, ReqId, SaveDone, SavePreview, SaveRequest, TaskMsg,
 };
+use crate::tui::session;
 use crate::tui::state::State;
 use crate::tui::widgets::text_input::TextInput;
 use ratatui::Frame;
@@ -187,19 +188,7 @@ pub fn input_index(focus: usize) -> Option<usize> {
     }
 }
 
-/// The capture's default name: from the image, or the local command's program (launchers skipped).
-pub fn default_name(choice: &ConnectorChoice) -> String {
-    match choice {
-        ConnectorChoice::Image { image, .. } => catalog::connector_name(image),
-        // `env X=1 python -m source_x` is named after `source-x`, not `env`.
-        ConnectorChoice::Local { command, .. } => {
-            let program: Vec<String> = crate::connector::endpoint::program_name(command)
-                .into_iter()
-                .collect();
-            catalog::local_connector_name(&program)
-        }
-    }
-}
+pub use crate::tui::session::default_name;
 
 /// Go to step 7 (from step 6): fill the fields (from the draft, else defaults) the first time for this
 /// connector, and plan the files.
@@ -213,7 +202,7 @@ fn enter(state: &mut State) -> Vec<Cmd> {
             .cloned()
             .unwrap_or_else(|| SaveAnswer {
                 directory: ".".into(),
-                prefix: super::bindings::DEFAULT_PREFIX.into(),
+                prefix: session::DEFAULT_PREFIX.into(),
                 name: state
                     .answers
                     .connector
@@ -258,9 +247,9 @@ fn check_print(state: &State) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     if let Some(c) = &state.answers.config {
-        super::check::fingerprint(c).hash(&mut h);
+        session::fingerprint(c).hash(&mut h);
     }
-    format!("{:?}", super::check::run_of(state)).hash(&mut h);
+    format!("{:?}", session::run_of(state)).hash(&mut h);
     for (i, it) in state.bindings.items.iter().enumerate() {
         if it.selected {
             i.hash(&mut h);
@@ -291,7 +280,7 @@ fn check_bindings(state: &mut State) -> Vec<Cmd> {
     r.not_checked = None;
     r.failed_ok = false;
     r.save_when_checked = false;
-    if super::check::catwalk_tunnel(state) {
+    if session::catwalk_tunnel(state) {
         state.review.not_checked = Some(
             "the wizard does not open catwalk's SSH tunnel yet: run the `catwalk check` below after saving"
                 .into(),
@@ -376,8 +365,8 @@ fn check_fields(state: &mut State) -> bool {
 
 /// The save request for the current answers, or why there is none.
 pub fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequest, String> {
-    let run = super::check::run_of(state)
-        .ok_or("there is no connector spec: go back to the first steps")?;
+    let run =
+        session::run_of(state).ok_or("there is no connector spec: go back to the first steps")?;
     let config = state
         .answers
         .config
@@ -648,27 +637,41 @@ impl Step for ReviewStep {
     }
 
     fn enter(state: &mut State) -> Reply {
-        enter(state).into()
+        let cmds = enter(state);
+        publish(state);
+        cmds.into()
     }
 
     fn on_action(state: &mut State, action: Action) -> Reply {
         if action == Action::Back && state.review.idle() {
             return back(state);
         }
-        on_action(state, action).into()
+        let cmds = on_action(state, action);
+        publish(state);
+        cmds.into()
     }
 
     fn on_text(state: &mut State, text: &str) -> Reply {
-        on_text(state, text).into()
+        let cmds = on_text(state, text);
+        publish(state);
+        cmds.into()
     }
 
     fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Reply {
-        on_mouse(state, body, ev).into()
+        let cmds = on_mouse(state, body, ev);
+        publish(state);
+        cmds.into()
     }
 
     fn view(state: &State, frame: &mut Frame, body: Rect) {
         super::review_view::view(state, frame, body);
     }
+}
+
+/// The prefix and name as typed, for the steps that name the task before this one (the check).
+fn publish(state: &mut State) {
+    state.session.prefix = state.review.prefix().to_string();
+    state.session.name = state.review.field(2).to_string();
 }
 
 /// Back to step 6: planning and checking stop (the check runs again when the step is entered next).

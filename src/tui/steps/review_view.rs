@@ -548,7 +548,7 @@ pub fn config_tag(r: &ReviewState) -> String {
         .keys
         .age
         .iter()
-        .map(|k| super::config_file::short(k))
+        .map(|k| crate::tui::widgets::text::short(k))
         .collect();
     let others = p.keys.args().len() / 2 - usize::from(!p.keys.age.is_empty());
     if others > 0 {

@@ -6,7 +6,7 @@
 use super::{Reply, Step};
 use crate::connector::PullProgress;
 use crate::connector::logs::one_line;
-use crate::model::{LogLevel, LogLine};
+use crate::model::LogLine;
 use crate::tui::connectors::ConnectorChoice;
 use crate::tui::flow::Transition;
 use crate::tui::keys::{Action, Ctx};
@@ -20,9 +20,6 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use std::collections::VecDeque;
 use std::time::Instant;
-
-/// How many connector log lines are kept for the log pane.
-pub const KEEP_LOGS: usize = 200;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub enum Phase {
@@ -114,10 +111,7 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
         TaskMsg::Stage(stage) => s.phase = Phase::Working(stage),
         TaskMsg::Pull(p) => s.pull = Some(p),
         TaskMsg::Log(line) => {
-            if s.logs.len() == KEEP_LOGS {
-                s.logs.pop_front();
-            }
-            s.logs.push_back(line);
+            log_pane::keep(&mut s.logs, line);
         }
         TaskMsg::Spec(Ok(outcome)) => {
             s.outcome = Some(*outcome);
@@ -174,7 +168,6 @@ impl Step for SpecStep {
                 }
             }
             (Action::Continue, Phase::Done) => Reply::go(Transition::Next),
-            (Action::Quit, _) => crate::tui::update::request_quit(state).into(),
             (other, _) => {
                 if let Some(d) = super::scroll_delta(other) {
                     scroll_by(state, d);
@@ -297,7 +290,7 @@ impl Step for SpecStep {
 
 /// The summary lines of a spec: protocol, kind, number of config fields, docs URL, where it came from.
 pub fn summary(o: &SpecOutcome, w: usize, t: &crate::tui::theme::Theme) -> Vec<Line<'static>> {
-    let fields = super::config::fields(&o.spec.config_schema);
+    let fields = crate::tui::widgets::config_summary::fields(&o.spec.config_schema);
     let required = fields.iter().filter(|f| f.required).count();
     let kind = match o.kind {
         crate::model::ConnectorKind::Capture => "capture",
@@ -341,16 +334,5 @@ pub fn bytes(n: u64) -> String {
         n if n >= 1_000_000 => format!("{:.1} MB", n as f64 / 1e6),
         n if n >= 1_000 => format!("{:.0} kB", n as f64 / 1e3),
         n => format!("{n} B"),
-    }
-}
-
-/// The level a log line is shown at, as a short tag.
-pub fn level_tag(level: LogLevel) -> &'static str {
-    match level {
-        LogLevel::Trace => "trace",
-        LogLevel::Debug => "debug",
-        LogLevel::Info => "info ",
-        LogLevel::Warn => "warn ",
-        LogLevel::Error => "error",
     }
 }

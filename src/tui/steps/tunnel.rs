@@ -6,14 +6,14 @@
 //! `sshForwarding` plus `rewrite`; never the passphrase). The private key is pasted or read from a file;
 //! endpoint and key are checked. No SSH connection is made here: step 5 makes it.
 
-use super::config::{Notice, areas};
-use super::tunnel_schema::{self as ts, TAG};
 use super::{Reply, Step};
 use crate::schema::{Form, Validator};
 use crate::tui::flow::Transition;
 use crate::tui::keys::{Action, Ctx};
 use crate::tui::msg::{Cmd, FileText, ReqId};
 use crate::tui::state::State;
+use crate::tui::tunnel_schema::{self as ts, TAG};
+use crate::tui::widgets::form_page::{Notice, areas};
 use crate::tui::widgets::form_ui::{FileTarget, FormUi, Outcome};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
@@ -185,7 +185,10 @@ fn skip(state: &mut State, reason: String) -> Reply {
         config.shift_remove("networkTunnel");
     }
     state.answers.tunnel = Some(TunnelAnswer::None);
-    Reply::then(super::config::sync_draft(state), Transition::Next)
+    Reply::then(
+        crate::tui::session::sync_config_draft(state),
+        Transition::Next,
+    )
 }
 
 /// Next: check; keep the answer (and, for the connector's own tunnel, the config); go on to step 5.
@@ -238,11 +241,14 @@ fn next(state: &mut State) -> Reply {
     state.answers.tunnel = Some(answer);
     // The draft gets the tunnel (its key left out) and the config's values.
     state.answers.config_values = None;
-    Reply::then(super::config::sync_draft(state), Transition::Next)
+    Reply::then(
+        crate::tui::session::sync_config_draft(state),
+        Transition::Next,
+    )
 }
 
 fn form_area(state: &State) -> Rect {
-    let body = crate::tui::view::areas(state.screen()).body;
+    let body = crate::tui::layout::areas(state.screen()).body;
     areas(body, super::tunnel_view::head_height(state)).form
 }
 

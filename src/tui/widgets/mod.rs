@@ -1,8 +1,10 @@
 //! Reusable pieces of the screen. Each draws from data it is given and never changes the state.
 
+pub mod config_summary;
 pub mod editor;
 pub mod field;
 pub mod form_input;
+pub mod form_page;
 pub mod form_rows;
 pub mod form_ui;
 pub mod form_view;

@@ -126,6 +126,17 @@ pub fn sanitize(s: &str) -> String {
         .collect()
 }
 
+/// A key shortened for one line: `age1qyqszqgp…x7k2`.
+pub fn short(key: &str) -> String {
+    let chars: Vec<char> = key.chars().collect();
+    if chars.len() <= 16 {
+        return key.to_string();
+    }
+    let head: String = chars[..12].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}…{tail}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
