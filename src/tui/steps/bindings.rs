@@ -88,21 +88,10 @@ impl BindingsState {
         self.phase == Phase::Working
     }
 
-    /// Recompute the visible rows from the filter (case-insensitive substring of name or recommended name).
+    /// Recompute the visible rows from the filter (every word, in the name or the recommended name).
     pub fn refilter(&mut self) {
-        let q = self.filter.value().trim().to_lowercase();
-        self.visible.clear();
-        if q.is_empty() {
-            self.visible.extend(0..self.items.len());
-        } else {
-            self.visible.extend(
-                self.items
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, it)| it.search.contains(&q))
-                    .map(|(i, _)| i),
-            );
-        }
+        let query = crate::tui::widgets::filter::Query::new(self.filter.value());
+        self.visible = query.select(self.items.iter().map(|it| it.search.as_str()));
     }
 
     /// The item under the cursor.

@@ -73,7 +73,7 @@ impl ConnectorState {
     /// Recompute the visible rows from the filter, keeping the selected row when it is still there.
     pub fn refilter(&mut self) {
         let keep = self.rows.get(self.nav.selected).copied();
-        let terms = crate::tui::widgets::text::filter_terms(self.filter.value());
+        let query = crate::tui::widgets::filter::Query::new(self.filter.value());
         if self.curated_hay.len() != self.curated.len() {
             self.curated_hay = self
                 .curated
@@ -91,7 +91,7 @@ impl ConnectorState {
                 })
                 .collect();
         }
-        let hit = |hay: &str| crate::tui::widgets::text::holds_all(hay, &terms);
+        let hit = |hay: &str| query.matches(hay);
         let mut rows = vec![Row::AnyImage, Row::LocalCommand];
         rows.extend(
             (0..self.local.len())
@@ -116,7 +116,7 @@ impl ConnectorState {
         self.rows = rows;
         // Keep the selected connector if it still matches; else, with a filter, select the first match
         // (that is what a filter is for) rather than a custom entry.
-        let filtering = !terms.is_empty() && self.rows.len() > 2;
+        let filtering = !query.is_empty() && self.rows.len() > 2;
         let keep = keep.filter(|k| !(filtering && matches!(k, Row::AnyImage | Row::LocalCommand)));
         self.nav.selected = match keep.and_then(|k| self.rows.iter().position(|r| *r == k)) {
             Some(i) => i,

@@ -27,13 +27,53 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
-/// The fields, in order; focus `FIELDS.len()` is the Save button.
+/// The review's inputs in focus order, the Save button last; a focus is `Input as usize`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    Directory,
+    Prefix,
+    Name,
+    /// The sops choice (not a text input).
+    Sops,
+    /// The age recipients.
+    Recipients,
+    Save,
+}
+
+impl Input {
+    pub const ALL: [Input; 6] = [
+        Input::Directory,
+        Input::Prefix,
+        Input::Name,
+        Input::Sops,
+        Input::Recipients,
+        Input::Save,
+    ];
+
+    /// The input a focus index names.
+    pub fn at(focus: usize) -> Option<Input> {
+        Input::ALL.get(focus).copied()
+    }
+
+    /// Its place in `ReviewState::fields`, for the text inputs.
+    pub fn text(self) -> Option<usize> {
+        match self {
+            Input::Directory => Some(0),
+            Input::Prefix => Some(1),
+            Input::Name => Some(2),
+            Input::Recipients => Some(3),
+            Input::Sops | Input::Save => None,
+        }
+    }
+}
+
+/// The fields' labels, in focus order (the Save button follows them).
 pub const FIELDS: [&str; 5] = ["Directory", "Prefix", "Name", "Secrets", "Age keys"];
-pub const SAVE_BUTTON: usize = FIELDS.len();
-/// The sops choice (not a text input).
-pub const SOPS_FIELD: usize = 3;
-/// The age recipients (text input number 3).
-pub const RECIPIENTS_FIELD: usize = 4;
+pub const SAVE_BUTTON: usize = Input::Save as usize;
+pub const SOPS_FIELD: usize = Input::Sops as usize;
+pub const RECIPIENTS_FIELD: usize = Input::Recipients as usize;
+const PREFIX: usize = Input::Prefix as usize;
+const NAME: usize = Input::Name as usize;
 
 /// Whether and how the config file is protected with sops.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -111,7 +151,21 @@ pub struct ReviewState {
 
 impl ReviewState {
     pub fn prefix(&self) -> &str {
-        self.fields.get(1).map(TextInput::value).unwrap_or("")
+        self.value(Input::Prefix)
+    }
+
+    /// The text of an input; "" for the sops choice and the button.
+    pub fn value(&self, input: Input) -> &str {
+        input
+            .text()
+            .and_then(|k| self.fields.get(k))
+            .map(TextInput::value)
+            .unwrap_or("")
+    }
+
+    /// The text input of an input, once the fields exist.
+    pub fn input_mut(&mut self, input: Input) -> Option<&mut TextInput> {
+        self.fields.get_mut(input.text()?)
     }
 
     /// The text of field `i` (a focus index); "" for the sops choice.
@@ -168,9 +222,9 @@ impl ReviewState {
     /// The fields as the draft keeps them.
     pub fn answer(&self) -> SaveAnswer {
         SaveAnswer {
-            directory: self.field(0).to_string(),
-            prefix: self.field(1).to_string(),
-            name: self.field(2).to_string(),
+            directory: self.value(Input::Directory).to_string(),
+            prefix: self.value(Input::Prefix).to_string(),
+            name: self.value(Input::Name).to_string(),
         }
     }
 
@@ -181,11 +235,7 @@ impl ReviewState {
 
 /// The text input behind a focus index (the sops choice and the Save button have none).
 pub fn input_index(focus: usize) -> Option<usize> {
-    match focus {
-        0..=2 => Some(focus),
-        RECIPIENTS_FIELD => Some(3),
-        _ => None,
-    }
+    Input::at(focus)?.text()
 }
 
 pub use crate::tui::session::default_name;
@@ -227,7 +277,10 @@ fn enter(state: &mut State) -> Vec<Cmd> {
         match &r.opened {
             Some(p) => {
                 r.sops = SopsMode::of(p.scope);
-                r.fields[3].set(&p.keys.age.join(", "));
+                let keys = p.keys.age.join(", ");
+                if let Some(f) = r.input_mut(Input::Recipients) {
+                    f.set(&keys);
+                }
                 r.recipients_touched = false;
             }
             None => r.sops = SopsMode::Off,
@@ -342,16 +395,16 @@ fn check_bindings(state: &mut State) -> Vec<Cmd> {
 fn check_fields(state: &mut State) -> bool {
     let r = &mut state.review;
     r.errors = Default::default();
-    if let Err(e) = catalog::validate_prefix(r.field(1)) {
-        r.errors[1] = Some(e.to_string());
+    if let Err(e) = catalog::validate_prefix(r.value(Input::Prefix)) {
+        r.errors[PREFIX] = Some(e.to_string());
     }
-    let name = r.field(2);
+    let name = r.value(Input::Name);
     if name.contains('/') {
-        r.errors[2] = Some(format!(
+        r.errors[NAME] = Some(format!(
             "the name `{name}` has a `/`: the capture's own name is one part (the prefix comes before it)"
         ));
     } else if let Err(e) = catalog::validate_name("capture name", name) {
-        r.errors[2] = Some(e.to_string());
+        r.errors[NAME] = Some(e.to_string());
     }
     if r.sops != SopsMode::Off
         && let Some(bad) = r.recipients().into_iter().find(|k| !k.starts_with("age1"))
@@ -374,7 +427,7 @@ pub fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequ
         .ok_or("there is no config: go back to step 3 and fill in the form")?;
     let b = &state.bindings;
     let r = &state.review;
-    let prefix = catalog::validate_prefix(r.field(1)).map_err(|e| e.to_string())?;
+    let prefix = catalog::validate_prefix(r.value(Input::Prefix)).map_err(|e| e.to_string())?;
     let chosen: Vec<(usize, String)> = b
         .items
         .iter()
@@ -388,9 +441,9 @@ pub fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequ
         );
     }
     Ok(SaveRequest {
-        dir: r.field(0).to_string(),
+        dir: r.value(Input::Directory).to_string(),
         prefix,
-        name: r.field(2).trim().to_string(),
+        name: r.value(Input::Name).trim().to_string(),
         run,
         bindings: b.bindings.clone(),
         chosen,
@@ -553,7 +606,9 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Vec<Cmd> {
                         && r.opened.is_none()
                         && r.field(RECIPIENTS_FIELD).is_empty()
                     {
-                        r.fields[3].set(env);
+                        if let Some(f) = r.input_mut(Input::Recipients) {
+                            f.set(env);
+                        }
                     }
                     r.preview = Some(*p);
                     r.problem = None;
@@ -671,7 +726,7 @@ impl Step for ReviewStep {
 /// The prefix and name as typed, for the steps that name the task before this one (the check).
 fn publish(state: &mut State) {
     state.session.prefix = state.review.prefix().to_string();
-    state.session.name = state.review.field(2).to_string();
+    state.session.name = state.review.value(Input::Name).to_string();
 }
 
 /// Back to step 6: planning and checking stop (the check runs again when the step is entered next).
@@ -783,11 +838,10 @@ fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Vec<Cmd> {
             if r.ask_failed {
                 return Vec::new();
             }
-            // Fields are on rows 2..=6 of the body, the Save button on row 7.
-            let row = ev.row.saturating_sub(body.y);
-            if (2..=2 + SAVE_BUTTON as u16).contains(&row) {
-                r.focus = (row - 2) as usize;
-                if r.focus == SAVE_BUTTON {
+            // Where the view draws the inputs and the button.
+            if let Some(input) = super::review_view::input_at(body, ev.row) {
+                r.focus = input as usize;
+                if input == Input::Save {
                     return ask_or_save(state);
                 }
             }

@@ -3,6 +3,7 @@
 pub mod config_summary;
 pub mod editor;
 pub mod field;
+pub mod filter;
 pub mod form_input;
 pub mod form_page;
 pub mod form_rows;

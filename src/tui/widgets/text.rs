@@ -105,16 +105,6 @@ pub fn wrap(text: &str, max: usize) -> Vec<String> {
     lines
 }
 
-/// A filter's words, lowercased: an entry matches when its (lowercased) text holds every one.
-pub fn filter_terms(filter: &str) -> Vec<String> {
-    filter.split_whitespace().map(str::to_lowercase).collect()
-}
-
-/// Whether the lowercased `hay` holds every one of `terms` (see [`filter_terms`]).
-pub fn holds_all(hay: &str, terms: &[String]) -> bool {
-    terms.iter().all(|t| hay.contains(t.as_str()))
-}
-
 /// Replace control characters so that text from connectors cannot move the cursor or change colours.
 pub fn sanitize(s: &str) -> String {
     s.chars()
