@@ -605,10 +605,9 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Vec<Cmd> {
                         && !r.recipients_touched
                         && r.opened.is_none()
                         && r.field(RECIPIENTS_FIELD).is_empty()
+                        && let Some(f) = r.input_mut(Input::Recipients)
                     {
-                        if let Some(f) = r.input_mut(Input::Recipients) {
-                            f.set(env);
-                        }
+                        f.set(env);
                     }
                     r.preview = Some(*p);
                     r.problem = None;
