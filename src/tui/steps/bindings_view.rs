@@ -7,6 +7,7 @@ use crate::connector::logs::one_line;
 use crate::model::DiscoveredBinding;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::page::draw as draw_lines;
 use crate::tui::widgets::text::{fit, sanitize, truncate, width, wrap};
 use crate::tui::widgets::{log_pane, select_list};
 use ratatui::Frame;
@@ -48,14 +49,6 @@ pub fn areas(state: &State, body: Rect) -> Areas {
             beside: false,
         }
     }
-}
-
-fn draw_lines(frame: &mut Frame, body: Rect, lines: Vec<Line>) -> usize {
-    let n = lines.len();
-    for (i, line) in lines.into_iter().enumerate().take(body.height as usize) {
-        frame.render_widget(line, Rect::new(body.x, body.y + i as u16, body.width, 1));
-    }
-    n
 }
 
 pub fn view(state: &State, frame: &mut Frame, body: Rect) {

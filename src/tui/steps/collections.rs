@@ -45,8 +45,6 @@ impl Step for CollectionsStep {
         lines.extend(wrap(&text, w).into_iter().map(Line::raw));
         lines.push(Line::default());
         lines.push(Line::styled("e fixes the config · Esc goes back", t.dim()));
-        for (i, line) in lines.into_iter().take(body.height as usize).enumerate() {
-            frame.render_widget(line, Rect::new(body.x, body.y + i as u16, body.width, 1));
-        }
+        crate::tui::widgets::page::draw(frame, body, lines);
     }
 }

@@ -17,9 +17,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 fn draw(frame: &mut Frame, area: Rect, lines: Vec<Line>) {
-    for (i, line) in lines.into_iter().enumerate().take(area.height as usize) {
-        frame.render_widget(line, Rect::new(area.x, area.y + i as u16, area.width, 1));
-    }
+    crate::tui::widgets::page::draw(frame, area, lines);
 }
 
 fn status_text(s: FileStatus) -> &'static str {

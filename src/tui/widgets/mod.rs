@@ -13,6 +13,7 @@ pub mod help_bar;
 pub mod link;
 pub mod log_pane;
 pub mod overlay;
+pub mod page;
 pub mod picker;
 pub mod select_list;
 pub mod stepper;
