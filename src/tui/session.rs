@@ -57,6 +57,11 @@ pub fn ssh_use(state: &State) -> SshUse {
     }
 }
 
+/// The chosen connector as headings name it (`ConnectorChoice::describe`).
+pub fn connector_label(state: &State) -> Option<String> {
+    state.answers.connector.as_ref().map(|c| c.describe())
+}
+
 /// Whether the tunnel answer asks catwalk to open a tunnel.
 pub fn catwalk_tunnel(state: &State) -> bool {
     matches!(state.answers.tunnel, Some(TunnelAnswer::Catwalk(_)))

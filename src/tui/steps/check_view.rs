@@ -27,12 +27,7 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
     let t = &state.theme;
     let c = &state.check;
     let w = body.width as usize;
-    let label = state
-        .answers
-        .connector
-        .as_ref()
-        .map(|c| c.describe())
-        .unwrap_or_default();
+    let label = crate::tui::session::connector_label(state).unwrap_or_default();
     let mut lines: Vec<Line> = vec![Line::from(vec![
         Span::styled("Check the connection", t.title()),
         Span::styled(

@@ -29,12 +29,8 @@ impl Step for CollectionsStep {
     fn view(state: &State, frame: &mut Frame, body: Rect) {
         let t = &state.theme;
         let w = body.width as usize;
-        let name = state
-            .answers
-            .connector
-            .as_ref()
-            .map(|c| c.describe())
-            .unwrap_or_else(|| "This connector".into());
+        let name =
+            crate::tui::session::connector_label(state).unwrap_or_else(|| "This connector".into());
         let text = format!(
             "{name} is a materialization connector: it writes collections into a system, so it has \
              nothing to discover. Choosing the collections it writes, their resources and fields comes \
