@@ -128,7 +128,8 @@ fn at_config(schema: serde_json::Value, w: u16, h: u16) -> State {
         from_cache: true,
     });
     s.spec.phase = catwalk::tui::steps::spec::Phase::Done;
-    catwalk::tui::steps::config::enter(&mut s);
+    use catwalk::tui::flow::{Reply, StepId, Transition};
+    catwalk::tui::update::apply(&mut s, Reply::go(Transition::GoTo(StepId::Config)));
     s
 }
 

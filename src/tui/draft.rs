@@ -2,7 +2,7 @@
 //! that an interrupted session can resume. Later steps add their answers to [`Answers`].
 
 use super::connectors::ConnectorChoice;
-use super::steps::tunnel::TunnelAnswer;
+use super::tunnel_schema::TunnelAnswer;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -165,6 +165,8 @@ pub enum Ctx {
     SaveAnyway,
     /// Step 7: saved.
     Saved,
+    /// A step still to come (a materialization's steps after the check).
+    Upcoming,
 }
 
 impl Ctx {
@@ -211,6 +213,7 @@ impl Ctx {
             Ctx::SaveQuestion => "Files exist: merge or overwrite",
             Ctx::SaveAnyway => "Bindings failed the check: save anyway?",
             Ctx::Saved => "Saved",
+            Ctx::Upcoming => "A step still to come",
         }
     }
 }
@@ -418,6 +421,9 @@ pub static KEYS: &[Binding] = &[
     b(A::Back, &[k(C::Esc), ch('n')], "don't save", "Write nothing, back to the review", Ctx::SaveAnyway, Show),
     b(A::Quit, &[ch('q'), k(C::Enter)], "quit", "Leave catwalk (everything is saved)", Ctx::Saved, Show),
     b(A::Back, &[k(C::Esc)], "back", "Back to the review, to save again elsewhere", Ctx::Saved, Show),
+    // A materialization after its check.
+    b(A::EditConfig, &[ch('e')], "edit config", "Back to the config form (values kept)", Ctx::Upcoming, Show),
+    b(A::Back, &[k(C::Esc)], "back", "Back to the check (nothing is lost)", Ctx::Upcoming, Show),
     // Overlays.
     b(A::CloseOverlay, &[k(C::Esc), ch('?'), ch('q'), k(C::F(1))], "close", "Close this list", Ctx::Help, Show),
     b(A::Up, &[k(C::Up), ch('k')], "scroll", "Scroll up", Ctx::Help, As("↑↓")),

@@ -5,18 +5,24 @@
 //! Uses `connector` and `model`; never prints to the screen it owns (logs go to the log file).
 
 pub mod app;
+pub mod config_draft;
 pub mod connectors;
+pub mod contexts;
 pub mod draft;
 pub mod env;
 pub mod events;
+pub mod flow;
 pub mod keys;
+pub mod layout;
 pub mod msg;
 pub mod saving;
+pub mod session;
 pub mod state;
 pub mod steps;
 pub mod tasks;
 pub mod terminal;
 pub mod theme;
+pub mod tunnel_schema;
 pub mod update;
 pub mod view;
 pub mod widgets;

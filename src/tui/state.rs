@@ -3,7 +3,9 @@
 
 use super::connectors::CatalogEntry;
 use super::draft::{Answers, Draft};
+use super::flow::{Flow, Origin, TaskKind};
 use super::msg::ReqId;
+use super::session::Session;
 use super::steps::bindings::BindingsState;
 use super::steps::check::CheckState;
 use super::steps::config::ConfigState;
@@ -15,46 +17,7 @@ use super::theme::Theme;
 use ratatui::layout::Rect;
 use std::time::Instant;
 
-/// The seven steps, in order. The stepper shows all of them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum StepId {
-    Connector,
-    Spec,
-    Config,
-    Tunnel,
-    Check,
-    Bindings,
-    Review,
-}
-
-impl StepId {
-    pub const ALL: [StepId; 7] = [
-        StepId::Connector,
-        StepId::Spec,
-        StepId::Config,
-        StepId::Tunnel,
-        StepId::Check,
-        StepId::Bindings,
-        StepId::Review,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            StepId::Connector => "Connector",
-            StepId::Spec => "Spec",
-            StepId::Config => "Config",
-            StepId::Tunnel => "SSH tunnel",
-            StepId::Check => "Check",
-            StepId::Bindings => "Bindings",
-            StepId::Review => "Save",
-        }
-    }
-
-    /// 1-based, as shown.
-    pub fn number(self) -> usize {
-        self as usize + 1
-    }
-}
+pub use super::flow::StepId;
 
 /// A modal layer over the current step; the last one gets the keys.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,6 +53,8 @@ pub struct State {
     /// The terminal's size in cells.
     pub size: (u16, u16),
     pub step: StepId,
+    /// Where the task comes from: with its kind (known once the spec is), it chooses the flow.
+    pub origin: Origin,
     pub overlays: Vec<Overlay>,
     /// Set by `update` when the wizard should end; the loop then cleans up and leaves.
     pub quit: bool,
@@ -101,6 +66,8 @@ pub struct State {
     pub docker: DockerStatus,
     pub docker_req: Option<ReqId>,
     pub answers: Answers,
+    /// What steps settle for each other beyond the answers (the task's typed names, requests).
+    pub session: Session,
     pub draft: DraftStatus,
     pub connector: ConnectorState,
     pub spec: SpecState,
@@ -123,6 +90,7 @@ impl State {
             theme,
             size: (80, 24),
             step: StepId::Connector,
+            origin: Origin::New,
             overlays: draft.map(Overlay::Resume).into_iter().collect(),
             quit: false,
             now: None,
@@ -131,6 +99,7 @@ impl State {
             docker: DockerStatus::Checking,
             docker_req: None,
             answers: Answers::default(),
+            session: Session::default(),
             draft: DraftStatus::default(),
             connector: ConnectorState::new(curated),
             spec: SpecState::default(),
@@ -162,6 +131,15 @@ impl State {
             || self.bindings.is_working()
             || self.review.is_working()
             || self.docker == DockerStatus::Checking
+    }
+
+    /// The steps of the task being built: a capture's until the spec says it is a materialization.
+    pub fn flow(&self) -> Flow {
+        let kind = match self.spec.outcome.as_ref().map(|o| o.kind) {
+            Some(crate::model::ConnectorKind::Materialize) => TaskKind::Materialization,
+            _ => TaskKind::Capture,
+        };
+        Flow::for_task(kind, self.origin)
     }
 
     pub fn overlay(&self) -> Option<&Overlay> {

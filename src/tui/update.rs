@@ -3,6 +3,8 @@
 //! overlay on top, else the current step), task reports are routed to whoever asked, stale ones dropped.
 
 use super::connectors::ConnectorChoice;
+pub use super::contexts::{contexts, screen_contexts};
+use super::flow::{Reply, Transition};
 use super::keys::{self, Action, Ctx};
 use super::msg::{Cmd, Msg, ReqId, TaskMsg};
 use super::state::{DockerStatus, Overlay, State, StepId};
@@ -58,40 +60,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
     }
 }
 
-/// The key contexts active now, most specific first.
-pub fn contexts(state: &State) -> Vec<Ctx> {
-    contexts_of(state, state.overlay())
-}
-
-/// The contexts of what the `?` overlay covers (the step, or the question under it): its list starts with
-/// their keys.
-pub fn screen_contexts(state: &State) -> Vec<Ctx> {
-    let under = state
-        .overlays
-        .iter()
-        .rev()
-        .find(|o| !matches!(o, Overlay::Help { .. }));
-    contexts_of(state, under)
-}
-
-fn contexts_of(state: &State, overlay: Option<&Overlay>) -> Vec<Ctx> {
-    match overlay {
-        Some(Overlay::Help { .. }) => vec![Ctx::Help, Ctx::Global],
-        Some(Overlay::ConfirmQuit) => vec![Ctx::Confirm],
-        Some(Overlay::Resume(_)) => vec![Ctx::Resume, Ctx::Global],
-        None => {
-            let mut ctxs = dispatch!(state.step, S => S::contexts(state));
-            ctxs.push(Ctx::Global);
-            ctxs
-        }
-    }
-}
-
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
     let ctxs = contexts(state);
     match keys::resolve(&ctxs, &key) {
         Some(action) => on_action(state, action),
-        None if ctxs.contains(&Ctx::Editor) => dispatch!(state.step, S => S::on_key(state, key)),
+        None if ctxs.contains(&Ctx::Editor) => {
+            let reply = dispatch!(state.step, S => S::on_key(state, key));
+            apply(state, reply)
+        }
         None if keys::is_text(&key)
             && (ctxs.contains(&Ctx::TextInput) || ctxs.contains(&Ctx::TypeToFilter)) =>
         {
@@ -100,7 +76,8 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
                 ratatui::crossterm::event::KeyCode::Char(c) => c.encode_utf8(&mut buf).to_string(),
                 _ => return Vec::new(),
             };
-            dispatch!(state.step, S => S::on_text(state, &text))
+            let reply = dispatch!(state.step, S => S::on_text(state, &text));
+            apply(state, reply)
         }
         None => Vec::new(),
     }
@@ -110,7 +87,8 @@ fn on_paste(state: &mut State, text: &str) -> Vec<Cmd> {
     if state.overlay().is_some() {
         return Vec::new();
     }
-    dispatch!(state.step, S => S::on_text(state, text))
+    let reply = dispatch!(state.step, S => S::on_text(state, text));
+    apply(state, reply)
 }
 
 fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
@@ -122,7 +100,10 @@ fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
             state.overlays.push(Overlay::Help { scroll: 0 });
             Vec::new()
         }
+        // Quit is global: no step handles it.
         Action::Quit => request_quit(state),
+        // Bound only while the connector list says Docker is down.
+        Action::RecheckDocker => check_docker(state),
         Action::OpenDocs => match state.docs_url() {
             Some(url) => {
                 let id = state.next_req();
@@ -135,8 +116,49 @@ fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
                 Vec::new()
             }
         },
-        _ => dispatch!(state.step, S => S::on_action(state, action)),
+        _ => {
+            let reply = dispatch!(state.step, S => S::on_action(state, action));
+            apply(state, reply)
+        }
     }
+}
+
+/// Carry out a step's reply: its commands, then its transition through the current flow. Entering a step
+/// may move on again (a step with nothing to do passes itself over), so this loops, at most once per step.
+pub fn apply(state: &mut State, reply: Reply) -> Vec<Cmd> {
+    let Reply { mut cmds, mut go } = reply;
+    for _ in 0..=StepId::COUNT {
+        let flow = state.flow();
+        let to = match go {
+            Transition::Stay => break,
+            Transition::Next => match flow.after(state.step) {
+                Some(to) => to,
+                None => break,
+            },
+            Transition::Back => {
+                // Back stops at the nearest earlier step that applies; nothing starts there.
+                let to = flow
+                    .before(state.step)
+                    .find(|s| dispatch!(*s, S => S::applies(state)));
+                if let Some(to) = to {
+                    state.step = to;
+                    dispatch!(to, S => S::revisit(state));
+                }
+                break;
+            }
+            Transition::GoTo(to) if flow.precedes(to, state.step) => {
+                state.step = to;
+                dispatch!(to, S => S::revisit(state));
+                break;
+            }
+            Transition::GoTo(to) => to,
+        };
+        state.step = to;
+        let reply = dispatch!(to, S => S::enter(state));
+        cmds.extend(reply.cmds);
+        go = reply.go;
+    }
+    cmds
 }
 
 fn on_overlay(state: &mut State, overlay: Overlay, action: Action) -> Vec<Cmd> {
@@ -192,7 +214,7 @@ fn resume(state: &mut State, choice: ConnectorChoice) -> Vec<Cmd> {
     // The draft on disk already holds this answer.
     state.answers.connector = Some(choice.clone());
     state.draft.saved = Some(Ok(()));
-    super::steps::spec::start(state, choice)
+    apply(state, Reply::go(Transition::GoTo(StepId::Spec)))
 }
 
 /// Ctrl-C or q: leave at once when nothing was answered or the catalog is saved, else ask first.
@@ -229,8 +251,9 @@ fn on_mouse(state: &mut State, ev: MouseEvent) -> Vec<Cmd> {
     if state.overlay().is_some() {
         return Vec::new();
     }
-    let body = super::view::areas(state.screen()).body;
-    dispatch!(state.step, S => S::on_mouse(state, body, ev))
+    let body = super::layout::areas(state.screen()).body;
+    let reply = dispatch!(state.step, S => S::on_mouse(state, body, ev));
+    apply(state, reply)
 }
 
 fn on_task(state: &mut State, id: ReqId, report: TaskMsg) -> Vec<Cmd> {
@@ -268,25 +291,35 @@ fn on_task(state: &mut State, id: ReqId, report: TaskMsg) -> Vec<Cmd> {
             }
             Vec::new()
         }
-        TaskMsg::FileRead(result) => super::steps::config::on_file(state, id, result),
+        // A file read for a form: routed to the step that asked, by request id.
+        TaskMsg::FileRead(result) if state.config.file_req == Some(id) => {
+            super::steps::config::on_file(state, id, result)
+        }
+        TaskMsg::FileRead(result) => super::steps::tunnel::on_file(state, id, result),
         TaskMsg::ConfigDecrypted(result) => super::steps::config::on_decrypted(state, id, result),
         TaskMsg::Panicked(e) if state.docker_req == Some(id) => {
             state.docker_req = None;
             state.docker = DockerStatus::Down { reason: e };
             Vec::new()
         }
-        other if state.check.req == Some(id) => super::steps::check::on_task(state, id, other),
-        other if state.bindings.req == Some(id) => {
-            super::steps::bindings::on_task(state, id, other)
+        other => {
+            let reply = if state.check.req == Some(id) {
+                super::steps::check::on_task(state, id, other)
+            } else if state.bindings.req == Some(id) {
+                super::steps::bindings::on_task(state, id, other)
+            } else if state.review.owns(id) {
+                super::steps::review::on_task(state, id, other).into()
+            } else {
+                super::steps::spec::on_task(state, id, other)
+            };
+            apply(state, reply)
         }
-        other if state.review.owns(id) => super::steps::review::on_task(state, id, other),
-        other => super::steps::spec::on_task(state, id, other),
     }
 }
 
 /// Keep list selections and offsets valid for the current size and contents.
 fn clamp_lists(state: &mut State) {
-    let body = super::view::areas(state.screen()).body;
+    let body = super::layout::areas(state.screen()).body;
     let h = super::steps::connector::areas(body).list.height as usize;
     let c = &mut state.connector;
     c.nav.clamp(c.rows.len(), h);

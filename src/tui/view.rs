@@ -11,36 +11,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 
-/// Below this size the wizard asks for a bigger terminal instead of drawing a broken screen.
-pub const MIN_SIZE: (u16, u16) = (60, 16);
-
-pub struct Areas {
-    pub stepper: Rect,
-    pub rule: Rect,
-    pub body: Rect,
-    pub status: Rect,
-    pub help: Rect,
-}
-
-pub fn areas(screen: Rect) -> Areas {
-    let h = screen.height;
-    let row = |y: u16| {
-        Rect::new(
-            screen.x,
-            screen.y + y.min(h.saturating_sub(1)),
-            screen.width,
-            u16::from(h > y),
-        )
-    };
-    let body_h = h.saturating_sub(4);
-    Areas {
-        stepper: row(0),
-        rule: row(1),
-        body: Rect::new(screen.x, screen.y + 2.min(h), screen.width, body_h),
-        status: row(h.saturating_sub(2)),
-        help: row(h.saturating_sub(1)),
-    }
-}
+pub use super::layout::{Areas, MIN_SIZE, areas};
 
 pub fn view(state: &State, frame: &mut Frame) {
     let screen = frame.area();
@@ -67,7 +38,7 @@ pub fn view(state: &State, frame: &mut Frame) {
     if state.check.phase != super::steps::check::Phase::Passed {
         skipped.push(StepId::Check);
     }
-    stepper::render(frame, a.stepper, state.step, &skipped, t);
+    stepper::render(frame, a.stepper, &state.flow(), state.step, &skipped, t);
     frame.render_widget(
         Line::styled("─".repeat(a.rule.width as usize), t.border()),
         a.rule,
@@ -81,7 +52,7 @@ pub fn view(state: &State, frame: &mut Frame) {
         super::widgets::link::mark(frame.buffer_mut(), a.body, &url);
     }
     frame.render_widget(status_line(state, a.status.width as usize), a.status);
-    let ctxs = super::update::contexts(state);
+    let ctxs = super::contexts::contexts(state);
     help_bar::render(frame, a.help, &ctxs, t);
     if !state.overlays.is_empty() {
         // What is under a modal box is dimmed, so the box stands out (also without colour).
@@ -127,7 +98,7 @@ fn draw_overlay(state: &State, o: &Overlay, frame: &mut Frame, screen: Rect) {
     let t = &state.theme;
     match o {
         Overlay::Help { scroll } => {
-            let first = super::update::screen_contexts(state);
+            let first = super::contexts::screen_contexts(state);
             overlay::help(frame, screen, *scroll, t, &first)
         }
         Overlay::ConfirmQuit => {
@@ -179,6 +150,6 @@ fn draw_overlay(state: &State, o: &Overlay, frame: &mut Frame, screen: Rect) {
 
 /// The number of lines of the `?` list (for clamping its scroll).
 pub fn help_len(state: &State) -> usize {
-    let first = super::update::screen_contexts(state);
+    let first = super::contexts::screen_contexts(state);
     overlay::help_lines(72, &crate::tui::theme::Theme::monochrome(), &first).len()
 }

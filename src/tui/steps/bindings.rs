@@ -7,13 +7,16 @@
 //! Discover goes through the SSH tunnel the config asks for, as the check does (opened by the same code,
 //! closed when it ends or is cancelled).
 
-use super::Step;
+use super::{Reply, Step};
 use crate::catalog;
 use crate::model::{DiscoveredBinding, LogLine};
 use crate::tui::draft::{BindingsAnswer, Draft};
+use crate::tui::flow::Transition;
 use crate::tui::keys::{Action, Ctx};
 use crate::tui::msg::{Cmd, Hidden, ReqId, TaskMsg};
+use crate::tui::session;
 use crate::tui::state::{State, StepId};
+use crate::tui::widgets::log_pane;
 use crate::tui::widgets::select_list::ListNav;
 use crate::tui::widgets::text_input::TextInput;
 use ratatui::Frame;
@@ -24,7 +27,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// The prefix collections go under until step 7 says otherwise (the CLI's default).
-pub const DEFAULT_PREFIX: &str = "acmeCo";
+pub use crate::tui::session::DEFAULT_PREFIX;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub enum Phase {
@@ -85,21 +88,10 @@ impl BindingsState {
         self.phase == Phase::Working
     }
 
-    /// Recompute the visible rows from the filter (case-insensitive substring of name or recommended name).
+    /// Recompute the visible rows from the filter (every word, in the name or the recommended name).
     pub fn refilter(&mut self) {
-        let q = self.filter.value().trim().to_lowercase();
-        self.visible.clear();
-        if q.is_empty() {
-            self.visible.extend(0..self.items.len());
-        } else {
-            self.visible.extend(
-                self.items
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, it)| it.search.contains(&q))
-                    .map(|(i, _)| i),
-            );
-        }
+        let query = crate::tui::widgets::filter::Query::new(self.filter.value());
+        self.visible = query.select(self.items.iter().map(|it| it.search.as_str()));
     }
 
     /// The item under the cursor.
@@ -126,19 +118,7 @@ impl BindingsState {
     }
 }
 
-/// The prefix in force: step 7's field, else the draft's, else [`DEFAULT_PREFIX`].
-pub fn prefix(state: &State) -> String {
-    let typed = state.review.prefix();
-    if !typed.is_empty() {
-        return typed.trim_end_matches('/').to_string();
-    }
-    state
-        .answers
-        .save
-        .as_ref()
-        .map(|s| s.prefix.clone())
-        .unwrap_or_else(|| DEFAULT_PREFIX.to_string())
-}
+pub use crate::tui::session::prefix;
 
 /// The list items for discovered `bindings`: the names `catwalk discover` gives (normalised, made
 /// unique), selected unless the connector proposes them disabled; then `answer` (from the draft or an
@@ -199,9 +179,8 @@ fn search_text(name: &str, recommended: &str) -> String {
 }
 
 /// Go to step 6: discover, unless bindings were already discovered with this very config.
-pub fn enter(state: &mut State) -> Vec<Cmd> {
-    state.step = StepId::Bindings;
-    let print = state.answers.config.as_ref().map(super::check::fingerprint);
+fn enter(state: &mut State) -> Vec<Cmd> {
+    let print = state.answers.config.as_ref().map(session::fingerprint);
     let b = &state.bindings;
     if b.phase == Phase::Done && print.is_some() && b.discovered_for == print {
         return Vec::new();
@@ -222,8 +201,7 @@ pub fn start(state: &mut State) -> Vec<Cmd> {
     if state.bindings.phase == Phase::Done {
         state.answers.bindings = Some(Box::new(state.bindings.answer()));
     }
-    let (Some(run), Some(config)) = (super::check::run_of(state), state.answers.config.clone())
-    else {
+    let (Some(run), Some(config)) = (session::run_of(state), state.answers.config.clone()) else {
         state.bindings.phase = Phase::Failed(
             "There is no config to discover with: go back to step 3 and fill in the form.".into(),
         );
@@ -242,30 +220,27 @@ pub fn start(state: &mut State) -> Vec<Cmd> {
     state.bindings = BindingsState {
         req: Some(id),
         phase: Phase::Working,
-        discovered_for: Some(super::check::fingerprint(&config)),
+        discovered_for: Some(session::fingerprint(&config)),
         ..BindingsState::default()
     };
     cmds.push(Cmd::Discover {
         id,
         run,
         config: Hidden::new(config),
-        ssh: super::check::ssh_use(state),
+        ssh: session::ssh_use(state),
     });
     cmds
 }
 
 /// A report from a discover task; stale ones are dropped.
-pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Vec<Cmd> {
+pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
     if state.bindings.req != Some(id) || !state.bindings.is_working() {
-        return Vec::new();
+        return Reply::stay();
     }
     match msg {
         TaskMsg::Log(line) => {
             let b = &mut state.bindings;
-            if b.logs.len() == super::spec::KEEP_LOGS {
-                b.logs.pop_front();
-            }
-            b.logs.push_back(line);
+            log_pane::keep(&mut b.logs, line);
         }
         TaskMsg::Discovered(Ok(found)) => {
             let pointers = state
@@ -315,7 +290,7 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Vec<Cmd> {
         }
         _ => {}
     }
-    Vec::new()
+    Reply::stay()
 }
 
 /// Keep the answer and save the draft.
@@ -329,20 +304,19 @@ fn keep_answer(state: &mut State) -> Vec<Cmd> {
     vec![Cmd::SaveDraft(id, Draft::new(state.answers.clone()))]
 }
 
-fn back(state: &mut State) -> Vec<Cmd> {
+fn back(state: &mut State) -> Reply {
     let mut cmds = cancel(state);
     if state.bindings.is_working() {
         state.bindings.phase = Phase::Idle;
         state.bindings.discovered_for = None;
     }
     cmds.extend(keep_answer(state));
-    state.step = StepId::Check;
-    cmds
+    Reply::then(cmds, Transition::Back)
 }
 
 /// The list's height for the current terminal size.
 fn list_height(state: &State) -> usize {
-    let body = crate::tui::view::areas(state.screen()).body;
+    let body = crate::tui::layout::areas(state.screen()).body;
     super::bindings_view::areas(state, body).list.height as usize
 }
 
@@ -419,20 +393,15 @@ fn on_edit(state: &mut State, action: Action) -> Vec<Cmd> {
     Vec::new()
 }
 
-fn on_list(state: &mut State, action: Action) -> Vec<Cmd> {
+fn on_list(state: &mut State, action: Action) -> Reply {
     let h = list_height(state);
     match action {
         Action::Up => move_by(state, -1),
         Action::Down => move_by(state, 1),
         Action::PageUp => move_by(state, -(h.max(1) as isize)),
         Action::PageDown => move_by(state, h.max(1) as isize),
-        Action::NextStep => {
-            let mut cmds = keep_answer(state);
-            cmds.extend(super::review::enter(state));
-            return cmds;
-        }
+        Action::NextStep => return Reply::then(keep_answer(state), Transition::Next),
         Action::Back => return back(state),
-        Action::Quit => return crate::tui::update::request_quit(state),
         _ => {}
     }
     let b = &mut state.bindings;
@@ -464,7 +433,7 @@ fn on_list(state: &mut State, action: Action) -> Vec<Cmd> {
         }
         _ => {}
     }
-    Vec::new()
+    Reply::stay()
 }
 
 fn on_filter(state: &mut State, action: Action) -> Vec<Cmd> {
@@ -472,7 +441,6 @@ fn on_filter(state: &mut State, action: Action) -> Vec<Cmd> {
         Action::LeaveFilter => state.bindings.filtering = false,
         Action::Up => move_by(state, -1),
         Action::Down => move_by(state, 1),
-        Action::Quit => return crate::tui::update::request_quit(state),
         other => {
             let b = &mut state.bindings;
             if b.filter.edit(other) {
@@ -485,23 +453,18 @@ fn on_filter(state: &mut State, action: Action) -> Vec<Cmd> {
     Vec::new()
 }
 
-fn on_page(state: &mut State, action: Action) -> Vec<Cmd> {
+fn on_page(state: &mut State, action: Action) -> Reply {
     match action {
-        Action::Retry => return start(state),
-        Action::EditConfig => {
-            let cmds = cancel(state);
-            state.step = StepId::Config;
-            return cmds;
-        }
+        Action::Retry => return start(state).into(),
+        Action::EditConfig => return Reply::then(cancel(state), Transition::GoTo(StepId::Config)),
         Action::Back | Action::Cancel => return back(state),
-        Action::Quit => return crate::tui::update::request_quit(state),
         other => {
             if let Some(d) = super::scroll_delta(other) {
                 scroll_by(state, d);
             }
         }
     }
-    Vec::new()
+    Reply::stay()
 }
 
 /// Move through the failure's log: up (negative) is older lines, kept as lines back from the newest.
@@ -529,20 +492,23 @@ impl Step for BindingsStep {
         }
     }
 
-    fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
+    fn enter(state: &mut State) -> Reply {
+        enter(state).into()
+    }
+
+    fn on_action(state: &mut State, action: Action) -> Reply {
         let b = &state.bindings;
         let listed = b.phase == Phase::Done && !b.items.is_empty();
         if b.is_working() {
             return match action {
                 Action::Cancel | Action::Back => back(state),
-                Action::Quit => crate::tui::update::request_quit(state),
-                _ => Vec::new(),
+                _ => Reply::stay(),
             };
         }
         if listed && b.edit.is_some() {
-            on_edit(state, action)
+            on_edit(state, action).into()
         } else if listed && b.filtering {
-            on_filter(state, action)
+            on_filter(state, action).into()
         } else if listed {
             on_list(state, action)
         } else {
@@ -550,7 +516,7 @@ impl Step for BindingsStep {
         }
     }
 
-    fn on_text(state: &mut State, text: &str) -> Vec<Cmd> {
+    fn on_text(state: &mut State, text: &str) -> Reply {
         let b = &mut state.bindings;
         if let Some(edit) = b.edit.as_mut() {
             edit.input.insert(text);
@@ -561,23 +527,23 @@ impl Step for BindingsStep {
             b.nav = ListNav::default();
             clamp(state);
         }
-        Vec::new()
+        Reply::stay()
     }
 
-    fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Vec<Cmd> {
+    fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Reply {
         if state.bindings.phase != Phase::Done || state.bindings.items.is_empty() {
             if let Some(d) = super::wheel_delta(&ev) {
                 scroll_by(state, d);
             }
-            return Vec::new();
+            return Reply::stay();
         }
         if state.bindings.edit.is_some() {
-            return Vec::new();
+            return Reply::stay();
         }
         let list = super::bindings_view::areas(state, body).list;
         if let Some(d) = super::wheel_delta(&ev) {
             move_by(state, d);
-            return Vec::new();
+            return Reply::stay();
         }
         match ev.kind {
             MouseEventKind::Down(MouseButton::Left)
@@ -602,7 +568,7 @@ impl Step for BindingsStep {
             }
             _ => {}
         }
-        Vec::new()
+        Reply::stay()
     }
 
     fn view(state: &State, frame: &mut Frame, body: Rect) {

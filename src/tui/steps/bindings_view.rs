@@ -3,11 +3,11 @@
 //! (JSON pointers) and a summary of its schema.
 
 use super::bindings::{Phase, prefix};
-use super::check_view::failure_page;
 use crate::connector::logs::one_line;
 use crate::model::DiscoveredBinding;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::page::draw as draw_lines;
 use crate::tui::widgets::text::{fit, sanitize, truncate, width, wrap};
 use crate::tui::widgets::{log_pane, select_list};
 use ratatui::Frame;
@@ -51,14 +51,6 @@ pub fn areas(state: &State, body: Rect) -> Areas {
     }
 }
 
-fn draw_lines(frame: &mut Frame, body: Rect, lines: Vec<Line>) -> usize {
-    let n = lines.len();
-    for (i, line) in lines.into_iter().enumerate().take(body.height as usize) {
-        frame.render_widget(line, Rect::new(body.x, body.y + i as u16, body.width, 1));
-    }
-    n
-}
-
 pub fn view(state: &State, frame: &mut Frame, body: Rect) {
     let t = &state.theme;
     let b = &state.bindings;
@@ -96,7 +88,7 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
                 Line::styled(truncate(&format!("  {latest}"), w), t.dim()),
                 match &b.ssh_note {
                     Some(n) => Line::styled(truncate(&format!("  ⇄ {n}"), w), t.dim()),
-                    None if super::check::catwalk_tunnel(state) => {
+                    None if crate::tui::session::catwalk_tunnel(state) => {
                         Line::styled(truncate("  ⇄ opening the SSH tunnel first", w), t.dim())
                     }
                     None => Line::default(),
@@ -127,7 +119,7 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
             ];
             let room = (body.height as usize).saturating_sub(lines.len() + 1);
             if let Phase::Failed(e) = &b.phase {
-                lines.extend(failure_page(t, e, &b.logs, w, room, b.scroll));
+                lines.extend(log_pane::failure_page(t, e, &b.logs, w, room, b.scroll));
             }
             lines.push(Line::styled(
                 truncate(

@@ -8,12 +8,14 @@
 //! the host network). An unknown host key stops it with the fingerprint: `y` records it in known_hosts and
 //! checks again, `n` goes back; a changed one is refused.
 
-use super::Step;
+use super::{Reply, Step};
 use crate::model::LogLine;
+use crate::tui::flow::Transition;
 use crate::tui::keys::{Action, Ctx};
-use crate::tui::msg::{Cmd, Hidden, HostKeyAsk, ReqId, Run, SshUse, TaskMsg};
+use crate::tui::msg::{Cmd, Hidden, HostKeyAsk, ReqId, TaskMsg};
+use crate::tui::session::{self, fingerprint, run_of, ssh_use};
 use crate::tui::state::{State, StepId};
-use crate::tui::steps::tunnel::TunnelAnswer;
+use crate::tui::widgets::log_pane;
 use ratatui::Frame;
 use ratatui::crossterm::event::MouseEvent;
 use ratatui::layout::Rect;
@@ -113,53 +115,14 @@ impl SshPath {
     }
 }
 
-/// How the wizard's check and discover go through the SSH tunnel: the passphrase typed in step 4.
-pub fn ssh_use(state: &State) -> SshUse {
-    let passphrase = match &state.answers.tunnel {
-        Some(TunnelAnswer::Catwalk(c)) if !c.passphrase.0.is_empty() => {
-            Some(crate::tunnel::Secret::new(c.passphrase.0.clone()))
-        }
-        _ => None,
-    };
-    SshUse {
-        passphrase,
-        accept: None,
-    }
-}
-
 impl CheckState {
     pub fn is_working(&self) -> bool {
         self.phase == Phase::Working
     }
 }
 
-/// A fingerprint of a config: equal configs, equal prints (key order ignored).
-pub fn fingerprint(config: &Value) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    crate::catalog::canonical_json(config).hash(&mut h);
-    h.finish()
-}
-
-/// The connector as step 2 found it, when there is one.
-pub fn run_of(state: &State) -> Option<Run> {
-    let choice = state.answers.connector.clone()?;
-    let o = state.spec.outcome.as_ref()?;
-    Some(Run {
-        choice,
-        protocol: o.protocol,
-        kind: o.kind,
-    })
-}
-
-/// Whether the tunnel answer asks catwalk to open a tunnel.
-pub fn catwalk_tunnel(state: &State) -> bool {
-    matches!(state.answers.tunnel, Some(TunnelAnswer::Catwalk(_)))
-}
-
 /// Go to step 5 (from step 4's Next): run the check unless it already passed for this very config.
-pub fn enter(state: &mut State) -> Vec<Cmd> {
-    state.step = StepId::Check;
+fn enter(state: &mut State) -> Vec<Cmd> {
     let print = state.answers.config.as_ref().map(fingerprint);
     let c = &mut state.check;
     if c.checked.is_some()
@@ -192,11 +155,8 @@ fn start_with(state: &mut State, accept: Option<HostKeyAsk>) -> Vec<Cmd> {
         );
         return cmds;
     };
-    let own = match state.review.field(2) {
-        "" => super::review::default_name(&run.choice),
-        typed => typed.to_string(),
-    };
-    let name = format!("{}/{own}", super::bindings::prefix(state));
+    let own = session::task_name(state, &run.choice);
+    let name = format!("{}/{own}", session::prefix(state));
     let id = state.next_req();
     let mut ssh = ssh_use(state);
     ssh.accept = accept;
@@ -218,17 +178,14 @@ fn start_with(state: &mut State, accept: Option<HostKeyAsk>) -> Vec<Cmd> {
 }
 
 /// A report from a check task; any request but the current one is stale and dropped.
-pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Vec<Cmd> {
+pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
     let c = &mut state.check;
     if c.req != Some(id) || !c.is_working() {
-        return Vec::new();
+        return Reply::stay();
     }
     match msg {
         TaskMsg::Log(line) => {
-            if c.logs.len() == super::spec::KEEP_LOGS {
-                c.logs.pop_front();
-            }
-            c.logs.push_back(line);
+            log_pane::keep(&mut c.logs, line);
         }
         TaskMsg::Checked(Ok(())) => {
             c.req = None;
@@ -278,7 +235,7 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Vec<Cmd> {
         }
         _ => {}
     }
-    Vec::new()
+    Reply::stay()
 }
 
 /// A failure in plain words: the exception a Python traceback ends with (`Exception: cannot connect
@@ -296,24 +253,14 @@ pub fn plain_failure(
 }
 
 /// Back to step 4; a running check is cancelled (its container removed).
-fn back(state: &mut State) -> Vec<Cmd> {
+fn back(state: &mut State) -> Reply {
     let cmds = cancel(state);
     if state.check.is_working() {
         state.check.phase = Phase::Idle;
         state.check.checked = None;
     }
-    // A skipped step 4 is not gone back to: the config is.
-    state.step = if state.tunnel.skipped.is_some() {
-        StepId::Config
-    } else {
-        StepId::Tunnel
-    };
-    cmds
-}
-
-/// On to step 6.
-fn next(state: &mut State) -> Vec<Cmd> {
-    super::bindings::enter(state)
+    // A skipped step 4 is not gone back to (it does not apply): the config is.
+    Reply::then(cmds, Transition::Back)
 }
 
 /// Move through the failure's log: up (negative) is older lines, kept as lines back from the newest.
@@ -338,59 +285,55 @@ impl Step for CheckStep {
         }
     }
 
-    fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
+    fn enter(state: &mut State) -> Reply {
+        enter(state).into()
+    }
+
+    fn on_action(state: &mut State, action: Action) -> Reply {
         match (action, &state.check.phase) {
             (Action::Yes, Phase::HostKey(ask)) => {
                 let ask = (**ask).clone();
-                start_with(state, Some(ask))
+                start_with(state, Some(ask)).into()
             }
             (Action::No, Phase::HostKey(_)) => {
                 state.check.phase = Phase::Idle;
                 back(state)
             }
             (Action::Cancel | Action::Back, _) => back(state),
-            (Action::Retry, _) => start(state),
-            (Action::Continue, Phase::Passed | Phase::Skipped) => next(state),
+            (Action::Retry, _) => start(state).into(),
+            (Action::Continue, Phase::Passed | Phase::Skipped) => Reply::go(Transition::Next),
             (Action::Skip, Phase::Idle | Phase::Failed(_)) => {
-                let mut cmds = cancel(state);
+                let cmds = cancel(state);
                 state.check.phase = Phase::Skipped;
                 state.check.checked = state.answers.config.as_ref().map(fingerprint);
-                cmds.extend(next(state));
-                cmds
+                Reply::then(cmds, Transition::Next)
             }
             (Action::EditConfig, _) => {
                 let cmds = cancel(state);
-                state.step = StepId::Config;
                 // The field the error is about gets the focus (else the form's is kept).
                 if let Phase::Failed(e) = &state.check.phase {
                     let mut text = e.clone();
                     if let Some(plain) = plain_failure(e, &state.check.logs) {
                         text = format!("{plain}\n{text}");
                     }
-                    if let Some(title) = super::config::focus_named(state, &text) {
-                        state.config.notice = Some(super::config::Notice {
-                            text: format!("The check's error is about {title}: it has the focus."),
-                            bad: false,
-                        });
-                    }
+                    state.session.config_error = Some(text);
                 }
-                cmds
+                Reply::then(cmds, Transition::GoTo(StepId::Config))
             }
-            (Action::Quit, _) => crate::tui::update::request_quit(state),
             (other, _) => {
                 if let Some(d) = super::scroll_delta(other) {
                     scroll_by(state, d);
                 }
-                Vec::new()
+                Reply::stay()
             }
         }
     }
 
-    fn on_mouse(state: &mut State, _body: Rect, ev: MouseEvent) -> Vec<Cmd> {
+    fn on_mouse(state: &mut State, _body: Rect, ev: MouseEvent) -> Reply {
         if let Some(d) = super::wheel_delta(&ev) {
             scroll_by(state, d);
         }
-        Vec::new()
+        Reply::stay()
     }
 
     fn view(state: &State, frame: &mut Frame, body: Rect) {

@@ -23,63 +23,11 @@ fn what(state: &State) -> &'static str {
     }
 }
 
-/// A failed run, in `room` lines: the connector's error wrapped to `w`, then the latest lines of its log
-/// that fit, `back` lines before the newest (↑ goes back to older lines).
-pub fn failure_page(
-    t: &crate::tui::theme::Theme,
-    e: &str,
-    logs: &std::collections::VecDeque<crate::model::LogLine>,
-    w: usize,
-    room: usize,
-    back: usize,
-) -> Vec<Line<'static>> {
-    let mut out: Vec<Line> = wrap(e, w).into_iter().map(Line::raw).collect();
-    if logs.is_empty() || out.len() + 3 > room {
-        out.truncate(room);
-        return out;
-    }
-    out.push(Line::default());
-    let rows = room - out.len() - 1;
-    let end = logs.len() - back.min(logs.len() - 1);
-    let start = end.saturating_sub(rows);
-    let heading = if logs.len() > rows {
-        format!(
-            "Connector log, lines {}-{end} of {} (↑ older, ↓ newer)",
-            start + 1,
-            logs.len()
-        )
-    } else {
-        "Connector log (latest last)".to_string()
-    };
-    out.push(Line::styled(truncate(&heading, w), t.dim()));
-    for l in logs.range(start..end) {
-        let tag = super::spec::level_tag(l.level);
-        let style = match l.level {
-            crate::model::LogLevel::Error => t.error(),
-            crate::model::LogLevel::Warn => t.warn(),
-            _ => t.text(),
-        };
-        out.push(Line::from(vec![
-            Span::styled(format!("  {tag} "), t.dim()),
-            Span::styled(
-                truncate(&sanitize(&one_line(l)), w.saturating_sub(tag.len() + 3)),
-                style,
-            ),
-        ]));
-    }
-    out
-}
-
 pub fn view(state: &State, frame: &mut Frame, body: Rect) {
     let t = &state.theme;
     let c = &state.check;
     let w = body.width as usize;
-    let label = state
-        .answers
-        .connector
-        .as_ref()
-        .map(|c| c.describe())
-        .unwrap_or_default();
+    let label = crate::tui::session::connector_label(state).unwrap_or_default();
     let mut lines: Vec<Line> = vec![Line::from(vec![
         Span::styled("Check the connection", t.title()),
         Span::styled(
@@ -206,7 +154,7 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
             };
             lines.extend(wrapped(&heading, w, t.error()).into_iter().take(4));
             let room = (body.height as usize).saturating_sub(lines.len() + 1);
-            lines.extend(failure_page(t, &text, &c.logs, w, room, c.scroll));
+            lines.extend(log_pane::failure_page(t, &text, &c.logs, w, room, c.scroll));
             lines.push(Line::styled(
                 truncate(
                     "r retries · e fixes the config · s skips the check · Esc goes back",

@@ -4,14 +4,14 @@
 //! the form (read by a command). The draft keeps every value but the secrets. A connector's own
 //! `networkTunnel` is left to step 4.
 
-use super::Step;
+use super::{Reply, Step};
 use crate::schema::{Form, Validator};
 use crate::secrets::Protection;
 use crate::tui::connectors::ConnectorChoice;
-use crate::tui::draft::Draft;
+use crate::tui::flow::Transition;
 use crate::tui::keys::{Action, Ctx};
 use crate::tui::msg::{Cmd, Decrypted, FileText, Hidden, ReqId};
-use crate::tui::state::{State, StepId};
+use crate::tui::state::State;
 use crate::tui::widgets::form_ui::{FileTarget, FormUi, Outcome};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
@@ -19,16 +19,11 @@ use ratatui::layout::Rect;
 use serde_json::Value;
 use std::sync::Arc;
 
-pub use super::config_summary::{FieldRow, fields};
+pub use crate::tui::widgets::config_summary::{FieldRow, fields};
+
+pub use crate::tui::widgets::form_page::{Areas, Notice, areas};
 
 pub const INTRO: &str = "The endpoint config tells the connector how to reach your system.";
-
-/// The line above the form: what happened last (a file loaded, the draft resumed, Next refused).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    pub text: String,
-    pub bad: bool,
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct ConfigState {
@@ -49,8 +44,7 @@ pub struct ConfigState {
 
 /// Go to step 3. The form is built when the spec is new (refilled from the draft's values when resuming,
 /// or from the previous form when the same connector's spec was fetched again); otherwise it is kept.
-pub fn enter(state: &mut State) {
-    state.step = StepId::Config;
+fn enter(state: &mut State) {
     let Some(o) = &state.spec.outcome else {
         return;
     };
@@ -84,7 +78,7 @@ fn build(state: &mut State, schema: Value, values: Option<Value>, resumed: bool)
         Err(e) => c.error = Some(e.to_string()),
         Ok((form, _)) => {
             let validator = Validator::new(&schema).ok().map(Arc::new);
-            let exclude = match super::tunnel::builtin_pointer(&form) {
+            let exclude = match crate::tui::tunnel_schema::builtin_pointer(&form) {
                 Some(p) => vec![(p, "SSH tunnel: set in the next step".to_string())],
                 None => Vec::new(),
             };
@@ -103,14 +97,6 @@ fn build(state: &mut State, schema: Value, values: Option<Value>, resumed: bool)
     state.config = c;
 }
 
-/// Where the step draws: the heading lines, the form, the help panel, and the area popups may cover.
-pub struct Areas {
-    pub head: Rect,
-    pub form: Rect,
-    pub panel: Rect,
-    pub popup: Rect,
-}
-
 /// At most this many lines of a notice that reports a problem (a sops error says what to do).
 pub const NOTICE_LINES: usize = 8;
 
@@ -124,7 +110,7 @@ pub fn notice_lines(state: &State) -> Vec<String> {
     let Some(n) = &state.config.notice else {
         return Vec::new();
     };
-    let w = crate::tui::view::areas(state.screen()).body.width as usize;
+    let w = crate::tui::layout::areas(state.screen()).body.width as usize;
     let max = if n.bad { NOTICE_LINES } else { 2 };
     let mut lines = crate::tui::widgets::text::wrap(&n.text, w);
     if lines.len() > max {
@@ -136,34 +122,8 @@ pub fn notice_lines(state: &State) -> Vec<String> {
     lines
 }
 
-/// The layout of a form step in `body`, below `head` lines: the help panel on the right when the body is
-/// wide, else at the bottom.
-pub fn areas(body: Rect, head: u16) -> Areas {
-    let head = head.min(body.height);
-    let rest = Rect::new(body.x, body.y + head, body.width, body.height - head);
-    let (form, panel) = if body.width >= 110 {
-        let pw = (body.width / 3).min(56);
-        (
-            Rect::new(rest.x, rest.y, rest.width - pw - 1, rest.height),
-            Rect::new(rest.x + rest.width - pw, rest.y, pw, rest.height),
-        )
-    } else {
-        let ph = if rest.height >= 24 { 7 } else { 5 }.min(rest.height / 2);
-        (
-            Rect::new(rest.x, rest.y, rest.width, rest.height - ph),
-            Rect::new(rest.x, rest.y + rest.height - ph, rest.width, ph),
-        )
-    };
-    Areas {
-        head: Rect::new(body.x, body.y, body.width, head),
-        form,
-        panel,
-        popup: rest,
-    }
-}
-
 fn form_area(state: &State) -> Rect {
-    let body = crate::tui::view::areas(state.screen()).body;
+    let body = crate::tui::layout::areas(state.screen()).body;
     areas(body, head_height(state)).form
 }
 
@@ -173,25 +133,12 @@ pub fn clamp(state: &mut State) {
     state.config.ui.scroll(h);
 }
 
-/// Save the config (secrets left out) in the draft when it changed since the last save.
-pub fn sync_draft(state: &mut State) -> Vec<Cmd> {
-    let Some(form) = &state.config.form else {
-        return Vec::new();
-    };
-    let values = super::config_draft::public(form);
-    if state.answers.config_values.as_deref() == Some(&values) {
-        return Vec::new();
-    }
-    state.answers.config_values = Some(Box::new(values));
-    let id = state.next_req();
-    state.draft.req = Some(id);
-    vec![Cmd::SaveDraft(id, Draft::new(state.answers.clone()))]
-}
+pub use crate::tui::session::sync_config_draft as sync_draft;
 
 /// Next: check everything; with problems, focus the first; else keep the config and go on to step 4.
-fn next(state: &mut State) -> Vec<Cmd> {
+fn next(state: &mut State) -> Reply {
     let Some(form) = &state.config.form else {
-        return Vec::new();
+        return Reply::stay();
     };
     let ui = &mut state.config.ui;
     let n = ui.check_all(form);
@@ -215,13 +162,11 @@ fn next(state: &mut State) -> Vec<Cmd> {
             bad: true,
         });
         clamp(state);
-        return sync_draft(state);
+        return sync_draft(state).into();
     }
     state.config.notice = None;
     state.answers.config = Some(form.to_config());
-    let mut cmds = sync_draft(state);
-    cmds.extend(super::tunnel::enter(state));
-    cmds
+    Reply::then(sync_draft(state), Transition::Next)
 }
 
 /// Put the focus on the field a connector's error names, if one does: its title, its key (`port`) or the
@@ -291,26 +236,23 @@ fn typing(action: Action) -> bool {
 }
 
 /// What the form editor asked for.
-fn outcome(state: &mut State, out: Outcome) -> Vec<Cmd> {
+fn outcome(state: &mut State, out: Outcome) -> Reply {
     match out {
         Outcome::Next => next(state),
-        Outcome::Back => {
-            state.step = StepId::Spec;
-            sync_draft(state)
-        }
+        Outcome::Back => Reply::then(sync_draft(state), Transition::Back),
         Outcome::Read(path) => {
             let id = state.next_req();
             state.config.file_req = Some(id);
-            vec![Cmd::ReadFile(id, path)]
+            vec![Cmd::ReadFile(id, path)].into()
         }
-        Outcome::Changed | Outcome::Nothing => Vec::new(),
+        Outcome::Changed | Outcome::Nothing => Reply::stay(),
     }
 }
 
-/// A file read for a form: routed to this step or step 4 by request id.
+/// A file read for this step's form (`update` routes it here by request id).
 pub fn on_file(state: &mut State, id: ReqId, result: Result<FileText, String>) -> Vec<Cmd> {
     if state.config.file_req != Some(id) {
-        return super::tunnel::on_file(state, id, result);
+        return Vec::new();
     }
     state.config.file_req = None;
     let c = &mut state.config;
@@ -434,57 +376,74 @@ impl Step for ConfigStep {
         ctxs
     }
 
-    fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
+    fn enter(state: &mut State) -> Reply {
+        enter(state);
+        Reply::stay()
+    }
+
+    /// Back from a failed check with `e`: the field its error names gets the focus.
+    fn revisit(state: &mut State) {
+        if let Some(error) = state.session.config_error.take()
+            && let Some(title) = focus_named(state, &error)
+        {
+            state.config.notice = Some(Notice {
+                text: format!("The check's error is about {title}: it has the focus."),
+                bad: false,
+            });
+        }
+    }
+
+    fn on_action(state: &mut State, action: Action) -> Reply {
         let area = form_area(state);
         let theme = state.theme;
         let c = &mut state.config;
         let Some(form) = c.form.as_mut() else {
             if action == Action::Back {
-                state.step = StepId::Spec;
+                return Reply::go(Transition::Back);
             }
-            return Vec::new();
+            return Reply::stay();
         };
         if !typing(action) && c.notice.as_ref().is_some_and(|n| !n.bad) {
             c.notice = None;
         }
         let out = c.ui.on_action(form, action, area, &theme);
-        let mut cmds = outcome(state, out);
-        if !typing(action) && state.step == StepId::Config {
-            cmds.extend(sync_draft(state));
+        let mut reply = outcome(state, out);
+        if !typing(action) && reply.go == Transition::Stay {
+            reply.cmds.extend(sync_draft(state));
         }
         clamp(state);
-        cmds
+        reply
     }
 
-    fn on_text(state: &mut State, text: &str) -> Vec<Cmd> {
+    fn on_text(state: &mut State, text: &str) -> Reply {
         let theme = state.theme;
         let c = &mut state.config;
         if let Some(form) = c.form.as_mut() {
             c.ui.on_text(form, text, &theme);
         }
         clamp(state);
-        Vec::new()
+        Reply::stay()
     }
 
-    fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
+    fn on_key(state: &mut State, key: KeyEvent) -> Reply {
         state.config.ui.on_key(key);
-        Vec::new()
+        Reply::stay()
     }
 
-    fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Vec<Cmd> {
+    fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Reply {
         let area = areas(body, head_height(state)).form;
         let theme = state.theme;
         let c = &mut state.config;
         let Some(form) = c.form.as_mut() else {
-            return Vec::new();
+            return Reply::stay();
         };
         let out = c.ui.mouse(form, ev, area, &theme);
-        let mut cmds = outcome(state, out);
-        if state.step == StepId::Config {
-            cmds.extend(sync_draft(state));
+        let mut reply = outcome(state, out);
+        if reply.go == Transition::Stay {
+            reply.cmds.extend(sync_draft(state));
         }
         clamp(state);
-        cmds
+        reply
     }
 
     fn view(state: &State, frame: &mut Frame, body: Rect) {

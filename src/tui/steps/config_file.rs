@@ -2,10 +2,10 @@
 //! values go in, values the schema does not describe are kept and listed. A sops-encrypted file is
 //! decrypted in memory by a task first (see `config::on_file`), then fills the form the same way.
 
-use super::config::Notice;
 use crate::schema::Form;
 use crate::secrets::{Protection, Scope};
 use crate::tui::msg::FileText;
+use crate::tui::widgets::form_page::Notice;
 use serde_json::Value;
 
 /// A form of `schema` filled from `file`, and the line saying what happened; or why the file cannot be used.
@@ -99,16 +99,7 @@ pub fn describe(p: &Protection) -> String {
     format!("{keys}; {scope}")
 }
 
-/// A key shortened for one line: `age1qyqszqgp…x7k2`.
-pub fn short(key: &str) -> String {
-    let chars: Vec<char> = key.chars().collect();
-    if chars.len() <= 16 {
-        return key.to_string();
-    }
-    let head: String = chars[..12].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}…{tail}")
-}
+pub use crate::tui::widgets::text::short;
 
 fn kind(v: &Value) -> &'static str {
     match v {

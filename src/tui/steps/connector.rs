@@ -2,11 +2,13 @@
 //! image…", "Local command…" opening a form, see `connector_form`). Typing (or `/`) filters; Enter picks, which saves
 //! the draft and starts step 2. Docker's status is shown; local connectors work without it.
 
-use super::Step;
 use super::connector_form::{self, CustomForm, FormKind};
+use super::{Reply, Step};
 use crate::connector::endpoint::shell_words;
 use crate::model::ConnectorKind;
 use crate::tui::connectors::{CatalogEntry, ConnectorChoice, LocalConnector};
+use crate::tui::draft::Draft;
+use crate::tui::flow::Transition;
 use crate::tui::keys::{Action, Ctx};
 use crate::tui::msg::Cmd;
 use crate::tui::state::{DockerStatus, State};
@@ -71,7 +73,7 @@ impl ConnectorState {
     /// Recompute the visible rows from the filter, keeping the selected row when it is still there.
     pub fn refilter(&mut self) {
         let keep = self.rows.get(self.nav.selected).copied();
-        let terms = crate::tui::widgets::text::filter_terms(self.filter.value());
+        let query = crate::tui::widgets::filter::Query::new(self.filter.value());
         if self.curated_hay.len() != self.curated.len() {
             self.curated_hay = self
                 .curated
@@ -89,7 +91,7 @@ impl ConnectorState {
                 })
                 .collect();
         }
-        let hit = |hay: &str| crate::tui::widgets::text::holds_all(hay, &terms);
+        let hit = |hay: &str| query.matches(hay);
         let mut rows = vec![Row::AnyImage, Row::LocalCommand];
         rows.extend(
             (0..self.local.len())
@@ -114,7 +116,7 @@ impl ConnectorState {
         self.rows = rows;
         // Keep the selected connector if it still matches; else, with a filter, select the first match
         // (that is what a filter is for) rather than a custom entry.
-        let filtering = !terms.is_empty() && self.rows.len() > 2;
+        let filtering = !query.is_empty() && self.rows.len() > 2;
         let keep = keep.filter(|k| !(filtering && matches!(k, Row::AnyImage | Row::LocalCommand)));
         self.nav.selected = match keep.and_then(|k| self.rows.iter().position(|r| *r == k)) {
             Some(i) => i,
@@ -203,16 +205,16 @@ pub fn areas(body: Rect) -> Areas {
 }
 
 fn list_height(state: &State) -> usize {
-    areas(crate::tui::view::areas(state.screen()).body)
+    areas(crate::tui::layout::areas(state.screen()).body)
         .list
         .height as usize
 }
 
 /// Pick the selected row: a connector starts step 2; a custom entry opens its form.
-fn pick(state: &mut State) -> Vec<Cmd> {
+fn pick(state: &mut State) -> Reply {
     let c = &state.connector;
     let choice = match c.rows.get(c.nav.selected) {
-        None => return Vec::new(),
+        None => return Reply::stay(),
         Some(Row::AnyImage) => return open_form(state, FormKind::Image),
         Some(Row::LocalCommand) => return open_form(state, FormKind::Command),
         Some(Row::Curated(i)) => {
@@ -234,16 +236,32 @@ fn pick(state: &mut State) -> Vec<Cmd> {
     };
     // Coming back to step 1 lands on the list (the filter text stays; / edits it again).
     state.connector.mode = Mode::List;
-    super::spec::start(state, choice)
+    settle(state, choice)
 }
 
-fn open_form(state: &mut State, kind: FormKind) -> Vec<Cmd> {
+/// The connector is chosen: keep it (saving the draft), then on to step 2, which fetches its spec.
+fn settle(state: &mut State, choice: ConnectorChoice) -> Reply {
+    let mut cmds = Vec::new();
+    if state.answers.connector.as_ref() != Some(&choice) {
+        // Another connector: the answers given for the previous one (config, tunnel…) no longer apply.
+        state.answers = crate::tui::draft::Answers {
+            connector: Some(choice),
+            ..Default::default()
+        };
+        let id = state.next_req();
+        state.draft.req = Some(id);
+        cmds.push(Cmd::SaveDraft(id, Draft::new(state.answers.clone())));
+    }
+    Reply::then(cmds, Transition::Next)
+}
+
+fn open_form(state: &mut State, kind: FormKind) -> Reply {
     let c = &mut state.connector;
     // A filter that looks like an image reference is most likely the image the person wants.
     let filter = c.filter.value().trim().to_string();
     c.form.open(kind, &filter);
     c.mode = Mode::Form;
-    Vec::new()
+    Reply::stay()
 }
 
 pub struct ConnectorStep;
@@ -263,17 +281,17 @@ impl Step for ConnectorStep {
         ctxs
     }
 
-    fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
+    fn on_action(state: &mut State, action: Action) -> Reply {
         if state.connector.mode == Mode::Form {
             return match connector_form::on_action(&mut state.connector.form, action) {
-                connector_form::Outcome::Stay => Vec::new(),
+                connector_form::Outcome::Stay => Reply::stay(),
                 connector_form::Outcome::Back => {
                     state.connector.mode = Mode::List;
-                    Vec::new()
+                    Reply::stay()
                 }
                 connector_form::Outcome::Picked(choice) => {
                     state.connector.mode = Mode::List;
-                    super::spec::start(state, choice)
+                    settle(state, choice)
                 }
             };
         }
@@ -291,18 +309,16 @@ impl Step for ConnectorStep {
             Action::Filter => c.mode = Mode::Filter,
             Action::LeaveFilter => c.mode = Mode::List,
             Action::Pick => return pick(state),
-            Action::Quit => return crate::tui::update::request_quit(state),
-            Action::RecheckDocker => return crate::tui::update::check_docker(state),
             edit if c.mode == Mode::Filter && c.filter.edit(edit) => {
                 c.refilter();
                 c.nav.clamp(c.rows.len(), height);
             }
             _ => {}
         }
-        Vec::new()
+        Reply::stay()
     }
 
-    fn on_text(state: &mut State, text: &str) -> Vec<Cmd> {
+    fn on_text(state: &mut State, text: &str) -> Reply {
         let height = list_height(state);
         let c = &mut state.connector;
         match c.mode {
@@ -315,12 +331,12 @@ impl Step for ConnectorStep {
                 c.nav.clamp(c.rows.len(), height);
             }
         }
-        Vec::new()
+        Reply::stay()
     }
 
-    fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Vec<Cmd> {
+    fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Reply {
         if state.connector.mode == Mode::Form {
-            return Vec::new();
+            return Reply::stay();
         }
         let a = areas(body);
         let height = a.list.height as usize;
@@ -343,7 +359,7 @@ impl Step for ConnectorStep {
             }
             _ => {}
         }
-        Vec::new()
+        Reply::stay()
     }
 
     fn view(state: &State, frame: &mut Frame, body: Rect) {

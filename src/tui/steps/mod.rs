@@ -1,19 +1,20 @@
 //! One file per wizard step. Each step keeps its own state in [`State`] (e.g. `ConnectorState`) and a unit
-//! type implementing [`Step`]: which key contexts it has, how it answers actions, typed text and the mouse,
-//! and how it draws itself into the body area. `update` and `view` dispatch on `state.step`; task results
-//! are routed by their kind to the step that asked for them (e.g. [`spec::on_task`]).
+//! type implementing [`Step`]: which key contexts it has, what it does when the flow enters it, how it
+//! answers actions, typed text and the mouse, and how it draws itself into the body area. Handlers return a
+//! [`Reply`]: commands, and a [`Transition`](crate::tui::flow::Transition) that `update` applies (a step
+//! never sets `state.step` nor calls another step). `update` and `view` dispatch on `state.step`; task
+//! results are routed by their kind to the step that asked for them (e.g. [`spec::on_task`]).
 //!
-//! A step plugs in by adding its state to `State`, a `StepId` arm in [`dispatch`], and its answers to
-//! `draft::Answers`.
+//! A step plugs in with a `StepId` (in `flow.rs`, placed in the flows that walk it), its state in `State`,
+//! an arm in [`dispatch`], and its answers in `draft::Answers`.
 
 pub mod bindings;
 mod bindings_view;
 pub mod check;
 mod check_view;
+pub mod collections;
 pub mod config;
-mod config_draft;
 mod config_file;
-pub mod config_summary;
 mod config_view;
 pub mod connector;
 pub mod connector_form;
@@ -22,11 +23,10 @@ pub mod review;
 mod review_view;
 pub mod spec;
 pub mod tunnel;
-mod tunnel_schema;
 mod tunnel_view;
 
+pub use super::flow::Reply;
 use super::keys::{Action, Ctx};
-use super::msg::Cmd;
 use super::state::State;
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
@@ -37,19 +37,31 @@ use ratatui::layout::Rect;
 pub trait Step {
     /// The key contexts active now, most specific first (`Global` is added by the caller).
     fn contexts(state: &State) -> Vec<Ctx>;
+    /// The flow moved forward onto this step (`state.step` is already it): start its work, or pass itself
+    /// over with `Transition::Next` when it has nothing to do.
+    fn enter(_state: &mut State) -> Reply {
+        Reply::stay()
+    }
+    /// The flow came back to this step (Back, or a go-to an earlier step): nothing starts, but requests
+    /// left in `state.session` for it are taken up.
+    fn revisit(_state: &mut State) {}
+    /// Whether going back stops here (a step passed over on the way forward does not).
+    fn applies(_state: &State) -> bool {
+        true
+    }
     /// An action the key table resolved in those contexts.
-    fn on_action(state: &mut State, action: Action) -> Vec<Cmd>;
+    fn on_action(state: &mut State, action: Action) -> Reply;
     /// Text typed (a printable key) or pasted while a text input has the focus.
-    fn on_text(_state: &mut State, _text: &str) -> Vec<Cmd> {
-        Vec::new()
+    fn on_text(_state: &mut State, _text: &str) -> Reply {
+        Reply::stay()
     }
     /// A key no binding took while the step has `Ctx::Editor` active (the multiline editor edits with it).
-    fn on_key(_state: &mut State, _key: KeyEvent) -> Vec<Cmd> {
-        Vec::new()
+    fn on_key(_state: &mut State, _key: KeyEvent) -> Reply {
+        Reply::stay()
     }
     /// A mouse event; `body` is the area the step is drawn in.
-    fn on_mouse(_state: &mut State, _body: Rect, _ev: MouseEvent) -> Vec<Cmd> {
-        Vec::new()
+    fn on_mouse(_state: &mut State, _body: Rect, _ev: MouseEvent) -> Reply {
+        Reply::stay()
     }
     /// Draw the step into the body area.
     fn view(state: &State, frame: &mut Frame, body: Rect);
@@ -108,6 +120,10 @@ macro_rules! dispatch {
             }
             $crate::tui::state::StepId::Review => {
                 type $s = $crate::tui::steps::review::ReviewStep;
+                $body
+            }
+            $crate::tui::state::StepId::Collections => {
+                type $s = $crate::tui::steps::collections::CollectionsStep;
                 $body
             }
         }

@@ -12,23 +12,69 @@
 //! screen says where the catalog can run (`catalog::reach`) and gives the exact next commands: publishing
 //! only for a publishable catalog.
 
-use super::Step;
+use super::{Reply, Step};
 use crate::catalog;
 use crate::model::{CollectionSpec, ConnectorKind, ValidateBinding};
 use crate::secrets::{Keys, Protection, Scope};
 use crate::tui::connectors::ConnectorChoice;
 use crate::tui::draft::{Draft, SaveAnswer};
+use crate::tui::flow::Transition;
 use crate::tui::keys::{Action, Ctx};
 use crate::tui::msg::{
     BindingsCheck, Cmd, Hidden, ReqId, SaveDone, SavePreview, SaveRequest, TaskMsg,
 };
-use crate::tui::state::{State, StepId};
+use crate::tui::session;
+use crate::tui::state::State;
 use crate::tui::widgets::text_input::TextInput;
 use ratatui::Frame;
 use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
-/// The fields, in order; focus `FIELDS.len()` is the Save button.
+/// The review's inputs in focus order, the Save button last; a focus is `Input as usize`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    Directory,
+    Prefix,
+    Name,
+    /// The sops choice (not a text input).
+    Sops,
+    /// The age recipients.
+    Recipients,
+    /// The tag to wrap an Airbyte image as; empty: the local adapter endpoint.
+    Wrap,
+    Save,
+}
+
+impl Input {
+    pub const ALL: [Input; 7] = [
+        Input::Directory,
+        Input::Prefix,
+        Input::Name,
+        Input::Sops,
+        Input::Recipients,
+        Input::Wrap,
+        Input::Save,
+    ];
+
+    /// The input a focus index names.
+    pub fn at(focus: usize) -> Option<Input> {
+        Input::ALL.get(focus).copied()
+    }
+
+    /// Its place in `ReviewState::fields`, for the text inputs.
+    pub fn text(self) -> Option<usize> {
+        match self {
+            Input::Directory => Some(0),
+            Input::Prefix => Some(1),
+            Input::Name => Some(2),
+            Input::Recipients => Some(3),
+            Input::Wrap => Some(4),
+            Input::Sops | Input::Save => None,
+        }
+    }
+}
+
+/// The fields' labels, in focus order (the Save button follows them).
 pub const FIELDS: [&str; 6] = [
     "Directory",
     "Prefix",
@@ -37,13 +83,12 @@ pub const FIELDS: [&str; 6] = [
     "Age keys",
     "Wrap as",
 ];
-pub const SAVE_BUTTON: usize = FIELDS.len();
-/// The sops choice (not a text input).
-pub const SOPS_FIELD: usize = 3;
-/// The age recipients (text input number 3).
-pub const RECIPIENTS_FIELD: usize = 4;
-/// The tag to wrap an Airbyte image as (text input number 4); empty: the local adapter endpoint.
-pub const WRAP_FIELD: usize = 5;
+pub const SAVE_BUTTON: usize = Input::Save as usize;
+pub const SOPS_FIELD: usize = Input::Sops as usize;
+pub const RECIPIENTS_FIELD: usize = Input::Recipients as usize;
+pub const WRAP_FIELD: usize = Input::Wrap as usize;
+const PREFIX: usize = Input::Prefix as usize;
+const NAME: usize = Input::Name as usize;
 
 /// Whether and how the config file is protected with sops.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -121,7 +166,21 @@ pub struct ReviewState {
 
 impl ReviewState {
     pub fn prefix(&self) -> &str {
-        self.fields.get(1).map(TextInput::value).unwrap_or("")
+        self.value(Input::Prefix)
+    }
+
+    /// The text of an input; "" for the sops choice and the button.
+    pub fn value(&self, input: Input) -> &str {
+        input
+            .text()
+            .and_then(|k| self.fields.get(k))
+            .map(TextInput::value)
+            .unwrap_or("")
+    }
+
+    /// The text input of an input, once the fields exist.
+    pub fn input_mut(&mut self, input: Input) -> Option<&mut TextInput> {
+        self.fields.get_mut(input.text()?)
     }
 
     /// The text of field `i` (a focus index); "" for the sops choice.
@@ -130,6 +189,11 @@ impl ReviewState {
             .and_then(|k| self.fields.get(k))
             .map(TextInput::value)
             .unwrap_or("")
+    }
+
+    /// Neither saved nor asking a question: Back leaves the step.
+    pub fn idle(&self) -> bool {
+        self.done.is_none() && !self.ask_failed && !self.question
     }
 
     pub fn is_working(&self) -> bool {
@@ -178,9 +242,9 @@ impl ReviewState {
     /// The fields as the draft keeps them.
     pub fn answer(&self) -> SaveAnswer {
         SaveAnswer {
-            directory: self.field(0).to_string(),
-            prefix: self.field(1).to_string(),
-            name: self.field(2).to_string(),
+            directory: self.value(Input::Directory).to_string(),
+            prefix: self.value(Input::Prefix).to_string(),
+            name: self.value(Input::Name).to_string(),
         }
     }
 
@@ -191,32 +255,14 @@ impl ReviewState {
 
 /// The text input behind a focus index (the sops choice and the Save button have none).
 pub fn input_index(focus: usize) -> Option<usize> {
-    match focus {
-        0..=2 => Some(focus),
-        RECIPIENTS_FIELD => Some(3),
-        WRAP_FIELD => Some(4),
-        _ => None,
-    }
+    Input::at(focus)?.text()
 }
 
-/// The capture's default name: from the image, or the local command's program (launchers skipped).
-pub fn default_name(choice: &ConnectorChoice) -> String {
-    match choice {
-        ConnectorChoice::Image { image, .. } => catalog::connector_name(image),
-        // `env X=1 python -m source_x` is named after `source-x`, not `env`.
-        ConnectorChoice::Local { command, .. } => {
-            let program: Vec<String> = crate::connector::endpoint::program_name(command)
-                .into_iter()
-                .collect();
-            catalog::local_connector_name(&program)
-        }
-    }
-}
+pub use crate::tui::session::default_name;
 
 /// Go to step 7 (from step 6): fill the fields (from the draft, else defaults) the first time for this
 /// connector, and plan the files.
-pub fn enter(state: &mut State) -> Vec<Cmd> {
-    state.step = StepId::Review;
+fn enter(state: &mut State) -> Vec<Cmd> {
     let r = &mut state.review;
     if r.fields.is_empty() || r.built_for != state.answers.connector {
         let answer = state
@@ -226,7 +272,7 @@ pub fn enter(state: &mut State) -> Vec<Cmd> {
             .cloned()
             .unwrap_or_else(|| SaveAnswer {
                 directory: ".".into(),
-                prefix: super::bindings::DEFAULT_PREFIX.into(),
+                prefix: session::DEFAULT_PREFIX.into(),
                 name: state
                     .answers
                     .connector
@@ -252,7 +298,10 @@ pub fn enter(state: &mut State) -> Vec<Cmd> {
         match &r.opened {
             Some(p) => {
                 r.sops = SopsMode::of(p.scope);
-                r.fields[3].set(&p.keys.age.join(", "));
+                let keys = p.keys.age.join(", ");
+                if let Some(f) = r.input_mut(Input::Recipients) {
+                    f.set(&keys);
+                }
                 r.recipients_touched = false;
             }
             None => r.sops = SopsMode::Off,
@@ -272,9 +321,9 @@ fn check_print(state: &State) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     if let Some(c) = &state.answers.config {
-        super::check::fingerprint(c).hash(&mut h);
+        session::fingerprint(c).hash(&mut h);
     }
-    format!("{:?}", super::check::run_of(state)).hash(&mut h);
+    format!("{:?}", session::run_of(state)).hash(&mut h);
     for (i, it) in state.bindings.items.iter().enumerate() {
         if it.selected {
             i.hash(&mut h);
@@ -305,7 +354,7 @@ fn check_bindings(state: &mut State) -> Vec<Cmd> {
     r.not_checked = None;
     r.failed_ok = false;
     r.save_when_checked = false;
-    if super::check::catwalk_tunnel(state) {
+    if session::catwalk_tunnel(state) {
         state.review.not_checked = Some(
             "the wizard does not open catwalk's SSH tunnel yet: run the `catwalk check` below after saving"
                 .into(),
@@ -367,16 +416,16 @@ fn check_bindings(state: &mut State) -> Vec<Cmd> {
 fn check_fields(state: &mut State) -> bool {
     let r = &mut state.review;
     r.errors = Default::default();
-    if let Err(e) = catalog::validate_prefix(r.field(1)) {
-        r.errors[1] = Some(e.to_string());
+    if let Err(e) = catalog::validate_prefix(r.value(Input::Prefix)) {
+        r.errors[PREFIX] = Some(e.to_string());
     }
-    let name = r.field(2);
+    let name = r.value(Input::Name);
     if name.contains('/') {
-        r.errors[2] = Some(format!(
+        r.errors[NAME] = Some(format!(
             "the name `{name}` has a `/`: the capture's own name is one part (the prefix comes before it)"
         ));
     } else if let Err(e) = catalog::validate_name("capture name", name) {
-        r.errors[2] = Some(e.to_string());
+        r.errors[NAME] = Some(e.to_string());
     }
     if r.sops != SopsMode::Off
         && let Some(bad) = r.recipients().into_iter().find(|k| !k.starts_with("age1"))
@@ -407,15 +456,15 @@ fn check_fields(state: &mut State) -> bool {
 /// Whether the connector is an Airbyte image, which "Wrap as" can wrap for Flow.
 pub fn can_wrap(state: &State) -> bool {
     matches!(
-        (&state.answers.connector, super::check::run_of(state)),
+        (&state.answers.connector, crate::tui::session::run_of(state)),
         (Some(ConnectorChoice::Image { .. }), Some(run)) if run.protocol == crate::model::Protocol::Airbyte
     )
 }
 
 /// The save request for the current answers, or why there is none.
 pub fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequest, String> {
-    let run = super::check::run_of(state)
-        .ok_or("there is no connector spec: go back to the first steps")?;
+    let run =
+        session::run_of(state).ok_or("there is no connector spec: go back to the first steps")?;
     let config = state
         .answers
         .config
@@ -423,7 +472,7 @@ pub fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequ
         .ok_or("there is no config: go back to step 3 and fill in the form")?;
     let b = &state.bindings;
     let r = &state.review;
-    let prefix = catalog::validate_prefix(r.field(1)).map_err(|e| e.to_string())?;
+    let prefix = catalog::validate_prefix(r.value(Input::Prefix)).map_err(|e| e.to_string())?;
     let chosen: Vec<(usize, String)> = b
         .items
         .iter()
@@ -437,9 +486,9 @@ pub fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequ
         );
     }
     Ok(SaveRequest {
-        dir: r.field(0).to_string(),
+        dir: r.value(Input::Directory).to_string(),
         prefix,
-        name: r.field(2).trim().to_string(),
+        name: r.value(Input::Name).trim().to_string(),
         run,
         bindings: b.bindings.clone(),
         chosen,
@@ -602,8 +651,9 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Vec<Cmd> {
                         && !r.recipients_touched
                         && r.opened.is_none()
                         && r.field(RECIPIENTS_FIELD).is_empty()
+                        && let Some(f) = r.input_mut(Input::Recipients)
                     {
-                        r.fields[3].set(env);
+                        f.set(env);
                     }
                     r.preview = Some(*p);
                     r.problem = None;
@@ -686,129 +736,162 @@ impl Step for ReviewStep {
         }
     }
 
-    fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
-        let r = &mut state.review;
-        if r.done.is_some() {
-            if action == Action::Back {
-                r.done = None;
-            }
-            return Vec::new();
-        }
-        if r.ask_failed {
-            return match action {
-                Action::Yes => {
-                    r.ask_failed = false;
-                    r.failed_ok = true;
-                    ask_or_save(state)
-                }
-                Action::Back => {
-                    r.ask_failed = false;
-                    Vec::new()
-                }
-                _ => Vec::new(),
-            };
-        }
-        if r.question {
-            return match action {
-                Action::Merge => save(state, false, true),
-                Action::Overwrite => save(state, true, true),
-                Action::Back => {
-                    state.review.question = false;
-                    Vec::new()
-                }
-                _ => Vec::new(),
-            };
-        }
-        match action {
-            Action::Back => {
-                let mut cmds: Vec<Cmd> = r.plan_req.take().map(Cmd::Cancel).into_iter().collect();
-                if let Some(id) = r.check_req.take() {
-                    // Checked again when the step is entered next.
-                    cmds.push(Cmd::Cancel(id));
-                    r.check_for = None;
-                }
-                r.save_when_checked = false;
-                r.dirty = false;
-                cmds.extend(keep_answer(state));
-                state.step = StepId::Bindings;
-                cmds
-            }
-            Action::Save => ask_or_save(state),
-            Action::Submit if r.focus == SAVE_BUTTON => ask_or_save(state),
-            Action::Submit | Action::NextField => {
-                r.focus = (r.focus + 1) % (SAVE_BUTTON + 1);
-                Vec::new()
-            }
-            Action::PrevField => {
-                r.focus = (r.focus + SAVE_BUTTON) % (SAVE_BUTTON + 1);
-                Vec::new()
-            }
-            Action::PageUp => {
-                scroll_by(state, -10);
-                Vec::new()
-            }
-            Action::PageDown => {
-                scroll_by(state, 10);
-                Vec::new()
-            }
-            Action::PrevChoice | Action::NextChoice if r.focus == SOPS_FIELD => {
-                let i = SopsMode::ALL.iter().position(|m| *m == r.sops).unwrap_or(0);
-                let n = SopsMode::ALL.len();
-                let i = if action == Action::NextChoice {
-                    i + 1
-                } else {
-                    i + n - 1
-                };
-                r.sops = SopsMode::ALL[i % n];
-                replan(state)
-            }
-            other => match input_index(r.focus) {
-                Some(k) if r.fields[k].edit(other) => edited(state),
-                _ => Vec::new(),
-            },
-        }
+    fn enter(state: &mut State) -> Reply {
+        let cmds = enter(state);
+        publish(state);
+        cmds.into()
     }
 
-    fn on_text(state: &mut State, text: &str) -> Vec<Cmd> {
-        let r = &mut state.review;
-        if r.done.is_some() || r.question || r.ask_failed {
-            return Vec::new();
+    fn on_action(state: &mut State, action: Action) -> Reply {
+        if action == Action::Back && state.review.idle() {
+            return back(state);
         }
-        let Some(k) = input_index(r.focus) else {
-            return Vec::new();
-        };
-        r.fields[k].insert(text);
-        edited(state)
+        let cmds = on_action(state, action);
+        publish(state);
+        cmds.into()
     }
 
-    fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Vec<Cmd> {
-        match ev.kind {
-            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
-                scroll_by(state, super::wheel_delta(&ev).unwrap_or(0));
-            }
-            MouseEventKind::Down(MouseButton::Left) => {
-                let r = &mut state.review;
-                if r.done.is_some() || r.question {
-                    return Vec::new();
-                }
-                if r.ask_failed {
-                    return Vec::new();
-                }
-                // Fields are on rows 2..=6 of the body, the Save button on row 7.
-                let row = ev.row.saturating_sub(body.y);
-                if (2..=2 + SAVE_BUTTON as u16).contains(&row) {
-                    r.focus = (row - 2) as usize;
-                    if r.focus == SAVE_BUTTON {
-                        return ask_or_save(state);
-                    }
-                }
-            }
-            _ => {}
-        }
-        Vec::new()
+    fn on_text(state: &mut State, text: &str) -> Reply {
+        let cmds = on_text(state, text);
+        publish(state);
+        cmds.into()
+    }
+
+    fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Reply {
+        let cmds = on_mouse(state, body, ev);
+        publish(state);
+        cmds.into()
     }
 
     fn view(state: &State, frame: &mut Frame, body: Rect) {
         super::review_view::view(state, frame, body);
     }
+}
+
+/// The prefix and name as typed, for the steps that name the task before this one (the check).
+fn publish(state: &mut State) {
+    state.session.prefix = state.review.prefix().to_string();
+    state.session.name = state.review.value(Input::Name).to_string();
+}
+
+/// Back to step 6: planning and checking stop (the check runs again when the step is entered next).
+fn back(state: &mut State) -> Reply {
+    let r = &mut state.review;
+    let mut cmds: Vec<Cmd> = r.plan_req.take().map(Cmd::Cancel).into_iter().collect();
+    if let Some(id) = r.check_req.take() {
+        cmds.push(Cmd::Cancel(id));
+        r.check_for = None;
+    }
+    r.save_when_checked = false;
+    r.dirty = false;
+    cmds.extend(keep_answer(state));
+    Reply::then(cmds, Transition::Back)
+}
+
+fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
+    let r = &mut state.review;
+    if r.done.is_some() {
+        if action == Action::Back {
+            r.done = None;
+        }
+        return Vec::new();
+    }
+    if r.ask_failed {
+        return match action {
+            Action::Yes => {
+                r.ask_failed = false;
+                r.failed_ok = true;
+                ask_or_save(state)
+            }
+            Action::Back => {
+                r.ask_failed = false;
+                Vec::new()
+            }
+            _ => Vec::new(),
+        };
+    }
+    if r.question {
+        return match action {
+            Action::Merge => save(state, false, true),
+            Action::Overwrite => save(state, true, true),
+            Action::Back => {
+                state.review.question = false;
+                Vec::new()
+            }
+            _ => Vec::new(),
+        };
+    }
+    match action {
+        Action::Save => ask_or_save(state),
+        Action::Submit if r.focus == SAVE_BUTTON => ask_or_save(state),
+        Action::Submit | Action::NextField => {
+            r.focus = (r.focus + 1) % (SAVE_BUTTON + 1);
+            Vec::new()
+        }
+        Action::PrevField => {
+            r.focus = (r.focus + SAVE_BUTTON) % (SAVE_BUTTON + 1);
+            Vec::new()
+        }
+        Action::PageUp => {
+            scroll_by(state, -10);
+            Vec::new()
+        }
+        Action::PageDown => {
+            scroll_by(state, 10);
+            Vec::new()
+        }
+        Action::PrevChoice | Action::NextChoice if r.focus == SOPS_FIELD => {
+            let i = SopsMode::ALL.iter().position(|m| *m == r.sops).unwrap_or(0);
+            let n = SopsMode::ALL.len();
+            let i = if action == Action::NextChoice {
+                i + 1
+            } else {
+                i + n - 1
+            };
+            r.sops = SopsMode::ALL[i % n];
+            replan(state)
+        }
+        other => match input_index(r.focus) {
+            Some(k) if r.fields[k].edit(other) => edited(state),
+            _ => Vec::new(),
+        },
+    }
+}
+
+fn on_text(state: &mut State, text: &str) -> Vec<Cmd> {
+    let r = &mut state.review;
+    if r.done.is_some() || r.question || r.ask_failed {
+        return Vec::new();
+    }
+    let Some(k) = input_index(r.focus) else {
+        return Vec::new();
+    };
+    r.fields[k].insert(text);
+    edited(state)
+}
+
+fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Vec<Cmd> {
+    match ev.kind {
+        MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+            scroll_by(state, super::wheel_delta(&ev).unwrap_or(0));
+        }
+        MouseEventKind::Down(MouseButton::Left) => {
+            let r = &mut state.review;
+            if r.done.is_some() || r.question {
+                return Vec::new();
+            }
+            if r.ask_failed {
+                return Vec::new();
+            }
+            // Where the view draws the inputs and the button.
+            if let Some(input) = super::review_view::input_at(body, ev.row) {
+                r.focus = input as usize;
+                if input == Input::Save {
+                    return ask_or_save(state);
+                }
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
 }

@@ -2,7 +2,7 @@
 //! of the catalog file; the merge-or-overwrite question; the final screen with the next commands.
 
 use super::review::{
-    FIELDS, RECIPIENTS_FIELD, ReviewState, SAVE_BUTTON, SOPS_FIELD, SopsMode, WRAP_FIELD,
+    FIELDS, Input, RECIPIENTS_FIELD, ReviewState, SAVE_BUTTON, SOPS_FIELD, SopsMode, WRAP_FIELD,
     input_index,
 };
 use crate::catalog::FileStatus;
@@ -18,9 +18,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 fn draw(frame: &mut Frame, area: Rect, lines: Vec<Line>) {
-    for (i, line) in lines.into_iter().enumerate().take(area.height as usize) {
-        frame.render_widget(line, Rect::new(area.x, area.y + i as u16, area.width, 1));
-    }
+    crate::tui::widgets::page::draw(frame, area, lines);
 }
 
 fn status_text(s: FileStatus) -> &'static str {
@@ -124,6 +122,16 @@ pub fn tree(
     out
 }
 
+/// The body row of the first input (below the title and the intro line); one row per input, in focus
+/// order, the Save button last.
+const INPUTS_TOP: u16 = 2;
+
+/// The input drawn at screen row `row` (mouse clicks land where the inputs are drawn).
+pub fn input_at(body: Rect, row: u16) -> Option<Input> {
+    let at = row.checked_sub(body.y + INPUTS_TOP)?;
+    Input::at(at as usize)
+}
+
 pub fn view(state: &State, frame: &mut Frame, body: Rect) {
     let r = &state.review;
     if r.done.is_some() {
@@ -218,7 +226,7 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
                 .iter()
                 .map(|f| f.split(" (").next().unwrap_or(f))
                 .collect();
-            let flow = shell_words(&[crate::catalog::flow_file_name(r.field(2))]);
+            let flow = shell_words(&[crate::catalog::flow_file_name(r.value(Input::Name))]);
             let fields = fields.join(", ");
             // One line: the longest wording that fits.
             let text = [
@@ -253,7 +261,7 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
     // The inputs, right of their labels, with their problems after them.
     let can_wrap = super::review::can_wrap(state);
     for i in 0..FIELDS.len() {
-        let y = body.y + 2 + i as u16;
+        let y = body.y + INPUTS_TOP + i as u16;
         let x = body.x + label_w as u16;
         let iw = (w.saturating_sub(label_w) / 2)
             .max(20)
@@ -301,8 +309,8 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
             (None, 2, _) => Line::styled(
                 format!(
                     " capture {}/{}",
-                    r.field(1).trim_end_matches('/'),
-                    r.field(2)
+                    r.value(Input::Prefix).trim_end_matches('/'),
+                    r.value(Input::Name)
                 ),
                 t.dim(),
             ),
@@ -334,8 +342,8 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
     let Some(p) = &r.preview else {
         return;
     };
-    let config_file = crate::catalog::config_file_name(r.field(2));
-    let flow_file = crate::catalog::flow_file_name(r.field(2));
+    let config_file = crate::catalog::config_file_name(r.value(Input::Name));
+    let flow_file = crate::catalog::flow_file_name(r.value(Input::Name));
     let (tree_area, preview_area) = if w >= 110 {
         let tw = body.width * 45 / 100;
         (
@@ -626,7 +634,7 @@ pub fn config_tag(r: &ReviewState) -> String {
         .keys
         .age
         .iter()
-        .map(|k| super::config_file::short(k))
+        .map(|k| crate::tui::widgets::text::short(k))
         .collect();
     let others = p.keys.args().len() / 2 - usize::from(!p.keys.age.is_empty());
     if others > 0 {

@@ -3,15 +3,15 @@
 //! the connector layer removes the container); errors are shown in full with "r retry, Esc back". When the
 //! spec arrives the wizard moves on to step 3; a spec already fetched for the same choice is reused.
 
-use super::Step;
+use super::{Reply, Step};
 use crate::connector::PullProgress;
 use crate::connector::logs::one_line;
-use crate::model::{LogLevel, LogLine};
+use crate::model::LogLine;
 use crate::tui::connectors::ConnectorChoice;
-use crate::tui::draft::Draft;
+use crate::tui::flow::Transition;
 use crate::tui::keys::{Action, Ctx};
 use crate::tui::msg::{Cmd, ReqId, SpecOutcome, Stage, TaskMsg};
-use crate::tui::state::{State, StepId};
+use crate::tui::state::State;
 use crate::tui::widgets::log_pane;
 use crate::tui::widgets::text::{truncate, width, wrap};
 use ratatui::Frame;
@@ -20,9 +20,6 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use std::collections::VecDeque;
 use std::time::Instant;
-
-/// How many connector log lines are kept for the log pane.
-pub const KEEP_LOGS: usize = 200;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub enum Phase {
@@ -55,29 +52,19 @@ impl SpecState {
     }
 }
 
-/// Start step 2 for `choice` (picked in step 1, or resumed): save it in the draft, then fetch its spec,
-/// unless the spec for this very choice is already here.
-pub fn start(state: &mut State, choice: ConnectorChoice) -> Vec<Cmd> {
-    let mut cmds = Vec::new();
-    if state.answers.connector.as_ref() != Some(&choice) {
-        // Another connector: the answers given for the previous one (config, tunnel…) no longer apply.
-        state.answers = crate::tui::draft::Answers {
-            connector: Some(choice.clone()),
-            ..Default::default()
-        };
-        let id = state.next_req();
-        state.draft.req = Some(id);
-        cmds.push(Cmd::SaveDraft(id, Draft::new(state.answers.clone())));
-    }
+/// Entering step 2 for the connector settled in step 1 (picked, or resumed): fetch its spec, unless the
+/// spec for this very choice is already here (then straight on to step 3).
+fn enter(state: &mut State) -> Reply {
+    let Some(choice) = state.answers.connector.clone() else {
+        return Reply::go(Transition::Back);
+    };
     if state.spec.target.as_ref() == Some(&choice)
         && state.spec.phase == Phase::Done
         && state.spec.outcome.is_some()
     {
-        super::config::enter(state);
-        return cmds;
+        return Reply::go(Transition::Next);
     }
-    cmds.extend(fetch(state, choice, false));
-    cmds
+    fetch(state, choice, false).into()
 }
 
 fn fetch(state: &mut State, choice: ConnectorChoice, fresh: bool) -> Vec<Cmd> {
@@ -98,43 +85,39 @@ fn fetch(state: &mut State, choice: ConnectorChoice, fresh: bool) -> Vec<Cmd> {
         }),
         ..SpecState::default()
     };
-    state.step = StepId::Spec;
     cmds.push(Cmd::FetchSpec { id, choice, fresh });
     cmds
 }
 
 /// Leave step 2 for the list. A running request is cancelled: its container is removed.
-fn back(state: &mut State) -> Vec<Cmd> {
-    state.step = StepId::Connector;
-    match state.spec.req.take() {
+fn back(state: &mut State) -> Reply {
+    let cmds = match state.spec.req.take() {
         Some(id) if state.spec.is_working() => {
             state.spec.phase = Phase::Idle;
             vec![Cmd::Cancel(id)]
         }
         _ => Vec::new(),
-    }
+    };
+    Reply::then(cmds, Transition::Back)
 }
 
 /// A report from a spec task. Reports of any request but the current one are dropped.
-pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Vec<Cmd> {
+pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
     if state.spec.req != Some(id) || !state.spec.is_working() {
-        return Vec::new();
+        return Reply::stay();
     }
     let s = &mut state.spec;
     match msg {
         TaskMsg::Stage(stage) => s.phase = Phase::Working(stage),
         TaskMsg::Pull(p) => s.pull = Some(p),
         TaskMsg::Log(line) => {
-            if s.logs.len() == KEEP_LOGS {
-                s.logs.pop_front();
-            }
-            s.logs.push_back(line);
+            log_pane::keep(&mut s.logs, line);
         }
         TaskMsg::Spec(Ok(outcome)) => {
             s.outcome = Some(*outcome);
             s.phase = Phase::Done;
             s.req = None;
-            super::config::enter(state);
+            return Reply::go(Transition::Next);
         }
         TaskMsg::Spec(Err(e)) | TaskMsg::Panicked(e) => {
             s.phase = Phase::Failed(e);
@@ -143,7 +126,7 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Vec<Cmd> {
         }
         _ => {}
     }
-    Vec::new()
+    Reply::stay()
 }
 
 /// Scroll the error text, never past its last line.
@@ -171,34 +154,34 @@ impl Step for SpecStep {
         }
     }
 
-    fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
+    fn enter(state: &mut State) -> Reply {
+        enter(state)
+    }
+
+    fn on_action(state: &mut State, action: Action) -> Reply {
         match (action, &state.spec.phase) {
             (Action::Cancel | Action::Back, _) => back(state),
             (Action::Retry, Phase::Failed(_)) | (Action::Refetch, Phase::Done | Phase::Idle) => {
                 match state.spec.target.clone() {
-                    Some(choice) => fetch(state, choice, action == Action::Refetch),
+                    Some(choice) => fetch(state, choice, action == Action::Refetch).into(),
                     None => back(state),
                 }
             }
-            (Action::Continue, Phase::Done) => {
-                super::config::enter(state);
-                Vec::new()
-            }
-            (Action::Quit, _) => crate::tui::update::request_quit(state),
+            (Action::Continue, Phase::Done) => Reply::go(Transition::Next),
             (other, _) => {
                 if let Some(d) = super::scroll_delta(other) {
                     scroll_by(state, d);
                 }
-                Vec::new()
+                Reply::stay()
             }
         }
     }
 
-    fn on_mouse(state: &mut State, _body: Rect, ev: MouseEvent) -> Vec<Cmd> {
+    fn on_mouse(state: &mut State, _body: Rect, ev: MouseEvent) -> Reply {
         if let Some(d) = super::wheel_delta(&ev) {
             scroll_by(state, d);
         }
-        Vec::new()
+        Reply::stay()
     }
 
     fn view(state: &State, frame: &mut Frame, body: Rect) {
@@ -307,7 +290,7 @@ impl Step for SpecStep {
 
 /// The summary lines of a spec: protocol, kind, number of config fields, docs URL, where it came from.
 pub fn summary(o: &SpecOutcome, w: usize, t: &crate::tui::theme::Theme) -> Vec<Line<'static>> {
-    let fields = super::config::fields(&o.spec.config_schema);
+    let fields = crate::tui::widgets::config_summary::fields(&o.spec.config_schema);
     let required = fields.iter().filter(|f| f.required).count();
     let kind = match o.kind {
         crate::model::ConnectorKind::Capture => "capture",
@@ -345,14 +328,3 @@ pub fn summary(o: &SpecOutcome, w: usize, t: &crate::tui::theme::Theme) -> Vec<L
 }
 
 pub use crate::text::bytes;
-
-/// The level a log line is shown at, as a short tag.
-pub fn level_tag(level: LogLevel) -> &'static str {
-    match level {
-        LogLevel::Trace => "trace",
-        LogLevel::Debug => "debug",
-        LogLevel::Info => "info ",
-        LogLevel::Warn => "warn ",
-        LogLevel::Error => "error",
-    }
-}

@@ -6,13 +6,14 @@
 //! `sshForwarding` plus `rewrite`; never the passphrase). The private key is pasted or read from a file;
 //! endpoint and key are checked. No SSH connection is made here: step 5 makes it.
 
-use super::Step;
-use super::config::{Notice, areas};
-use super::tunnel_schema::{self as ts, TAG};
+use super::{Reply, Step};
 use crate::schema::{Form, Validator};
+use crate::tui::flow::Transition;
 use crate::tui::keys::{Action, Ctx};
 use crate::tui::msg::{Cmd, FileText, ReqId};
-use crate::tui::state::{State, StepId};
+use crate::tui::state::State;
+use crate::tui::tunnel_schema::{self as ts, TAG};
+use crate::tui::widgets::form_page::{Notice, areas};
 use crate::tui::widgets::form_ui::{FileTarget, FormUi, Outcome};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
@@ -54,10 +55,9 @@ impl TunnelState {
 }
 
 /// Go to step 4 from step 3 (whose config is valid).
-pub fn enter(state: &mut State) -> Vec<Cmd> {
-    state.step = StepId::Tunnel;
+fn enter(state: &mut State) -> Reply {
     let (Some(cfg_form), Some(cfg_schema)) = (&state.config.form, &state.config.schema) else {
-        return Vec::new();
+        return Reply::stay();
     };
     let config = cfg_form.to_config();
     let builtin = builtin_pointer(cfg_form);
@@ -73,7 +73,7 @@ pub fn enter(state: &mut State) -> Vec<Cmd> {
             let sub = cfg_form.field(&at).map(|f| f.schema_pointer.clone());
             match sub.and_then(|s| ts::builtin_schema(cfg_schema, &s)) {
                 Some(s) => (s, (None, None)),
-                None => return Vec::new(),
+                None => return Reply::stay(),
             }
         }
         None => {
@@ -84,7 +84,7 @@ pub fn enter(state: &mut State) -> Vec<Cmd> {
     };
     let same_connector = t.built_for.is_some() && t.built_for == state.answers.connector;
     if same_connector && t.schema.as_ref() == Some(&schema) && t.form.is_some() {
-        return Vec::new();
+        return Reply::stay();
     }
     let previous = if same_connector {
         t.form.as_ref()
@@ -126,7 +126,7 @@ pub fn enter(state: &mut State) -> Vec<Cmd> {
         None => Form::build(&schema),
     };
     let Ok(form) = built else {
-        return Vec::new();
+        return Reply::stay();
     };
     let validator = Validator::new(&schema).ok().map(Arc::new);
     let ui = FormUi::new(
@@ -148,7 +148,7 @@ pub fn enter(state: &mut State) -> Vec<Cmd> {
         suggested,
         skipped: None,
     };
-    Vec::new()
+    Reply::stay()
 }
 
 /// Why catwalk's tunnel is not offered for this config: the connector has SSH settings of its own (one
@@ -171,7 +171,7 @@ fn skip_reason(state: &State, form: &Form, config: &Value) -> Option<String> {
 }
 
 /// Pass over step 4 (no tunnel) and go on to the check.
-fn skip(state: &mut State, reason: String) -> Vec<Cmd> {
+fn skip(state: &mut State, reason: String) -> Reply {
     state.tunnel = TunnelState {
         built_for: state.answers.connector.clone(),
         skipped: Some(reason),
@@ -185,16 +185,17 @@ fn skip(state: &mut State, reason: String) -> Vec<Cmd> {
         config.shift_remove("networkTunnel");
     }
     state.answers.tunnel = Some(TunnelAnswer::None);
-    let mut cmds = super::config::sync_draft(state);
-    cmds.extend(super::check::enter(state));
-    cmds
+    Reply::then(
+        crate::tui::session::sync_config_draft(state),
+        Transition::Next,
+    )
 }
 
 /// Next: check; keep the answer (and, for the connector's own tunnel, the config); go on to step 5.
-fn next(state: &mut State) -> Vec<Cmd> {
+fn next(state: &mut State) -> Reply {
     let t = &mut state.tunnel;
     let Some(form) = &t.form else {
-        return Vec::new();
+        return Reply::stay();
     };
     let n = t.ui.check_all(form);
     if n > 0 {
@@ -209,7 +210,7 @@ fn next(state: &mut State) -> Vec<Cmd> {
             ),
             bad: true,
         });
-        return Vec::new();
+        return Reply::stay();
     }
     t.notice = None;
     let answer = ts::answer(&form.to_config());
@@ -240,13 +241,14 @@ fn next(state: &mut State) -> Vec<Cmd> {
     state.answers.tunnel = Some(answer);
     // The draft gets the tunnel (its key left out) and the config's values.
     state.answers.config_values = None;
-    let mut cmds = super::config::sync_draft(state);
-    cmds.extend(super::check::enter(state));
-    cmds
+    Reply::then(
+        crate::tui::session::sync_config_draft(state),
+        Transition::Next,
+    )
 }
 
 fn form_area(state: &State) -> Rect {
-    let body = crate::tui::view::areas(state.screen()).body;
+    let body = crate::tui::layout::areas(state.screen()).body;
     areas(body, super::tunnel_view::head_height(state)).form
 }
 
@@ -256,19 +258,16 @@ pub fn clamp(state: &mut State) {
     state.tunnel.ui.scroll(h);
 }
 
-fn outcome(state: &mut State, out: Outcome) -> Vec<Cmd> {
+fn outcome(state: &mut State, out: Outcome) -> Reply {
     match out {
         Outcome::Next => next(state),
-        Outcome::Back => {
-            state.step = StepId::Config;
-            Vec::new()
-        }
+        Outcome::Back => Reply::go(Transition::Back),
         Outcome::Read(path) => {
             let id = state.next_req();
             state.tunnel.file_req = Some(id);
-            vec![Cmd::ReadFile(id, path)]
+            vec![Cmd::ReadFile(id, path)].into()
         }
-        Outcome::Changed | Outcome::Nothing => Vec::new(),
+        Outcome::Changed | Outcome::Nothing => Reply::stay(),
     }
 }
 
@@ -325,15 +324,24 @@ impl Step for TunnelStep {
         ctxs
     }
 
-    fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
+    fn enter(state: &mut State) -> Reply {
+        enter(state)
+    }
+
+    /// Passed over (going back too) when catwalk's tunnel does not apply to this config.
+    fn applies(state: &State) -> bool {
+        state.tunnel.skipped.is_none()
+    }
+
+    fn on_action(state: &mut State, action: Action) -> Reply {
         let area = form_area(state);
         let theme = state.theme;
         let t = &mut state.tunnel;
         let Some(form) = t.form.as_mut() else {
             if action == Action::Back {
-                state.step = StepId::Config;
+                return Reply::go(Transition::Back);
             }
-            return Vec::new();
+            return Reply::stay();
         };
         if t.notice.as_ref().is_some_and(|n| !n.bad) {
             t.notice = None;
@@ -344,27 +352,27 @@ impl Step for TunnelStep {
         cmds
     }
 
-    fn on_text(state: &mut State, text: &str) -> Vec<Cmd> {
+    fn on_text(state: &mut State, text: &str) -> Reply {
         let theme = state.theme;
         let t = &mut state.tunnel;
         if let Some(form) = t.form.as_mut() {
             t.ui.on_text(form, text, &theme);
         }
         clamp(state);
-        Vec::new()
+        Reply::stay()
     }
 
-    fn on_key(state: &mut State, key: KeyEvent) -> Vec<Cmd> {
+    fn on_key(state: &mut State, key: KeyEvent) -> Reply {
         state.tunnel.ui.on_key(key);
-        Vec::new()
+        Reply::stay()
     }
 
-    fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Vec<Cmd> {
+    fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Reply {
         let area = areas(body, super::tunnel_view::head_height(state)).form;
         let theme = state.theme;
         let t = &mut state.tunnel;
         let Some(form) = t.form.as_mut() else {
-            return Vec::new();
+            return Reply::stay();
         };
         let out = t.ui.mouse(form, ev, area, &theme);
         let cmds = outcome(state, out);

@@ -1,8 +1,8 @@
 //! Drawing step 4: what the step is for (the connector's own tunnel or one catwalk runs), the legend, the
 //! notice, then the form, its help panel and the open popup. Reads the state only.
 
-use super::config::areas;
 use crate::tui::state::State;
+use crate::tui::widgets::form_page::areas;
 use crate::tui::widgets::form_view;
 use crate::tui::widgets::text::{truncate, wrap};
 use ratatui::Frame;

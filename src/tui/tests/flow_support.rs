@@ -199,7 +199,12 @@ pub fn to_tunnel_check(w: u16, h: u16) -> (State, ReqId) {
     config["networkTunnel"] = tunnel.network_tunnel();
     s.answers.config = Some(config);
     s.answers.tunnel = Some(TunnelAnswer::Catwalk(Box::new(tunnel)));
-    let cmds = crate::tui::steps::check::enter(&mut s);
+    let cmds = crate::tui::update::apply(
+        &mut s,
+        crate::tui::flow::Reply::go(crate::tui::flow::Transition::GoTo(
+            crate::tui::state::StepId::Check,
+        )),
+    );
     (s, check_id(&cmds))
 }
 

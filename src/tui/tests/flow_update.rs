@@ -769,3 +769,86 @@ fn a_catwalk_tunnel_goes_to_discover_too_with_its_passphrase_but_never_to_the_dr
         "{draft}"
     );
 }
+
+#[test]
+fn a_materialization_walks_its_own_flow_and_the_stepper_names_it() {
+    let (mut s, cmds) = to_check(120, 40);
+    send(
+        &mut s,
+        [Msg::Task(check_id(&cmds), TaskMsg::Checked(Ok(())))],
+    );
+    if let Some(o) = s.spec.outcome.as_mut() {
+        o.kind = crate::model::ConnectorKind::Materialize;
+    }
+    send(&mut s, [key(KeyCode::Enter)]);
+    assert_eq!(s.step, crate::tui::state::StepId::Collections);
+    let screen = render(&s);
+    let top = screen.lines().next().unwrap_or_default();
+    assert!(top.contains("6 Collections"), "{top}");
+    assert!(!top.contains("Bindings") && !top.contains("Save"), "{top}");
+    // Esc goes back to the check, e to the config.
+    send(&mut s, [key(KeyCode::Esc)]);
+    assert_eq!(s.step, crate::tui::state::StepId::Check);
+    send(&mut s, [key(KeyCode::Enter), key(KeyCode::Char('e'))]);
+    assert_eq!(s.step, crate::tui::state::StepId::Config);
+}
+
+#[test]
+fn the_bindings_filter_matches_every_word_in_any_order_as_the_other_lists_do() {
+    let mut s = to_bindings(80, 24, 30);
+    send(&mut s, [ch('/')]);
+    send(&mut s, typed("0002 TABLE"));
+    assert_eq!(
+        names(&s),
+        (20..30)
+            .map(|i| format!("table_{i:05}"))
+            .collect::<Vec<_>>()
+    );
+    send(&mut s, [ctrl('u')]);
+    send(&mut s, typed("log audit"));
+    assert_eq!(names(&s), ["audit_log"]);
+}
+
+#[test]
+fn a_click_lands_on_the_review_input_drawn_under_it() {
+    use crate::tui::steps::review::{Input, SAVE_BUTTON};
+    use ratatui::crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_review(80, 24, dir.path());
+    let body = crate::tui::layout::areas(s.screen()).body;
+    let click = |row: u16| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: body.x + 14,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    // The row the Name label is drawn on, found on the screen.
+    let screen = render(&s);
+    let name_row = screen
+        .lines()
+        .position(|l| {
+            l.trim_matches('"')
+                .trim_start_matches(['›', ' '])
+                .starts_with("Name")
+        })
+        .expect("the Name label is drawn") as u16;
+    send(&mut s, [click(name_row)]);
+    assert_eq!(s.review.focus, Input::Name as usize);
+    send(&mut s, [click(name_row - 2)]);
+    assert_eq!(s.review.focus, Input::Directory as usize);
+    let cmds = send(
+        &mut s,
+        [click(
+            name_row + (SAVE_BUTTON - Input::Name as usize) as u16,
+        )],
+    );
+    assert_eq!(s.review.focus, SAVE_BUTTON);
+    assert!(
+        cmds.iter().any(|c| matches!(c, Cmd::Save(..)))
+            || s.review.save_when_checked
+            || s.review.question,
+        "{cmds:?}"
+    );
+}

@@ -4,11 +4,80 @@
 use crate::connector::logs::one_line;
 use crate::model::{LogLevel, LogLine};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::text::{sanitize, truncate};
+use crate::tui::widgets::text::{sanitize, truncate, wrap};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use std::collections::VecDeque;
+
+/// How many connector log lines a job keeps for its log pane.
+pub const KEEP_LOGS: usize = 200;
+
+/// Keep `line` at the end of a job's log tail, dropping the oldest beyond [`KEEP_LOGS`].
+pub fn keep(logs: &mut VecDeque<LogLine>, line: LogLine) {
+    if logs.len() == KEEP_LOGS {
+        logs.pop_front();
+    }
+    logs.push_back(line);
+}
+
+/// The level a log line is shown at, as a short tag.
+pub fn level_tag(level: LogLevel) -> &'static str {
+    match level {
+        LogLevel::Trace => "trace",
+        LogLevel::Debug => "debug",
+        LogLevel::Info => "info ",
+        LogLevel::Warn => "warn ",
+        LogLevel::Error => "error",
+    }
+}
+
+/// A failed run, in `room` lines: the connector's error wrapped to `w`, then the latest lines of its log
+/// that fit, `back` lines before the newest (↑ goes back to older lines).
+pub fn failure_page(
+    t: &Theme,
+    e: &str,
+    logs: &VecDeque<LogLine>,
+    w: usize,
+    room: usize,
+    back: usize,
+) -> Vec<Line<'static>> {
+    let mut out: Vec<Line> = wrap(e, w).into_iter().map(Line::raw).collect();
+    if logs.is_empty() || out.len() + 3 > room {
+        out.truncate(room);
+        return out;
+    }
+    out.push(Line::default());
+    let rows = room - out.len() - 1;
+    let end = logs.len() - back.min(logs.len() - 1);
+    let start = end.saturating_sub(rows);
+    let heading = if logs.len() > rows {
+        format!(
+            "Connector log, lines {}-{end} of {} (↑ older, ↓ newer)",
+            start + 1,
+            logs.len()
+        )
+    } else {
+        "Connector log (latest last)".to_string()
+    };
+    out.push(Line::styled(truncate(&heading, w), t.dim()));
+    for l in logs.range(start..end) {
+        let tag = level_tag(l.level);
+        let style = match l.level {
+            LogLevel::Error => t.error(),
+            LogLevel::Warn => t.warn(),
+            _ => t.text(),
+        };
+        out.push(Line::from(vec![
+            Span::styled(format!("  {tag} "), t.dim()),
+            Span::styled(
+                truncate(&sanitize(&one_line(l)), w.saturating_sub(tag.len() + 3)),
+                style,
+            ),
+        ]));
+    }
+    out
+}
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -52,7 +121,7 @@ pub fn render(frame: &mut Frame, area: Rect, logs: &VecDeque<LogLine>, theme: &T
             LogLevel::Warn => theme.warn(),
             _ => theme.text(),
         };
-        let tag = super::super::steps::spec::level_tag(line.level);
+        let tag = level_tag(line.level);
         let text = truncate(&sanitize(&one_line(line)), w.saturating_sub(tag.len() + 3));
         let l = Line::from(vec![
             Span::styled(format!("  {tag} "), theme.dim()),

@@ -1,8 +1,11 @@
 //! Reusable pieces of the screen. Each draws from data it is given and never changes the state.
 
+pub mod config_summary;
 pub mod editor;
 pub mod field;
+pub mod filter;
 pub mod form_input;
+pub mod form_page;
 pub mod form_rows;
 pub mod form_ui;
 pub mod form_view;
@@ -10,6 +13,7 @@ pub mod help_bar;
 pub mod link;
 pub mod log_pane;
 pub mod overlay;
+pub mod page;
 pub mod picker;
 pub mod select_list;
 pub mod stepper;

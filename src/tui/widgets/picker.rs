@@ -80,10 +80,8 @@ impl Picker {
 
     /// Recompute the shown entries from the filter; the selection goes to the first match.
     pub fn refilter(&mut self) {
-        let terms = super::text::filter_terms(self.filter.value());
-        self.shown = (0..self.entries.len())
-            .filter(|i| super::text::holds_all(&self.entries[*i].lower, &terms))
-            .collect();
+        let query = super::filter::Query::new(self.filter.value());
+        self.shown = query.select(self.entries.iter().map(|e| e.lower.as_str()));
         self.nav = ListNav::default();
     }
 

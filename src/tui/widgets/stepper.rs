@@ -1,29 +1,38 @@
-//! The stepper across the top: all seven steps, the current one highlighted, the ones passed ticked (a
+//! The stepper across the top: the current flow's steps, numbered in it, the current one highlighted, the ones passed ticked (a
 //! step passed without doing its job, such as a skipped check, gets `!` instead). When the names do not
 //! fit, steps other than the current one shrink to their numbers.
 
-use crate::tui::state::StepId;
+use crate::tui::flow::{Flow, StepId};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::text::{truncate, width};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-pub fn render(frame: &mut Frame, area: Rect, current: StepId, skipped: &[StepId], theme: &Theme) {
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    flow: &Flow,
+    current: StepId,
+    skipped: &[StepId],
+    theme: &Theme,
+) {
     let w = area.width as usize;
+    let passed = |s: StepId| flow.precedes(s, current);
+    let number = |s: StepId| flow.number(s).unwrap_or(0);
     let label = |s: StepId, full: bool| {
-        let mark = match (s < current, skipped.contains(&s)) {
+        let mark = match (passed(s), skipped.contains(&s)) {
             (true, true) => "!",
             (true, false) => "✓",
             _ => "",
         };
         if full || s == current {
-            format!(" {mark}{} {} ", s.number(), s.title())
+            format!(" {mark}{} {} ", number(s), s.title())
         } else {
-            format!(" {mark}{} ", s.number())
+            format!(" {mark}{} ", number(s))
         }
     };
-    let steps_w: usize = StepId::ALL.iter().map(|s| width(&label(*s, true))).sum();
+    let steps_w: usize = flow.steps.iter().map(|s| width(&label(*s, true))).sum();
     // Full names with the brand if they fit, else full names alone, else numbers and the current name.
     let brand = if width(" catwalk ") + steps_w <= w {
         " catwalk "
@@ -32,12 +41,12 @@ pub fn render(frame: &mut Frame, area: Rect, current: StepId, skipped: &[StepId]
     };
     let full = steps_w <= w;
     let mut spans = vec![Span::styled(brand, theme.title())];
-    for s in StepId::ALL {
+    for &s in &flow.steps {
         let style = if s == current {
             theme.current()
-        } else if s < current && skipped.contains(&s) {
+        } else if passed(s) && skipped.contains(&s) {
             theme.warn()
-        } else if s < current {
+        } else if passed(s) {
             theme.ok()
         } else {
             theme.dim()

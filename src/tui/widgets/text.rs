@@ -105,16 +105,6 @@ pub fn wrap(text: &str, max: usize) -> Vec<String> {
     lines
 }
 
-/// A filter's words, lowercased: an entry matches when its (lowercased) text holds every one.
-pub fn filter_terms(filter: &str) -> Vec<String> {
-    filter.split_whitespace().map(str::to_lowercase).collect()
-}
-
-/// Whether the lowercased `hay` holds every one of `terms` (see [`filter_terms`]).
-pub fn holds_all(hay: &str, terms: &[String]) -> bool {
-    terms.iter().all(|t| hay.contains(t.as_str()))
-}
-
 /// Replace control characters so that text from connectors cannot move the cursor or change colours.
 pub fn sanitize(s: &str) -> String {
     s.chars()
@@ -124,6 +114,17 @@ pub fn sanitize(s: &str) -> String {
             c => c,
         })
         .collect()
+}
+
+/// A key shortened for one line: `age1qyqszqgp…x7k2`.
+pub fn short(key: &str) -> String {
+    let chars: Vec<char> = key.chars().collect();
+    if chars.len() <= 16 {
+        return key.to_string();
+    }
+    let head: String = chars[..12].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}…{tail}")
 }
 
 #[cfg(test)]
