@@ -138,6 +138,11 @@ pub struct DiscoverArgs {
     /// files this one would change (by default discover refuses, naming them).
     #[arg(long)]
     pub force: bool,
+
+    /// Print what would change in the catalog (bindings added, vanished, changed, breaking) and the files
+    /// that would be written, without writing anything.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

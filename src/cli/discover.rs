@@ -163,6 +163,18 @@ fn write_catalog(
     for w in &outcome.warnings {
         output::warn(w);
     }
+    // Re-discovery into an existing catalog: the reviewed diff first (hand edits and comments are kept).
+    if !outcome.diff.is_empty() {
+        output::note(outcome.diff.to_string().trim_end());
+    }
+    if args.dry_run {
+        output::note(&format!(
+            "Dry run: nothing written. Would write ({}):\n{}",
+            outcome.plan.summary(),
+            outcome.plan.to_string().trim_end()
+        ));
+        return Ok(exit::OK);
+    }
     let summary = outcome.plan.write_all()?;
 
     let capture = &outcome.files.catalog.captures[&outcome.capture_name];
