@@ -84,8 +84,24 @@ fn plan_files(req: &SaveRequest) -> Result<(PathBuf, DiscoverOutcome, bool), Str
     }
     let flow_file = dir.join(catalog::flow_file_name(&req.name));
     let existed = flow_file.exists();
-    let mut outcome =
-        catalog::plan_capture(&dir, discovery(req), req.replace).map_err(|e| e.to_string())?;
+    // The person chose these bindings: new ones are added enabled (a re-discovery alone adds them disabled).
+    let choices: HashMap<String, catalog::Choice> = req
+        .chosen
+        .iter()
+        .map(|(i, _)| {
+            let id = catalog::resource_id(
+                &req.bindings[*i].resource_config,
+                &req.resource_path_pointers,
+            );
+            (id.to_string(), catalog::Choice::Accept)
+        })
+        .collect();
+    let options = catalog::PlanOptions {
+        replace: req.replace,
+        force: false,
+    };
+    let mut outcome = catalog::plan_capture_choosing(&dir, discovery(req), options, &choices)
+        .map_err(|e| e.to_string())?;
     outcome
         .add_config(&dir, &catalog::config_file_name(&req.name), &req.config)
         .map_err(|e| e.to_string())?;
