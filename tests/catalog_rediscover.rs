@@ -327,3 +327,81 @@ fn choices_per_binding_are_applied_and_orphans_removed() {
     );
     assert_valid_yaml(&last);
 }
+
+#[test]
+fn a_config_file_is_edited_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path(), false);
+    let before = "# Our database.\nhost: db.internal   # the replica\nport: 5432\nuser: 'ana'\n";
+    fs::write(dir.path().join("source-hello.config.yaml"), before).unwrap();
+    let mut out =
+        catalog::plan_discovery(dir.path(), discovery(vec![binding("a"), binding("b")])).unwrap();
+    let config = json!({"host": "db.internal", "port": 6543, "user": "ana"});
+    out.add_config(dir.path(), "source-hello.config.yaml", &config)
+        .unwrap();
+    out.plan.write_all().unwrap();
+    let after = fs::read_to_string(dir.path().join("source-hello.config.yaml")).unwrap();
+    assert_eq!(
+        line_diff(before, &after),
+        ["+port: 6543\n", "-port: 5432\n"],
+        "{after}"
+    );
+}
+
+/// As flowctl writes a catalog: block sequences indented under their keys, schema files beside it.
+const FLOWCTL: &str = "---
+captures:
+  acmeCo/source-hello:
+    endpoint:
+      connector:
+        image: \"ghcr.io/estuary/source-hello:v1\"
+        config: source-hello.config.yaml
+    bindings:
+      - resource:
+          stream: a
+          syncMode: incremental
+        target: acmeCo/a
+collections:
+  acmeCo/a:
+    schema: a.schema.yaml
+    key:
+      - /id
+";
+
+#[test]
+fn a_flowctl_catalog_gets_a_key_change_and_a_new_binding_only() {
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path(), false);
+    fs::write(dir.path().join("source-hello.flow.yaml"), FLOWCTL).unwrap();
+    let mut a = binding("a");
+    a.key = vec!["/id".into(), "/note".into()];
+    let out = catalog::plan_discovery(dir.path(), discovery(vec![a, binding("b")])).unwrap();
+    assert!(out.diff.changed[0].breaking, "{}", out.diff);
+    assert!(
+        out.diff
+            .to_string()
+            .contains("key changed: [/id] -> [/id, /note] (breaking)"),
+        "{}",
+        out.diff
+    );
+    out.plan.write_all().unwrap();
+    let after = fs::read_to_string(dir.path().join("source-hello.flow.yaml")).unwrap();
+    assert_valid_yaml(&after);
+    let diff = line_diff(FLOWCTL, &after);
+    assert_eq!(
+        diff,
+        [
+            "+      - resource:\n",
+            "+          stream: b\n",
+            "+          syncMode: incremental\n",
+            "+        target: acmeCo/b\n",
+            "+        disable: true\n",
+            "+      - /note\n",
+            "+  acmeCo/b:\n",
+            "+    key:\n",
+            "+    - /id\n",
+            "+    schema: b.schema.yaml\n",
+        ],
+        "{after}"
+    );
+}

@@ -339,13 +339,28 @@ fn edit_checked(
 }
 
 impl DiscoverOutcome {
-    /// Add the endpoint config to the plan as `<dir>/<file>`, YAML, mode 0600 (it holds secrets).
+    /// Add the endpoint config to the plan as `<dir>/<file>`, YAML, mode 0600 (it holds secrets). An
+    /// existing YAML config is edited in place (its comments and layout kept, only changed values differ).
     pub fn add_config(&mut self, dir: &Path, file: &str, config: &Value) -> Result<(), PlanError> {
         let path = dir.join(file);
-        let text = to_yaml(config).map_err(|source| PlanError::Render {
-            path: path.clone(),
-            source,
-        })?;
+        let is_json = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let edited = match std::fs::read_to_string(&path) {
+            Ok(before) if !is_json => serde_yaml::from_str::<Value>(&before).ok().and_then(|old| {
+                edit_checked(&before, &old, config, |t| {
+                    serde_yaml::from_str::<Value>(t).ok()
+                })
+            }),
+            _ => None,
+        };
+        let text = match edited {
+            Some(t) => t,
+            None => to_yaml(config).map_err(|source| PlanError::Render {
+                path: path.clone(),
+                source,
+            })?,
+        };
         self.plan.add(path, text, WriteMode::Replace, Some(0o600))?;
         Ok(())
     }
