@@ -28,8 +28,12 @@ pub enum EditError {
 
 #[derive(Debug)]
 enum Kind {
-    Scalar { value: String, block: bool },
-    Alias,
+    Scalar {
+        value: String,
+        block: bool,
+    },
+    /// `*name`.
+    Alias(String),
     Map(Vec<(Node, Node)>),
     Seq(Vec<Node>),
 }
@@ -41,6 +45,8 @@ struct Node {
     flow: bool,
     /// Inside a flow collection (so anything replacing it must be flow style).
     in_flow: bool,
+    /// `&name` on this node.
+    anchor: Option<String>,
     start: usize,
     /// Just after the node's last character (block collections: after their last child).
     end: usize,
@@ -56,8 +62,10 @@ pub fn edit(text: &str, old: &Value, new: &Value) -> Result<String, EditError> {
         text,
         nl: if text.contains("\r\n") { "\r\n" } else { "\n" },
         edits: Vec::new(),
+        aliases: Vec::new(),
     };
     ed.sync(&root, Some(old), new, 0);
+    ed.expand_aliases_of_edited_anchors(&root);
     Ok(ed.apply())
 }
 
@@ -66,6 +74,8 @@ struct Editor<'t> {
     nl: &'static str,
     /// `(start, end, replacement)`, non-overlapping.
     edits: Vec<(usize, usize, String)>,
+    /// Aliases left as they are, with the value they must keep: `(name, start, end, value)`.
+    aliases: Vec<(String, usize, usize, Value)>,
 }
 
 impl Editor<'_> {
@@ -87,7 +97,7 @@ impl Editor<'_> {
     /// `indent`: the column of the key this node is the value of (for a value moved to its own lines).
     fn sync(&mut self, node: &Node, old: Option<&Value>, new: &Value, indent: usize) {
         if old == Some(new) {
-            return;
+            return self.record_aliases(node, new);
         }
         match (&node.kind, old, new) {
             (Kind::Map(entries), Some(Value::Object(o)), Value::Object(n)) if !n.is_empty() => {
@@ -180,6 +190,55 @@ impl Editor<'_> {
         if !appended.is_empty() {
             self.append_items(node, items, &appended);
         }
+    }
+
+    /// Remember the aliases under an unchanged node, with the values they stand for.
+    fn record_aliases(&mut self, node: &Node, value: &Value) {
+        match (&node.kind, value) {
+            (Kind::Alias(name), v) => {
+                self.aliases
+                    .push((name.clone(), node.start, node.end, v.clone()))
+            }
+            (Kind::Map(entries), Value::Object(o)) => {
+                for (k, v) in entries {
+                    if let Kind::Scalar { value: key, .. } = &k.kind
+                        && let Some(x) = o.get(key)
+                    {
+                        self.record_aliases(v, x);
+                    }
+                }
+            }
+            (Kind::Seq(items), Value::Array(a)) if items.len() == a.len() => {
+                for (n, x) in items.iter().zip(a) {
+                    self.record_aliases(n, x);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// An edit inside an anchored node changes every alias of it: each alias that must keep its value
+    /// is written out in full (flow style) instead.
+    fn expand_aliases_of_edited_anchors(&mut self, root: &Node) {
+        let mut anchors = Vec::new();
+        collect_anchors(root, &mut anchors);
+        let mut expanded = Vec::new();
+        for (name, s, e) in anchors {
+            let reach = self.line_end_after(e);
+            let edited = self
+                .edits
+                .iter()
+                .any(|(es, ee, _)| *es >= s && *ee <= reach);
+            if !edited {
+                continue;
+            }
+            for (alias, a_s, a_e, v) in &self.aliases {
+                if *alias == name && *a_s >= e {
+                    expanded.push((*a_s, *a_e, flow_text(v)));
+                }
+            }
+        }
+        self.edits.extend(expanded);
     }
 
     /// Replace the node by a rendering of `new`.
@@ -365,6 +424,22 @@ impl Editor<'_> {
     }
 }
 
+fn collect_anchors(node: &Node, out: &mut Vec<(String, usize, usize)>) {
+    if let Some(a) = &node.anchor {
+        out.push((a.clone(), node.start, node.end));
+    }
+    match &node.kind {
+        Kind::Map(entries) => {
+            for (k, v) in entries {
+                collect_anchors(k, out);
+                collect_anchors(v, out);
+            }
+        }
+        Kind::Seq(items) => items.iter().for_each(|i| collect_anchors(i, out)),
+        _ => {}
+    }
+}
+
 /// Same item of a sequence: same `target` (bindings), else same `resource`, else equal.
 fn same_item(a: &Value, b: &Value) -> bool {
     for field in ["target", "resource"] {
@@ -434,6 +509,15 @@ mod sys_parse {
         flow: bool,
         in_flow: bool,
         start: usize,
+        anchor: Option<String>,
+    }
+
+    unsafe fn name(p: *const u8) -> Option<String> {
+        (!p.is_null()).then(|| {
+            unsafe { std::ffi::CStr::from_ptr(p.cast()) }
+                .to_string_lossy()
+                .into_owned()
+        })
     }
 
     /// The first document of `text` as a tree of nodes with byte spans.
@@ -505,37 +589,42 @@ mod sys_parse {
                         kind: Kind::Scalar { value, block },
                         flow: false,
                         in_flow,
+                        anchor: unsafe { name(s.anchor) },
                         start,
                         end,
                     });
                 }
                 sys::YAML_ALIAS_EVENT => {
+                    let alias = unsafe { name(e.data.alias.anchor) }.unwrap_or_default();
                     done = Some(Node {
-                        kind: Kind::Alias,
+                        kind: Kind::Alias(alias),
                         flow: false,
                         in_flow,
+                        anchor: None,
                         start,
                         end,
                     })
                 }
                 sys::YAML_MAPPING_START_EVENT => {
-                    let flow =
-                        unsafe { e.data.mapping_start }.style == sys::YAML_FLOW_MAPPING_STYLE;
+                    let m = unsafe { e.data.mapping_start };
+                    let flow = m.style == sys::YAML_FLOW_MAPPING_STYLE;
                     stack.push(Frame {
                         open: Open::Map(Vec::new()),
                         flow,
                         in_flow,
                         start,
+                        anchor: unsafe { name(m.anchor) },
                     });
                 }
                 sys::YAML_SEQUENCE_START_EVENT => {
-                    let flow =
-                        unsafe { e.data.sequence_start }.style == sys::YAML_FLOW_SEQUENCE_STYLE;
+                    let q = unsafe { e.data.sequence_start };
+                    let flow = q.style == sys::YAML_FLOW_SEQUENCE_STYLE;
                     stack.push(Frame {
                         open: Open::Seq(Vec::new()),
                         flow,
                         in_flow,
                         start,
+                        anchor: unsafe { name(q.anchor) },
                     });
                 }
                 sys::YAML_MAPPING_END_EVENT | sys::YAML_SEQUENCE_END_EVENT => {
@@ -564,6 +653,7 @@ mod sys_parse {
                         kind,
                         flow: f.flow,
                         in_flow: f.in_flow,
+                        anchor: f.anchor,
                         start: f.start,
                         end,
                     });
@@ -700,6 +790,19 @@ mod tests {
         assert_eq!(
             out,
             "a: &x {k: 1}\r\nb: *x\r\nd: |\r\n  line one\r\n  line two\r\ne: 2\r\nf: [1]\r\n"
+        );
+    }
+
+    #[test]
+    fn an_alias_of_an_edited_anchor_keeps_its_value() {
+        let text = "a: &s {type: object, x: 1} # shared\nb: *s\nc: 2\n";
+        let out = check(
+            text,
+            json!({"a": {"type": "object", "x": 2}, "b": {"type": "object", "x": 1}, "c": 2}),
+        );
+        assert_eq!(
+            out,
+            "a: &s {type: object, x: 2} # shared\nb: {type: object, x: 1}\nc: 2\n"
         );
     }
 
