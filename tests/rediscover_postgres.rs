@@ -153,3 +153,31 @@ fn rediscovery_against_a_changing_database_keeps_hand_edits_and_reports_the_diff
         serde_json::json!(["integer", "null"])
     );
 }
+
+#[test]
+fn dry_run_without_a_config_writes_no_stub() {
+    let dir = tempfile::tempdir().unwrap();
+    let command = airbyte_command();
+    let mut args = vec![
+        "discover",
+        "--dry-run",
+        "--name",
+        "pg",
+        "--protocol",
+        "airbyte",
+        "--local",
+        "--",
+    ];
+    args.extend(command.iter().map(String::as_str));
+    let ran = support::run_catwalk(dir.path(), &args);
+    assert!(
+        ran.stderr().contains("Dry run: nothing written"),
+        "{}",
+        ran.stderr()
+    );
+    assert!(
+        !dir.path().join("acmeCo").exists(),
+        "--dry-run wrote {:?}",
+        fs::read_dir(dir.path().join("acmeCo")).map(|d| d.count())
+    );
+}

@@ -202,6 +202,13 @@ fn write_catalog(
 }
 
 fn write_stub(path: &Path, spec: &Spec, subject: &str, args: &DiscoverArgs) -> Result<(), Failure> {
+    if args.dry_run {
+        output::note(&format!(
+            "Dry run: nothing written. Would write a config stub at {} (there is no config yet).",
+            path.display()
+        ));
+        return Ok(());
+    }
     let stub = schema::stub_yaml(&spec.config_schema).map_err(|e| {
         Failure::new(
             exit::FAILED,
