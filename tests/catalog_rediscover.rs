@@ -283,6 +283,33 @@ fn choices_per_binding_are_applied_and_orphans_removed() {
     b.document_schema["properties"]["more"] = json!({"type": "boolean"});
     let d = discovery(vec![a.clone(), b.clone()]);
 
+    // Disable a: only its `disable` line is added (the schema change is taken).
+    let choices = HashMap::from([("a".to_string(), Choice::Disable)]);
+    let out = catalog::plan_capture_choosing(
+        dir.path(),
+        discovery(vec![a.clone(), b.clone()]),
+        Default::default(),
+        &choices,
+    )
+    .unwrap();
+    let flow = out
+        .plan
+        .files()
+        .iter()
+        .find(|f| f.path.ends_with("source-hello.flow.yaml"))
+        .unwrap();
+    let text = String::from_utf8(flow.contents.clone()).unwrap();
+    let diff = line_diff(&cat, &text);
+    assert_eq!(diff[0], "+        disable: true\n", "{text}");
+    // The rest is b's inline flow schema taking its new column; the alias `*bf` stays.
+    assert_eq!(diff.len(), 3, "{diff:?}");
+    assert!(
+        diff[1..]
+            .iter()
+            .all(|l| l.contains("    schema: {type: object")),
+        "{diff:?}"
+    );
+
     // Keep a's old schema, backfill b.
     let choices = HashMap::from([
         ("a".to_string(), Choice::KeepOld),

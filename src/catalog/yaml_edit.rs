@@ -223,12 +223,15 @@ impl Editor<'_> {
         let mut anchors = Vec::new();
         collect_anchors(root, &mut anchors);
         let mut expanded = Vec::new();
-        for (name, s, e) in anchors {
-            let reach = self.line_end_after(e);
-            let edited = self
-                .edits
-                .iter()
-                .any(|(es, ee, _)| *es >= s && *ee <= reach);
+        for (name, s, e, block) in anchors {
+            // A block collection's new entries go after its last line; anything else is edited within.
+            let edited = self.edits.iter().any(|&(es, ee, _)| {
+                if block {
+                    es >= s && ee <= self.line_end_after(e)
+                } else {
+                    es >= s && ee <= e && !(es == ee && es == e)
+                }
+            });
             if !edited {
                 continue;
             }
@@ -424,9 +427,10 @@ impl Editor<'_> {
     }
 }
 
-fn collect_anchors(node: &Node, out: &mut Vec<(String, usize, usize)>) {
+fn collect_anchors(node: &Node, out: &mut Vec<(String, usize, usize, bool)>) {
     if let Some(a) = &node.anchor {
-        out.push((a.clone(), node.start, node.end));
+        let block = !node.flow && matches!(node.kind, Kind::Map(_) | Kind::Seq(_));
+        out.push((a.clone(), node.start, node.end, block));
     }
     match &node.kind {
         Kind::Map(entries) => {
