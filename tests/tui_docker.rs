@@ -4,10 +4,10 @@
 
 mod support;
 
-use catwalk::connector::spec_cache::SpecCache;
 use catwalk::model::Protocol;
 use catwalk::tui::connectors::{ConnectorChoice, curated};
 use catwalk::tui::msg::{Cmd, Msg, TaskMsg};
+use catwalk::connector::spec_cache::SpecCache;
 use catwalk::tui::state::{State, StepId};
 use catwalk::tui::tasks::{self, Paths, Tasks};
 use catwalk::tui::theme::Theme;
