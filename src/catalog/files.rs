@@ -1,13 +1,19 @@
 //! From a discovery to the list of files to write: build, merge with the `<name>.flow.yaml` already in the
-//! directory (if any), and render YAML into a [`Plan`]. Reads the existing catalog file; writes nothing.
+//! directory (if any), and render YAML into a [`Plan`]. Reads the existing catalog and schema files; writes
+//! nothing. An existing file is edited, not rewritten ([`crate::catalog::edit_yaml`]): only what the merge
+//! changes differs, every comment and hand edit elsewhere stays, and the plan holds the exact bytes written.
 
 use crate::catalog::discovery::{Discovery, DiscoveryError, from_discovery};
 use crate::catalog::load::{LoadError, read_catalog_file};
 use crate::catalog::merge::{CatalogFiles, MergeError, MergeReport, merge_reserving};
 use crate::catalog::owners::Owners;
+use crate::catalog::rediscover::{Choice, Diff, apply_choices, diff};
 use crate::catalog::types::to_yaml;
+use crate::catalog::types::{Catalog, ContentRef};
 use crate::catalog::write::{Plan, WriteError, WriteMode};
+use crate::catalog::yaml_edit::edit;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Why discovery output could not be planned.
@@ -64,6 +70,8 @@ pub struct DiscoverOutcome {
     pub files: CatalogFiles,
     pub plan: Plan,
     pub report: MergeReport,
+    /// Added, vanished and changed bindings with their schema changes (empty for a new catalog).
+    pub diff: Diff,
     pub warnings: Vec<String>,
 }
 
@@ -123,23 +131,72 @@ pub fn plan_capture_with(
     discovery: Discovery,
     options: PlanOptions,
 ) -> Result<DiscoverOutcome, PlanError> {
+    plan_capture_choosing(dir, discovery, options, &HashMap::new())
+}
+
+/// As [`plan_capture_with`], with the person's [`Choice`] per binding (by resource path, as in
+/// [`Diff`]) applied to the merge; a binding without one is accepted.
+pub fn plan_capture_choosing(
+    dir: &Path,
+    discovery: Discovery,
+    options: PlanOptions,
+    choices: &HashMap<String, Choice>,
+) -> Result<DiscoverOutcome, PlanError> {
     let generated = from_discovery(discovery)?;
     let capture_name = generated.capture_name.clone();
     let flow_file = dir.join(crate::catalog::discovery::flow_file_name(&generated.name));
     let existing = if flow_file.exists() && !options.replace {
-        Some(read_catalog_file(&flow_file)?)
+        let text = std::fs::read_to_string(&flow_file).map_err(|source| LoadError::Read {
+            path: flow_file.clone(),
+            context: "the catalog to merge into".into(),
+            source,
+        })?;
+        Some((read_catalog_file(&flow_file)?, text))
     } else {
         None
     };
     let owners = Owners::of_directory(dir, &flow_file);
-    let merged = merge_reserving(existing, generated, &owners.names_in(dir)).map_err(|source| {
-        PlanError::Merge {
-            path: flow_file.clone(),
-            source,
-        }
+    let reserved = owners.names_in(dir);
+    let pointers = generated.resource_path_pointers.clone();
+    let old = existing
+        .as_ref()
+        .map(|(c, _)| c.clone())
+        .unwrap_or_default();
+    let mut merged = merge_reserving(
+        existing.as_ref().map(|(c, _)| c.clone()),
+        generated.clone(),
+        &reserved,
+    )
+    .map_err(|source| PlanError::Merge {
+        path: flow_file.clone(),
+        source,
     })?;
-    let plan = merged.files.plan(dir)?;
-    let mut warnings = merged.warnings;
+    let mut warnings = std::mem::take(&mut merged.warnings);
+    if !choices.is_empty() {
+        warnings.extend(apply_choices(&mut merged, &old, &generated, choices));
+    }
+    let diff = match &existing {
+        Some(_) => diff(&old, &old_schemas(dir, &old), &merged, &pointers),
+        None => Diff::default(),
+    };
+    let mut plan = match &existing {
+        Some((_, text)) => {
+            let (plan, w) = merged.files.plan_edit(dir, &old, text)?;
+            warnings.extend(w);
+            plan
+        }
+        None => merged.files.plan(dir)?,
+    };
+    // Schema files the old catalog named and nothing names now (here or in another catalog) go.
+    let now: Vec<String> = schema_refs(&merged.files.catalog);
+    for p in schema_refs(&old) {
+        if !now.contains(&p) && !reserved.contains(&p) && is_plain(&p) {
+            warnings.push(format!(
+                "removed the schema file {p}: nothing uses it any more"
+            ));
+            plan.remove(dir.join(&p));
+        }
+    }
     warnings.extend(owners.unreadable.iter().cloned());
     let conflicts = owners.conflicts(&plan, &merged.files.catalog);
     if !conflicts.is_empty() {
@@ -161,18 +218,149 @@ pub fn plan_capture_with(
         files: merged.files,
         plan,
         report: merged.report,
+        diff,
         warnings,
     })
 }
 
+/// Each collection's write schema, read from its file when it names one (unreadable ones are left out).
+fn old_schemas(dir: &Path, old: &Catalog) -> HashMap<String, Value> {
+    old.collections
+        .iter()
+        .filter_map(|(name, c)| {
+            let v = match c.write_schema_ref()? {
+                ContentRef::Inline(v) => v.clone(),
+                ContentRef::Path(p) if is_plain(p) => {
+                    let path = dir.join(p);
+                    let text = std::fs::read_to_string(&path).ok()?;
+                    crate::catalog::load::parse_text(&path, &text).ok()?
+                }
+                ContentRef::Path(_) => return None,
+            };
+            Some((name.clone(), v))
+        })
+        .collect()
+}
+
+/// The schema files a catalog's collections name.
+fn schema_refs(c: &Catalog) -> Vec<String> {
+    c.collections
+        .values()
+        .flat_map(|c| [&c.schema, &c.write_schema, &c.read_schema])
+        .flatten()
+        .filter_map(|r| r.path().map(str::to_string))
+        .collect()
+}
+
+/// A relative path without URL scheme or fragment (a file catwalk may read, rewrite or remove).
+fn is_plain(p: &str) -> bool {
+    !p.is_empty() && !p.contains("://") && !p.contains('#') && !Path::new(p).is_absolute()
+}
+
+impl CatalogFiles {
+    /// As [`plan`](Self::plan), editing the existing catalog text (`old` is what it means) and the
+    /// existing schema files in place so only what changed differs. A file the editor cannot handle
+    /// (or whose edit would not mean what the merge decided) is rendered anew, with a warning.
+    pub fn plan_edit(
+        &self,
+        dir: &Path,
+        old: &Catalog,
+        text: &str,
+    ) -> Result<(Plan, Vec<String>), PlanError> {
+        let mut plan = Plan::new();
+        let mut warnings = Vec::new();
+        for s in &self.schemas {
+            let path = dir.join(&s.path);
+            let is_json = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+            let rendered = match std::fs::read_to_string(&path) {
+                Ok(before) if !is_json => {
+                    let meant: Option<Value> = serde_yaml::from_str(&before).ok();
+                    meant.and_then(|m| {
+                        edit_checked(&before, &m, &s.schema, |t| {
+                            serde_yaml::from_str::<Value>(t).ok()
+                        })
+                    })
+                }
+                _ => None,
+            };
+            let text = match rendered {
+                Some(t) => t,
+                None if is_json => {
+                    serde_json::to_string_pretty(&s.schema).unwrap_or_default() + "\n"
+                }
+                None => to_yaml(&s.schema).map_err(|source| PlanError::Render {
+                    path: path.clone(),
+                    source,
+                })?,
+            };
+            plan.add(path, text, WriteMode::Replace, None)?;
+        }
+        let flow_path = dir.join(&self.flow_file);
+        let as_value = |c: &Catalog| serde_json::to_value(c).unwrap_or(Value::Null);
+        let reread = |t: &str| {
+            serde_yaml::from_str::<Catalog>(t)
+                .ok()
+                .map(|c| as_value(&c))
+        };
+        let edited = edit_checked(text, &as_value(old), &as_value(&self.catalog), reread);
+        let out = match edited {
+            Some(t) => t,
+            None => {
+                warnings.push(format!(
+                    "{} could not be edited in place, so it was written anew: its comments and layout are lost",
+                    flow_path.display()
+                ));
+                to_yaml(&self.catalog).map_err(|source| PlanError::Render {
+                    path: flow_path.clone(),
+                    source,
+                })?
+            }
+        };
+        plan.add(flow_path.clone(), out, WriteMode::Replace, None)?;
+        plan.set_last(flow_path);
+        Ok((plan, warnings))
+    }
+}
+
+/// The edit of `text` from `old` to `new`, when it reads back (by `read`) as `new`.
+fn edit_checked(
+    text: &str,
+    old: &Value,
+    new: &Value,
+    read: impl Fn(&str) -> Option<Value>,
+) -> Option<String> {
+    if text.trim().is_empty() {
+        return None;
+    }
+    let out = edit(text, old, new).ok()?;
+    (read(&out).as_ref() == Some(new)).then_some(out)
+}
+
 impl DiscoverOutcome {
-    /// Add the endpoint config to the plan as `<dir>/<file>`, YAML, mode 0600 (it holds secrets).
+    /// Add the endpoint config to the plan as `<dir>/<file>`, YAML, mode 0600 (it holds secrets). An
+    /// existing YAML config is edited in place (its comments and layout kept, only changed values differ).
     pub fn add_config(&mut self, dir: &Path, file: &str, config: &Value) -> Result<(), PlanError> {
         let path = dir.join(file);
-        let text = to_yaml(config).map_err(|source| PlanError::Render {
-            path: path.clone(),
-            source,
-        })?;
+        let is_json = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let edited = match std::fs::read_to_string(&path) {
+            Ok(before) if !is_json => serde_yaml::from_str::<Value>(&before).ok().and_then(|old| {
+                edit_checked(&before, &old, config, |t| {
+                    serde_yaml::from_str::<Value>(t).ok()
+                })
+            }),
+            _ => None,
+        };
+        let text = match edited {
+            Some(t) => t,
+            None => to_yaml(config).map_err(|source| PlanError::Render {
+                path: path.clone(),
+                source,
+            })?,
+        };
         self.plan.add(path, text, WriteMode::Replace, Some(0o600))?;
         Ok(())
     }

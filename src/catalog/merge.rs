@@ -4,8 +4,11 @@
 //! The rules (close to Flow's control plane, except that vanished bindings are kept):
 //! - Bindings are matched by resource identity (see `resource`). A matched binding is **kept exactly as
 //!   it is in the file** (target, `disable`, `backfill`, resource edits, unknown fields).
-//! - A discovered resource with no match is **added** at the end, in discovery order, with the
-//!   discovered `disable`. If its collection name is already used in the file it gets a `_2`-style suffix.
+//! - A discovered resource with no match is **added** at the end, in discovery order. In a capture the file
+//!   already has it is added **disabled** unless the capture's `autoDiscover.addNewBindings` is true (as
+//!   Flow's control plane does), so a binding the person deleted never comes back enabled; in a new capture
+//!   it takes the discovered `disable`. If its collection name is already used in the file it gets a
+//!   `_2`-style suffix. (The wizard enables one the person chose with [`crate::catalog::Choice::Accept`].)
 //! - An existing binding that discovery no longer reports has **vanished**: it stays where it is,
 //!   untouched, and is reported so the person can remove it.
 //! - The collection of a kept or added binding keeps everything the user wrote (projections, journals,
@@ -211,9 +214,11 @@ pub fn merge_reserving(
         collections,
         ..
     } = &mut catalog;
+    let mut add_enabled = true;
     let capture = match captures.get_mut(&capture_name) {
         Some(cap) => {
             report.endpoint_changed = update_endpoint(&mut cap.endpoint, endpoint);
+            add_enabled = adds_new_bindings(cap);
             cap
         }
         None => captures.entry(capture_name.clone()).or_insert(CaptureDef {
@@ -273,7 +278,7 @@ pub fn merge_reserving(
                 let b = CaptureBinding {
                     resource,
                     target: target.clone(),
-                    disable,
+                    disable: disable || !add_enabled,
                     backfill: 0,
                     extra: Map::new(),
                 };
@@ -291,7 +296,7 @@ pub fn merge_reserving(
                 read_schema: None,
                 extra: Map::new(),
             });
-        if !coll.key.is_empty() && coll.key != key && !is_fallback_key {
+        if !coll.key.is_empty() && !key.is_empty() && coll.key != key && !is_fallback_key {
             report.rekeyed.push(KeyChange {
                 collection: target.clone(),
                 old: std::mem::take(&mut coll.key),
@@ -339,6 +344,15 @@ pub fn merge_reserving(
         report,
         warnings,
     })
+}
+
+/// The capture's `autoDiscover.addNewBindings` is true: new bindings are added enabled.
+pub(crate) fn adds_new_bindings(cap: &CaptureDef) -> bool {
+    cap.auto_discover
+        .as_ref()
+        .and_then(|a| a.get("addNewBindings"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
 }
 
 fn change(id: &ResourceId, b: &CaptureBinding) -> BindingChange {

@@ -14,9 +14,11 @@ mod load;
 mod merge;
 mod naming;
 mod owners;
+mod rediscover;
 mod resource;
 mod types;
 mod write;
+mod yaml_edit;
 
 pub use collection::{
     CollectionProblem, collection_problems, declares, loaded_collection_problems,
@@ -30,7 +32,8 @@ pub use discovery::{
     flow_file_name, from_discovery, is_key_pointer, read_schema_for, schema_file_name,
 };
 pub use files::{
-    DiscoverOutcome, PlanError, PlanOptions, plan_capture, plan_capture_with, plan_discovery,
+    DiscoverOutcome, PlanError, PlanOptions, plan_capture, plan_capture_choosing,
+    plan_capture_with, plan_discovery,
 };
 pub use flow_schema::{flow_schema_validator, validate_catalog, validate_flow_catalog};
 pub use load::{
@@ -46,6 +49,10 @@ pub use naming::{
     default_targets, is_name_char, is_valid_name, last_segment, local_connector_name,
     normalize_name, validate_name, validate_prefix,
 };
+pub use rediscover::{
+    ChangedBinding, Choice, Diff, SchemaChange, apply_choices, diff as rediscovery_diff,
+    schema_changes,
+};
 pub use resource::{ResourceId, canonical_json, resource_id};
 pub use types::{
     CaptureBinding, CaptureDef, Catalog, CollectionDef, ConnectorEndpoint, ContentRef, Endpoint,
@@ -54,3 +61,4 @@ pub use types::{
 pub use write::{
     FileStatus, Plan, PlannedFile, WriteError, WriteMode, WriteStep, WriteSummary, write_atomic,
 };
+pub use yaml_edit::{EditError, edit as edit_yaml};

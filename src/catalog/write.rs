@@ -172,6 +172,8 @@ pub struct Plan {
     by_path: std::collections::HashMap<PathBuf, usize>,
     /// Renamed into place after every other file (the catalog that names them).
     last: Option<PathBuf>,
+    /// Files removed after every file is written (schema files nothing references any more).
+    removals: Vec<PathBuf>,
 }
 
 /// The step of [`Plan::write_all_with`] a fault hook is called before.
@@ -226,6 +228,19 @@ impl Plan {
         Ok(&self.files[i])
     }
 
+    /// Remove `path` after every file is written (when it exists).
+    pub fn remove(&mut self, path: impl Into<PathBuf>) {
+        let path = path.into();
+        if path.exists() && !self.removals.contains(&path) {
+            self.removals.push(path);
+        }
+    }
+
+    /// The files [`remove`](Self::remove) will delete.
+    pub fn removals(&self) -> &[PathBuf] {
+        &self.removals
+    }
+
     /// The files, in the order added.
     pub fn files(&self) -> &[PlannedFile] {
         &self.files
@@ -238,7 +253,7 @@ impl Plan {
 
     /// True when writing would change nothing on disk.
     pub fn is_noop(&self) -> bool {
-        self.files.iter().all(|f| f.status == FileStatus::Unchanged)
+        self.files.iter().all(|f| f.status == FileStatus::Unchanged) && self.removals.is_empty()
     }
 
     /// `3 new, 1 changed, 10 unchanged`.
@@ -251,6 +266,9 @@ impl Plan {
         let conflicts = self.count(FileStatus::Conflict);
         if conflicts > 0 {
             parts.push(format!("{conflicts} already exist"));
+        }
+        if !self.removals.is_empty() {
+            parts.push(format!("{} removed", self.removals.len()));
         }
         parts.join(", ")
     }
@@ -328,6 +346,14 @@ impl Plan {
         }
         for c in done {
             c.finish();
+        }
+        // After the catalog no longer names them: a failure here leaves a stray file, never a broken catalog.
+        for path in &self.removals {
+            match fs::remove_file(path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(WriteError::io(path, "remove", e)),
+            }
         }
         Ok(summary)
     }
@@ -485,6 +511,9 @@ impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for file in &self.files {
             writeln!(f, "{:<10} {}", file.status.to_string(), file.path.display())?;
+        }
+        for path in &self.removals {
+            writeln!(f, "{:<10} {}", "removed", path.display())?;
         }
         Ok(())
     }

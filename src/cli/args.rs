@@ -154,6 +154,11 @@ pub struct DiscoverArgs {
     /// write the capture with `endpoint: {connector: {image: TAG}}`: publishable once TAG is pushed.
     #[arg(long, value_name = "TAG", value_parser = non_empty, requires = "image")]
     pub wrap: Option<String>,
+
+    /// Print what would change in the catalog (bindings added, vanished, changed, breaking) and the files
+    /// that would be written, without writing anything.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

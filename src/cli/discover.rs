@@ -174,7 +174,20 @@ fn write_catalog(
         replace: false,
         force: args.force,
     };
-    let (outcome, summary) = crate::ops::save::write(&dir, discovery, options, output::warn)?;
+    let outcome = crate::ops::save::plan_discovered(&dir, discovery, options, output::warn)?;
+    // Re-discovery into an existing catalog: the reviewed diff first (hand edits and comments are kept).
+    if !outcome.diff.is_empty() {
+        output::note(outcome.diff.to_string().trim_end());
+    }
+    if args.dry_run {
+        output::note(&format!(
+            "Dry run: nothing written. Would write ({}):\n{}",
+            outcome.plan.summary(),
+            outcome.plan.to_string().trim_end()
+        ));
+        return Ok(exit::OK);
+    }
+    let summary = outcome.plan.write_all()?;
 
     let capture = &outcome.files.catalog.captures[&outcome.capture_name];
     let enabled = capture.bindings.iter().filter(|b| !b.disable).count();
@@ -221,6 +234,13 @@ fn write_catalog(
 }
 
 fn write_stub(path: &Path, spec: &Spec, subject: &str, args: &DiscoverArgs) -> Result<(), Failure> {
+    if args.dry_run {
+        output::note(&format!(
+            "Dry run: nothing written. Would write a config stub at {} (there is no config yet).",
+            path.display()
+        ));
+        return Ok(());
+    }
     let stub = schema::stub_yaml(&spec.config_schema).map_err(|e| {
         Failure::new(
             exit::FAILED,

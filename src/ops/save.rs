@@ -6,7 +6,7 @@
 
 use super::discover::{self, Target};
 use super::exit::{self, Failure};
-use crate::catalog::{self, DiscoverOutcome, Discovery, FileStatus, PlanOptions, WriteSummary};
+use crate::catalog::{self, DiscoverOutcome, Discovery, FileStatus, PlanOptions};
 use crate::connector::Endpoint;
 use crate::model::{DiscoveredBinding, Protocol};
 use crate::secrets::Protection;
@@ -14,21 +14,21 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// Plan `discovery` in `dir` and write it all or nothing (discover's write: merged with what exists); the
-/// plan's warnings go to `warn` before anything is written.
-pub fn write(
+/// Plan `discovery` in `dir` (discover's write: merged with what exists, hand edits kept, with the diff of
+/// a re-discovery); the plan's warnings go to `warn`. The caller shows the diff and writes the plan (all or
+/// nothing) unless it only previews.
+pub fn plan_discovered(
     dir: &Path,
     discovery: Discovery,
     options: PlanOptions,
     warn: impl Fn(&str),
-) -> Result<(DiscoverOutcome, WriteSummary), Failure> {
+) -> Result<DiscoverOutcome, Failure> {
     let outcome = catalog::plan_capture_with(dir, discovery, options)
         .map_err(|e| Failure::invalid(e.to_string()))?;
     for w in &outcome.warnings {
         warn(w);
     }
-    let summary = outcome.plan.write_all()?;
-    Ok((outcome, summary))
+    Ok(outcome)
 }
 
 /// Everything a save needs: where, under which names, what, and how to protect the config.
@@ -176,7 +176,21 @@ fn plan_files(req: &Request) -> Result<(PathBuf, DiscoverOutcome, bool), Failure
     }
     let flow_file = dir.join(catalog::flow_file_name(&req.name));
     let existed = flow_file.exists();
-    let mut outcome = catalog::plan_capture(&dir, discovery(req), req.replace)
+    // The person chose these bindings: new ones are added enabled (a re-discovery alone adds them
+    // disabled, so that a binding deleted by hand never comes back enabled).
+    let choices: HashMap<String, catalog::Choice> = req
+        .chosen
+        .iter()
+        .map(|(b, _)| {
+            let id = catalog::resource_id(&b.resource_config, &req.resource_path_pointers);
+            (id.to_string(), catalog::Choice::Accept)
+        })
+        .collect();
+    let options = PlanOptions {
+        replace: req.replace,
+        force: false,
+    };
+    let mut outcome = catalog::plan_capture_choosing(&dir, discovery(req), options, &choices)
         .map_err(|e| Failure::invalid(e.to_string()))?;
     outcome
         .add_config(&dir, &catalog::config_file_name(&req.name), &req.config)
