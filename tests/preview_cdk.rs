@@ -16,7 +16,7 @@ fn discovered(dir: &Path) -> PathBuf {
     let (python, fixture) = support::cdk_fixture();
     std::fs::create_dir_all(dir.join("acmeCo")).unwrap();
     std::fs::write(
-        dir.join("acmeCo/python.config.yaml"),
+        dir.join("acmeCo/source-cdk-fixture.config.yaml"),
         "greeting: hello\ndocuments: 3\nevents: 5\n",
     )
     .unwrap();
@@ -32,7 +32,7 @@ fn discovered(dir: &Path) -> PathBuf {
         Duration::from_secs(180),
     );
     assert_eq!(ran.code(), Some(0), "{}", ran.stderr());
-    dir.join("acmeCo/python.flow.yaml")
+    dir.join("acmeCo/source-cdk-fixture.flow.yaml")
 }
 
 fn preview(dir: &Path, flow: &Path, args: &[&str]) -> support::Ran {

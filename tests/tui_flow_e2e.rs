@@ -88,8 +88,10 @@ fn drive(name: &str, w: u16, h: u16) {
         SLOW,
     );
     assert!(screen.contains("catwalk check --source"), "{screen}");
+    // A local endpoint runs only here: the last screen says so and does not offer publishing.
+    assert!(screen.contains("local only"), "{screen}");
     assert!(
-        screen.contains("flowctl catalog publish --source"),
+        !screen.contains("flowctl catalog publish --source"),
         "{screen}"
     );
     t.keys(&["q"]);

@@ -717,6 +717,7 @@ impl Connector {
             Some(at) => at.max(now) + CAPTURE_STOP_GRACE,
             None => now + self.opts.timeout,
         };
+        let limit = deadline.saturating_duration_since(now);
         // A capture runs until stopped: one that does not exit at the end of its input (estuary-cdk
         // connectors don't) is ended as Flow's runtime ends it, without a warning.
         let stop = Stop {
@@ -727,7 +728,7 @@ impl Connector {
         let ended = std::cell::Cell::new(None);
         let result = self
             .supervise_until(
-                deadline,
+                (deadline, limit),
                 stop,
                 inv,
                 "during capture",
@@ -877,20 +878,20 @@ impl Connector {
         body: impl AsyncFnOnce(&mut Running) -> Result<T, ConnectorError>,
     ) -> Result<T, ConnectorError> {
         let deadline = tokio::time::Instant::now() + limit;
-        self.supervise_until(deadline, Stop::default(), inv, during, body)
+        self.supervise_until((deadline, limit), Stop::default(), inv, during, body)
             .await
     }
 
-    /// [`Connector::supervise`] with its deadline given, and how to stop it once `body` is done.
+    /// [`Connector::supervise`] with its deadline given (and the limit it stands for, as a timeout error
+    /// names it), and how to stop it once `body` is done.
     async fn supervise_until<T>(
         &self,
-        deadline: tokio::time::Instant,
+        (deadline, limit): (tokio::time::Instant, Duration),
         stop: Stop,
         inv: Invocation,
         during: &str,
         body: impl AsyncFnOnce(&mut Running) -> Result<T, ConnectorError>,
     ) -> Result<T, ConnectorError> {
-        let limit = deadline.saturating_duration_since(tokio::time::Instant::now());
         let mut run = self.start(inv).await?;
         let outcome = tokio::time::timeout_at(deadline, body(&mut run)).await;
         let result = match outcome {
