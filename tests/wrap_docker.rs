@@ -396,6 +396,25 @@ fn discover_and_check_through_the_wrapped_image() {
         ran.stderr()
     );
 
+    // Preview through the wrapped image, as Flow would run it: the users, each fitting its collection.
+    let ran = run(&[
+        "preview",
+        "--source",
+        flow.to_str().unwrap(),
+        "--limit",
+        "3",
+    ]);
+    assert_eq!(ran.code(), Some(0), "{}", ran.stderr());
+    let lines = support::json_lines(ran.stdout().as_bytes());
+    assert_eq!(lines.len(), 3, "{}\n{}", ran.stdout(), ran.stderr());
+    assert!(
+        lines
+            .iter()
+            .all(|l| l[0] == "acmeCo/wrapped/users" && l[1]["id"].is_number()),
+        "{}",
+        ran.stdout()
+    );
+
     let ran = run(&["check", "--source", flow.to_str().unwrap()]);
     assert_eq!(ran.code(), Some(0), "{}", ran.stderr());
     assert!(
