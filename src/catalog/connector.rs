@@ -9,7 +9,7 @@ use crate::model::Protocol;
 use indexmap::IndexMap;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What runs the connector: an image, or a command on this machine.
 #[derive(Debug, Clone, Copy)]
@@ -178,18 +178,23 @@ pub fn portable_program(command: &[String]) -> Vec<String> {
     out
 }
 
-/// The bare name PATH (`path`) finds `program` under, when `program` is a path to that same file.
+/// The bare name PATH (`path`) finds `program` under, when `program` is a path to that same entry: the
+/// same directory (symlinked directories resolved), not merely the same file behind a symlink. A
+/// virtualenv's `bin/python` is a symlink to the system interpreter, yet only the venv's path runs it with
+/// the venv's packages, so it must stay a path.
 pub fn on_path_as(program: &str, path: Option<&std::ffi::OsStr>) -> Option<String> {
     let given = Path::new(program);
     if given.components().count() < 2 {
         return None;
     }
     let name = given.file_name()?.to_str()?.to_string();
-    let real = given.canonicalize().ok()?;
+    let entry =
+        |p: &Path| -> Option<PathBuf> { Some(p.parent()?.canonicalize().ok()?.join(&name)) };
+    let real = entry(given)?;
     let found = std::env::split_paths(path?)
         .map(|d| d.join(&name))
         .find(|p| p.is_file())?;
-    (found.canonicalize().ok()? == real).then_some(name)
+    (entry(&found)? == real).then_some(name)
 }
 
 /// A warning when a local endpoint names programs by paths (absolute, or relative to where it was
@@ -441,6 +446,23 @@ mod tests {
         assert_eq!(on_path_as(p, Some(&path)), None);
         assert_eq!(on_path_as(p, None), None);
         assert_eq!(on_path_as("source-x", Some(bin.as_os_str())), None);
+        // A venv's `bin/python` is a symlink to the interpreter PATH finds elsewhere: a different entry
+        // (it runs with the venv's packages only by its own path), so the path stays.
+        let venv = dir.path().join("venv/bin");
+        std::fs::create_dir_all(&venv).unwrap();
+        std::os::unix::fs::symlink(&prog, venv.join("source-x")).unwrap();
+        let in_venv = venv.join("source-x");
+        assert_eq!(
+            on_path_as(in_venv.to_str().unwrap(), Some(bin.as_os_str())),
+            None
+        );
+        // A symlinked directory on PATH is the same directory.
+        let linked = dir.path().join("linked-bin");
+        std::os::unix::fs::symlink(&bin, &linked).unwrap();
+        assert_eq!(
+            on_path_as(p, Some(linked.as_os_str())).as_deref(),
+            Some("source-x")
+        );
     }
 
     #[test]
