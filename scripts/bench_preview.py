@@ -260,7 +260,8 @@ def airbyte_bench(cache):
               f"(needs branch h-read): {probe.stderr.decode().strip().splitlines()[-1:]}")
     pyairbyte = os.environ.get("BENCH_PYAIRBYTE_PYTHON")
     if pyairbyte:
-        pyenv = dict(env, AIRBYTE_CACHE_ROOT=os.path.join(work, "pyairbyte-cache"))
+        # Offline: PyAirbyte looks connectors up in its online registry unless told not to.
+        pyenv = dict(env, AIRBYTE_CACHE_ROOT=os.path.join(work, "pyairbyte-cache"), AIRBYTE_OFFLINE_MODE="1")
         cases.append(("PyAirbyte 0.71 read (default cache)",
                       lambda: run([pyairbyte, "-c", PYAIRBYTE_SCRIPT, src["command"], str(DOCS)], work, pyenv)))
     medians, rss = report(f"source-hardcoded-records products, {DOCS} records", cases)
