@@ -11,20 +11,9 @@ use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// The spec corpus: `tests/fixtures/specs` when the project carries it, else the shared folder beside
-/// the project (`../shared/specs`), else `$CATWALK_SPECS`.
+/// The spec corpus the repository carries (one place: `support::specs_dir`).
 fn specs_dir() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let candidates = [
-        Some(root.join("tests/fixtures/specs")),
-        Some(root.join("../shared/specs")),
-        std::env::var_os("CATWALK_SPECS").map(PathBuf::from),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|d| d.join("estuary").is_dir())
-        .expect("the spec corpus: tests/fixtures/specs, ../shared/specs or $CATWALK_SPECS")
+    support::specs_dir()
 }
 
 /// The one corpus schema that is invalid on purpose (`type: ["number", null]`).
