@@ -111,11 +111,6 @@ pub async fn run(args: CheckArgs) -> Outcome {
     Ok(worst)
 }
 
-/// Where a task's config is, for messages: its file, or which inline config.
-pub(super) fn config_place(task: &LoadedTask) -> String {
-    ops_check::config_place(task)
-}
-
 /// How to run a task's connector: its image, or its local command, which Flow runs with its own protocol.
 pub(super) fn task_connector(
     task: &LoadedTask,

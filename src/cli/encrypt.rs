@@ -102,7 +102,7 @@ async fn encrypt_catalog(
         if task.config.is_null() && task.config_file.is_none() {
             continue;
         }
-        let place = format!("{} ({})", check::config_place(task), task.name);
+        let place = format!("{} ({})", crate::ops::task::config_place(task), task.name);
         if let Some(file) = &task.config_file {
             if matches!(task.endpoint.config(), Some(ContentRef::Path(p)) if p.contains('#')) {
                 let outcome = Err(SecretsError::Io {

@@ -58,11 +58,6 @@ pub fn collections(loaded: &catalog::LoadedCatalog) -> Result<(), Failure> {
     )))
 }
 
-/// Where a task's config is, for messages: its file, or which inline config.
-pub fn config_place(task: &LoadedTask) -> String {
-    super::task::config_place(task)
-}
-
 /// How to run a task's connector: its image (with `protocol`, if told), or its local command, which Flow
 /// runs with its own protocol. `base` carries the sinks, timeout, network and cache.
 pub fn task_connector(
@@ -144,7 +139,7 @@ pub async fn task(
     run: &TaskRun<'_>,
     report: &Reporter,
 ) -> Result<TaskReport, Failure> {
-    let config_place = config_place(task);
+    let config_place = super::task::config_place(task);
     // A sops-protected config is decrypted in memory only; the plaintext goes to the connector through a pipe.
     let decrypted = secrets::decrypt(&task.config, &config_place).await?;
     let (endpoint, mut opts) =
