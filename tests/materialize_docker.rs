@@ -124,7 +124,9 @@ async fn runtime_spec_validate_and_failure() {
     assert_eq!(kind("payload"), "FIELD_OPTIONAL", "object");
     assert_eq!(kind("history"), "FIELD_OPTIONAL", "array");
     assert_eq!(kind("forbidden_field"), "FIELD_FORBIDDEN");
-    assert_eq!(people.len(), 5);
+    assert_eq!(kind("flow_document"), "LOCATION_REQUIRED", "the document");
+    assert_eq!(kind("flow_published_at"), "FIELD_OPTIONAL", "nested");
+    assert_eq!(people.len(), 7);
     assert!(people.values().all(|c| !c.reason.is_empty()));
     assert_eq!(v.bindings[0].resource_path, vec!["crm", "people"]);
     assert!(!v.bindings[0].delta_updates);
@@ -200,32 +202,6 @@ fn spec_prints_the_materialization_spec() {
             .as_str()
             .is_some_and(|u| u.starts_with("https://")),
         "{spec}"
-    );
-    support::assert_no_catwalk_containers();
-}
-
-#[test]
-fn discover_refuses_a_materialization_image_and_writes_nothing() {
-    let _engine = lock();
-    let tmp = support::temp_dir();
-    let image = support::materialize_fixture_image();
-    let ran = support::run_catwalk(
-        tmp.path(),
-        &["discover", "--image", image, "--prefix", "acmeCo/dw"],
-    );
-    assert_eq!(ran.code(), Some(3), "{}", ran.stderr());
-    assert!(
-        ran.stderr().contains(&format!(
-            "image {image} is a materialization connector: discover finds resources to capture. \
-             Use a capture (source) connector."
-        )),
-        "{}",
-        ran.stderr()
-    );
-    let written: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
-    assert!(
-        written.is_empty(),
-        "no config stub, no directory: {written:?}"
     );
     support::assert_no_catwalk_containers();
 }
@@ -393,5 +369,63 @@ fn check_a_capture_image_and_its_materializations() {
         "{err}"
     );
     assert!(err.contains("1 task checked: 0 passed, 1 failed."), "{err}");
+    support::assert_no_catwalk_containers();
+}
+
+#[test]
+fn discover_materializes_the_captured_collections_through_the_image() {
+    let _engine = lock();
+    let tmp = support::temp_dir();
+    let dir = tmp.path();
+    discover_capture(dir);
+    let image = support::materialize_fixture_image();
+    let args = ["discover", "--image", image, "--name", "warehouse"];
+    // First run: the config stub, as for a capture.
+    let ran = support::run_catwalk(dir, &args);
+    assert_eq!(ran.code(), Some(5), "{}", ran.stderr());
+    let stub = std::fs::read_to_string(dir.join("acmeCo/warehouse.config.yaml")).unwrap();
+    assert!(stub.contains("address:"), "{stub}");
+    write_yaml(
+        &dir.join("acmeCo/warehouse.config.yaml"),
+        &config(json!({})),
+    );
+
+    // Then every collection of the catalogs in the directory, bound and validated through the image.
+    let ran = support::run_catwalk(dir, &args);
+    let err = ran.stderr();
+    assert_eq!(ran.code(), Some(0), "{err}");
+    let flow = dir.join("acmeCo/warehouse.flow.yaml");
+    let doc = assert_valid_catalog(&flow);
+    assert_eq!(doc["import"], json!(["flow-fixture.flow.yaml"]));
+    let m = &doc["materializations"]["acmeCo/warehouse"];
+    assert_eq!(m["endpoint"]["connector"]["image"], image);
+    assert_eq!(
+        m["endpoint"]["connector"]["config"],
+        "warehouse.config.yaml"
+    );
+    let mut sources: Vec<&str> = m["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["source"].as_str().unwrap())
+        .collect();
+    sources.sort();
+    assert_eq!(
+        sources,
+        vec!["acmeCo/audit_log", "acmeCo/events", "acmeCo/users"]
+    );
+    assert!(err.contains("✓ acmeCo/users  public.users"), "{err}");
+    assert!(
+        err.contains("keys: id; values: active, address, amount, created_at, email, flow_published_at, name, score, tags, updated_at; document: flow_document"),
+        "{err}"
+    );
+
+    let ran = support::run_catwalk(dir, &["check", "--source", flow.to_str().unwrap()]);
+    assert_eq!(ran.code(), Some(0), "{}", ran.stderr());
+    assert!(
+        ran.stderr().contains("keys: _meta/row_id;"),
+        "{}",
+        ran.stderr()
+    );
     support::assert_no_catwalk_containers();
 }

@@ -169,6 +169,9 @@ async fn local_validate_gives_constraints_per_binding() {
             ("tags", "FIELD_OPTIONAL"),
             ("address", "FIELD_OPTIONAL"),
             ("forbidden_field", "FIELD_FORBIDDEN"),
+            // What Flow projects of every collection: the document, and its publication time (nested).
+            ("flow_document", "LOCATION_REQUIRED"),
+            ("flow_published_at", "FIELD_OPTIONAL"),
         ])
     );
     for (field, c) in &v.bindings[0].constraints {
@@ -187,7 +190,10 @@ async fn local_validate_gives_constraints_per_binding() {
         types(&v, 1),
         expect_types(&[
             ("order_id", "LOCATION_REQUIRED"),
-            ("total", "LOCATION_RECOMMENDED")
+            ("total", "LOCATION_RECOMMENDED"),
+            // Delta updates: the document is optional.
+            ("flow_document", "LOCATION_RECOMMENDED"),
+            ("flow_published_at", "FIELD_OPTIONAL"),
         ])
     );
     assert_eq!(v.bindings[1].resource_path, vec!["sales", "orders"]);
@@ -530,7 +536,7 @@ fn requiring_a_forbidden_field_fails_the_check() {
 }
 
 #[test]
-fn discover_refuses_a_local_materialization_before_writing_anything() {
+fn discover_writes_a_config_stub_for_a_local_materialization() {
     let tmp = support::temp_dir();
     let bin = support::fixture_bin().display().to_string();
     let ran = support::run_catwalk(
@@ -546,14 +552,13 @@ fn discover_refuses_a_local_materialization_before_writing_anything() {
             &bin,
         ],
     );
-    assert_eq!(ran.code(), Some(3), "{}", ran.stderr());
+    assert_eq!(ran.code(), Some(5), "{}", ran.stderr());
+    // As for a capture: the commented stub of the connector's config, and no catalog yet.
+    let stub = tmp.path().join("acmeCo/flow-fixture.config.yaml");
+    let text = std::fs::read_to_string(&stub).unwrap();
+    assert!(text.contains("address:"), "{text}");
     assert!(
-        ran.stderr().contains("is a materialization connector"),
-        "{}",
-        ran.stderr()
-    );
-    assert!(
-        !tmp.path().join("acmeCo").exists(),
-        "no stub for a materialization"
+        !tmp.path().join("acmeCo/flow-fixture.flow.yaml").exists(),
+        "no catalog before the config is filled in"
     );
 }

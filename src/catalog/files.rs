@@ -145,15 +145,9 @@ pub fn plan_capture_choosing(
     let generated = from_discovery(discovery)?;
     let capture_name = generated.capture_name.clone();
     let flow_file = dir.join(crate::catalog::discovery::flow_file_name(&generated.name));
-    let existing = if flow_file.exists() && !options.replace {
-        let text = std::fs::read_to_string(&flow_file).map_err(|source| LoadError::Read {
-            path: flow_file.clone(),
-            context: "the catalog to merge into".into(),
-            source,
-        })?;
-        Some((read_catalog_file(&flow_file)?, text))
-    } else {
-        None
+    let existing = match options.replace {
+        false => read_existing(&flow_file)?,
+        true => None,
     };
     let owners = Owners::of_directory(dir, &flow_file);
     let reserved = owners.names_in(dir);
@@ -221,6 +215,19 @@ pub fn plan_capture_choosing(
         diff,
         warnings,
     })
+}
+
+/// The catalog in `flow_file` and its text, to merge into (`None` when there is no such file).
+pub(crate) fn read_existing(flow_file: &Path) -> Result<Option<(Catalog, String)>, PlanError> {
+    if !flow_file.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(flow_file).map_err(|source| LoadError::Read {
+        path: flow_file.to_path_buf(),
+        context: "the catalog to merge into".into(),
+        source,
+    })?;
+    Ok(Some((read_catalog_file(flow_file)?, text)))
 }
 
 /// Each collection's write schema, read from its file when it names one (unreadable ones are left out).
@@ -325,7 +332,7 @@ impl CatalogFiles {
 }
 
 /// The edit of `text` from `old` to `new`, when it reads back (by `read`) as `new`.
-fn edit_checked(
+pub(crate) fn edit_checked(
     text: &str,
     old: &Value,
     new: &Value,
@@ -339,29 +346,39 @@ fn edit_checked(
 }
 
 impl DiscoverOutcome {
-    /// Add the endpoint config to the plan as `<dir>/<file>`, YAML, mode 0600 (it holds secrets). An
-    /// existing YAML config is edited in place (its comments and layout kept, only changed values differ).
+    /// Add the endpoint config to the plan as `<dir>/<file>` (see [`plan_config`]).
     pub fn add_config(&mut self, dir: &Path, file: &str, config: &Value) -> Result<(), PlanError> {
-        let path = dir.join(file);
-        let is_json = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-        let edited = match std::fs::read_to_string(&path) {
-            Ok(before) if !is_json => serde_yaml::from_str::<Value>(&before).ok().and_then(|old| {
-                edit_checked(&before, &old, config, |t| {
-                    serde_yaml::from_str::<Value>(t).ok()
-                })
-            }),
-            _ => None,
-        };
-        let text = match edited {
-            Some(t) => t,
-            None => to_yaml(config).map_err(|source| PlanError::Render {
-                path: path.clone(),
-                source,
-            })?,
-        };
-        self.plan.add(path, text, WriteMode::Replace, Some(0o600))?;
-        Ok(())
+        plan_config(&mut self.plan, dir, file, config)
     }
+}
+
+/// Add an endpoint config to `plan` as `<dir>/<file>`, YAML, mode 0600 (it holds secrets). An existing YAML
+/// config is edited in place (its comments and layout kept, only changed values differ).
+pub(crate) fn plan_config(
+    plan: &mut Plan,
+    dir: &Path,
+    file: &str,
+    config: &Value,
+) -> Result<(), PlanError> {
+    let path = dir.join(file);
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let edited = match std::fs::read_to_string(&path) {
+        Ok(before) if !is_json => serde_yaml::from_str::<Value>(&before).ok().and_then(|old| {
+            edit_checked(&before, &old, config, |t| {
+                serde_yaml::from_str::<Value>(t).ok()
+            })
+        }),
+        _ => None,
+    };
+    let text = match edited {
+        Some(t) => t,
+        None => to_yaml(config).map_err(|source| PlanError::Render {
+            path: path.clone(),
+            source,
+        })?,
+    };
+    plan.add(path, text, WriteMode::Replace, Some(0o600))?;
+    Ok(())
 }

@@ -3,7 +3,8 @@
 //! The way through, for `catwalk discover`:
 //! [`Discovery`] -> [`from_discovery`] -> [`merge`] with the existing `<name>.flow.yaml` ->
 //! [`CatalogFiles::plan`] -> [`Plan::write_all`]; [`plan_discovery`] does all but the last step.
-//! For `catwalk check --source F`: [`load`]. May use `crate::model`, never `connector`, `cli` or `tui`.
+//! For `catwalk check --source F`: [`load`]. A materialization: [`NewMaterialization`] (resources from
+//! [`resource_for`]) -> [`plan_materialization`] (merged with the file's) -> [`Plan::write_all`]. May use `crate::model`, never `connector`, `cli` or `tui`.
 
 mod collection;
 mod connector;
@@ -11,6 +12,8 @@ mod discovery;
 mod files;
 mod flow_schema;
 mod load;
+pub mod materialization;
+mod materialization_files;
 mod merge;
 mod naming;
 mod owners;
@@ -40,6 +43,11 @@ pub use load::{
     LoadError, LoadedBinding, LoadedCatalog, LoadedCollection, LoadedTask, load, parse_text,
     read_catalog_file,
 };
+pub use materialization::{
+    FieldChoices, MaterializationMerge, NewBinding, NewMaterialization, Recommended,
+    ResourceOptions, ResourcePointers, merge_materialization, resource_for, resource_pointers,
+};
+pub use materialization_files::{MaterializationOutcome, import_path, plan_materialization};
 pub use merge::{
     BindingChange, CatalogFiles, KeyChange, MergeError, MergeReport, Merged, SchemaFile, merge,
     merge_reserving,

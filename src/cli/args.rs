@@ -28,7 +28,8 @@ pub enum Command {
     /// Print a connector's spec (config and resource schemas) as JSON.
     #[command(after_help = super::exit::help())]
     Spec(SpecArgs),
-    /// Write a config stub on the first run; on later runs, discover resources into a Flow catalog.
+    /// Write a config stub on the first run; on later runs, discover resources into a Flow catalog (a
+    /// capture), or bind the collections of catalogs in the directory (a materialization connector).
     #[command(after_help = super::exit::help())]
     Discover(DiscoverArgs),
     /// Check a catalog: its structure, each capture's and materialization's config and resources against the
@@ -159,6 +160,25 @@ pub struct DiscoverArgs {
     /// that would be written, without writing anything.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Materializations: a catalog file whose collections to bind (repeatable; its imports are followed).
+    /// Default: every *.flow.yaml under the directory.
+    #[arg(long = "source", value_name = "CATALOG")]
+    pub sources: Vec<PathBuf>,
+
+    /// Materializations: bindings use delta updates (the resource's `x-delta-updates` property).
+    #[arg(long)]
+    pub delta_updates: bool,
+
+    /// Materializations: name each table's schema after the collection name's second-to-last segment
+    /// (`acmeCo/public/orders` -> schema `public`, table `orders`), as Estuary's `withSchema` naming does.
+    #[arg(long)]
+    pub with_schema: bool,
+
+    /// Materializations: leave out the bindings the connector rejects (by default they are written
+    /// disabled, to fix and enable later).
+    #[arg(long)]
+    pub skip_invalid: bool,
 }
 
 #[derive(Debug, Args)]

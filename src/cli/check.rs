@@ -1,6 +1,7 @@
 //! `catwalk check --source F`: load a catalog (following imports, resolving config and schema files), then for
 //! each capture and materialization validate its config against the connector's schema and run the connector's
-//! own validation, reporting per task and per binding. Any failure makes the exit code non-zero.
+//! own validation, reporting per task and per binding (for a materialization binding, the field selection
+//! Flow's rules give and any field choice the connector refuses). Any failure makes the exit code non-zero.
 
 //! The checking is `ops::check`; this verb picks the tasks and prints the report.
 
@@ -138,6 +139,13 @@ async fn check_task(task: &LoadedTask, run: &TaskRun<'_>) -> Result<Vec<String>,
             line.push_str(&format!(" ({})", b.summary));
         }
         lines.push(line);
+        // A materialization binding: the fields Flow would select, and what the connector refuses of them.
+        if let Some(selection) = &b.selection {
+            lines.push(format!("      {}", selection.summary()));
+        }
+        for p in &b.problems {
+            lines.push(format!("      {} {p}", output::red("✗")));
+        }
     }
     let refused = report.refused();
     if !refused.is_empty() {
@@ -145,7 +153,7 @@ async fn check_task(task: &LoadedTask, run: &TaskRun<'_>) -> Result<Vec<String>,
             "the connector refuses the field selection of {}:",
             plural(refused.len(), "binding field")
         );
-        for line in lines.iter().chain(&refused) {
+        for line in &lines {
             msg.push_str(&format!("\n{line}"));
         }
         return Err(Failure::new(exit::FAILED, msg));

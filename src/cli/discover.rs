@@ -6,7 +6,8 @@
 //! A sops-protected config is decrypted in memory ([`crate::secrets`]). The work is `ops::discover` and
 //! `ops::save`, shared with the wizard; this verb runs it in order and prints.
 //! `--wrap TAG` wraps the Airbyte image for Flow first (`catwalk image wrap`) and writes TAG as the
-//! capture's image.
+//! capture's image. A materialization connector gets the same stub first; later runs bind the collections of
+//! the source catalogs instead of discovering (`discover_materialize.rs`).
 
 use super::args::DiscoverArgs;
 use super::{Failure, Outcome, exit, output};
@@ -19,6 +20,9 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 pub use crate::ops::discover::{check_config, config_for};
+
+#[path = "discover_materialize.rs"]
+mod materialize;
 
 pub async fn run(args: DiscoverArgs) -> Outcome {
     let prefix = catalog::validate_prefix(&args.prefix)
@@ -95,8 +99,14 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
 
     let mut connector = Connector::open(endpoint.clone(), opts).await?;
     let spec = connector.spec().await?;
-    if spec.kind == ConnectorKind::Materialize {
-        return Err(ops_discover::not_a_capture(&connector.subject()));
+    if spec.kind == ConnectorKind::Materialize && args.wrap.is_some() {
+        return Err(Failure::new(
+            exit::USAGE,
+            format!(
+                "--wrap wraps an Airbyte source for Flow, but {} is a materialization connector",
+                connector.subject()
+            ),
+        ));
     }
 
     if !config_path.exists() {
@@ -112,6 +122,20 @@ pub async fn run(args: DiscoverArgs) -> Outcome {
     let config = ready.config.clone();
     check_config(&spec, &config, &config_path)?;
     let config = config_for(&spec, config);
+    if spec.kind == ConnectorKind::Materialize {
+        let pushed = match &endpoint {
+            Endpoint::Image(image) => crate::ops::reach::image_pushed(image).await,
+            Endpoint::Local { .. } => None,
+        };
+        let place = materialize::Place {
+            prefix,
+            dir,
+            name,
+            endpoint,
+            pushed,
+        };
+        return materialize::run(&args, &connector, &spec, &config, place).await;
+    }
     let bindings = ops_discover::bindings(&connector, &config).await?;
     // Whether an image endpoint's image is in its registry (a fresh --wrap is not, until pushed).
     let pushed = match &endpoint {
@@ -206,8 +230,20 @@ fn write_catalog(
         summary.written,
         summary.unchanged
     ));
-    let reach = catalog::reach(&capture.endpoint, pushed);
-    if let Some(w) = catalog::machine_bound(&capture.endpoint) {
+    print_next(
+        &capture.endpoint,
+        pushed,
+        &outcome.flow_file,
+        "the bindings",
+    );
+    Ok(exit::OK)
+}
+
+/// Say where the task can run (and warn when its endpoint names programs by path), then what to do next:
+/// review `what`, check, and publish when it can be.
+fn print_next(endpoint: &catalog::Endpoint, pushed: Option<bool>, flow_file: &Path, what: &str) {
+    let reach = catalog::reach(endpoint, pushed);
+    if let Some(w) = catalog::machine_bound(endpoint) {
         output::warn(&w);
     }
     output::note(&format!(
@@ -219,18 +255,17 @@ fn write_catalog(
             .unwrap_or_default()
     ));
     output::note(&format!(
-        "Next: review the bindings, then `catwalk check --source {}`{}.",
-        outcome.flow_file.display(),
+        "Next: review {what}, then `catwalk check --source {}`{}.",
+        flow_file.display(),
         if reach.is_publishable() {
             format!(
                 "; publish with `flowctl catalog publish --source {}`",
-                outcome.flow_file.display()
+                flow_file.display()
             )
         } else {
             String::new()
         }
     ));
-    Ok(exit::OK)
 }
 
 fn write_stub(path: &Path, spec: &Spec, subject: &str, args: &DiscoverArgs) -> Result<(), Failure> {
@@ -293,6 +328,18 @@ fn rerun_command(args: &DiscoverArgs) -> String {
     }
     if let Some(t) = &args.wrap {
         words.extend(["--wrap".into(), t.clone()]);
+    }
+    for s in &args.sources {
+        words.extend(["--source".into(), s.display().to_string()]);
+    }
+    for (on, flag) in [
+        (args.delta_updates, "--delta-updates"),
+        (args.with_schema, "--with-schema"),
+        (args.skip_invalid, "--skip-invalid"),
+    ] {
+        if on {
+            words.push(flag.into());
+        }
     }
     if let Some(p) = c.run.protocol {
         words.extend(["--protocol".into(), p.to_string()]);

@@ -407,7 +407,9 @@ pub fn materialize_validate(local: bool, req: &ValidateRequest) -> materialize::
 }
 
 /// A collection as Flow presents it, with projections (what materializations base their constraints
-/// on): every top-level property of the write and read schemas, and every key location, however deep.
+/// on): every top-level property of the write and read schemas, every key location, however deep, and
+/// what Flow adds to every collection: `flow_document` (the root, `""`) and `flow_published_at`
+/// (`/_meta/uuid`, the publication time).
 pub fn collection_spec(c: &CollectionSpec) -> protocol::CollectionSpec {
     let mut projections = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -429,6 +431,35 @@ pub fn collection_spec(c: &CollectionSpec) -> protocol::CollectionSpec {
             let field = ptr.trim_start_matches('/').to_string();
             projections.push(projection(ptr, &field, &prop, true, &c.key));
         }
+    }
+    // What Flow's build adds to every collection: the whole document, and the publication time.
+    if !projections.iter().any(|p| p.ptr.is_empty()) {
+        projections.push(Projection {
+            ptr: String::new(),
+            field: "flow_document".into(),
+            inference: Inference {
+                types: vec!["object".into()],
+                exists: Exists::Must,
+                ..Default::default()
+            },
+            ..Default::default()
+        });
+    }
+    if !projections.iter().any(|p| p.field == "flow_published_at") {
+        projections.push(Projection {
+            ptr: "/_meta/uuid".into(),
+            field: "flow_published_at".into(),
+            inference: Inference {
+                types: vec!["string".into()],
+                string: Some(protocol::StringInference {
+                    format: "date-time".into(),
+                    ..Default::default()
+                }),
+                exists: Exists::Must,
+                ..Default::default()
+            },
+            ..Default::default()
+        });
     }
     protocol::CollectionSpec {
         name: c.name.clone(),
@@ -770,7 +801,17 @@ mod tests {
         };
         let v = collection_spec(&c);
         let fields: Vec<&str> = v.projections.iter().map(|p| p.field.as_str()).collect();
-        assert_eq!(fields, vec!["msg", "_meta", "extra", "_meta/row_id"]);
+        assert_eq!(
+            fields,
+            vec![
+                "msg",
+                "_meta",
+                "extra",
+                "_meta/row_id",
+                "flow_document",
+                "flow_published_at"
+            ]
+        );
         let key = &v.projections[3];
         assert!(key.is_primary_key);
         assert_eq!(key.inference.types, vec!["integer"]);

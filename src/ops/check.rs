@@ -94,6 +94,9 @@ pub struct BindingReport {
     pub summary: String,
     /// The field selection the connector refuses, one line each.
     pub problems: Vec<String>,
+    /// A materialization binding's field selection by Flow's rules (as far as it goes when `problems`
+    /// has conflicts); `None` for captures.
+    pub selection: Option<fields::Selection>,
 }
 
 /// What checking one task found, when its connector could be asked.
@@ -232,21 +235,32 @@ pub async fn task(
         })
         .await?;
     let validated: Validated = validated?;
+    let materialization = task.kind == crate::model::ConnectorKind::Materialize;
     let bindings = checked
         .iter()
         .zip(&validated.bindings)
         .map(|(b, v)| {
-            let key = b
-                .collection
-                .as_ref()
-                .map(|c| c.key.as_slice())
-                .unwrap_or_default();
-            BindingReport {
+            let mut report = BindingReport {
                 collection: b.collection_name.clone(),
                 resource_path: v.resource_path.clone(),
                 summary: fields::summary(v),
-                problems: fields::problems(b.fields.as_ref(), key, v),
+                problems: Vec::new(),
+                selection: None,
+            };
+            if let (true, Some(c)) = (materialization, &b.collection) {
+                let collection = super::materialize::collection_spec(c);
+                match crate::catalog::FieldChoices::from_value(b.fields.as_ref()) {
+                    Err(e) => report.problems.push(e),
+                    Ok(choices) => match fields::select(&collection, v, &choices) {
+                        Ok(s) => report.selection = Some(s),
+                        Err(e) => {
+                            report.problems = e.conflicts.iter().map(ToString::to_string).collect();
+                            report.selection = Some(*e.selection);
+                        }
+                    },
+                }
             }
+            report
         })
         .collect();
     Ok(TaskReport { bindings, disabled })

@@ -1,11 +1,13 @@
-//! The operations both front ends run: fetching a spec, checking tasks, discovering, previewing documents, saving a catalog. The
-//! verbs (`cli`) parse arguments and print what these return; the wizard (`tui`) runs them as background
-//! tasks and shows it. Below: `schema`, `connector`, `catalog`, `tunnel`, `secrets`; above: `cli`, `tui`.
+//! The operations both front ends run: fetching a spec, checking tasks, discovering, previewing documents,
+//! saving a catalog, materializing collections. The verbs (`cli`) parse arguments and print what these
+//! return; the wizard (`tui`) runs them as background tasks and shows it. Below: `schema`, `connector`,
+//! `catalog`, `tunnel`, `secrets`; above: `cli`, `tui`.
 
 pub mod check;
 pub mod discover;
 pub mod exit;
 pub mod fields;
+pub mod materialize;
 pub mod preview;
 pub mod reach;
 pub mod report;

@@ -1,0 +1,442 @@
+//! Materializing collections, one path for `catwalk discover` with a materialization connector and the
+//! wizard's materialization steps: the collections to bind from source catalogs ([`sources`]), one binding per
+//! collection with its resource prefilled ([`candidates`], `catalog::resource_for`), the connector's validate
+//! with every binding, those it rejects found one by one ([`validate`]), Flow's field selection of each
+//! (`ops::fields`), and the catalog file planned and written ([`plan`], [`save`]: merged into an existing
+//! `<name>.flow.yaml`, hand edits kept; the config file as for captures, sops-encrypted in memory when asked).
+
+use super::check::{ONE_BY_ONE, schema_problems};
+use super::exit::Failure;
+use super::fields::{self, Selection, SelectionError};
+use crate::catalog::{
+    self, FieldChoices, LoadedCollection, MaterializationOutcome, NewBinding, NewMaterialization,
+    ResourceOptions,
+};
+use crate::connector::Connector;
+use crate::model::{CollectionSpec, ValidateBinding, ValidateRequest, ValidatedBinding};
+use crate::secrets::Protection;
+use crate::text::plural;
+use serde_json::Value;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// The collections a materialization can bind.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// The catalog files that define them (each collection's first), to import.
+    pub files: Vec<PathBuf>,
+    /// Every collection, once, in file order.
+    pub collections: Vec<LoadedCollection>,
+    /// Catalog files found in the directory that could not be read (only when none was given).
+    pub warnings: Vec<String>,
+}
+
+/// The collections of `given` catalog files (`--source`, each loaded with its imports), or, when none is
+/// given, of every `*.flow.yaml` under `dir` (hidden directories skipped) but `own` (the materialization's
+/// file). A collection defined by several files counts once, from the first (files in path order).
+pub fn sources(dir: &Path, given: &[PathBuf], own: &Path) -> Result<Sources, Failure> {
+    let mut out = Sources::default();
+    let files = if given.is_empty() {
+        let mut found = Vec::new();
+        find_catalogs(dir, 0, &mut found);
+        let own = catalog_key(own);
+        found.retain(|f| catalog_key(f) != own);
+        found.sort();
+        found
+    } else {
+        given.to_vec()
+    };
+    let mut seen = HashSet::new();
+    for file in files {
+        let loaded = match catalog::load(&file) {
+            Ok(l) => l,
+            Err(e) if given.is_empty() => {
+                out.warnings
+                    .push(format!("{} is left out: {e}", file.display()));
+                continue;
+            }
+            Err(e) => return Err(Failure::invalid(format!("--source: {e}"))),
+        };
+        let mut contributes = false;
+        for (name, c) in loaded.collections {
+            if seen.insert(name) {
+                out.collections.push(c);
+                contributes = true;
+            }
+        }
+        if contributes {
+            out.files.push(file);
+        }
+    }
+    Ok(out)
+}
+
+fn catalog_key(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn find_catalogs(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        match e.file_type() {
+            Ok(t) if t.is_dir() && depth < 8 => find_catalogs(&path, depth + 1, out),
+            Ok(t) if t.is_file() && name.ends_with(".flow.yaml") => out.push(path),
+            _ => {}
+        }
+    }
+}
+
+/// One binding to validate: its collection (as the connector sees it), resource and field choices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub collection: CollectionSpec,
+    pub resource: Value,
+    pub fields: FieldChoices,
+}
+
+impl Candidate {
+    /// The validate request's binding: `fields.require` as the field config.
+    pub fn validate_binding(&self) -> ValidateBinding {
+        ValidateBinding {
+            resource_config: self.resource.clone(),
+            collection: self.collection.clone(),
+            backfill: 0,
+            field_config: self.fields.require.clone(),
+        }
+    }
+}
+
+/// A loaded collection as a validate request carries it.
+pub fn collection_spec(c: &LoadedCollection) -> CollectionSpec {
+    CollectionSpec {
+        name: c.name.clone(),
+        key: c.key.clone(),
+        write_schema: c.write_schema.clone(),
+        read_schema: c.read_schema.clone(),
+    }
+}
+
+/// One new binding per collection: its resource from `resource_schema` (see `catalog::resource_for`), and
+/// `fields: {recommended: 1}`.
+pub fn candidates(
+    collections: &[LoadedCollection],
+    resource_schema: &Value,
+    opts: &ResourceOptions,
+) -> Vec<Candidate> {
+    collections
+        .iter()
+        .map(|c| Candidate {
+            collection: collection_spec(c),
+            resource: catalog::resource_for(&c.name, resource_schema, opts),
+            fields: FieldChoices::new_binding(),
+        })
+        .collect()
+}
+
+/// What the connector made of one binding.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Accepted: where it goes, its constraints, and Flow's field selection (a conflict when the field
+    /// choices ask for what the connector refuses).
+    Accepted {
+        validated: ValidatedBinding,
+        selection: Result<Selection, SelectionError>,
+    },
+    /// Rejected: the resource schema's or the connector's message.
+    Rejected(String),
+}
+
+impl Verdict {
+    pub fn is_accepted(&self) -> bool {
+        matches!(self, Verdict::Accepted { .. })
+    }
+}
+
+/// The connector's validate of `candidates` for the materialization `name`: each resource against the
+/// resource schema first, then one validate with every binding that passed. Flow answers one error for
+/// the whole request, so when it fails, the config is validated alone (its failure is the config's, an
+/// error) and then each binding alone (at most [`ONE_BY_ONE`], one connector run each) for a verdict per
+/// binding. Verdicts are in the order of `candidates`.
+pub async fn validate(
+    connector: &Connector,
+    name: &str,
+    config: &Value,
+    resource_schema: &Value,
+    candidates: &[Candidate],
+) -> Result<Vec<Verdict>, Failure> {
+    let mut verdicts: Vec<Option<Verdict>> = vec![None; candidates.len()];
+    if resource_schema.is_object() {
+        for (i, c) in candidates.iter().enumerate() {
+            let problems = schema_problems(resource_schema, &c.resource, "resource")?;
+            if !problems.is_empty() {
+                verdicts[i] = Some(Verdict::Rejected(format!(
+                    "its resource does not match the connector's resource schema: {}",
+                    problems.join("; ")
+                )));
+            }
+        }
+    }
+    let asked: Vec<usize> = (0..candidates.len())
+        .filter(|i| verdicts[*i].is_none())
+        .collect();
+    let request = |which: &[usize]| ValidateRequest {
+        name: name.to_string(),
+        config: config.clone(),
+        bindings: which
+            .iter()
+            .map(|i| candidates[*i].validate_binding())
+            .collect(),
+    };
+    let accept = |i: usize, v: ValidatedBinding| {
+        let c = &candidates[i];
+        let selection = fields::select(&c.collection, &v, &c.fields);
+        Verdict::Accepted {
+            validated: v,
+            selection,
+        }
+    };
+    if !asked.is_empty() {
+        match connector.validate(&request(&asked)).await {
+            Ok(v) if v.bindings.len() == asked.len() => {
+                for (i, b) in asked.iter().zip(v.bindings) {
+                    verdicts[*i] = Some(accept(*i, b));
+                }
+            }
+            Ok(v) => {
+                return Err(Failure::new(
+                    super::exit::FAILED,
+                    format!(
+                        "{} answered validate with {} for {}",
+                        connector.subject(),
+                        plural(v.bindings.len(), "binding"),
+                        plural(asked.len(), "binding")
+                    ),
+                ));
+            }
+            Err(all) => {
+                // The config alone: when it fails, nothing is the bindings' fault.
+                connector.validate(&request(&[])).await?;
+                if asked.len() > ONE_BY_ONE {
+                    return Err(with_hint(
+                        Failure::from(all),
+                        &format!(
+                            "with {} bindings they are not tried one by one: choose fewer collections (--source) to \
+                         find the ones the connector rejects",
+                            asked.len()
+                        ),
+                    ));
+                }
+                for i in &asked {
+                    verdicts[*i] = Some(match connector.validate(&request(&[*i])).await {
+                        Ok(mut v) if v.bindings.len() == 1 => accept(*i, v.bindings.remove(0)),
+                        Ok(_) => Verdict::Rejected("the connector answered no binding".into()),
+                        Err(e) => Verdict::Rejected(e.to_string()),
+                    });
+                }
+            }
+        }
+    }
+    Ok(verdicts
+        .into_iter()
+        .map(|v| v.unwrap_or_else(|| Verdict::Rejected("not validated".into())))
+        .collect())
+}
+
+/// The failure with what to do appended.
+fn with_hint(mut f: Failure, hint: &str) -> Failure {
+    f.message = format!("{} ({hint})", f.message);
+    f
+}
+
+/// What to do with the bindings the connector rejects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejected {
+    /// Written with `disable: true`, to fix and enable later.
+    Disable,
+    /// Left out of the catalog.
+    Skip,
+}
+
+/// The bindings to write: accepted ones as they are, rejected ones disabled or left out.
+pub fn bindings(
+    candidates: &[Candidate],
+    verdicts: &[Verdict],
+    rejected: Rejected,
+) -> Vec<NewBinding> {
+    candidates
+        .iter()
+        .zip(verdicts)
+        .filter(|(_, v)| v.is_accepted() || rejected == Rejected::Disable)
+        .map(|(c, v)| NewBinding {
+            collection: c.collection.name.clone(),
+            resource: c.resource.clone(),
+            fields: c.fields.clone(),
+            disable: !v.is_accepted(),
+        })
+        .collect()
+}
+
+/// Import paths (relative to `dir`) of source catalog files.
+pub fn imports(dir: &Path, files: &[PathBuf]) -> Vec<String> {
+    files.iter().map(|f| catalog::import_path(dir, f)).collect()
+}
+
+/// Plan `<dir>/<file_name>.flow.yaml` with `m` (merged into the existing file unless `replace`); its
+/// warnings go to `warn`. Nothing is written.
+pub fn plan(
+    dir: &Path,
+    file_name: &str,
+    m: &NewMaterialization,
+    replace: bool,
+    warn: impl Fn(&str),
+) -> Result<MaterializationOutcome, Failure> {
+    let outcome = catalog::plan_materialization(dir, file_name, m, replace)
+        .map_err(|e| Failure::invalid(e.to_string()))?;
+    for w in &outcome.warnings {
+        warn(w);
+    }
+    Ok(outcome)
+}
+
+/// Everything the wizard's save of a materialization needs.
+#[derive(Clone)]
+pub struct SaveRequest {
+    /// The directory, absolute (see `ops::save::resolve_dir`).
+    pub dir: PathBuf,
+    /// The task's own name under the prefix: files `<name>.flow.yaml`, `<name>.config.yaml`.
+    pub file_name: String,
+    pub materialization: NewMaterialization,
+    /// Replace an existing catalog file instead of merging into it.
+    pub replace: bool,
+    /// The endpoint config (secrets in clear), written to `<name>.config.yaml`; `None`: not written.
+    pub config: Option<Value>,
+    /// The connector's config schema: which fields are secret.
+    pub config_schema: Value,
+    /// Write the config encrypted with sops this way (`None`: plaintext, mode 0600).
+    pub protection: Option<Protection>,
+}
+
+/// Plan every file of a save (the config in plaintext, as the preview shows its status; [`save`] encrypts
+/// it before writing).
+pub fn plan_save(req: &SaveRequest) -> Result<MaterializationOutcome, Failure> {
+    let mut outcome = plan(
+        &req.dir,
+        &req.file_name,
+        &req.materialization,
+        req.replace,
+        |_| {},
+    )?;
+    if let Some(config) = &req.config {
+        outcome
+            .add_config(&req.dir, &catalog::config_file_name(&req.file_name), config)
+            .map_err(|e| Failure::invalid(e.to_string()))?;
+    }
+    Ok(outcome)
+}
+
+/// Plan again and write it all (or nothing); a protected config is encrypted in memory first, so its
+/// plaintext never reaches the disk. Blocking (sops runs here): call it from a blocking thread.
+pub fn save(req: &SaveRequest) -> Result<(MaterializationOutcome, catalog::WriteSummary), Failure> {
+    let mut outcome = plan_save(req)?;
+    if let (Some(config), Some(protection)) = (&req.config, &req.protection) {
+        let path = req.dir.join(catalog::config_file_name(&req.file_name));
+        let bytes = crate::secrets::encrypt(config, &req.config_schema, protection, &path)?;
+        outcome
+            .plan
+            .add(&path, bytes, catalog::WriteMode::Replace, Some(0o600))?;
+    }
+    let summary = outcome.plan.write_all()?;
+    Ok((outcome, summary))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn sources_default_to_every_catalog_under_the_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let write = |p: &str, text: &str| {
+            let path = dir.join(p);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        let coll = |name: &str| {
+            format!(
+                "collections:\n  {name}:\n    key: [/id]\n    schema: {{type: object, properties: {{id: {{type: integer}}}}, required: [id]}}\n"
+            )
+        };
+        write("a.flow.yaml", &coll("acmeCo/a"));
+        write("sub/b.flow.yaml", &coll("acmeCo/b"));
+        write("own.flow.yaml", &coll("acmeCo/own"));
+        write(".hidden/c.flow.yaml", &coll("acmeCo/c"));
+        write("broken.flow.yaml", "collections: [");
+        let s = sources(dir, &[], &dir.join("own.flow.yaml")).unwrap();
+        let names: Vec<&str> = s.collections.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, vec!["acmeCo/a", "acmeCo/b"]);
+        assert_eq!(
+            imports(dir, &s.files),
+            vec!["a.flow.yaml", "sub/b.flow.yaml"]
+        );
+        assert!(
+            s.warnings[0].contains("broken.flow.yaml"),
+            "{:?}",
+            s.warnings
+        );
+
+        let s = sources(
+            dir,
+            &[dir.join("sub/b.flow.yaml")],
+            &dir.join("own.flow.yaml"),
+        )
+        .unwrap();
+        assert_eq!(s.collections.len(), 1);
+        let e = sources(dir, &[dir.join("broken.flow.yaml")], &dir.join("x")).unwrap_err();
+        assert!(e.message.contains("--source"), "{e}");
+
+        let c = candidates(
+            &s.collections,
+            &json!({"type": "object", "properties": {"table": {"type": "string", "x-collection-name": true}}}),
+            &ResourceOptions::default(),
+        );
+        assert_eq!(c[0].resource, json!({"table": "b"}));
+        assert_eq!(c[0].validate_binding().collection.key, vec!["/id"]);
+    }
+
+    #[test]
+    fn rejected_bindings_are_disabled_or_left_out() {
+        let c = |name: &str| Candidate {
+            collection: CollectionSpec {
+                name: name.into(),
+                key: vec!["/id".into()],
+                write_schema: json!({}),
+                read_schema: None,
+            },
+            resource: json!({"table": name}),
+            fields: FieldChoices::new_binding(),
+        };
+        let cands = vec![c("a"), c("b")];
+        let verdicts = vec![
+            Verdict::Rejected("no".into()),
+            Verdict::Accepted {
+                validated: ValidatedBinding::default(),
+                selection: Ok(Selection::default()),
+            },
+        ];
+        let all = bindings(&cands, &verdicts, Rejected::Disable);
+        assert_eq!(all.len(), 2);
+        assert!(all[0].disable && !all[1].disable);
+        let some = bindings(&cands, &verdicts, Rejected::Skip);
+        assert_eq!(some.len(), 1);
+        assert_eq!(some[0].collection, "b");
+    }
+}
