@@ -206,6 +206,17 @@ fn rejected_bindings_are_written_disabled_or_left_out() {
         ran.stderr()
     );
 
+    // A re-run keeps the disabled binding as it is, without asking the connector again.
+    let ran = discover(dir, &[]);
+    let err = ran.stderr();
+    assert_eq!(ran.code(), Some(0), "{err}");
+    assert!(
+        err.contains("acmeCo/reject_me  disabled in the file: kept, not validated"),
+        "{err}"
+    );
+    assert!(!err.contains("do not define"), "{err}");
+    assert!(err.contains("0 added, 2 kept as in the file"), "{err}");
+
     std::fs::remove_file(flow_file(dir)).unwrap();
     let ran = discover(dir, &["--skip-invalid"]);
     let err = ran.stderr();

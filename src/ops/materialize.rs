@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 /// The collections a materialization can bind.
 #[derive(Debug, Clone, Default)]
 pub struct Sources {
-    /// The catalog files that define them (each collection's first), to import.
+    /// The catalog files that define them, to import.
     pub files: Vec<PathBuf>,
     /// Every collection, once, in file order.
     pub collections: Vec<LoadedCollection>,
@@ -57,15 +57,16 @@ pub fn sources(dir: &Path, given: &[PathBuf], own: &Path) -> Result<Sources, Fai
             }
             Err(e) => return Err(Failure::invalid(format!("--source: {e}"))),
         };
-        let mut contributes = false;
         for (name, c) in loaded.collections {
             if seen.insert(name) {
+                // The file that defines it is imported: never a file that only imports it (another
+                // materialization's, whose task would come along).
+                let key = catalog_key(&c.file);
+                if !out.files.iter().any(|f| catalog_key(f) == key) {
+                    out.files.push(c.file.clone());
+                }
                 out.collections.push(c);
-                contributes = true;
             }
-        }
-        if contributes {
-            out.files.push(file);
         }
     }
     Ok(out)
@@ -376,6 +377,8 @@ mod tests {
             )
         };
         write("a.flow.yaml", &coll("acmeCo/a"));
+        // Sorts first and imports a.flow.yaml: a.flow.yaml is still the one imported.
+        write("0-other.flow.yaml", "import: [a.flow.yaml]\n");
         write("sub/b.flow.yaml", &coll("acmeCo/b"));
         write("own.flow.yaml", &coll("acmeCo/own"));
         write(".hidden/c.flow.yaml", &coll("acmeCo/c"));
