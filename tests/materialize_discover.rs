@@ -228,6 +228,40 @@ fn rejected_bindings_are_written_disabled_or_left_out() {
 }
 
 #[test]
+fn rejected_bindings_among_many_are_singled_out() {
+    let tmp = support::temp_dir();
+    let dir = tmp.path();
+    let simple =
+        json!({"type": "object", "properties": {"id": {"type": "integer"}}, "required": ["id"]});
+    let names: Vec<String> = (0..40)
+        .map(|i| match i {
+            7 => "acmeCo/reject_seven".to_string(),
+            31 => "acmeCo/reject_thirty_one".to_string(),
+            i => format!("acmeCo/t{i:02}"),
+        })
+        .collect();
+    let collections: Vec<(&str, Value)> =
+        names.iter().map(|n| (n.as_str(), simple.clone())).collect();
+    source_catalog(dir, "many.flow.yaml", &collections);
+    write_config(dir, json!({}));
+    let ran = discover(dir, &[]);
+    let err = ran.stderr();
+    assert_eq!(ran.code(), Some(0), "{err}");
+    let doc = support::read_valid_catalog(&flow_file(dir));
+    let disabled: Vec<&str> = bindings(&doc)
+        .iter()
+        .filter(|b| b["disable"] == json!(true))
+        .map(|b| b["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        disabled,
+        vec!["acmeCo/reject_seven", "acmeCo/reject_thirty_one"]
+    );
+    assert_eq!(bindings(&doc).len(), 40);
+    assert!(err.contains("(38 enabled)"), "{err}");
+}
+
+#[test]
 fn a_failing_config_is_the_configs_fault_not_the_bindings() {
     let tmp = support::temp_dir();
     let dir = tmp.path();
