@@ -442,6 +442,55 @@ mod tests {
     }
 
     #[test]
+    fn save_writes_the_catalog_and_the_config_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let m = NewMaterialization {
+            name: "acmeCo/pg".into(),
+            endpoint: catalog::Endpoint::image(
+                "ghcr.io/estuary/materialize-postgres:v1",
+                catalog::ContentRef::Path("pg.config.yaml".into()),
+            ),
+            imports: vec!["src.flow.yaml".into()],
+            bindings: vec![NewBinding {
+                collection: "acmeCo/a".into(),
+                resource: json!({"table": "a"}),
+                fields: FieldChoices::new_binding(),
+                disable: false,
+            }],
+        };
+        let req = SaveRequest {
+            dir: tmp.path().to_path_buf(),
+            file_name: "pg".into(),
+            materialization: m,
+            replace: false,
+            config: Some(json!({"address": "db:5432", "password": "pw"})),
+            config_schema: json!({"type": "object"}),
+            protection: None,
+        };
+        let planned = plan_save(&req).unwrap();
+        assert_eq!(planned.plan.files().len(), 2);
+        assert!(planned.flow_yaml().contains("source: acmeCo/a"));
+        let (outcome, summary) = save(&req).unwrap();
+        assert_eq!(summary.written, 2);
+        assert!(!outcome.merged);
+        let config = tmp.path().join("pg.config.yaml");
+        let mode = std::fs::metadata(&config).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        crate::catalog::validate_flow_catalog(
+            &serde_yaml::from_str(
+                &std::fs::read_to_string(tmp.path().join("pg.flow.yaml")).unwrap(),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        // Saved again: merged into the file, nothing changes.
+        let (again, summary) = save(&req).unwrap();
+        assert!(again.merged);
+        assert_eq!(summary.written, 0, "{summary:?}");
+    }
+
+    #[test]
     fn rejected_bindings_are_disabled_or_left_out() {
         let c = |name: &str| Candidate {
             collection: CollectionSpec {
