@@ -495,3 +495,60 @@ fn corpus_materialization_specs_give_stubs_and_resources() {
     }
     assert!(seen >= 10, "materialization specs in the corpus: {seen}");
 }
+
+/// The wizard's save of a materialization (`ops::materialize::save`) with a config to protect: sops
+/// encrypts it in memory (the real binary and a real age key), the plaintext never reaches the disk.
+#[test]
+fn a_saved_materialization_config_is_encrypted_with_sops() {
+    use catwalk::catalog::{ContentRef, Endpoint, FieldChoices, NewBinding, NewMaterialization};
+    use catwalk::ops::materialize::{SaveRequest, save};
+    use catwalk::secrets::{Keys, Protection, Scope};
+    let tmp = support::temp_dir();
+    let key = support::age_key(tmp.path(), "key.txt");
+    // SAFETY: this test binary sets these nowhere else; catwalk runs of other tests pass their own env.
+    unsafe {
+        std::env::set_var("CATWALK_SOPS", support::sops_bin());
+        std::env::set_var("SOPS_AGE_KEY_FILE", &key.file);
+    }
+    let dir = tmp.path().join("out");
+    let req = SaveRequest {
+        dir: dir.clone(),
+        file_name: "pg".into(),
+        materialization: NewMaterialization {
+            name: "acmeCo/pg".into(),
+            endpoint: Endpoint::image(
+                "ghcr.io/estuary/materialize-postgres:v1",
+                ContentRef::Path("pg.config.yaml".into()),
+            ),
+            imports: vec!["../src.flow.yaml".into()],
+            bindings: vec![NewBinding {
+                collection: "acmeCo/orders".into(),
+                resource: json!({"table": "orders"}),
+                fields: FieldChoices::new_binding(),
+                disable: false,
+            }],
+        },
+        replace: false,
+        config: Some(json!({"address": "db:5432", "password": "hunter2-very-secret"})),
+        config_schema: json!({"type": "object", "properties": {
+            "address": {"type": "string"}, "password": {"type": "string", "secret": true}}}),
+        protection: Some(Protection {
+            keys: Keys {
+                age: vec![key.recipient.clone()],
+                ..Keys::default()
+            },
+            scope: Scope::Secrets,
+        }),
+    };
+    let (outcome, summary) = save(&req).unwrap();
+    assert_eq!(summary.written, 2);
+    let text = std::fs::read_to_string(dir.join("pg.config.yaml")).unwrap();
+    assert!(!text.contains("hunter2-very-secret"), "{text}");
+    assert!(text.contains("password_sops: ENC["), "{text}");
+    assert!(text.contains("address: db:5432"), "{text}");
+    let doc = support::read_valid_catalog(&outcome.flow_file);
+    assert_eq!(doc["import"], json!(["../src.flow.yaml"]));
+    let config: Value = serde_yaml::from_str(&text).unwrap();
+    let plain = catwalk::secrets::decrypt(&config, "pg.config.yaml").unwrap();
+    assert_eq!(plain["password"], "hunter2-very-secret");
+}
