@@ -151,15 +151,9 @@ pub(super) async fn run(
         bindings,
     };
     let outcome = ops_mat::plan(&place.dir, &place.name, &m, false, output::warn)?;
-    if args.dry_run {
-        output::note(&format!(
-            "Dry run: nothing written. Would write ({}):\n{}",
-            outcome.plan.summary(),
-            outcome.plan.to_string().trim_end()
-        ));
+    let Some(summary) = super::write_unless_dry(args, &outcome.plan)? else {
         return Ok(exit::OK);
-    }
-    let summary = outcome.plan.write_all()?;
+    };
     let def = &outcome.merge.catalog.materializations[&task];
     let enabled = def.bindings.iter().filter(|b| !b.disable).count();
     output::note(&format!(
