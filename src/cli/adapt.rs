@@ -276,10 +276,10 @@ impl Adapter {
                 }
             }
         }
-        if broken.is_none() {
-            if let Err(e) = out.borrow_mut().flush() {
-                broken = Some(e);
-            }
+        if broken.is_none()
+            && let Err(e) = out.borrow_mut().flush()
+        {
+            broken = Some(e);
         }
         match broken {
             Some(e) => Err(AdaptError::Stdout(e)),
