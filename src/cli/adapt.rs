@@ -199,28 +199,42 @@ impl Adapter {
         let mut broken: Option<std::io::Error> = None;
         // Told when stdout breaks: the runtime is gone, so the read stops.
         let stop = tokio::sync::Notify::new();
+        // Documents go out in 64 KiB writes, not one write per document: flushed at each checkpoint and,
+        // for a source that is slow to checkpoint, at least every FLUSH_EVERY.
+        let out = std::cell::RefCell::new(std::io::BufWriter::with_capacity(
+            64 << 10,
+            std::io::stdout(),
+        ));
+        let mut flush_every = tokio::time::interval(FLUSH_EVERY);
+        flush_every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         {
             let read = self.connector.read(&req, |event| {
                 if broken.is_some() {
                     return;
                 }
-                let response = match event {
-                    ReadEvent::Document { binding, doc } => {
+                let (response, checkpoint) = match event {
+                    ReadEvent::Document { binding, doc } => (
                         Response::Captured(response::Captured {
                             binding: binding as u32,
                             doc,
-                        })
-                    }
-                    ReadEvent::Checkpoint { state, merge_patch } => {
+                        }),
+                        false,
+                    ),
+                    ReadEvent::Checkpoint { state, merge_patch } => (
                         Response::Checkpoint(response::Checkpoint {
                             state: Some(protocol::ConnectorState {
                                 updated: state,
                                 merge_patch,
                             }),
-                        })
-                    }
+                        }),
+                        true,
+                    ),
                 };
-                if let Err(e) = write_response(&response) {
+                let mut out = out.borrow_mut();
+                let written = out
+                    .write_all(&protocol::encode(&response))
+                    .and_then(|()| if checkpoint { out.flush() } else { Ok(()) });
+                if let Err(e) = written {
                     broken = Some(e);
                     stop.notify_one();
                 }
@@ -233,6 +247,12 @@ impl Adapter {
                         break;
                     }
                     () = stop.notified() => break,
+                    _ = flush_every.tick() => {
+                        // A broken stdout is seen again by the next write or the final flush.
+                        if out.borrow_mut().flush().is_err() {
+                            break;
+                        }
+                    }
                     line = lines.next_line() => match line.map_err(AdaptError::Stdin)? {
                         // The runtime is gone: dropping the read stops the connector.
                         None => {
@@ -255,6 +275,11 @@ impl Adapter {
                     },
                 }
             }
+        }
+        if broken.is_none()
+            && let Err(e) = out.borrow_mut().flush()
+        {
+            broken = Some(e);
         }
         match broken {
             Some(e) => Err(AdaptError::Stdout(e)),
@@ -303,6 +328,9 @@ impl Adapter {
         ))
     }
 }
+
+/// How long captured documents may wait in adapt's output buffer for a checkpoint.
+const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// One response line on stdout, written as it is made (a read's documents are never held back).
 fn write_response(response: &capture::Response) -> std::io::Result<()> {

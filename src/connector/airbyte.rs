@@ -283,6 +283,49 @@ pub fn stream_to_binding(stream: &Value) -> DiscoveredBinding {
     }
 }
 
+/// The Airbyte stream a binding reads, built as Flow's airbyte-to-flow builds it for `read` (no discover):
+/// name and namespace from the resource config, the collection's schema as `json_schema` (less the `_meta`
+/// catwalk adds for a fallback key: the source never had it, and some sources select columns by the
+/// schema's properties), the resource's sync mode as the supported one, and the collection key (unless it
+/// is the row-id fallback) as the primary key.
+pub fn stream_of_binding(b: &crate::model::ReadBinding) -> Value {
+    let mut schema = b.schema.clone();
+    if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+        props.shift_remove("_meta");
+    }
+    if let Some(required) = schema.get_mut("required").and_then(Value::as_array_mut) {
+        required.retain(|r| r != "_meta");
+    }
+    let text = |k: &str| {
+        b.resource_config
+            .get(k)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    let mut stream = json!({
+        "name": text("stream").unwrap_or_default(),
+        "json_schema": schema,
+        "supported_sync_modes": [text("syncMode").unwrap_or("full_refresh")],
+    });
+    if let Some(ns) = text("namespace") {
+        stream["namespace"] = json!(ns);
+    }
+    if !b.fallback_key && !b.key.is_empty() {
+        let paths: Vec<Vec<String>> = b
+            .key
+            .iter()
+            .map(|p| {
+                p.trim_start_matches('/')
+                    .split('/')
+                    .map(crate::text::unescape_token)
+                    .collect()
+            })
+            .collect();
+        stream["source_defined_primary_key"] = json!(paths);
+    }
+    stream
+}
+
 /// A configured catalog for `read`, selecting `streams` (discovered stream objects) with the sync mode each
 /// binding's resource config asks for.
 pub fn configured_catalog(selected: &[(Value, Value)]) -> Value {
@@ -565,6 +608,39 @@ mod tests {
         assert_eq!(c["streams"][0]["cursor_field"], json!(["u"]));
         assert_eq!(c["streams"][0]["primary_key"], json!([["id"]]));
         assert_eq!(c["streams"][0]["destination_sync_mode"], "append");
+    }
+
+    #[test]
+    fn streams_are_built_from_bindings_without_discover() {
+        let b = crate::model::ReadBinding {
+            resource_config: json!({"stream": "users", "namespace": "shop", "syncMode": "incremental",
+                "cursorField": ["updated"]}),
+            key: vec!["/id".into(), "/a~1b".into()],
+            schema: json!({"type": "object", "required": ["id", "_meta"],
+                "properties": {"id": {"type": "integer"}, "_meta": {"type": "object"}}}),
+            fallback_key: false,
+        };
+        let s = stream_of_binding(&b);
+        assert_eq!(s["name"], "users");
+        assert_eq!(s["namespace"], "shop");
+        assert_eq!(s["supported_sync_modes"], json!(["incremental"]));
+        assert_eq!(s["source_defined_primary_key"], json!([["id"], ["a/b"]]));
+        assert_eq!(s["json_schema"]["required"], json!(["id"]));
+        assert!(s["json_schema"]["properties"].get("_meta").is_none());
+        let c = configured_catalog(&[(s, b.resource_config.clone())]);
+        assert_eq!(c["streams"][0]["cursor_field"], json!(["updated"]));
+        assert_eq!(c["streams"][0]["primary_key"], json!([["id"], ["a/b"]]));
+
+        let fallback = crate::model::ReadBinding {
+            resource_config: json!({"stream": "events"}),
+            key: vec!["/_meta/row_id".into()],
+            schema: json!({"type": "object"}),
+            fallback_key: true,
+        };
+        let s = stream_of_binding(&fallback);
+        assert!(s.get("namespace").is_none());
+        assert!(s.get("source_defined_primary_key").is_none());
+        assert_eq!(s["supported_sync_modes"], json!(["full_refresh"]));
     }
 
     #[test]

@@ -330,7 +330,7 @@ impl DockerHost {
                 pump_logs.stderr_line(&String::from_utf8_lossy(&rest));
             }
             if let Some(rest) = out.finish() {
-                let _ = tx.send(Ok(rest)).await;
+                let _ = tx.send(Ok(vec![rest])).await;
             }
         });
         let stdin = inv

@@ -96,7 +96,7 @@ pub(crate) fn start(
                 }
             }
             if let Some(rest) = splitter.finish() {
-                let _ = tx.send(Ok(rest)).await;
+                let _ = tx.send(Ok(vec![rest])).await;
             }
         });
     }

@@ -248,7 +248,9 @@ pub(crate) trait ProcessControl: Send {
 /// A started connector. Dropping it kills the process and removes its container; prefer `finish`/`kill`.
 pub struct Running {
     stdin: Option<Box<dyn AsyncWrite + Send + Unpin>>,
-    stdout: mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    stdout: mpsc::Receiver<std::io::Result<Vec<Vec<u8>>>>,
+    /// Lines of the last batch received, not yet taken.
+    pending: std::collections::VecDeque<Vec<u8>>,
     control: Box<dyn ProcessControl>,
     logs: LogCollector,
     exit: Option<Exit>,
@@ -257,13 +259,14 @@ pub struct Running {
 impl Running {
     pub(crate) fn new(
         stdin: Option<Box<dyn AsyncWrite + Send + Unpin>>,
-        stdout: mpsc::Receiver<std::io::Result<Vec<u8>>>,
+        stdout: mpsc::Receiver<std::io::Result<Vec<Vec<u8>>>>,
         control: Box<dyn ProcessControl>,
         logs: LogCollector,
     ) -> Self {
         Self {
             stdin,
             stdout,
+            pending: Default::default(),
             control,
             logs,
             exit: None,
@@ -289,12 +292,21 @@ impl Running {
 
     /// The next line of stdout, or `None` at its end.
     pub async fn next_line(&mut self) -> Option<std::io::Result<Vec<u8>>> {
-        self.stdout.recv().await
+        loop {
+            if let Some(line) = self.pending.pop_front() {
+                return Some(Ok(line));
+            }
+            match self.stdout.recv().await? {
+                Ok(batch) => self.pending.extend(batch),
+                Err(e) => return Some(Err(e)),
+            }
+        }
     }
 
     /// Close stdin, discard what is left of stdout, wait for the exit and clean up.
     pub async fn finish(mut self) -> Exit {
         self.close_stdin().await;
+        self.pending.clear();
         while self.stdout.recv().await.is_some() {}
         let exit = self.control.wait().await;
         self.exit = Some(exit.clone());
@@ -306,6 +318,7 @@ impl Running {
     pub async fn finish_by(mut self, deadline: tokio::time::Instant) -> Option<Exit> {
         let ended = tokio::time::timeout_at(deadline, async {
             self.close_stdin().await;
+            self.pending.clear();
             while self.stdout.recv().await.is_some() {}
             self.control.wait().await
         })
@@ -336,7 +349,7 @@ impl Running {
         &mut self,
         mut f: impl FnMut(&LogCollector, Vec<u8>),
     ) -> Result<(), super::ConnectorError> {
-        while let Some(line) = self.stdout.recv().await {
+        while let Some(line) = self.next_line().await {
             let line = line.map_err(|e| super::ConnectorError::Io(e.to_string()))?;
             if !line.iter().all(u8::is_ascii_whitespace) {
                 f(&self.logs, line);
@@ -356,17 +369,14 @@ impl Running {
     }
 }
 
-/// Forward stdout lines into a bounded channel (back-pressure keeps memory bounded).
+/// Forward the stdout lines of one read into a bounded channel, as one batch: one wake-up of the reader
+/// per chunk, not per line (a capture's documents are many small lines). Back-pressure keeps memory
+/// bounded: at most the channel's capacity in chunks.
 pub(crate) async fn send_lines(
-    tx: &mpsc::Sender<std::io::Result<Vec<u8>>>,
+    tx: &mpsc::Sender<std::io::Result<Vec<Vec<u8>>>>,
     lines: Vec<Vec<u8>>,
 ) -> bool {
-    for line in lines {
-        if tx.send(Ok(line)).await.is_err() {
-            return false;
-        }
-    }
-    true
+    lines.is_empty() || tx.send(Ok(lines)).await.is_ok()
 }
 
 #[cfg(test)]

@@ -2,8 +2,8 @@
 //! [`ReadEvent`]s (documents and Flow checkpoints) to a callback as the connector prints them; nothing is
 //! collected. Flow connectors are read through their own `open` session instead (see `flow.rs`).
 //!
-//! - Airbyte: a discover finds the bound streams, then `read --config --catalog --state` with a configured
-//!   catalog built from each binding's resource; STATE messages become checkpoints as Flow's airbyte-to-flow
+//! - Airbyte: `read --config --catalog --state` with a configured catalog built, as Flow's airbyte-to-flow
+//!   builds it, from each binding's resource and collection schema (no discover first); STATE messages become checkpoints as Flow's airbyte-to-flow
 //!   keeps them (see [`airbyte::state_update`]), and the Flow state becomes the next run's `--state`.
 //! - Singer: a discover, then `--config --catalog [--state]` with the bound streams selected; each STATE
 //!   value is the whole Flow state.
@@ -94,31 +94,28 @@ impl Connector {
         req: &ReadRequest,
         events: &mut Events<F>,
     ) -> Result<(), ConnectorError> {
-        let streams = self.airbyte_streams(&req.config).await?;
-        let mut selected = Vec::new();
-        let mut missing = Vec::new();
-        for b in &req.bindings {
-            match streams
+        // As Flow's airbyte-to-flow does, the configured catalog is built from the bindings (their
+        // resource and collection schema), with no discover first: that would start the connector once
+        // more. Only a binding without a schema (unknown shape) needs the discovered stream.
+        let selected = if req.bindings.iter().all(|b| b.schema.is_object()) {
+            req.bindings
                 .iter()
-                .find(|s| airbyte::stream_matches(s, &b.resource_config))
-            {
-                Some(s) => selected.push((s.clone(), b.resource_config.clone())),
-                None => missing.push(resource_name(&b.resource_config)),
-            }
-        }
-        if !missing.is_empty() {
-            return Err(self.reported(
-                "during read",
-                &format!(
-                    "these streams no longer exist in the source: {}.\n  Run `catwalk discover` again to update the catalog.",
-                    missing.join(", ")
-                ),
-            ));
-        }
+                .map(|b| (airbyte::stream_of_binding(b), b.resource_config.clone()))
+                .collect()
+        } else {
+            self.discovered_streams(req).await?
+        };
         let catalog = airbyte::configured_catalog(&selected);
         let state = airbyte::state_file(&req.state);
         let inv = airbyte::invocation("read", Some(&req.config), Some(&catalog), Some(&state));
         let bindings = &req.bindings;
+        let names: Vec<(Option<&str>, Option<&str>)> = bindings
+            .iter()
+            .map(|b| {
+                let text = |k: &str| b.resource_config.get(k).and_then(Value::as_str);
+                (text("stream"), text("namespace").filter(|n| !n.is_empty()))
+            })
+            .collect();
         let subject = self.subject();
         let trace_error = self
             .supervise_within(READ_LIMIT, inv, "during read", async |run| {
@@ -128,13 +125,11 @@ impl Connector {
                         namespace,
                         data,
                     } => {
-                        let record = json!({"name": stream, "namespace": namespace});
-                        match bindings.iter().position(|b| {
-                            airbyte::stream_matches(&record, &b.resource_config)
-                                || (namespace.is_none()
-                                    && b.resource_config.get("stream")
-                                        == Some(&json!(stream)))
-                        }) {
+                        let namespace = namespace.as_deref().filter(|n| !n.is_empty());
+                        let at = names.iter().position(|(s, ns)| {
+                            *s == Some(stream.as_str()) && (*ns == namespace || namespace.is_none())
+                        });
+                        match at {
                             Some(i) => {
                                 let mut doc = data;
                                 airbyte::utc_timestamps(&mut doc, &bindings[i].schema);
@@ -158,6 +153,36 @@ impl Connector {
             tracing::debug!("connector reported an error but exited 0: {e}");
         }
         Ok(())
+    }
+
+    /// The discovered stream of each binding (for bindings whose schema is unknown); an error names the
+    /// streams the source no longer has.
+    async fn discovered_streams(
+        &self,
+        req: &ReadRequest,
+    ) -> Result<Vec<(Value, Value)>, ConnectorError> {
+        let streams = self.airbyte_streams(&req.config).await?;
+        let mut selected = Vec::new();
+        let mut missing = Vec::new();
+        for b in &req.bindings {
+            match streams
+                .iter()
+                .find(|s| airbyte::stream_matches(s, &b.resource_config))
+            {
+                Some(s) => selected.push((s.clone(), b.resource_config.clone())),
+                None => missing.push(resource_name(&b.resource_config)),
+            }
+        }
+        if !missing.is_empty() {
+            return Err(self.reported(
+                "during read",
+                &format!(
+                    "these streams no longer exist in the source: {}.\n  Run `catwalk discover` again to update the catalog.",
+                    missing.join(", ")
+                ),
+            ));
+        }
+        Ok(selected)
     }
 
     async fn singer_events<F: FnMut(ReadEvent)>(

@@ -85,6 +85,11 @@ pub fn quoted(names: &[&str]) -> String {
 
 /// Decode one line (or any JSON text) into message `M`, with a typed error.
 pub fn decode<M: Message>(line: &[u8]) -> Result<M, DecodeError> {
+    // Every document of a capture passes here: the common case in one pass, straight into the message;
+    // the parse into a `Value` below only to say what is wrong.
+    if let Ok(message) = serde_json::from_slice::<M>(line) {
+        return Ok(message);
+    }
     let value: Value =
         serde_json::from_slice(line).map_err(|e| DecodeError::NotJson(e.to_string()))?;
     decode_value(value)
