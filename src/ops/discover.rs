@@ -107,10 +107,3 @@ pub fn discovery(
     };
     (discovery, warning)
 }
-
-/// A connector that is not a capture cannot be discovered.
-pub fn not_a_capture(subject: &str) -> Failure {
-    Failure::invalid(format!(
-        "{subject} is a materialization connector: discover finds resources to capture. Use a capture (source) connector."
-    ))
-}
