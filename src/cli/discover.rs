@@ -21,7 +21,6 @@ use std::path::{Path, PathBuf};
 
 pub use crate::ops::discover::{check_config, config_for};
 
-#[path = "discover_materialize.rs"]
 mod materialize;
 
 pub async fn run(args: DiscoverArgs) -> Outcome {
