@@ -461,6 +461,14 @@ pub fn can_wrap(state: &State) -> bool {
     )
 }
 
+/// What is being saved, in words: `capture` or `materialization`.
+pub fn task_word(state: &State) -> &'static str {
+    match session::run_of(state).map(|r| r.kind) {
+        Some(ConnectorKind::Materialize) => "materialization",
+        _ => "capture",
+    }
+}
+
 /// The save request for the current answers, or why there is none.
 pub fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequest, String> {
     let run =
@@ -473,6 +481,10 @@ pub fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequ
     let b = &state.bindings;
     let r = &state.review;
     let prefix = catalog::validate_prefix(r.value(Input::Prefix)).map_err(|e| e.to_string())?;
+    let materialization = match run.kind {
+        ConnectorKind::Materialize => Some(std::sync::Arc::new(state.mat.save_part()?)),
+        ConnectorKind::Capture => None,
+    };
     let chosen: Vec<(usize, String)> = b
         .items
         .iter()
@@ -480,7 +492,7 @@ pub fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequ
         .filter(|(_, it)| it.selected)
         .map(|(i, it)| (i, format!("{prefix}/{}", it.name)))
         .collect();
-    if chosen.is_empty() {
+    if chosen.is_empty() && materialization.is_none() {
         return Err(
             "no binding is selected: go back to step 6 (Esc) and select at least one".into(),
         );
@@ -509,6 +521,7 @@ pub fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequ
             .map(|o| o.spec.config_schema.clone())
             .unwrap_or_default(),
         wrap: r.wrap_tag(),
+        materialization,
     })
 }
 

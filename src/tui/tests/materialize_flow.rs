@@ -1,0 +1,441 @@
+//! A materialization through the wizard's own steps, driven by `update` with the materialize fixture's
+//! resource schema and constraints: collections from catalogs on disk, prefilled resource forms and the
+//! naming switch, the fields table (required, recommended, optional, forbidden, incompatible), the review
+//! planning a materialization; and snapshots of each new screen at 80x24 and 120x40.
+
+use super::flow_support::*;
+use super::support::*;
+use crate::model::{Constraint, ConstraintType, ValidatedBinding};
+use crate::tui::materialization::{Loaded, Source};
+use crate::tui::msg::{Candidate, Cmd, Msg, ReqId, TaskMsg, Verdict};
+use crate::tui::state::{State, StepId};
+use ratatui::crossterm::event::KeyCode;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// The materialize fixture's resource schema (tests/fixtures/flow-fixture/src/materialize.rs).
+pub fn resource_schema() -> Value {
+    json!({
+        "type": "object",
+        "title": "Table",
+        "required": ["table"],
+        "properties": {
+            "table": {"type": "string", "title": "Table", "minLength": 1, "x-collection-name": true,
+                "description": "Name of the table to materialize the collection into."},
+            "schema": {"type": "string", "title": "Schema", "x-schema-name": true,
+                "description": "Schema of the table (default: the endpoint's schema)."},
+            "delta_updates": {"type": "boolean", "title": "Delta updates", "default": false,
+                "x-delta-updates": true, "description": "Append every document as a row."}
+        }
+    })
+}
+
+fn users_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["id"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": ["string", "null"]},
+            "email": {"type": "string"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "address": {"type": "object", "properties": {"city": {"type": "string"}}},
+            "forbidden_field": {"type": "string"},
+            "incompatible_field": {"type": "string"}
+        }
+    })
+}
+
+/// Two catalogs' collections, as the load task answers (paths shown as under /home/ana/catalogs).
+pub fn loaded() -> Loaded {
+    let src = |name: &str, file: &str| Source {
+        name: name.into(),
+        key: vec!["/id".into()],
+        write_schema: users_schema(),
+        read_schema: None,
+        file: format!("/home/ana/catalogs/{file}").into(),
+    };
+    Loaded {
+        dir: "/home/ana/catalogs".into(),
+        files: vec![
+            "/home/ana/catalogs/source-postgres.flow.yaml".into(),
+            "/home/ana/catalogs/shop.flow.yaml".into(),
+        ],
+        collections: vec![
+            src("acmeCo/public/orders", "source-postgres.flow.yaml"),
+            src("acmeCo/public/users", "source-postgres.flow.yaml"),
+            src("acmeCo/shop/carts", "shop.flow.yaml"),
+        ],
+        problems: Vec::new(),
+    }
+}
+
+fn load_id(cmds: &[Cmd]) -> ReqId {
+    id_of(cmds, "LoadCatalogs", |c| match c {
+        Cmd::LoadCatalogs { id, .. } => Some(*id),
+        _ => None,
+    })
+}
+
+fn validate_of(cmds: &[Cmd]) -> (ReqId, Vec<Candidate>) {
+    cmds.iter()
+        .rev()
+        .find_map(|c| match c {
+            Cmd::ValidateMaterialization { id, candidates, .. } => {
+                Some((*id, (**candidates).clone()))
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no ValidateMaterialization in {cmds:?}"))
+}
+
+/// Step 5 passed for a materialization connector (the fixture's resource schema): Enter goes to the
+/// collections, which asks for the catalogs to be read.
+pub fn to_collections_loading(w: u16, h: u16) -> (State, ReqId) {
+    let (mut s, cmds) = to_check(w, h);
+    send(
+        &mut s,
+        [Msg::Task(check_id(&cmds), TaskMsg::Checked(Ok(())))],
+    );
+    if let Some(o) = s.spec.outcome.as_mut() {
+        o.kind = crate::model::ConnectorKind::Materialize;
+        o.spec.kind = crate::model::ConnectorKind::Materialize;
+        o.spec.resource_config_schema = resource_schema();
+    }
+    let cmds = send(&mut s, [key(KeyCode::Enter)]);
+    assert_eq!(s.step, StepId::Collections, "{}", render(&s));
+    (s, load_id(&cmds))
+}
+
+/// The collections listed (all three selected).
+pub fn to_collections(w: u16, h: u16) -> State {
+    let (mut s, id) = to_collections_loading(w, h);
+    send(
+        &mut s,
+        [Msg::Task(
+            id,
+            TaskMsg::CatalogsLoaded(Ok(Arc::new(loaded()))),
+        )],
+    );
+    s
+}
+
+/// Constraints as the materialize fixture gives them for `users_schema`.
+pub fn validated_binding(table: &str) -> ValidatedBinding {
+    let c = |kind, reason: &str| Constraint {
+        kind,
+        reason: reason.into(),
+        folded_field: None,
+    };
+    use ConstraintType::*;
+    let constraints = [
+        ("flow_document", c(LocationRequired, "The root document must be materialized")),
+        ("flow_published_at", c(LocationRecommended, "Top-level locations with a single scalar type are materialized by default")),
+        ("id", c(LocationRequired, "All locations that are part of the collection key are required")),
+        ("name", c(FieldOptional, "The field has several types (or none) and would be materialized as JSON")),
+        ("email", c(LocationRecommended, "Top-level locations with a single scalar type are materialized by default")),
+        ("tags", c(FieldOptional, "Object and array fields can be materialized as JSON columns")),
+        ("address", c(FieldOptional, "Object and array fields can be materialized as JSON columns")),
+        ("forbidden_field", c(FieldForbidden, "The fixture forbids fields named forbidden_field")),
+        ("incompatible_field", c(Incompatible, "The (pretend) existing column incompatible_field has a type that cannot hold this field")),
+    ]
+    .into_iter()
+    .map(|(f, c)| (f.to_string(), c))
+    .collect();
+    ValidatedBinding {
+        resource_path: vec!["public".into(), table.into()],
+        constraints,
+        delta_updates: false,
+    }
+}
+
+/// The resources of two collections (orders and users) settled: validate runs.
+pub fn to_fields_validating(w: u16, h: u16) -> (State, Vec<Cmd>) {
+    let mut s = to_collections(w, h);
+    // Only the public ones.
+    send(&mut s, [key(KeyCode::End), ch(' ')]);
+    send(&mut s, [ctrl('n')]);
+    assert_eq!(s.step, StepId::Resources, "{}", render(&s));
+    send(&mut s, [ctrl('n')]);
+    let cmds = send(&mut s, [ctrl('n')]);
+    assert_eq!(s.step, StepId::Fields, "{}", render(&s));
+    (s, cmds)
+}
+
+/// The fields of the first binding shown.
+pub fn to_fields(w: u16, h: u16) -> State {
+    let (mut s, cmds) = to_fields_validating(w, h);
+    let (id, candidates) = validate_of(&cmds);
+    let verdicts: Vec<Verdict> = candidates
+        .iter()
+        .map(|c| {
+            let validated = validated_binding(c.resource["table"].as_str().unwrap());
+            let selection = crate::ops::fields::select(&c.collection, &validated, &c.fields);
+            Verdict::Accepted {
+                validated,
+                selection,
+            }
+        })
+        .collect();
+    send(
+        &mut s,
+        [Msg::Task(
+            id,
+            TaskMsg::MaterializationValidated(Ok(Box::new(verdicts))),
+        )],
+    );
+    s
+}
+
+#[test]
+fn collections_come_from_the_catalogs_and_filter_and_select_as_lists_do() {
+    let (mut s, id) = to_collections_loading(80, 24);
+    let screen = render(&s);
+    assert!(
+        screen.contains("is a materialization connector"),
+        "{screen}"
+    );
+    send(
+        &mut s,
+        [Msg::Task(
+            id,
+            TaskMsg::CatalogsLoaded(Ok(Arc::new(loaded()))),
+        )],
+    );
+    let screen = render(&s);
+    assert!(screen.contains("3 of 3 selected"), "{screen}");
+    assert!(screen.contains("acmeCo/shop/carts"), "{screen}");
+    // The one filter rule: every word, any order.
+    send(&mut s, [ch('/')]);
+    send(&mut s, typed("PUBLIC ord"));
+    send(&mut s, [key(KeyCode::Enter), ch('n')]);
+    assert_eq!(
+        s.collections.count(),
+        2,
+        "only the filtered one is deselected"
+    );
+    send(&mut s, [ch('/'), ctrl('u'), key(KeyCode::Esc), ch('n')]);
+    assert_eq!(s.collections.count(), 0);
+    // Nothing chosen: no going on, and it says why.
+    send(&mut s, [ctrl('n')]);
+    assert_eq!(s.step, StepId::Collections);
+    assert!(render(&s).contains("Select at least one collection"));
+    send(&mut s, [ch('a'), ctrl('n')]);
+    assert_eq!(s.step, StepId::Resources);
+    assert_eq!(s.mat.chosen_names().len(), 3);
+}
+
+#[test]
+fn a_catalog_opened_by_path_is_read_with_the_directory() {
+    let (mut s, id) = to_collections_loading(80, 24);
+    send(
+        &mut s,
+        [Msg::Task(
+            id,
+            TaskMsg::CatalogsLoaded(Ok(Arc::new(Loaded::default()))),
+        )],
+    );
+    assert!(render(&s).contains("No collection found"), "{}", render(&s));
+    send(&mut s, [ch('o')]);
+    send(&mut s, typed("~/other/flow.yaml"));
+    let cmds = send(&mut s, [key(KeyCode::Enter)]);
+    assert!(
+        cmds.iter().any(|c| matches!(c, Cmd::LoadCatalogs { opened, .. } if opened == &["~/other/flow.yaml".to_string()])),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn resources_are_prefilled_as_estuary_does_and_the_naming_switches() {
+    let mut s = to_collections(120, 40);
+    send(&mut s, [ctrl('n')]);
+    let page = &s.resources.pages[0];
+    assert_eq!(page.form.to_config()["table"], "orders");
+    assert_eq!(page.form.to_config()["schema"], "public");
+    assert_eq!(page.form.to_config()["delta_updates"], false);
+    assert!(render(&s).contains("binding 1 of 3"), "{}", render(&s));
+    // Without schema: forms still as prefilled follow.
+    send(&mut s, [ctrl('t')]);
+    assert_eq!(s.resources.pages[2].form.to_config().get("schema"), None);
+    assert_eq!(s.resources.pages[2].form.to_config()["table"], "carts");
+    send(&mut s, [ctrl('t')]);
+    assert_eq!(s.resources.pages[2].form.to_config()["schema"], "shop");
+    // ^N goes through every binding's form, Esc back through them.
+    send(&mut s, [ctrl('n'), ctrl('n')]);
+    assert_eq!(s.resources.at, 2);
+    send(&mut s, [key(KeyCode::Esc)]);
+    assert_eq!(s.resources.at, 1);
+    send(&mut s, [key(KeyCode::Esc), key(KeyCode::Esc)]);
+    assert_eq!(s.step, StepId::Collections);
+}
+
+#[test]
+fn an_emptied_table_keeps_the_form_until_it_is_filled() {
+    let mut s = to_collections(80, 24);
+    send(&mut s, [ctrl('n')]);
+    // The table field has the focus: clear it.
+    send(&mut s, [ctrl('u'), ctrl('n')]);
+    assert_eq!(s.step, StepId::Resources);
+    assert_eq!(s.resources.at, 0);
+    assert!(render(&s).contains("need attention"), "{}", render(&s));
+}
+
+#[test]
+fn fields_show_the_constraints_and_only_optional_ones_toggle() {
+    let (s0, cmds) = to_fields_validating(80, 24);
+    let (_, bindings) = validate_of(&cmds);
+    assert_eq!(bindings.len(), 2);
+    assert_eq!(bindings[0].collection.name, "acmeCo/public/orders");
+    assert_eq!(bindings[1].resource["table"], "users");
+    drop(s0);
+    let mut s = to_fields(80, 24);
+    let selected = |s: &State| -> Vec<String> {
+        crate::tui::steps::fields::current_rows(s)
+            .into_iter()
+            .filter(|r| r.selected)
+            .map(|r| r.field)
+            .collect()
+    };
+    let all = [
+        "id",
+        "name",
+        "email",
+        "tags",
+        "address",
+        "flow_document",
+        "flow_published_at",
+    ];
+    assert_eq!(selected(&s), all);
+    // id (the key) cannot be deselected, and the line says why.
+    send(&mut s, [ch(' ')]);
+    assert_eq!(selected(&s), all);
+    assert!(render(&s).contains("cannot be changed"), "{}", render(&s));
+    // tags (optional, top level) is excluded by Space.
+    send(&mut s, [ch('j'), ch('j'), ch('j'), ch(' ')]);
+    assert!(!selected(&s).contains(&"tags".to_string()));
+    // forbidden_field cannot be chosen.
+    send(&mut s, [ch('j'), ch('j'), ch(' ')]);
+    let rows = crate::tui::steps::fields::current_rows(&s);
+    assert_eq!(rows[5].field, "forbidden_field");
+    assert!(!rows[5].selected);
+    assert!(render(&s).contains("forbidden"), "{}", render(&s));
+    // The next binding has its own choices.
+    send(&mut s, [key(KeyCode::Tab)]);
+    assert_eq!(s.fields.at, 1);
+    assert!(selected(&s).contains(&"tags".to_string()));
+    assert_eq!(s.mat.fields["acmeCo/public/orders"].exclude, ["tags"]);
+    // Delta updates: the resource changes and validate runs again with the choices.
+    let cmds = send(&mut s, [ch('d')]);
+    let (_, bindings) = validate_of(&cmds);
+    assert_eq!(bindings[1].resource["delta_updates"], true);
+    assert_eq!(bindings[0].fields.exclude, ["tags"]);
+}
+
+#[test]
+fn a_refused_validate_is_shown_with_the_way_back() {
+    let (mut s, cmds) = to_fields_validating(80, 24);
+    let (id, _) = validate_of(&cmds);
+    send(
+        &mut s,
+        [Msg::Task(
+            id,
+            TaskMsg::MaterializationValidated(Err(
+                "binding 1: table public.users is already the target of binding 0".into(),
+            )),
+        )],
+    );
+    let screen = render(&s);
+    assert!(
+        screen.contains("already the target of binding 0"),
+        "{screen}"
+    );
+    let cmds = send(&mut s, [ch('r')]);
+    validate_of(&cmds);
+    send(&mut s, [key(KeyCode::Esc)]);
+    assert_eq!(s.step, StepId::Resources);
+}
+
+#[test]
+fn materialization_collections() {
+    snap("materialization_collections", to_collections);
+}
+
+#[test]
+fn materialization_resources() {
+    snap("materialization_resources", |w, h| {
+        let mut s = to_collections(w, h);
+        send(&mut s, [ctrl('n')]);
+        s
+    });
+}
+
+#[test]
+fn materialization_fields() {
+    snap("materialization_fields", |w, h| {
+        let mut s = to_fields(w, h);
+        send(&mut s, [ch('j'), ch('j'), ch('j')]);
+        s
+    });
+}
+
+#[test]
+fn the_review_saves_a_materialization_that_imports_its_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_fields(120, 40);
+    // Point the collections at a real catalog in the directory (the import is relative to it).
+    let source = dir.path().join("captures/pg.flow.yaml");
+    std::fs::create_dir_all(source.parent().unwrap()).unwrap();
+    std::fs::write(&source, "collections: {}\n").unwrap();
+    let mut loaded = (*s.mat.loaded).clone();
+    for c in &mut loaded.collections {
+        c.file = source.clone();
+    }
+    s.mat.loaded = Arc::new(loaded);
+    send(&mut s, [ch('j'), ch('j'), ch('j'), ch(' ')]);
+    let cmds = send(&mut s, [ctrl('n')]);
+    assert_eq!(s.step, StepId::Review, "{}", render(&s));
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Cmd::CheckBindings { .. })),
+        "a materialization's bindings were validated on the Fields step: {cmds:?}"
+    );
+    let (id, mut req) = plan_of(&cmds);
+    let m = req
+        .materialization
+        .clone()
+        .expect("a materialization's save");
+    assert_eq!(m.bindings.len(), 2);
+    assert_eq!(m.bindings[0].fields.exclude, ["tags"]);
+    req.dir = dir.path().display().to_string();
+    let p = crate::tui::saving::plan(&req).expect("a plan");
+    assert!(p.flow_yaml.contains("materializations:"), "{}", p.flow_yaml);
+    assert!(
+        p.flow_yaml.contains("captures/pg.flow.yaml"),
+        "{}",
+        p.flow_yaml
+    );
+    send(&mut s, [Msg::Task(id, TaskMsg::Planned(Ok(Box::new(p))))]);
+    let screen = render(&s);
+    assert!(
+        screen.contains("materialization acmeCo/source-postgres"),
+        "{screen}"
+    );
+    let cmds = send(&mut s, [ctrl('s')]);
+    assert!(
+        cmds.iter().any(|c| matches!(c, Cmd::Save(..))),
+        "{cmds:?}\n{}",
+        render(&s)
+    );
+    // Save writes the catalog and its config; the catalog is one Flow accepts.
+    req.confirmed = true;
+    let done = crate::tui::saving::save(&req).expect("saved");
+    let text = std::fs::read_to_string(&done.flow_file).unwrap();
+    let doc: Value = serde_yaml::from_str(&text).unwrap();
+    crate::catalog::validate_flow_catalog(&doc)
+        .unwrap_or_else(|e| panic!("{}\n{text}", e.join("\n")));
+    let task = &doc["materializations"]["acmeCo/source-postgres"];
+    assert_eq!(task["bindings"][0]["source"], "acmeCo/public/orders");
+    assert_eq!(task["bindings"][0]["resource"]["table"], "orders");
+    assert_eq!(task["bindings"][0]["fields"]["recommended"], 1);
+    assert_eq!(task["bindings"][1]["resource"]["schema"], "public");
+    assert_eq!(doc["import"][0], "captures/pg.flow.yaml");
+}
