@@ -109,7 +109,13 @@ pub fn plan(req: &SaveRequest) -> Result<SavePreview, String> {
     let r = request(req)?;
     let existed = r.dir.join(catalog::flow_file_name(&r.file_name)).exists();
     let outcome = materialize::plan_save(&r).map_err(|e| e.to_string())?;
-    Ok(preview(req, &r, &outcome, existed))
+    let plaintext_secrets = crate::ops::save::plaintext_secrets(
+        &req.config_schema,
+        &req.config,
+        req.protection.as_ref(),
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(preview(req, &r, &outcome, existed, plaintext_secrets))
 }
 
 fn preview(
@@ -117,15 +123,8 @@ fn preview(
     r: &materialize::SaveRequest,
     outcome: &MaterializationOutcome,
     existed: bool,
+    plaintext_secrets: Vec<String>,
 ) -> SavePreview {
-    let plaintext_secrets = if req.protection.is_none() {
-        crate::secrets::plaintext_secrets(&req.config_schema, &req.config)
-            .iter()
-            .map(ToString::to_string)
-            .collect()
-    } else {
-        Vec::new()
-    };
     let mut warnings = outcome.warnings.clone();
     warnings.extend(outcome.merge.warnings.iter().cloned());
     let kept_as_is = if existed && !req.replace {

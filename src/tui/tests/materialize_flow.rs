@@ -439,3 +439,33 @@ fn the_review_saves_a_materialization_that_imports_its_sources() {
     assert_eq!(task["bindings"][1]["resource"]["schema"], "public");
     assert_eq!(doc["import"][0], "captures/pg.flow.yaml");
 }
+
+#[test]
+fn a_binding_the_connector_rejects_is_named_and_written_disabled() {
+    let (mut s, cmds) = to_fields_validating(80, 24);
+    let (id, candidates) = validate_of(&cmds);
+    let validated = validated_binding("orders");
+    let selection =
+        crate::ops::fields::select(&candidates[0].collection, &validated, &candidates[0].fields);
+    let verdicts = vec![
+        Verdict::Accepted {
+            validated,
+            selection,
+        },
+        Verdict::Rejected("binding 1: table public.users is locked".into()),
+    ];
+    send(
+        &mut s,
+        [Msg::Task(
+            id,
+            TaskMsg::MaterializationValidated(Ok(Box::new(verdicts))),
+        )],
+    );
+    send(&mut s, [key(KeyCode::Tab)]);
+    let screen = render(&s);
+    assert!(screen.contains("Rejected by the connector"), "{screen}");
+    assert!(screen.contains("table public.users is locked"), "{screen}");
+    let m = s.mat.save_part().unwrap();
+    assert!(!m.bindings[0].disable);
+    assert!(m.bindings[1].disable, "{m:?}");
+}
