@@ -88,6 +88,8 @@ pub enum Action {
     NextBinding,
     /// The previous binding's page.
     PrevBinding,
+    /// After saving a capture: set up a materialization of its collections.
+    MaterializeThese,
 }
 
 /// Where a binding applies. The state gives an ordered list of active contexts; the first binding (in
@@ -191,6 +193,8 @@ pub enum Ctx {
     FieldList,
     /// A materialization: the connector's validate failed.
     ValidateFailed,
+    /// Step 7: a capture saved (its collections can be materialized next).
+    SavedCapture,
 }
 
 impl Ctx {
@@ -245,6 +249,7 @@ impl Ctx {
             Ctx::Resources => "Resource forms",
             Ctx::FieldList => "Fields of a binding",
             Ctx::ValidateFailed => "Validate failed",
+            Ctx::SavedCapture => "Capture saved",
         }
     }
 }
@@ -452,6 +457,7 @@ pub static KEYS: &[Binding] = &[
     b(A::Back, &[k(C::Esc), ch('n')], "don't save", "Write nothing, back to the review", Ctx::SaveAnyway, Show),
     b(A::Quit, &[ch('q'), k(C::Enter)], "quit", "Leave catwalk (everything is saved)", Ctx::Saved, Show),
     b(A::Back, &[k(C::Esc)], "back", "Back to the review, to save again elsewhere", Ctx::Saved, Show),
+    b(A::MaterializeThese, &[ch('m')], "materialize these", "Materialize the collections just saved: pick a destination connector next; its Collections step lists them", Ctx::SavedCapture, Show),
     // A materialization after its check.
     b(A::EditConfig, &[ch('e')], "edit config", "Back to the config form (values kept)", Ctx::Upcoming, Show),
     b(A::Back, &[k(C::Esc)], "back", "Back to the check (nothing is lost)", Ctx::Upcoming, Show),

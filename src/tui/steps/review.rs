@@ -734,7 +734,9 @@ pub struct ReviewStep;
 impl Step for ReviewStep {
     fn contexts(state: &State) -> Vec<Ctx> {
         let r = &state.review;
-        if r.done.is_some() {
+        if r.done.is_some() && task_word(state) == "capture" {
+            vec![Ctx::SavedCapture, Ctx::Saved]
+        } else if r.done.is_some() {
             vec![Ctx::Saved]
         } else if r.ask_failed {
             vec![Ctx::SaveAnyway]
@@ -759,6 +761,9 @@ impl Step for ReviewStep {
         if action == Action::Back && state.review.idle() {
             return back(state);
         }
+        if action == Action::MaterializeThese {
+            return materialize_these(state);
+        }
         let cmds = on_action(state, action);
         publish(state);
         cmds.into()
@@ -779,6 +784,20 @@ impl Step for ReviewStep {
     fn view(state: &State, frame: &mut Frame, body: Rect) {
         super::review_view::view(state, frame, body);
     }
+}
+
+/// After a capture is saved: on to a materialization of its collections. The connector list comes back
+/// (a destination connector is picked there); the catalog just written is among those the
+/// materialization's Collections step reads, from the same directory.
+fn materialize_these(state: &mut State) -> Reply {
+    let Some(done) = state.review.done.take() else {
+        return Reply::stay();
+    };
+    let file = done.flow_file.display().to_string();
+    if !state.mat.opened.contains(&file) {
+        state.mat.opened.push(file);
+    }
+    Reply::go(Transition::GoTo(crate::tui::flow::StepId::Connector))
 }
 
 /// The prefix and name as typed, for the steps that name the task before this one (the check).

@@ -469,3 +469,25 @@ fn a_binding_the_connector_rejects_is_named_and_written_disabled() {
     assert!(!m.bindings[0].disable);
     assert!(m.bindings[1].disable, "{m:?}");
 }
+
+#[test]
+fn a_saved_capture_leads_on_to_materializing_its_collections() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_review(80, 24, dir.path());
+    let cmds = send(&mut s, [ctrl('s')]);
+    let Some(Cmd::Save(id, req)) = cmds.last().cloned() else {
+        panic!("no save in {cmds:?}");
+    };
+    let mut req = (*req).clone();
+    req.dir = dir.path().display().to_string();
+    let done = crate::tui::saving::save(&req).unwrap();
+    let flow = done.flow_file.display().to_string();
+    send(&mut s, [Msg::Task(id, TaskMsg::Saved(Ok(Box::new(done))))]);
+    assert!(render(&s).contains("m materialize these"), "{}", render(&s));
+    send(&mut s, [ch('m')]);
+    assert_eq!(s.step, StepId::Connector);
+    assert_eq!(s.mat.opened, [flow]);
+    // Quitting now asks: the capture is saved, but the materialization is not.
+    send(&mut s, [ctrl('c')]);
+    assert!(!s.quit);
+}
