@@ -491,3 +491,40 @@ fn a_saved_capture_leads_on_to_materializing_its_collections() {
     send(&mut s, [ctrl('c')]);
     assert!(!s.quit);
 }
+
+/// Estuary's own materialization specs (the corpus in tests/fixtures/specs/estuary): every resource schema
+/// becomes a form, prefilled with the collection's table where the schema marks one.
+#[test]
+fn real_resource_schemas_become_prefilled_forms() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/specs/estuary");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if !name.starts_with("materialize-") || !name.ends_with(".json") {
+            continue;
+        }
+        let spec: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let schema = spec["resourceConfigSchema"].clone();
+        let mut s = to_collections(120, 40);
+        if let Some(o) = s.spec.outcome.as_mut() {
+            o.spec.resource_config_schema = schema.clone();
+        }
+        send(&mut s, [ctrl('n')]);
+        assert_eq!(s.step, StepId::Resources, "{name}");
+        assert_eq!(s.resources.error, None, "{name}");
+        assert_eq!(s.resources.pages.len(), 3, "{name}");
+        let pointers = crate::catalog::resource_pointers(&schema);
+        if let Some(p) = pointers.collection_name {
+            let value = s.resources.pages[0].form.to_config();
+            assert_eq!(value.pointer(&p), Some(&json!("orders")), "{name}: {value}");
+        }
+        render(&s);
+        seen += 1;
+    }
+    assert!(
+        seen >= 10,
+        "only {seen} materialization specs in {}",
+        dir.display()
+    );
+}
