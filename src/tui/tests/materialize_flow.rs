@@ -102,6 +102,8 @@ pub fn to_collections_loading(w: u16, h: u16) -> (State, ReqId) {
         o.spec.kind = crate::model::ConnectorKind::Materialize;
         o.spec.resource_config_schema = resource_schema();
     }
+    let screen = render(&s);
+    assert!(screen.contains("goes on to the collections"), "{screen}");
     let cmds = send(&mut s, [key(KeyCode::Enter)]);
     assert_eq!(s.step, StepId::Collections, "{}", render(&s));
     (s, load_id(&cmds))
