@@ -3,6 +3,9 @@
 //! (Resources) and the person's field choices (Fields). The review writes from these; no step reads
 //! another step's state for them.
 
+use super::draft::{Draft, MaterializationAnswer};
+use super::msg::Cmd;
+use super::state::State;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -77,6 +80,8 @@ pub struct Materialization {
     pub fields: BTreeMap<String, FieldChoice>,
     /// Collections the connector's validate rejected (with its reason): written disabled.
     pub rejected: BTreeMap<String, String>,
+    /// Resources kept in the draft, by collection: a resumed session's forms start from them.
+    pub resumed: BTreeMap<String, Value>,
 }
 
 impl Materialization {
@@ -151,6 +156,55 @@ impl Materialization {
             files: self.imports(),
         })
     }
+}
+
+impl Materialization {
+    /// The answers for the draft.
+    pub fn answer(&self) -> MaterializationAnswer {
+        let names = self.chosen_names();
+        let mut resources = self.resumed.clone();
+        resources.extend(names.iter().cloned().zip(self.resources.iter().cloned()));
+        MaterializationAnswer {
+            with_schema: self.naming == Naming::WithSchema,
+            resources,
+            fields: self
+                .fields
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_value()))
+                .collect(),
+            chosen: names,
+        }
+    }
+
+    /// Take up a draft's answers (before the catalogs are read): naming, resources and field choices.
+    pub fn resume(&mut self, a: &MaterializationAnswer) {
+        self.naming = if a.with_schema {
+            Naming::WithSchema
+        } else {
+            Naming::NoSchema
+        };
+        self.resumed = a.resources.clone();
+        self.fields = a
+            .fields
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), FieldChoice::from_value(Some(v)).ok()?)))
+            .collect();
+    }
+}
+
+/// Keep the materialization's answers in the draft (saved when they changed).
+pub fn keep_answer(state: &mut State) -> Vec<Cmd> {
+    if state.mat.loaded.collections.is_empty() {
+        return Vec::new();
+    }
+    let answer = state.mat.answer();
+    if state.answers.materialization.as_deref() == Some(&answer) {
+        return Vec::new();
+    }
+    state.answers.materialization = Some(Box::new(answer));
+    let id = state.next_req();
+    state.draft.req = Some(id);
+    vec![Cmd::SaveDraft(id, Draft::new(state.answers.clone()))]
 }
 
 /// A schema in one line: `7 properties: id integer, name string, …` (at most `max` named).

@@ -130,8 +130,16 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
     match result {
         Err(e) => state.collections.phase = Phase::Failed(e),
         Ok(loaded) => {
-            let before: Option<HashSet<String>> = (!state.mat.loaded.collections.is_empty())
-                .then(|| state.mat.chosen_names().into_iter().collect());
+            let first = state.mat.loaded.collections.is_empty();
+            let resumed = state.answers.materialization.clone().filter(|_| first);
+            if let Some(a) = &resumed {
+                state.mat.resume(a);
+            }
+            let before: Option<HashSet<String>> = match resumed {
+                Some(a) => Some(a.chosen.into_iter().collect()),
+                None if !first => Some(state.mat.chosen_names().into_iter().collect()),
+                None => None,
+            };
             let c = &mut state.collections;
             c.selected = loaded
                 .collections
@@ -184,7 +192,10 @@ fn next(state: &mut State) -> Reply {
         return Reply::stay();
     }
     state.collections.problem = None;
-    Reply::go(Transition::Next)
+    Reply::then(
+        crate::tui::materialization::keep_answer(state),
+        Transition::Next,
+    )
 }
 
 fn back(state: &mut State) -> Reply {
@@ -199,6 +210,8 @@ fn back(state: &mut State) -> Reply {
         state.collections.phase = Phase::Idle;
     }
     settle_if_done(state);
+    let mut cmds = cmds;
+    cmds.extend(crate::tui::materialization::keep_answer(state));
     Reply::then(cmds, Transition::Back)
 }
 

@@ -316,11 +316,24 @@ fn on_list(state: &mut State, action: Action) -> Reply {
             f.nav = ListNav::default();
             f.note = None;
         }
-        Action::Toggle => toggle(state),
+        Action::Toggle => {
+            toggle(state);
+            return crate::tui::materialization::keep_answer(state).into();
+        }
         Action::DeltaUpdates => return delta_updates(state).into(),
         Action::Retry => return start(state).into(),
-        Action::NextStep => return Reply::go(Transition::Next),
-        Action::Back => return Reply::go(Transition::Back),
+        Action::NextStep => {
+            return Reply::then(
+                crate::tui::materialization::keep_answer(state),
+                Transition::Next,
+            );
+        }
+        Action::Back => {
+            return Reply::then(
+                crate::tui::materialization::keep_answer(state),
+                Transition::Back,
+            );
+        }
         _ => {}
     }
     Reply::stay()

@@ -124,6 +124,7 @@ fn enter(state: &mut State) {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.clone())
+            .or_else(|| state.mat.resumed.get(name).cloned())
             .unwrap_or_else(|| fresh.clone());
         match page(name, &schema, &value, fresh, at, len) {
             Ok(p) => pages.push(p),
@@ -227,7 +228,10 @@ fn next(state: &mut State) -> Reply {
         return Reply::stay();
     }
     settle(state);
-    Reply::go(Transition::Next)
+    Reply::then(
+        crate::tui::materialization::keep_answer(state),
+        Transition::Next,
+    )
 }
 
 fn back(state: &mut State) -> Reply {
@@ -238,7 +242,10 @@ fn back(state: &mut State) -> Reply {
         return Reply::stay();
     }
     settle(state);
-    Reply::go(Transition::Back)
+    Reply::then(
+        crate::tui::materialization::keep_answer(state),
+        Transition::Back,
+    )
 }
 
 /// ^T: the other naming; forms still as prefilled follow it.
@@ -338,8 +345,17 @@ impl Step for ResourcesStep {
         let reply = match out {
             Outcome::Next => next(state),
             Outcome::Back => back(state),
-            // A resource has no files to read: the path prompt is not offered.
-            Outcome::Read(_) | Outcome::Changed | Outcome::Nothing => Reply::stay(),
+            Outcome::Read(_) => {
+                let at = state.resources.at;
+                if let Some(p) = state.resources.pages.get_mut(at) {
+                    p.ui.read_failed(
+                        "a resource field is not read from a file here: open the editor (Enter) and paste the text"
+                            .into(),
+                    );
+                }
+                Reply::stay()
+            }
+            Outcome::Changed | Outcome::Nothing => Reply::stay(),
         };
         clamp(state);
         reply

@@ -530,3 +530,75 @@ fn real_resource_schemas_become_prefilled_forms() {
         dir.display()
     );
 }
+
+#[test]
+fn the_draft_keeps_a_materializations_answers_by_collection() {
+    let mut s = to_collections(80, 24);
+    send(&mut s, [key(KeyCode::End), ch(' '), ctrl('n')]);
+    // A table renamed by hand, and the naming without schema for the other.
+    send(&mut s, [ctrl('u')]);
+    send(&mut s, typed("orders_v2"));
+    send(&mut s, [ctrl('t'), ctrl('n')]);
+    let cmds = send(&mut s, [ctrl('n')]);
+    assert!(
+        cmds.iter().any(|c| matches!(c, Cmd::SaveDraft(..))),
+        "{cmds:?}"
+    );
+    let (id, candidates) = validate_of(&cmds);
+    let verdicts = candidates
+        .iter()
+        .map(|c| {
+            let validated = validated_binding(c.resource["table"].as_str().unwrap());
+            let selection = crate::ops::fields::select(&c.collection, &validated, &c.fields);
+            Verdict::Accepted {
+                validated,
+                selection,
+            }
+        })
+        .collect();
+    send(
+        &mut s,
+        [Msg::Task(
+            id,
+            TaskMsg::MaterializationValidated(Ok(Box::new(verdicts))),
+        )],
+    );
+    send(&mut s, [ch('j'), ch('j'), ch('j'), ch(' ')]);
+    let answer = s
+        .answers
+        .materialization
+        .clone()
+        .expect("kept in the draft");
+    assert_eq!(
+        answer.chosen,
+        ["acmeCo/public/orders", "acmeCo/public/users"]
+    );
+    assert!(!answer.with_schema);
+    assert_eq!(
+        answer.resources["acmeCo/public/orders"]["table"],
+        "orders_v2"
+    );
+    assert_eq!(
+        answer.fields["acmeCo/public/orders"]["exclude"],
+        json!(["tags"])
+    );
+    // The draft as written and read back, in a new session: the same choices come back.
+    let draft: crate::tui::draft::Draft = serde_json::from_str(
+        &serde_json::to_string(&crate::tui::draft::Draft::new(s.answers.clone())).unwrap(),
+    )
+    .unwrap();
+    let (mut t, id) = to_collections_loading(80, 24);
+    t.answers.materialization = draft.answers.materialization;
+    send(
+        &mut t,
+        [Msg::Task(
+            id,
+            TaskMsg::CatalogsLoaded(Ok(Arc::new(loaded()))),
+        )],
+    );
+    assert_eq!(t.collections.count(), 2);
+    assert_eq!(t.mat.fields["acmeCo/public/orders"].exclude, ["tags"]);
+    send(&mut t, [ctrl('n')]);
+    assert_eq!(t.resources.pages[0].form.to_config()["table"], "orders_v2");
+    assert_eq!(t.resources.pages[1].form.to_config().get("schema"), None);
+}
