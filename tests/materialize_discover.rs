@@ -206,6 +206,17 @@ fn rejected_bindings_are_written_disabled_or_left_out() {
         ran.stderr()
     );
 
+    // A re-run keeps the disabled binding as it is, without asking the connector again.
+    let ran = discover(dir, &[]);
+    let err = ran.stderr();
+    assert_eq!(ran.code(), Some(0), "{err}");
+    assert!(
+        err.contains("acmeCo/reject_me  disabled in the file: kept, not validated"),
+        "{err}"
+    );
+    assert!(!err.contains("do not define"), "{err}");
+    assert!(err.contains("0 added, 2 kept as in the file"), "{err}");
+
     std::fs::remove_file(flow_file(dir)).unwrap();
     let ran = discover(dir, &["--skip-invalid"]);
     let err = ran.stderr();
@@ -214,6 +225,40 @@ fn rejected_bindings_are_written_disabled_or_left_out() {
     let doc = support::read_valid_catalog(&flow_file(dir));
     assert_eq!(bindings(&doc).len(), 1);
     assert_eq!(bindings(&doc)[0]["source"], "acmeCo/good");
+}
+
+#[test]
+fn rejected_bindings_among_many_are_singled_out() {
+    let tmp = support::temp_dir();
+    let dir = tmp.path();
+    let simple =
+        json!({"type": "object", "properties": {"id": {"type": "integer"}}, "required": ["id"]});
+    let names: Vec<String> = (0..40)
+        .map(|i| match i {
+            7 => "acmeCo/reject_seven".to_string(),
+            31 => "acmeCo/reject_thirty_one".to_string(),
+            i => format!("acmeCo/t{i:02}"),
+        })
+        .collect();
+    let collections: Vec<(&str, Value)> =
+        names.iter().map(|n| (n.as_str(), simple.clone())).collect();
+    source_catalog(dir, "many.flow.yaml", &collections);
+    write_config(dir, json!({}));
+    let ran = discover(dir, &[]);
+    let err = ran.stderr();
+    assert_eq!(ran.code(), Some(0), "{err}");
+    let doc = support::read_valid_catalog(&flow_file(dir));
+    let disabled: Vec<&str> = bindings(&doc)
+        .iter()
+        .filter(|b| b["disable"] == json!(true))
+        .map(|b| b["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        disabled,
+        vec!["acmeCo/reject_seven", "acmeCo/reject_thirty_one"]
+    );
+    assert_eq!(bindings(&doc).len(), 40);
+    assert!(err.contains("(38 enabled)"), "{err}");
 }
 
 #[test]
@@ -449,4 +494,61 @@ fn corpus_materialization_specs_give_stubs_and_resources() {
             .unwrap_or_else(|e| panic!("{name}: {e:?}"));
     }
     assert!(seen >= 10, "materialization specs in the corpus: {seen}");
+}
+
+/// The wizard's save of a materialization (`ops::materialize::save`) with a config to protect: sops
+/// encrypts it in memory (the real binary and a real age key), the plaintext never reaches the disk.
+#[test]
+fn a_saved_materialization_config_is_encrypted_with_sops() {
+    use catwalk::catalog::{ContentRef, Endpoint, FieldChoices, NewBinding, NewMaterialization};
+    use catwalk::ops::materialize::{SaveRequest, save};
+    use catwalk::secrets::{Keys, Protection, Scope};
+    let tmp = support::temp_dir();
+    let key = support::age_key(tmp.path(), "key.txt");
+    // SAFETY: this test binary sets these nowhere else; catwalk runs of other tests pass their own env.
+    unsafe {
+        std::env::set_var("CATWALK_SOPS", support::sops_bin());
+        std::env::set_var("SOPS_AGE_KEY_FILE", &key.file);
+    }
+    let dir = tmp.path().join("out");
+    let req = SaveRequest {
+        dir: dir.clone(),
+        file_name: "pg".into(),
+        materialization: NewMaterialization {
+            name: "acmeCo/pg".into(),
+            endpoint: Endpoint::image(
+                "ghcr.io/estuary/materialize-postgres:v1",
+                ContentRef::Path("pg.config.yaml".into()),
+            ),
+            imports: vec!["../src.flow.yaml".into()],
+            bindings: vec![NewBinding {
+                collection: "acmeCo/orders".into(),
+                resource: json!({"table": "orders"}),
+                fields: FieldChoices::new_binding(),
+                disable: false,
+            }],
+        },
+        replace: false,
+        config: Some(json!({"address": "db:5432", "password": "hunter2-very-secret"})),
+        config_schema: json!({"type": "object", "properties": {
+            "address": {"type": "string"}, "password": {"type": "string", "secret": true}}}),
+        protection: Some(Protection {
+            keys: Keys {
+                age: vec![key.recipient.clone()],
+                ..Keys::default()
+            },
+            scope: Scope::Secrets,
+        }),
+    };
+    let (outcome, summary) = save(&req).unwrap();
+    assert_eq!(summary.written, 2);
+    let text = std::fs::read_to_string(dir.join("pg.config.yaml")).unwrap();
+    assert!(!text.contains("hunter2-very-secret"), "{text}");
+    assert!(text.contains("password_sops: ENC["), "{text}");
+    assert!(text.contains("address: db:5432"), "{text}");
+    let doc = support::read_valid_catalog(&outcome.flow_file);
+    assert_eq!(doc["import"], json!(["../src.flow.yaml"]));
+    let config: Value = serde_yaml::from_str(&text).unwrap();
+    let plain = catwalk::secrets::decrypt(&config, "pg.config.yaml").unwrap();
+    assert_eq!(plain["password"], "hunter2-very-secret");
 }

@@ -203,15 +203,9 @@ fn write_catalog(
     if !outcome.diff.is_empty() {
         output::note(outcome.diff.to_string().trim_end());
     }
-    if args.dry_run {
-        output::note(&format!(
-            "Dry run: nothing written. Would write ({}):\n{}",
-            outcome.plan.summary(),
-            outcome.plan.to_string().trim_end()
-        ));
+    let Some(summary) = write_unless_dry(args, &outcome.plan)? else {
         return Ok(exit::OK);
-    }
-    let summary = outcome.plan.write_all()?;
+    };
 
     let capture = &outcome.files.catalog.captures[&outcome.capture_name];
     let enabled = capture.bindings.iter().filter(|b| !b.disable).count();
@@ -237,6 +231,22 @@ fn write_catalog(
         "the bindings",
     );
     Ok(exit::OK)
+}
+
+/// Write the plan (all or nothing), or with `--dry-run` only say what it would write (`None`).
+fn write_unless_dry(
+    args: &DiscoverArgs,
+    plan: &catalog::Plan,
+) -> Result<Option<catalog::WriteSummary>, Failure> {
+    if args.dry_run {
+        output::note(&format!(
+            "Dry run: nothing written. Would write ({}):\n{}",
+            plan.summary(),
+            plan.to_string().trim_end()
+        ));
+        return Ok(None);
+    }
+    Ok(Some(plan.write_all()?))
 }
 
 /// Say where the task can run (and warn when its endpoint names programs by path), then what to do next:

@@ -133,22 +133,27 @@ pub(super) async fn run(
     if let Some(w) = warning {
         output::warn(&w);
     }
+    let mut bindings = ops_mat::bindings(&candidates, &verdicts, rejected_mode);
+    // Disabled in the file: still among the sources, kept as written by the merge.
+    bindings.extend(kept_disabled.iter().map(|name| {
+        let e = &existing[name];
+        catalog::NewBinding {
+            collection: name.clone(),
+            resource: e.resource.clone(),
+            fields: FieldChoices::from_value(e.fields.as_ref()).unwrap_or_default(),
+            disable: true,
+        }
+    }));
     let m = catalog::NewMaterialization {
         name: task.clone(),
         endpoint,
         imports: ops_mat::imports(&place.dir, &sources.files),
-        bindings: ops_mat::bindings(&candidates, &verdicts, rejected_mode),
+        bindings,
     };
     let outcome = ops_mat::plan(&place.dir, &place.name, &m, false, output::warn)?;
-    if args.dry_run {
-        output::note(&format!(
-            "Dry run: nothing written. Would write ({}):\n{}",
-            outcome.plan.summary(),
-            outcome.plan.to_string().trim_end()
-        ));
+    let Some(summary) = super::write_unless_dry(args, &outcome.plan)? else {
         return Ok(exit::OK);
-    }
-    let summary = outcome.plan.write_all()?;
+    };
     let def = &outcome.merge.catalog.materializations[&task];
     let enabled = def.bindings.iter().filter(|b| !b.disable).count();
     output::note(&format!(

@@ -407,22 +407,14 @@ pub fn materialize_validate(local: bool, req: &ValidateRequest) -> materialize::
 }
 
 /// A collection as Flow presents it, with projections (what materializations base their constraints
-/// on): every top-level property of the write and read schemas, every key location, however deep, and
-/// what Flow adds to every collection: `flow_document` (the root, `""`) and `flow_published_at`
-/// (`/_meta/uuid`, the publication time).
+/// on): every property of the write and read schemas, nested ones too (`address/city`), every key
+/// location, and what Flow adds to every collection: `flow_document` (the root, `""`) and
+/// `flow_published_at` (`/_meta/uuid`, the publication time).
 pub fn collection_spec(c: &CollectionSpec) -> protocol::CollectionSpec {
     let mut projections = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for schema in std::iter::once(&c.write_schema).chain(c.read_schema.as_ref()) {
-        if let Some(Value::Object(props)) = schema.get("properties") {
-            for (field, prop) in props {
-                let ptr = format!("/{}", crate::text::escape_token(field));
-                if seen.insert(ptr.clone()) {
-                    let required = is_required(schema, field);
-                    projections.push(projection(&ptr, field, prop, required, &c.key));
-                }
-            }
-        }
+        nested_projections(schema, "", "", true, 0, &c.key, &mut seen, &mut projections);
     }
     for ptr in &c.key {
         if seen.insert(ptr.clone()) {
@@ -471,6 +463,43 @@ pub fn collection_spec(c: &CollectionSpec) -> protocol::CollectionSpec {
         ..Default::default()
     }
 }
+
+/// Projections of the properties of `schema` (an object at `ptr`, named `field`), and of theirs, as Flow
+/// projects every statically known location (not into arrays); a location exists surely when it and every
+/// enclosing one are required.
+#[allow(clippy::too_many_arguments)]
+fn nested_projections(
+    schema: &Value,
+    ptr: &str,
+    field: &str,
+    required: bool,
+    depth: usize,
+    key: &[String],
+    seen: &mut std::collections::HashSet<String>,
+    out: &mut Vec<Projection>,
+) {
+    let Some(Value::Object(props)) = schema.get("properties") else {
+        return;
+    };
+    for (name, prop) in props {
+        let p = format!("{ptr}/{}", crate::text::escape_token(name));
+        let f = if field.is_empty() {
+            name.clone()
+        } else {
+            format!("{field}/{name}")
+        };
+        let must = required && is_required(schema, name);
+        if seen.insert(p.clone()) {
+            out.push(projection(&p, &f, prop, must, key));
+        }
+        if depth < MAX_PROJECTION_DEPTH {
+            nested_projections(prop, &p, &f, must, depth + 1, key, seen, out);
+        }
+    }
+}
+
+/// How deep nested properties are projected (Flow has no limit; schemas this deep are rare).
+const MAX_PROJECTION_DEPTH: usize = 8;
 
 fn projection(ptr: &str, field: &str, prop: &Value, required: bool, key: &[String]) -> Projection {
     let types: Vec<String> = match prop.get("type") {
@@ -806,13 +835,13 @@ mod tests {
             vec![
                 "msg",
                 "_meta",
-                "extra",
                 "_meta/row_id",
+                "extra",
                 "flow_document",
                 "flow_published_at"
             ]
         );
-        let key = &v.projections[3];
+        let key = &v.projections[2];
         assert!(key.is_primary_key);
         assert_eq!(key.inference.types, vec!["integer"]);
         assert_eq!(key.inference.exists, Exists::Must);

@@ -315,3 +315,39 @@ fn summaries_count_kinds() {
     v.constraints.clear();
     assert_eq!(summary(&v), "delta updates");
 }
+
+#[test]
+fn nested_fields_are_projected_and_selected_by_depth() {
+    let c = CollectionSpec {
+        name: "acmeCo/people".into(),
+        key: vec!["/id".into()],
+        write_schema: json!({"type": "object", "required": ["id"], "properties": {
+            "id": {"type": "integer"},
+            "address": {"type": "object", "properties": {"city": {"type": "string"}, "zip": {"type": "string"}}}}}),
+        read_schema: None,
+    };
+    let v = estuary_like(&[
+        ("address", "FIELD_OPTIONAL"),
+        ("address/city", "FIELD_OPTIONAL"),
+        ("address/zip", "FIELD_OPTIONAL"),
+    ]);
+    let s = select(&c, &v, &FieldChoices::new_binding()).unwrap();
+    assert_eq!(s.values, vec!["address", "flow_published_at"]);
+    assert_eq!(row(&s, "address/city").reason, Reason::BeyondDepth);
+    assert_eq!(row(&s, "address/city").ptr, "/address/city");
+
+    let mut deeper = FieldChoices::new_binding();
+    deeper.recommended = Recommended::Depth(2);
+    let s = select(&c, &v, &deeper).unwrap();
+    assert_eq!(
+        s.values,
+        vec!["address/city", "address/zip", "flow_published_at"]
+    );
+    assert_eq!(row(&s, "address").reason, Reason::CoveredLocation);
+
+    // Required by the person, the object holds its fields: they are not selected again.
+    deeper.require.insert("address".into(), json!({}));
+    let s = select(&c, &v, &deeper).unwrap();
+    assert_eq!(s.values, vec!["address", "flow_published_at"]);
+    assert_eq!(row(&s, "address/zip").reason, Reason::CoveredLocation);
+}

@@ -1,11 +1,11 @@
 //! Materializing collections, one path for `catwalk discover` with a materialization connector and the
 //! wizard's materialization steps: the collections to bind from source catalogs ([`sources`]), one binding per
 //! collection with its resource prefilled ([`candidates`], `catalog::resource_for`), the connector's validate
-//! with every binding, those it rejects found one by one ([`validate`]), Flow's field selection of each
+//! with every binding, those it rejects singled out by halving ([`validate`]), Flow's field selection of each
 //! (`ops::fields`), and the catalog file planned and written ([`plan`], [`save`]: merged into an existing
 //! `<name>.flow.yaml`, hand edits kept; the config file as for captures, sops-encrypted in memory when asked).
 
-use super::check::{ONE_BY_ONE, schema_problems};
+use super::check::schema_problems;
 use super::exit::Failure;
 use super::fields::{self, Selection, SelectionError};
 use crate::catalog::{
@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 /// The collections a materialization can bind.
 #[derive(Debug, Clone, Default)]
 pub struct Sources {
-    /// The catalog files that define them (each collection's first), to import.
+    /// The catalog files that define them, to import.
     pub files: Vec<PathBuf>,
     /// Every collection, once, in file order.
     pub collections: Vec<LoadedCollection>,
@@ -57,15 +57,16 @@ pub fn sources(dir: &Path, given: &[PathBuf], own: &Path) -> Result<Sources, Fai
             }
             Err(e) => return Err(Failure::invalid(format!("--source: {e}"))),
         };
-        let mut contributes = false;
         for (name, c) in loaded.collections {
             if seen.insert(name) {
+                // The file that defines it is imported: never a file that only imports it (another
+                // materialization's, whose task would come along).
+                let key = catalog_key(&c.file);
+                if !out.files.iter().any(|f| catalog_key(f) == key) {
+                    out.files.push(c.file.clone());
+                }
                 out.collections.push(c);
-                contributes = true;
             }
-        }
-        if contributes {
-            out.files.push(file);
         }
     }
     Ok(out)
@@ -162,8 +163,8 @@ impl Verdict {
 /// The connector's validate of `candidates` for the materialization `name`: each resource against the
 /// resource schema first, then one validate with every binding that passed. Flow answers one error for
 /// the whole request, so when it fails, the config is validated alone (its failure is the config's, an
-/// error) and then each binding alone (at most [`ONE_BY_ONE`], one connector run each) for a verdict per
-/// binding. Verdicts are in the order of `candidates`.
+/// error), then halves of the bindings, down to single ones, for a verdict per binding (at most
+/// [`MAX_RUNS`] more runs). Verdicts are in the order of `candidates`.
 pub async fn validate(
     connector: &Connector,
     name: &str,
@@ -220,25 +221,44 @@ pub async fn validate(
                     ),
                 ));
             }
-            Err(all) => {
+            Err(_) => {
                 // The config alone: when it fails, nothing is the bindings' fault.
                 connector.validate(&request(&[])).await?;
-                if asked.len() > ONE_BY_ONE {
-                    return Err(with_hint(
-                        Failure::from(all),
-                        &format!(
-                            "with {} bindings they are not tried one by one: choose fewer collections (--source) to \
-                         find the ones the connector rejects",
-                            asked.len()
-                        ),
-                    ));
-                }
-                for i in &asked {
-                    verdicts[*i] = Some(match connector.validate(&request(&[*i])).await {
-                        Ok(mut v) if v.bindings.len() == 1 => accept(*i, v.bindings.remove(0)),
-                        Ok(_) => Verdict::Rejected("the connector answered no binding".into()),
-                        Err(e) => Verdict::Rejected(e.to_string()),
-                    });
+                // Halves of each failing group, down to single bindings: the rejected ones are found in
+                // about 2·k·log2(n) runs for k of n, at most MAX_RUNS.
+                let mut groups = halves(&asked);
+                let mut runs = 0;
+                while let Some(group) = groups.pop() {
+                    if runs == MAX_RUNS {
+                        for i in group.iter().chain(groups.iter().flatten()) {
+                            verdicts[*i] = Some(Verdict::Rejected(format!(
+                                "not known on its own: the connector rejects a group of bindings including it \
+                                 and {MAX_RUNS} runs did not single out which (validate fewer: --source)"
+                            )));
+                        }
+                        break;
+                    }
+                    runs += 1;
+                    match connector.validate(&request(&group)).await {
+                        Ok(v) if v.bindings.len() == group.len() => {
+                            for (i, b) in group.iter().zip(v.bindings) {
+                                verdicts[*i] = Some(accept(*i, b));
+                            }
+                        }
+                        Ok(v) => {
+                            for i in &group {
+                                verdicts[*i] = Some(Verdict::Rejected(format!(
+                                    "the connector answered {} for {}",
+                                    plural(v.bindings.len(), "binding"),
+                                    plural(group.len(), "binding")
+                                )));
+                            }
+                        }
+                        Err(e) if group.len() == 1 => {
+                            verdicts[group[0]] = Some(Verdict::Rejected(e.to_string()));
+                        }
+                        Err(_) => groups.extend(halves(&group)),
+                    }
                 }
             }
         }
@@ -249,10 +269,17 @@ pub async fn validate(
         .collect())
 }
 
-/// The failure with what to do appended.
-fn with_hint(mut f: Failure, hint: &str) -> Failure {
-    f.message = format!("{} ({hint})", f.message);
-    f
+/// How many connector runs [`validate`] spends at most to find the bindings a connector rejects.
+pub const MAX_RUNS: usize = 64;
+
+/// `group` in two halves, the first last (it is validated first).
+fn halves(group: &[usize]) -> Vec<Vec<usize>> {
+    let (a, b) = group.split_at(group.len() / 2);
+    [b, a]
+        .into_iter()
+        .filter(|h| !h.is_empty())
+        .map(<[usize]>::to_vec)
+        .collect()
 }
 
 /// What to do with the bindings the connector rejects.
@@ -376,6 +403,8 @@ mod tests {
             )
         };
         write("a.flow.yaml", &coll("acmeCo/a"));
+        // Sorts first and imports a.flow.yaml: a.flow.yaml is still the one imported.
+        write("0-other.flow.yaml", "import: [a.flow.yaml]\n");
         write("sub/b.flow.yaml", &coll("acmeCo/b"));
         write("own.flow.yaml", &coll("acmeCo/own"));
         write(".hidden/c.flow.yaml", &coll("acmeCo/c"));
@@ -410,6 +439,55 @@ mod tests {
         );
         assert_eq!(c[0].resource, json!({"table": "b"}));
         assert_eq!(c[0].validate_binding().collection.key, vec!["/id"]);
+    }
+
+    #[test]
+    fn save_writes_the_catalog_and_the_config_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let m = NewMaterialization {
+            name: "acmeCo/pg".into(),
+            endpoint: catalog::Endpoint::image(
+                "ghcr.io/estuary/materialize-postgres:v1",
+                catalog::ContentRef::Path("pg.config.yaml".into()),
+            ),
+            imports: vec!["src.flow.yaml".into()],
+            bindings: vec![NewBinding {
+                collection: "acmeCo/a".into(),
+                resource: json!({"table": "a"}),
+                fields: FieldChoices::new_binding(),
+                disable: false,
+            }],
+        };
+        let req = SaveRequest {
+            dir: tmp.path().to_path_buf(),
+            file_name: "pg".into(),
+            materialization: m,
+            replace: false,
+            config: Some(json!({"address": "db:5432", "password": "pw"})),
+            config_schema: json!({"type": "object"}),
+            protection: None,
+        };
+        let planned = plan_save(&req).unwrap();
+        assert_eq!(planned.plan.files().len(), 2);
+        assert!(planned.flow_yaml().contains("source: acmeCo/a"));
+        let (outcome, summary) = save(&req).unwrap();
+        assert_eq!(summary.written, 2);
+        assert!(!outcome.merged);
+        let config = tmp.path().join("pg.config.yaml");
+        let mode = std::fs::metadata(&config).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        crate::catalog::validate_flow_catalog(
+            &serde_yaml::from_str(
+                &std::fs::read_to_string(tmp.path().join("pg.flow.yaml")).unwrap(),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        // Saved again: merged into the file, nothing changes.
+        let (again, summary) = save(&req).unwrap();
+        assert!(again.merged);
+        assert_eq!(summary.written, 0, "{summary:?}");
     }
 
     #[test]
