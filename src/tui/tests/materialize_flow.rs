@@ -138,6 +138,7 @@ pub fn validated_binding(table: &str) -> ValidatedBinding {
         ("email", c(LocationRecommended, "Top-level locations with a single scalar type are materialized by default")),
         ("tags", c(FieldOptional, "Object and array fields can be materialized as JSON columns")),
         ("address", c(FieldOptional, "Object and array fields can be materialized as JSON columns")),
+        ("address/city", c(FieldOptional, "Nested locations can be materialized, but are not by default")),
         ("forbidden_field", c(FieldForbidden, "The fixture forbids fields named forbidden_field")),
         ("incompatible_field", c(Incompatible, "The (pretend) existing column incompatible_field has a type that cannot hold this field")),
     ]
@@ -316,10 +317,10 @@ fn fields_show_the_constraints_and_only_optional_ones_toggle() {
     send(&mut s, [ch('j'), ch('j'), ch('j'), ch(' ')]);
     assert!(!selected(&s).contains(&"tags".to_string()));
     // forbidden_field cannot be chosen.
-    send(&mut s, [ch('j'), ch('j'), ch(' ')]);
+    send(&mut s, [ch('j'), ch('j'), ch('j'), ch(' ')]);
     let rows = crate::tui::steps::fields::current_rows(&s);
-    assert_eq!(rows[5].field, "forbidden_field");
-    assert!(!rows[5].selected);
+    assert_eq!(rows[6].field, "forbidden_field");
+    assert!(!rows[6].selected);
     assert!(render(&s).contains("forbidden"), "{}", render(&s));
     // The next binding has its own choices.
     send(&mut s, [key(KeyCode::Tab)]);
