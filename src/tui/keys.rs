@@ -177,7 +177,7 @@ pub enum Ctx {
     SaveAnyway,
     /// Step 7: saved.
     Saved,
-    /// A step still to come (a materialization's steps after the check).
+    /// A materialization's collections while the catalogs are read.
     Upcoming,
     /// A materialization: the list of collections to write.
     Collections,
@@ -241,7 +241,7 @@ impl Ctx {
             Ctx::SaveQuestion => "Files exist: merge or overwrite",
             Ctx::SaveAnyway => "Bindings failed the check: save anyway?",
             Ctx::Saved => "Saved",
-            Ctx::Upcoming => "A step still to come",
+            Ctx::Upcoming => "Reading the catalogs",
             Ctx::Collections => "Collections list",
             Ctx::CollectionFilter => "Filtering the collections",
             Ctx::CatalogPath => "Opening a catalog file",
@@ -458,7 +458,7 @@ pub static KEYS: &[Binding] = &[
     b(A::Quit, &[ch('q'), k(C::Enter)], "quit", "Leave catwalk (everything is saved)", Ctx::Saved, Show),
     b(A::Back, &[k(C::Esc)], "back", "Back to the review, to save again elsewhere", Ctx::Saved, Show),
     b(A::MaterializeThese, &[ch('m')], "materialize these", "Materialize the collections just saved: pick a destination connector next; its Collections step lists them", Ctx::SavedCapture, Show),
-    // A materialization after its check.
+    // A materialization's collections while the catalogs are read.
     b(A::EditConfig, &[ch('e')], "edit config", "Back to the config form (values kept)", Ctx::Upcoming, Show),
     b(A::Back, &[k(C::Esc)], "back", "Back to the check (nothing is lost)", Ctx::Upcoming, Show),
     // A materialization's collections.

@@ -18,10 +18,13 @@ use crate::tui::state::State;
 use crate::tui::widgets::log_pane;
 use crate::tui::widgets::select_list::ListNav;
 use ratatui::Frame;
-use ratatui::crossterm::event::MouseEvent;
+use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 use serde_json::{Value, json};
 use std::collections::VecDeque;
+
+/// Where the table's rows are drawn.
+pub use super::fields_view::list_area;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub enum Phase {
@@ -241,7 +244,7 @@ fn count(state: &State) -> usize {
 
 fn list_height(state: &State) -> usize {
     let body = crate::tui::layout::areas(state.screen()).body;
-    super::fields_view::list_area(body).height as usize
+    list_area(body).height as usize
 }
 
 fn toggle(state: &mut State) {
@@ -389,7 +392,26 @@ impl Step for FieldsStep {
         }
     }
 
-    fn on_mouse(state: &mut State, _body: Rect, ev: MouseEvent) -> Reply {
+    fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Reply {
+        let list = list_area(body);
+        if let MouseEventKind::Down(MouseButton::Left) = ev.kind
+            && state.fields.phase == Phase::Done
+            && ev.row >= list.y
+            && ev.row < list.y + list.height
+        {
+            // A click selects the row; on the row already selected, or on its box, it toggles.
+            let len = current_rows(state).len();
+            let h = list.height as usize;
+            if let Some(row) = state.fields.nav.row_at((ev.row - list.y) as usize, len, h) {
+                let again = row == state.fields.nav.selected || ev.column < list.x + 4;
+                state.fields.nav.select(row, len, h);
+                if again {
+                    toggle(state);
+                    return crate::tui::materialization::keep_answer(state).into();
+                }
+            }
+            return Reply::stay();
+        }
         if let Some(d) = super::wheel_delta(&ev) {
             if state.fields.phase == Phase::Done {
                 let h = list_height(state);

@@ -603,3 +603,16 @@ fn the_draft_keeps_a_materializations_answers_by_collection() {
     assert_eq!(t.resources.pages[0].form.to_config()["table"], "orders_v2");
     assert_eq!(t.resources.pages[1].form.to_config().get("schema"), None);
 }
+
+#[test]
+fn a_click_on_a_fields_box_toggles_it() {
+    let mut s = to_fields(80, 24);
+    let body = crate::tui::layout::areas(s.screen()).body;
+    let list = crate::tui::steps::fields::list_area(body);
+    // tags is the fourth row: a click on its box excludes it.
+    send(&mut s, [click(list.x + 1, list.y + 3)]);
+    let rows = crate::tui::steps::fields::current_rows(&s);
+    assert_eq!(rows[3].field, "tags");
+    assert!(!rows[3].selected);
+    assert_eq!(s.fields.nav.selected, 3);
+}
