@@ -238,6 +238,27 @@ fn relative(path: &Path, dir: &Path) -> String {
     path.strip_prefix(dir).unwrap_or(path).display().to_string()
 }
 
+/// The secret fields of `config` a save writes in plaintext ("Password (/password)"): all of them
+/// when it is not protected, none when it is. Protecting only the secret fields of a config that has
+/// none set is an error (there is nothing to encrypt).
+pub fn plaintext_secrets(
+    schema: &Value,
+    config: &Value,
+    protection: Option<&Protection>,
+) -> Result<Vec<String>, Failure> {
+    let secrets = crate::secrets::plaintext_secrets(schema, config);
+    match protection {
+        None => Ok(secrets.iter().map(ToString::to_string).collect()),
+        Some(p) if p.scope == crate::secrets::Scope::Secrets && secrets.is_empty() => {
+            Err(Failure::invalid(
+                "no field the connector marks secret has a value, so there is nothing to encrypt: choose \
+                 \"whole document\" or \"off\"",
+            ))
+        }
+        Some(_) => Ok(Vec::new()),
+    }
+}
+
 /// What a save would write, for the review screen.
 pub fn plan(req: &Request) -> Result<SavePreview, Failure> {
     let (dir, outcome, existed) = plan_files(req)?;
@@ -264,23 +285,8 @@ pub fn plan(req: &Request) -> Result<SavePreview, Failure> {
     {
         warnings.push(w);
     }
-    let plaintext_secrets = if req.protection.is_none() {
-        crate::secrets::plaintext_secrets(&req.config_schema, &req.config)
-            .iter()
-            .map(ToString::to_string)
-            .collect()
-    } else {
-        Vec::new()
-    };
-    if let Some(p) = &req.protection
-        && p.scope == crate::secrets::Scope::Secrets
-        && crate::secrets::plaintext_secrets(&req.config_schema, &req.config).is_empty()
-    {
-        return Err(Failure::invalid(
-            "no field the connector marks secret has a value, so there is nothing to encrypt: choose \
-             \"whole document\" or \"off\"",
-        ));
-    }
+    let plaintext_secrets =
+        plaintext_secrets(&req.config_schema, &req.config, req.protection.as_ref())?;
     Ok(SavePreview {
         plaintext_secrets,
         sops_rules: sops_rules(&dir),

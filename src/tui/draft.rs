@@ -32,6 +32,23 @@ pub struct Answers {
     /// Step 7's answer: where and under which names the catalog is written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub save: Option<Box<SaveAnswer>>,
+    /// A materialization's answers (collections, naming, resources, fields).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub materialization: Option<Box<MaterializationAnswer>>,
+}
+
+/// A materialization's steps' answers, by collection name, so that they apply to the catalogs read again.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MaterializationAnswer {
+    pub chosen: Vec<String>,
+    /// Resources name their schema (Estuary's `withSchema`).
+    pub with_schema: bool,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub resources: BTreeMap<String, Value>,
+    /// Each binding's `fields` as written in a catalog.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, Value>,
 }
 
 /// The bindings chosen in step 6, by resource id (`catalog::resource_id`), so that they apply to a later
@@ -66,6 +83,10 @@ impl std::fmt::Debug for Answers {
                 &self.bindings.as_ref().map(|b| b.selected.len()),
             )
             .field("save", &self.save)
+            .field(
+                "materialization",
+                &self.materialization.as_ref().map(|m| m.chosen.len()),
+            )
             .finish_non_exhaustive()
     }
 }

@@ -14,13 +14,17 @@ pub enum StepId {
     Check,
     Bindings,
     Review,
-    /// A materialization's next steps (collections, resources, fields) are still to come: this one says so.
+    /// A materialization's collections to write, from the catalogs found or opened.
     Collections,
+    /// A materialization's resource config per chosen collection.
+    Resources,
+    /// A materialization's field selection per binding, from the connector's constraints.
+    Fields,
 }
 
 impl StepId {
     /// How many steps there are (no flow walks more).
-    pub const COUNT: usize = 8;
+    pub const COUNT: usize = 10;
 
     pub fn title(self) -> &'static str {
         match self {
@@ -32,6 +36,8 @@ impl StepId {
             StepId::Bindings => "Bindings",
             StepId::Review => "Save",
             StepId::Collections => "Collections",
+            StepId::Resources => "Resources",
+            StepId::Fields => "Fields",
         }
     }
 }
@@ -73,7 +79,7 @@ impl Flow {
         };
         steps.extend(match kind {
             TaskKind::Capture => vec![Bindings, Review],
-            TaskKind::Materialization => vec![Collections],
+            TaskKind::Materialization => vec![Collections, Resources, Fields, Review],
         });
         Flow {
             kind,
@@ -187,7 +193,10 @@ mod tests {
         let f = Flow::for_task(TaskKind::Materialization, Origin::New);
         assert_eq!(f.after(StepId::Check), Some(StepId::Collections));
         assert_eq!(f.position(StepId::Bindings), None);
-        assert_eq!(f.after(StepId::Collections), None);
+        assert_eq!(f.after(StepId::Collections), Some(StepId::Resources));
+        assert_eq!(f.after(StepId::Resources), Some(StepId::Fields));
+        assert_eq!(f.after(StepId::Fields), Some(StepId::Review));
+        assert_eq!(f.steps.len(), 9);
     }
 
     #[test]

@@ -78,6 +78,18 @@ pub enum Action {
     Overwrite,
     /// Open the connector's documentation (desktop opener; over SSH the link is shown to copy).
     OpenDocs,
+    /// Type the path of a catalog file to read its collections.
+    OpenCatalog,
+    /// The other way of naming the resources (with or without schema).
+    Naming,
+    /// Switch delta updates of the binding shown.
+    DeltaUpdates,
+    /// The next binding's page.
+    NextBinding,
+    /// The previous binding's page.
+    PrevBinding,
+    /// After saving a capture: set up a materialization of its collections.
+    MaterializeThese,
 }
 
 /// Where a binding applies. The state gives an ordered list of active contexts; the first binding (in
@@ -165,8 +177,24 @@ pub enum Ctx {
     SaveAnyway,
     /// Step 7: saved.
     Saved,
-    /// A step still to come (a materialization's steps after the check).
+    /// A materialization's collections while the catalogs are read.
     Upcoming,
+    /// A materialization: the list of collections to write.
+    Collections,
+    /// A materialization: typing a filter of the collections.
+    CollectionFilter,
+    /// A materialization: typing the path of a catalog file.
+    CatalogPath,
+    /// A materialization: no collection found (or the catalogs could not be read).
+    NoCollections,
+    /// A materialization: the resource forms.
+    Resources,
+    /// A materialization: a binding's fields.
+    FieldList,
+    /// A materialization: the connector's validate failed.
+    ValidateFailed,
+    /// Step 7: a capture saved (its collections can be materialized next).
+    SavedCapture,
 }
 
 impl Ctx {
@@ -213,7 +241,15 @@ impl Ctx {
             Ctx::SaveQuestion => "Files exist: merge or overwrite",
             Ctx::SaveAnyway => "Bindings failed the check: save anyway?",
             Ctx::Saved => "Saved",
-            Ctx::Upcoming => "A step still to come",
+            Ctx::Upcoming => "Reading the catalogs",
+            Ctx::Collections => "Collections list",
+            Ctx::CollectionFilter => "Filtering the collections",
+            Ctx::CatalogPath => "Opening a catalog file",
+            Ctx::NoCollections => "No collections",
+            Ctx::Resources => "Resource forms",
+            Ctx::FieldList => "Fields of a binding",
+            Ctx::ValidateFailed => "Validate failed",
+            Ctx::SavedCapture => "Capture saved",
         }
     }
 }
@@ -421,9 +457,53 @@ pub static KEYS: &[Binding] = &[
     b(A::Back, &[k(C::Esc), ch('n')], "don't save", "Write nothing, back to the review", Ctx::SaveAnyway, Show),
     b(A::Quit, &[ch('q'), k(C::Enter)], "quit", "Leave catwalk (everything is saved)", Ctx::Saved, Show),
     b(A::Back, &[k(C::Esc)], "back", "Back to the review, to save again elsewhere", Ctx::Saved, Show),
-    // A materialization after its check.
+    b(A::MaterializeThese, &[ch('m')], "materialize these", "Materialize the collections just saved: pick a destination connector next; its Collections step lists them", Ctx::SavedCapture, Show),
+    // A materialization's collections while the catalogs are read.
     b(A::EditConfig, &[ch('e')], "edit config", "Back to the config form (values kept)", Ctx::Upcoming, Show),
     b(A::Back, &[k(C::Esc)], "back", "Back to the check (nothing is lost)", Ctx::Upcoming, Show),
+    // A materialization's collections.
+    b(A::Toggle, &[ch(' ')], "toggle", "Select or deselect this collection", Ctx::Collections, Show),
+    b(A::Up, &[k(C::Up), ch('k')], "move", "Move up", Ctx::Collections, As("↑↓")),
+    b(A::Down, &[k(C::Down), ch('j')], "down", "Move down", Ctx::Collections, Hidden),
+    b(A::PageUp, &[k(C::PageUp)], "page up", "Up one page", Ctx::Collections, Hidden),
+    b(A::PageDown, &[k(C::PageDown)], "page down", "Down one page", Ctx::Collections, Hidden),
+    b(A::Top, &[k(C::Home), ch('g')], "top", "First collection", Ctx::Collections, Hidden),
+    b(A::Bottom, &[k(C::End), ch('G')], "bottom", "Last collection", Ctx::Collections, Hidden),
+    b(A::NextStep, &[ctrl('n'), k(C::Enter)], "next step", "Go on to the resources of the collections selected", Ctx::Collections, Show),
+    b(A::Back, &[k(C::Esc)], "back", "Back to the check (nothing is lost)", Ctx::Collections, Show),
+    b(A::Filter, &[ch('/')], "filter", "Filter the collections by name", Ctx::Collections, Show),
+    b(A::SelectAll, &[ch('a')], "all", "Select every collection shown (the filtered ones)", Ctx::Collections, Show),
+    b(A::SelectNone, &[ch('n')], "none", "Deselect every collection shown (the filtered ones)", Ctx::Collections, Show),
+    b(A::OpenCatalog, &[ch('o')], "open catalog", "Read the collections of another catalog file", Ctx::Collections, Show),
+    b(A::Retry, &[ch('r')], "read again", "Read the catalogs again", Ctx::Collections, Hidden),
+    b(A::LeaveFilter, &[k(C::Enter), k(C::Esc), k(C::Tab)], "done", "Back to the list, keeping the filter (^U clears it)", Ctx::CollectionFilter, Show),
+    b(A::Up, &[k(C::Up)], "move", "Move up", Ctx::CollectionFilter, As("↑↓")),
+    b(A::Down, &[k(C::Down)], "down", "Move down", Ctx::CollectionFilter, Hidden),
+    b(A::Submit, &[k(C::Enter)], "read it", "Read this catalog file's collections", Ctx::CatalogPath, Show),
+    b(A::Back, &[k(C::Esc)], "cancel", "Close without reading", Ctx::CatalogPath, Show),
+    b(A::OpenCatalog, &[ch('o')], "open catalog", "Read the collections of a catalog file", Ctx::NoCollections, Show),
+    b(A::Retry, &[ch('r')], "read again", "Read the catalogs again", Ctx::NoCollections, Show),
+    b(A::EditConfig, &[ch('e')], "edit config", "Back to the config form (values kept)", Ctx::NoCollections, Show),
+    b(A::Back, &[k(C::Esc)], "back", "Back to the check (nothing is lost)", Ctx::NoCollections, Show),
+    // A materialization's resources.
+    b(A::Naming, &[ctrl('t')], "naming", "Name the tables another way: with the schema from the collection name, or without (forms you edited stay)", Ctx::Resources, Show),
+    b(A::NextBinding, &[k(C::F(8))], "next binding", "The next binding's resource (^N also goes on from the last field)", Ctx::Resources, Hidden),
+    b(A::PrevBinding, &[k(C::F(7))], "previous binding", "The previous binding's resource (Esc too)", Ctx::Resources, Hidden),
+    // A materialization's fields.
+    b(A::Toggle, &[ch(' ')], "toggle", "Select or deselect this field (required and forbidden ones cannot change)", Ctx::FieldList, Show),
+    b(A::Up, &[k(C::Up), ch('k')], "move", "Move up", Ctx::FieldList, As("↑↓")),
+    b(A::Down, &[k(C::Down), ch('j')], "down", "Move down", Ctx::FieldList, Hidden),
+    b(A::PageUp, &[k(C::PageUp)], "page up", "Up one page", Ctx::FieldList, Hidden),
+    b(A::PageDown, &[k(C::PageDown)], "page down", "Down one page", Ctx::FieldList, Hidden),
+    b(A::NextBinding, &[k(C::Tab), k(C::Right)], "binding", "The next binding's fields", Ctx::FieldList, As("Tab/←→")),
+    b(A::PrevBinding, &[k(C::BackTab), k(C::Left)], "previous binding", "The previous binding's fields", Ctx::FieldList, Hidden),
+    b(A::DeltaUpdates, &[ch('d')], "delta updates", "Switch delta updates for this binding (when the connector has them); validates again", Ctx::FieldList, Show),
+    b(A::NextStep, &[ctrl('n')], "next step", "Go on to review and save", Ctx::FieldList, Show),
+    b(A::Retry, &[ch('r')], "validate again", "Run the connector's validate again", Ctx::FieldList, Hidden),
+    b(A::Back, &[k(C::Esc)], "back", "Back to the resources (nothing is lost)", Ctx::FieldList, Show),
+    b(A::Retry, &[ch('r')], "retry", "Run the connector's validate again", Ctx::ValidateFailed, Show),
+    b(A::EditConfig, &[ch('e')], "edit config", "Back to the config form (values kept)", Ctx::ValidateFailed, Show),
+    b(A::Back, &[k(C::Esc)], "back", "Back to the resources (nothing is lost)", Ctx::ValidateFailed, Show),
     // Overlays.
     b(A::CloseOverlay, &[k(C::Esc), ch('?'), ch('q'), k(C::F(1))], "close", "Close this list", Ctx::Help, Show),
     b(A::Up, &[k(C::Up), ch('k')], "scroll", "Scroll up", Ctx::Help, As("↑↓")),

@@ -14,6 +14,8 @@ pub mod events;
 pub mod flow;
 pub mod keys;
 pub mod layout;
+pub mod materialization;
+pub mod materialize_tasks;
 pub mod msg;
 pub mod saving;
 pub mod session;

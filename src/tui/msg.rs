@@ -72,6 +72,11 @@ pub enum TaskMsg {
     HostKeyUnknown(Box<HostKeyAsk>),
     /// A link was handed to the desktop's opener (what ran), or why not (over SSH, no opener).
     Opened(Result<String, String>),
+    /// The catalogs a materialization can bind: their collections (shared), or why none could be read.
+    CatalogsLoaded(Result<Arc<crate::tui::materialization::Loaded>, String>),
+    /// A materialization's bindings validated by its connector: a verdict per binding, in order (its
+    /// constraints and Flow's field selection, or why it is rejected); or why validate could not run.
+    MaterializationValidated(Result<Box<Vec<Verdict>>, String>),
 }
 
 /// How a check or discover goes through the SSH tunnel its config asks for.
@@ -172,6 +177,8 @@ pub struct SaveRequest {
     pub config_schema: Value,
     /// Wrap the Airbyte image for Flow as this tag (`catwalk image wrap`) and write it as the endpoint.
     pub wrap: Option<String>,
+    /// A materialization's bindings and imports (`None`: a capture, from `bindings` and `chosen`).
+    pub materialization: Option<Arc<crate::tui::materialization::MatSave>>,
 }
 
 /// What a save would do, and what it wrote: the save operation's own types.
@@ -264,4 +271,26 @@ pub enum Cmd {
         bindings: Hidden<Vec<ValidateBinding>>,
         resource_schema: Hidden<Value>,
     },
+    /// Read the catalogs in `dir` (`~` is the home directory) and the files `opened` by path: the
+    /// collections a materialization can bind.
+    LoadCatalogs {
+        id: ReqId,
+        dir: String,
+        opened: Vec<String>,
+    },
+    /// Validate a materialization's bindings with its connector (through the SSH tunnel its config asks
+    /// for): the constraints on each binding's fields.
+    ValidateMaterialization {
+        id: ReqId,
+        run: Run,
+        /// The materialization's full name.
+        name: String,
+        config: Hidden<Value>,
+        candidates: Hidden<Vec<Candidate>>,
+        resource_schema: Hidden<Value>,
+        ssh: SshUse,
+    },
 }
+
+/// A materialization binding to validate, and the connector's verdict on it: the operation's own types.
+pub use crate::ops::materialize::{Candidate, Verdict};

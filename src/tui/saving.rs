@@ -1,6 +1,7 @@
 //! Step 7's file work, run by the task executor: the wizard's [`SaveRequest`] as the save operation's
 //! request (`ops::save`, the same catalog code `catwalk discover` writes with): plan the catalog, and write
-//! it atomically with the config (encrypted with sops in memory when asked).
+//! it atomically with the config (encrypted with sops in memory when asked). A materialization's save goes
+//! to `materialize_tasks`.
 
 use super::msg::{SaveDone, SavePreview, SaveRequest};
 use crate::catalog;
@@ -42,11 +43,17 @@ pub fn request(req: &SaveRequest) -> save::Request {
 
 /// What a save would write, for the review screen.
 pub fn plan(req: &SaveRequest) -> Result<SavePreview, String> {
+    if req.materialization.is_some() {
+        return super::materialize_tasks::plan(req);
+    }
     save::plan(&request(req)).map_err(|e| e.to_string())
 }
 
 /// Plan again and write (see `ops::save::save`).
 pub fn save(req: &SaveRequest) -> Result<SaveDone, String> {
+    if req.materialization.is_some() {
+        return super::materialize_tasks::save(req);
+    }
     save::save(&request(req)).map_err(|e| e.to_string())
 }
 

@@ -4,12 +4,16 @@
 use super::connectors::CatalogEntry;
 use super::draft::{Answers, Draft};
 use super::flow::{Flow, Origin, TaskKind};
+use super::materialization::Materialization;
 use super::msg::ReqId;
 use super::session::Session;
 use super::steps::bindings::BindingsState;
 use super::steps::check::CheckState;
+use super::steps::collections::CollectionsState;
 use super::steps::config::ConfigState;
 use super::steps::connector::ConnectorState;
+use super::steps::fields::FieldsState;
+use super::steps::resources::ResourcesState;
 use super::steps::review::ReviewState;
 use super::steps::spec::SpecState;
 use super::steps::tunnel::TunnelState;
@@ -76,6 +80,11 @@ pub struct State {
     pub check: CheckState,
     pub bindings: BindingsState,
     pub review: ReviewState,
+    /// A materialization's steps, and what they settled.
+    pub collections: CollectionsState,
+    pub resources: ResourcesState,
+    pub fields: FieldsState,
+    pub mat: Materialization,
     /// The terminal shows OSC 8 hyperlinks (links are clickable); off in tests and with `TERM=dumb`.
     pub hyperlinks: bool,
     /// Opening the documentation: the request, then what happened (shown on the status line).
@@ -108,6 +117,10 @@ impl State {
             check: CheckState::default(),
             bindings: BindingsState::default(),
             review: ReviewState::default(),
+            collections: CollectionsState::default(),
+            resources: ResourcesState::default(),
+            fields: FieldsState::default(),
+            mat: Materialization::default(),
             hyperlinks: false,
             docs_req: None,
             docs_note: None,
@@ -130,6 +143,8 @@ impl State {
             || self.check.is_working()
             || self.bindings.is_working()
             || self.review.is_working()
+            || self.collections.is_working()
+            || self.fields.is_working()
             || self.docker == DockerStatus::Checking
     }
 

@@ -320,6 +320,40 @@ impl Tasks {
                     .unwrap_or_else(|e| Err(e.to_string()));
                 TaskMsg::Opened(opened)
             }),
+            Cmd::LoadCatalogs { id, dir, opened } => self.spawn(id, true, async move {
+                let loaded = tokio::task::spawn_blocking(move || {
+                    super::materialize_tasks::load_catalogs(&dir, &opened)
+                })
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()));
+                TaskMsg::CatalogsLoaded(loaded.map(Arc::new))
+            }),
+            Cmd::ValidateMaterialization {
+                id,
+                run,
+                name,
+                config,
+                candidates,
+                resource_schema,
+                ssh,
+            } => self.spawn_through_ssh(
+                id,
+                config,
+                ssh,
+                move |config, network, report| async move {
+                    let connector = open_run(&run, network, &report).await?;
+                    crate::ops::materialize::validate(
+                        &connector,
+                        &name,
+                        &config,
+                        &resource_schema,
+                        &candidates,
+                    )
+                    .await
+                    .map_err(|e| e.to_string())
+                },
+                |v| TaskMsg::MaterializationValidated(v.map(Box::new)),
+            ),
             Cmd::ClearDraft(id) => {
                 let path = self.paths.draft();
                 self.spawn(id, false, async move {

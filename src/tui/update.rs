@@ -307,6 +307,10 @@ fn on_task(state: &mut State, id: ReqId, report: TaskMsg) -> Vec<Cmd> {
                 super::steps::check::on_task(state, id, other)
             } else if state.bindings.req == Some(id) {
                 super::steps::bindings::on_task(state, id, other)
+            } else if state.collections.req == Some(id) {
+                super::steps::collections::on_task(state, id, other)
+            } else if state.fields.req == Some(id) {
+                super::steps::fields::on_task(state, id, other)
             } else if state.review.owns(id) {
                 super::steps::review::on_task(state, id, other).into()
             } else {
@@ -329,4 +333,5 @@ fn clamp_lists(state: &mut State) {
     super::steps::config::clamp(state);
     super::steps::tunnel::clamp(state);
     super::steps::bindings::clamp(state);
+    super::steps::collections::clamp(state);
 }

@@ -116,11 +116,15 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
                 ));
             }
             lines.push(Line::default());
-            lines.extend(wrapped(
-                "Enter goes on to the bindings: the connector's discover lists what it can capture.",
-                w,
-                ratatui::style::Style::default(),
-            ));
+            let next = match state.flow().kind {
+                crate::tui::flow::TaskKind::Materialization => {
+                    "Enter goes on to the collections: choose which of your catalogs' collections it writes."
+                }
+                crate::tui::flow::TaskKind::Capture => {
+                    "Enter goes on to the bindings: the connector's discover lists what it can capture."
+                }
+            };
+            lines.extend(wrapped(next, w, ratatui::style::Style::default()));
         }
         Phase::Skipped => {
             lines.push(Line::styled(
@@ -128,10 +132,15 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
                 t.warn(),
             ));
             lines.push(Line::default());
-            lines.push(Line::raw(truncate(
-                "Enter goes on to the bindings; r runs the check now.",
-                w,
-            )));
+            let next = match state.flow().kind {
+                crate::tui::flow::TaskKind::Materialization => {
+                    "Enter goes on to the collections; r runs the check now."
+                }
+                crate::tui::flow::TaskKind::Capture => {
+                    "Enter goes on to the bindings; r runs the check now."
+                }
+            };
+            lines.push(Line::raw(truncate(next, w)));
         }
         Phase::Failed(e) => {
             let ssh_failed = c.ssh.as_ref().and_then(|p| p.failed.as_ref());

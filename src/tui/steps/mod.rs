@@ -13,12 +13,17 @@ mod bindings_view;
 pub mod check;
 mod check_view;
 pub mod collections;
+mod collections_view;
 pub mod config;
 mod config_file;
 mod config_view;
 pub mod connector;
 pub mod connector_form;
 mod connector_view;
+pub mod fields;
+mod fields_view;
+pub mod resources;
+mod resources_view;
 pub mod review;
 mod review_view;
 pub mod spec;
@@ -124,6 +129,14 @@ macro_rules! dispatch {
             }
             $crate::tui::state::StepId::Collections => {
                 type $s = $crate::tui::steps::collections::CollectionsStep;
+                $body
+            }
+            $crate::tui::state::StepId::Resources => {
+                type $s = $crate::tui::steps::resources::ResourcesStep;
+                $body
+            }
+            $crate::tui::state::StepId::Fields => {
+                type $s = $crate::tui::steps::fields::FieldsStep;
                 $body
             }
         }

@@ -461,6 +461,14 @@ pub fn can_wrap(state: &State) -> bool {
     )
 }
 
+/// What is being saved, in words: `capture` or `materialization`.
+pub fn task_word(state: &State) -> &'static str {
+    match session::run_of(state).map(|r| r.kind) {
+        Some(ConnectorKind::Materialize) => "materialization",
+        _ => "capture",
+    }
+}
+
 /// The save request for the current answers, or why there is none.
 pub fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequest, String> {
     let run =
@@ -473,6 +481,10 @@ pub fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequ
     let b = &state.bindings;
     let r = &state.review;
     let prefix = catalog::validate_prefix(r.value(Input::Prefix)).map_err(|e| e.to_string())?;
+    let materialization = match run.kind {
+        ConnectorKind::Materialize => Some(std::sync::Arc::new(state.mat.save_part()?)),
+        ConnectorKind::Capture => None,
+    };
     let chosen: Vec<(usize, String)> = b
         .items
         .iter()
@@ -480,7 +492,7 @@ pub fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequ
         .filter(|(_, it)| it.selected)
         .map(|(i, it)| (i, format!("{prefix}/{}", it.name)))
         .collect();
-    if chosen.is_empty() {
+    if chosen.is_empty() && materialization.is_none() {
         return Err(
             "no binding is selected: go back to step 6 (Esc) and select at least one".into(),
         );
@@ -509,6 +521,7 @@ pub fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequ
             .map(|o| o.spec.config_schema.clone())
             .unwrap_or_default(),
         wrap: r.wrap_tag(),
+        materialization,
     })
 }
 
@@ -721,7 +734,9 @@ pub struct ReviewStep;
 impl Step for ReviewStep {
     fn contexts(state: &State) -> Vec<Ctx> {
         let r = &state.review;
-        if r.done.is_some() {
+        if r.done.is_some() && task_word(state) == "capture" {
+            vec![Ctx::SavedCapture, Ctx::Saved]
+        } else if r.done.is_some() {
             vec![Ctx::Saved]
         } else if r.ask_failed {
             vec![Ctx::SaveAnyway]
@@ -746,6 +761,9 @@ impl Step for ReviewStep {
         if action == Action::Back && state.review.idle() {
             return back(state);
         }
+        if action == Action::MaterializeThese {
+            return materialize_these(state);
+        }
         let cmds = on_action(state, action);
         publish(state);
         cmds.into()
@@ -766,6 +784,20 @@ impl Step for ReviewStep {
     fn view(state: &State, frame: &mut Frame, body: Rect) {
         super::review_view::view(state, frame, body);
     }
+}
+
+/// After a capture is saved: on to a materialization of its collections. The connector list comes back
+/// (a destination connector is picked there); the catalog just written is among those the
+/// materialization's Collections step reads, from the same directory.
+fn materialize_these(state: &mut State) -> Reply {
+    let Some(done) = state.review.done.take() else {
+        return Reply::stay();
+    };
+    let file = done.flow_file.display().to_string();
+    if !state.mat.opened.contains(&file) {
+        state.mat.opened.push(file);
+    }
+    Reply::go(Transition::GoTo(crate::tui::flow::StepId::Connector))
 }
 
 /// The prefix and name as typed, for the steps that name the task before this one (the check).

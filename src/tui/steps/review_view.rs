@@ -215,7 +215,10 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
         }
         (None, Some(p)) if p.touches_existing() => Line::styled(
             truncate(
-                "⚠ This capture is already there: saving asks whether to merge or overwrite.",
+                &format!(
+                    "⚠ This {} is already there: saving asks whether to merge or overwrite.",
+                    super::review::task_word(state)
+                ),
                 w,
             ),
             t.warn(),
@@ -308,7 +311,8 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
             (None, 0, Some(p)) => Line::styled(format!(" → {}", p.dir.display()), t.dim()),
             (None, 2, _) => Line::styled(
                 format!(
-                    " capture {}/{}",
+                    " {} {}/{}",
+                    super::review::task_word(state),
                     r.value(Input::Prefix).trim_end_matches('/'),
                     r.value(Input::Name)
                 ),
@@ -434,7 +438,11 @@ fn question(state: &State, frame: &mut Frame, area: Rect) {
     };
     let mut lines = vec![Line::default()];
     let what = if changed.is_empty() {
-        format!("⚠ {} already has this capture.", p.dir.display())
+        format!(
+            "⚠ {} already has this {}.",
+            p.dir.display(),
+            super::review::task_word(state)
+        )
     } else {
         format!(
             "⚠ These files exist in {} and would change: {list}.",
@@ -511,8 +519,11 @@ fn saved(state: &State, frame: &mut Frame, body: Rect) {
         Line::styled(
             truncate(
                 &format!(
-                    "✓ Saved the capture {}: {} files written, {} unchanged.",
-                    done.capture, done.written, done.unchanged
+                    "✓ Saved the {} {}: {} files written, {} unchanged.",
+                    super::review::task_word(state),
+                    done.capture,
+                    done.written,
+                    done.unchanged
                 ),
                 w,
             ),

@@ -785,7 +785,11 @@ fn a_materialization_walks_its_own_flow_and_the_stepper_names_it() {
     let screen = render(&s);
     let top = screen.lines().next().unwrap_or_default();
     assert!(top.contains("6 Collections"), "{top}");
-    assert!(!top.contains("Bindings") && !top.contains("Save"), "{top}");
+    assert!(
+        top.contains("7 Resources") && top.contains("8 Fields"),
+        "{top}"
+    );
+    assert!(!top.contains("Bindings"), "{top}");
     // Esc goes back to the check, e to the config.
     send(&mut s, [key(KeyCode::Esc)]);
     assert_eq!(s.step, crate::tui::state::StepId::Check);

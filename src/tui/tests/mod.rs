@@ -6,6 +6,8 @@ mod flow_snapshots;
 mod flow_support;
 mod flow_update;
 mod friction;
+mod materialize_flow;
+mod materialize_support;
 mod snapshots;
 mod sops_review;
 mod support;
