@@ -72,6 +72,10 @@ pub enum TaskMsg {
     HostKeyUnknown(Box<HostKeyAsk>),
     /// A link was handed to the desktop's opener (what ran), or why not (over SSH, no opener).
     Opened(Result<String, String>),
+    /// The catalogs found under the current directory (for "Open a catalog").
+    Catalogs(Vec<crate::ops::edit::CatalogSummary>),
+    /// A task of a catalog opened for editing (its config decrypted in memory), or why not.
+    CatalogOpened(Result<Box<crate::ops::edit::OpenedTask>, String>),
 }
 
 /// How a check or discover goes through the SSH tunnel its config asks for.
@@ -172,6 +176,10 @@ pub struct SaveRequest {
     pub config_schema: Value,
     /// Wrap the Airbyte image for Flow as this tag (`catwalk image wrap`) and write it as the endpoint.
     pub wrap: Option<String>,
+    /// Editing an existing catalog: the choice per binding (by resource id) over accepting each chosen one.
+    pub choices: std::collections::HashMap<String, crate::catalog::Choice>,
+    /// Leave the config file as it is (an opened config, unchanged).
+    pub keep_config: bool,
 }
 
 /// What a save would do, and what it wrote: the save operation's own types.
@@ -252,6 +260,14 @@ pub enum Cmd {
         path: String,
         value: Hidden<Value>,
         schema: Hidden<Value>,
+    },
+    /// Find the catalogs under the current directory.
+    ScanCatalogs(ReqId),
+    /// Open a task of a catalog for editing (sops decrypts its config in memory).
+    OpenCatalog {
+        id: ReqId,
+        file: PathBuf,
+        name: String,
     },
     /// Check the chosen bindings with the connector (Flow validate with them, as `catwalk check` does;
     /// Airbyte and Singer through the adapter's validate) and each resource config against its schema.

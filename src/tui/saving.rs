@@ -37,6 +37,8 @@ pub fn request(req: &SaveRequest) -> save::Request {
             .ok()
             .filter(|s| !s.trim().is_empty()),
         wrap: req.wrap.clone(),
+        choices: req.choices.clone(),
+        keep_config: req.keep_config,
     }
 }
 

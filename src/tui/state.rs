@@ -5,8 +5,10 @@ use super::connectors::CatalogEntry;
 use super::draft::{Answers, Draft};
 use super::flow::{Flow, Origin, TaskKind};
 use super::msg::ReqId;
+use super::opened::Opened;
 use super::session::Session;
 use super::steps::bindings::BindingsState;
+use super::steps::changes::ChangesState;
 use super::steps::check::CheckState;
 use super::steps::config::ConfigState;
 use super::steps::connector::ConnectorState;
@@ -76,6 +78,9 @@ pub struct State {
     pub check: CheckState,
     pub bindings: BindingsState,
     pub review: ReviewState,
+    /// The task of an existing catalog being edited (`Origin::Existing`).
+    pub opened: Option<Opened>,
+    pub changes: ChangesState,
     /// The terminal shows OSC 8 hyperlinks (links are clickable); off in tests and with `TERM=dumb`.
     pub hyperlinks: bool,
     /// Opening the documentation: the request, then what happened (shown on the status line).
@@ -108,6 +113,8 @@ impl State {
             check: CheckState::default(),
             bindings: BindingsState::default(),
             review: ReviewState::default(),
+            opened: None,
+            changes: ChangesState::default(),
             hyperlinks: false,
             docs_req: None,
             docs_note: None,
@@ -130,6 +137,7 @@ impl State {
             || self.check.is_working()
             || self.bindings.is_working()
             || self.review.is_working()
+            || self.changes.is_working()
             || self.docker == DockerStatus::Checking
     }
 

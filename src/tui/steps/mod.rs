@@ -10,6 +10,8 @@
 
 pub mod bindings;
 mod bindings_view;
+pub mod changes;
+mod changes_view;
 pub mod check;
 mod check_view;
 pub mod collections;
@@ -124,6 +126,10 @@ macro_rules! dispatch {
             }
             $crate::tui::state::StepId::Collections => {
                 type $s = $crate::tui::steps::collections::CollectionsStep;
+                $body
+            }
+            $crate::tui::state::StepId::Changes => {
+                type $s = $crate::tui::steps::changes::ChangesStep;
                 $body
             }
         }

@@ -485,7 +485,13 @@ pub fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequ
             "no binding is selected: go back to step 6 (Esc) and select at least one".into(),
         );
     }
+    if let Some(why) = crate::tui::opened::save_blocker(state) {
+        return Err(format!("not saved: {why}"));
+    }
+    let (choices, keep_config) = crate::tui::opened::edit_choices(state, r.protection().as_ref());
     Ok(SaveRequest {
+        choices,
+        keep_config,
         dir: r.value(Input::Directory).to_string(),
         prefix,
         name: r.value(Input::Name).trim().to_string(),
@@ -604,6 +610,10 @@ fn ask_or_save(state: &mut State) -> Vec<Cmd> {
                     Some("the files are still being worked out: try again in a moment".into());
             }
             Vec::new()
+        }
+        // Editing a catalog: the changes were reviewed, and the preview is what is written.
+        Some(p) if p.touches_existing() && state.origin == crate::tui::flow::Origin::Existing => {
+            save(state, false, true)
         }
         Some(p) if p.touches_existing() => {
             state.review.question = true;
