@@ -62,6 +62,9 @@ pub struct Request {
     /// Editing an existing catalog: the person's choice per binding (by resource id) over the default
     /// (each chosen binding accepted); a saved binding left out is [`catalog::Choice::Remove`]d here.
     pub choices: HashMap<String, catalog::Choice>,
+    /// Editing an existing catalog: kept bindings whose collection the person renamed (by resource id:
+    /// the new full name).
+    pub renames: HashMap<String, String>,
     /// Leave the config file as it is (an opened config that did not change: sops would re-encrypt every
     /// value, and a diff would show them all).
     pub keep_config: bool,
@@ -199,8 +202,9 @@ fn plan_files(req: &Request) -> Result<(PathBuf, DiscoverOutcome, bool), Failure
         replace: req.replace,
         force: false,
     };
-    let mut outcome = catalog::plan_capture_choosing(&dir, discovery(req), options, &choices)
-        .map_err(|e| Failure::invalid(e.to_string()))?;
+    let mut outcome =
+        catalog::plan_capture_editing(&dir, discovery(req), options, &choices, &req.renames)
+            .map_err(|e| Failure::invalid(e.to_string()))?;
     if !req.keep_config {
         outcome
             .add_config(&dir, &catalog::config_file_name(&req.name), &req.config)
@@ -228,7 +232,7 @@ fn kept_as_is(req: &Request, outcome: &DiscoverOutcome, existed: bool) -> Vec<St
         let Some(wanted) = chosen.get(&k.resource) else {
             continue;
         };
-        if *wanted != k.target {
+        if *wanted != k.target && !req.renames.contains_key(&k.resource) {
             out.push(format!("{wanted} stays {} as in the file", k.target));
         }
         if k.disable {

@@ -178,6 +178,8 @@ pub struct SaveRequest {
     pub wrap: Option<String>,
     /// Editing an existing catalog: the choice per binding (by resource id) over accepting each chosen one.
     pub choices: std::collections::HashMap<String, crate::catalog::Choice>,
+    /// Editing an existing catalog: collections of kept bindings renamed (resource id -> full name).
+    pub renames: std::collections::HashMap<String, String>,
     /// Leave the config file as it is (an opened config, unchanged).
     pub keep_config: bool,
 }

@@ -165,14 +165,43 @@ pub fn deselected(state: &State) -> Vec<String> {
         .collect()
 }
 
-/// What an edit adds to the save request: the choices (a deselected saved binding removed, the Changes
-/// step's choices), and whether the config file stays as it is (unchanged config, same protection).
-pub fn edit_choices(
-    state: &State,
-    protection: Option<&Protection>,
-) -> (HashMap<String, Choice>, bool) {
+/// What an edit adds to the save request.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Edit {
+    /// A deselected saved binding removed, the Changes step's choices.
+    pub choices: HashMap<String, Choice>,
+    /// Saved bindings whose collection the person renamed on the bindings step: the new full name.
+    pub renames: HashMap<String, String>,
+    /// The config file stays as it is (an unchanged config, the same protection).
+    pub keep_config: bool,
+}
+
+/// The saved bindings renamed on the bindings step (resource id -> full new name).
+pub fn renames(state: &State) -> HashMap<String, String> {
+    let Some(task) = task(state) else {
+        return HashMap::new();
+    };
+    let saved: HashMap<String, &str> = saved(state)
+        .into_iter()
+        .map(|(id, b)| (id, b.collection.as_str()))
+        .collect();
+    let under = format!("{}/", task.prefix);
+    state
+        .bindings
+        .items
+        .iter()
+        .filter_map(|it| {
+            let was = saved.get(&it.id)?;
+            let was_named = was.strip_prefix(&under).unwrap_or(was);
+            (it.name != was_named).then(|| (it.id.clone(), format!("{under}{}", it.name)))
+        })
+        .collect()
+}
+
+/// What an edit adds to the save request (see [`Edit`]).
+pub fn edit_choices(state: &State, protection: Option<&Protection>) -> Edit {
     let (Some(task), Some(opened)) = (task(state), state.opened.as_ref()) else {
-        return (HashMap::new(), false);
+        return Edit::default();
     };
     let mut choices: HashMap<String, Choice> = deselected(state)
         .into_iter()
@@ -185,7 +214,11 @@ pub fn edit_choices(
         |c: &serde_json::Value| *c == task.config || opened.form_config.as_deref() == Some(c);
     let keep_config = state.answers.config.as_ref().is_some_and(unchanged)
         && protection == task.protection.as_ref();
-    (choices, keep_config)
+    Edit {
+        choices,
+        renames: renames(state),
+        keep_config,
+    }
 }
 
 /// Remember the config as the form first read it (see [`Opened::form_config`]).

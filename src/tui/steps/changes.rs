@@ -40,19 +40,18 @@ pub enum Status {
 }
 
 impl Status {
-    /// The choices a binding in this state offers, the default first.
-    pub fn options(self) -> &'static [Choice] {
-        match self {
-            Status::Added => &[Choice::Accept, Choice::Disable, Choice::KeepOld],
-            Status::Removed => &[Choice::Remove],
-            Status::Vanished => &[Choice::Accept, Choice::Remove],
-            Status::Changed => &[
-                Choice::Accept,
-                Choice::KeepOld,
-                Choice::Disable,
-                Choice::Backfill,
-            ],
-            Status::Kept => &[Choice::Accept, Choice::Disable, Choice::Backfill],
+    /// The choices a binding in this state offers (`disabled` in the catalog: enable, else disable), the
+    /// default first.
+    pub fn options(self, disabled: bool) -> &'static [Choice] {
+        use Choice::*;
+        match (self, disabled) {
+            (Status::Added, _) => &[Accept, Disable, KeepOld],
+            (Status::Removed, _) => &[Remove],
+            (Status::Vanished, _) => &[Accept, Remove],
+            (Status::Changed, false) => &[Accept, KeepOld, Disable, Backfill],
+            (Status::Changed, true) => &[Accept, KeepOld, Enable, Backfill],
+            (Status::Kept, false) => &[Accept, Disable, Backfill],
+            (Status::Kept, true) => &[Accept, Enable, Backfill],
         }
     }
 
@@ -88,6 +87,7 @@ pub fn choice_label(status: Status, choice: Choice, disabled: bool) -> &'static 
         (Status::Changed, Choice::Accept) => "accept",
         (Status::Changed, Choice::KeepOld) => "keep old schema",
         (_, Choice::Disable) => "disable",
+        (_, Choice::Enable) => "enable",
         (_, Choice::Backfill) => "backfill",
         (Status::Kept, _) if disabled => "keep (disabled)",
         _ => "keep",
@@ -103,8 +103,10 @@ pub struct Row {
     pub status: Status,
     pub changes: Vec<SchemaChange>,
     pub breaking: bool,
-    /// Disabled in the catalog (or, added, proposed disabled).
+    /// Disabled in the catalog.
     pub disabled: bool,
+    /// The new collection name, when the person renamed it on the bindings step.
+    pub renamed: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -168,6 +170,7 @@ fn plan_request(state: &State) -> Result<SaveRequest, String> {
         config_schema: spec.map(|s| s.config_schema.clone()).unwrap_or_default(),
         wrap: None,
         choices,
+        renames: opened::renames(state),
         keep_config: true,
     })
 }
@@ -201,6 +204,7 @@ fn enter(state: &mut State) -> Reply {
 /// The rows for a plan's diff: added, removed, vanished, changed, then the saved bindings kept as they are.
 pub fn rows_for(state: &State, p: &SavePreview) -> Vec<Row> {
     let deselected = opened::deselected(state);
+    let renames = opened::renames(state);
     let mut rows: Vec<Row> = Vec::new();
     for b in &p.diff.added {
         rows.push(Row {
@@ -211,6 +215,7 @@ pub fn rows_for(state: &State, p: &SavePreview) -> Vec<Row> {
             breaking: false,
             // The report's `disable` is the merge's default for a new binding; the choice decides.
             disabled: false,
+            renamed: None,
         });
     }
     let mut gone: Vec<Row> = p
@@ -228,6 +233,7 @@ pub fn rows_for(state: &State, p: &SavePreview) -> Vec<Row> {
             changes: Vec::new(),
             breaking: false,
             disabled: b.disable,
+            renamed: None,
         })
         .collect();
     gone.sort_by_key(|r| r.status != Status::Removed);
@@ -240,6 +246,7 @@ pub fn rows_for(state: &State, p: &SavePreview) -> Vec<Row> {
             changes: c.changes.clone(),
             breaking: c.breaking,
             disabled: opened::is_disabled(state, &c.resource),
+            renamed: renames.get(&c.resource).cloned(),
         });
     }
     for (id, b) in opened::saved(state) {
@@ -247,6 +254,7 @@ pub fn rows_for(state: &State, p: &SavePreview) -> Vec<Row> {
             continue;
         }
         rows.push(Row {
+            renamed: renames.get(&id).cloned(),
             id,
             collection: b.collection.clone(),
             status: Status::Kept,
@@ -270,8 +278,9 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
             // A choice a binding no longer offers (it moved from added to kept…) is dropped.
             for r in &rows {
                 let c = opened::choice(state, &r.id);
-                if !r.status.options().contains(&c) {
-                    opened::set_choice(state, &r.id, r.status.options()[0]);
+                let options = r.status.options(r.disabled);
+                if !options.contains(&c) {
+                    opened::set_choice(state, &r.id, options[0]);
                 }
             }
             let ch = &mut state.changes;
@@ -294,7 +303,7 @@ fn cycle(state: &mut State, forward: bool) {
     let Some(row) = state.changes.rows.get(state.changes.selected).cloned() else {
         return;
     };
-    let options = row.status.options();
+    let options = row.status.options(row.disabled);
     let now = opened::choice(state, &row.id);
     let at = options.iter().position(|c| *c == now).unwrap_or(0);
     let next = if forward {

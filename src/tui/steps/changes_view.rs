@@ -92,6 +92,9 @@ fn rows(state: &State, w: usize) -> Vec<(Option<usize>, Line<'static>)> {
         let chip = format!("[{choice}]");
         let mark = if focused { "›" } else { " " };
         let mut what = format!("{mark} {} {} → {}", r.status.mark(), r.id, r.collection);
+        if let Some(new) = &r.renamed {
+            what.push_str(&format!(" ⇒ {new}"));
+        }
         if r.status != Status::Kept {
             what.push_str(&format!("  {}", r.status.word()));
         }
@@ -145,7 +148,7 @@ fn footer(state: &State, w: usize) -> Vec<Line<'static>> {
     };
     let options: Vec<&str> = r
         .status
-        .options()
+        .options(r.disabled)
         .iter()
         .map(|c| choice_label(r.status, *c, r.disabled))
         .collect();

@@ -488,10 +488,11 @@ pub fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequ
     if let Some(why) = crate::tui::opened::save_blocker(state) {
         return Err(format!("not saved: {why}"));
     }
-    let (choices, keep_config) = crate::tui::opened::edit_choices(state, r.protection().as_ref());
+    let edit = crate::tui::opened::edit_choices(state, r.protection().as_ref());
     Ok(SaveRequest {
-        choices,
-        keep_config,
+        choices: edit.choices,
+        renames: edit.renames,
+        keep_config: edit.keep_config,
         dir: r.value(Input::Directory).to_string(),
         prefix,
         name: r.value(Input::Name).trim().to_string(),

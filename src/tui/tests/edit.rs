@@ -386,3 +386,67 @@ fn changes_snapshots() {
         s
     });
 }
+
+#[test]
+fn a_renamed_collection_and_an_enabled_binding_are_written_back() {
+    let dir = tempfile::tempdir().unwrap();
+    write_catalog(dir.path());
+    let mut s = to_config(80, 24, dir.path());
+    to_bindings_of(&mut s);
+    // Rename users' collection (the first row) to people.
+    send(&mut s, [key(KeyCode::Enter), ctrl('u')]);
+    send(&mut s, typed("people"));
+    send(&mut s, [key(KeyCode::Enter)]);
+    assert_eq!(s.bindings.items[0].name, "people");
+    let cmds = send(&mut s, [ctrl('n')]);
+    let (id, req) = plan_of(&cmds);
+    assert_eq!(
+        req.renames.get("users").map(String::as_str),
+        Some("acmeCo/people")
+    );
+    let p = crate::tui::saving::plan(&req).expect("a plan");
+    send(&mut s, [Msg::Task(id, TaskMsg::Planned(Ok(Box::new(p))))]);
+    let users = s.changes.rows.iter().find(|r| r.id == "users").unwrap();
+    assert_eq!(users.renamed.as_deref(), Some("acmeCo/people"));
+    assert!(render(&s).contains("⇒ acmeCo/people"), "{}", render(&s));
+    // Enable audit_log.
+    let at = s
+        .changes
+        .rows
+        .iter()
+        .position(|r| r.id == "audit_log")
+        .unwrap();
+    send(&mut s, (0..at).map(|_| key(KeyCode::Down)));
+    send(&mut s, [ch(' ')]);
+    assert_eq!(opened::choice(&s, "audit_log"), Choice::Enable);
+    let cmds = send(&mut s, [key(KeyCode::Enter)]);
+    answer_check(&mut s, &cmds);
+    let (id, req) = plan_of(&cmds);
+    let preview = crate::tui::saving::plan(&req).unwrap();
+    send(
+        &mut s,
+        [Msg::Task(id, TaskMsg::Planned(Ok(Box::new(preview))))],
+    );
+    let cmds = send(&mut s, [key(KeyCode::Enter)]);
+    let Some(Cmd::Save(_, req)) = cmds.last().cloned() else {
+        panic!("{cmds:?} {}", render(&s))
+    };
+    crate::tui::saving::save(&req).unwrap();
+    let after = std::fs::read_to_string(dir.path().join("source-postgres.flow.yaml")).unwrap();
+    let (removed, added) = crate::text::line_diff(CATALOG, &after);
+    assert_eq!(
+        removed,
+        [
+            "        target: acmeCo/users",
+            "        disable: true",
+            "  acmeCo/users:"
+        ],
+        "{after}"
+    );
+    assert_eq!(
+        added,
+        ["        target: acmeCo/people", "  acmeCo/people:"],
+        "{after}"
+    );
+    assert!(after.contains("# the users table"));
+}
