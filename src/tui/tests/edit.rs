@@ -70,15 +70,21 @@ fn write_catalog(dir: &Path) {
     )
     .unwrap();
     std::fs::write(dir.join("users.schema.yaml"), OLD_USERS).unwrap();
-    let full = |name: &str| {
-        let b = discovered(3)
+    let schema = |name: &str| {
+        discovered(3)
             .into_iter()
             .find(|b| b.recommended_name == name)
-            .unwrap();
-        crate::catalog::to_yaml(&b.document_schema).unwrap()
+            .unwrap()
+            .document_schema
     };
-    std::fs::write(dir.join("events.schema.yaml"), full("events")).unwrap();
-    std::fs::write(dir.join("audit_log.schema.yaml"), full("audit_log")).unwrap();
+    let yaml = |v: &serde_json::Value| crate::catalog::to_yaml(v).unwrap();
+    std::fs::write(dir.join("events.schema.yaml"), yaml(&schema("events"))).unwrap();
+    // audit_log had a required column the source no longer has: a breaking change.
+    let mut audit = schema("audit_log");
+    audit["properties"]["legacy"] = serde_json::json!({"type": "string"});
+    audit["required"] = serde_json::json!(["id", "legacy"]);
+    let audit = yaml(&audit);
+    std::fs::write(dir.join("audit_log.schema.yaml"), audit).unwrap();
 }
 
 fn opened_task(dir: &Path) -> OpenedTask {
@@ -191,9 +197,20 @@ fn the_changes_step_shows_the_diff_with_a_choice_per_binding() {
             ("events", Status::Removed),
             ("gone", Status::Vanished),
             ("users", Status::Changed),
-            ("audit_log", Status::Kept),
+            ("audit_log", Status::Changed),
         ]
     );
+    let audit = &s.changes.rows[4];
+    assert!(audit.breaking && audit.disabled, "{audit:?}");
+    assert!(
+        audit
+            .changes
+            .iter()
+            .any(|c| c.to_string() == "field /legacy removed (breaking)"),
+        "{:?}",
+        audit.changes
+    );
+    assert!(render(&s).contains("(breaking)"), "{}", render(&s));
     let users = &s.changes.rows[3];
     assert!(!users.breaking, "fields added only: {:?}", users.changes);
     assert!(
@@ -417,7 +434,8 @@ fn a_renamed_collection_and_an_enabled_binding_are_written_back() {
         .position(|r| r.id == "audit_log")
         .unwrap();
     send(&mut s, (0..at).map(|_| key(KeyCode::Down)));
-    send(&mut s, [ch(' ')]);
+    // Changed and disabled: accept, keep old schema, enable, backfill.
+    send(&mut s, [ch(' '), ch(' ')]);
     assert_eq!(opened::choice(&s, "audit_log"), Choice::Enable);
     let cmds = send(&mut s, [key(KeyCode::Enter)]);
     answer_check(&mut s, &cmds);
