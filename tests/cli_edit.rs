@@ -33,10 +33,10 @@ fn edit(dir: &Path, args: &[&str]) -> support::Ran {
 }
 
 #[test]
-fn a_missing_file_is_a_usage_error() {
+fn a_missing_file_is_invalid_input_as_for_check() {
     let tmp = support::temp_dir();
     let ran = edit(tmp.path(), &["nope.flow.yaml"]);
-    assert_eq!(ran.code(), Some(2), "{}", ran.stderr());
+    assert_eq!(ran.code(), Some(3), "{}", ran.stderr());
     assert!(
         ran.stderr().contains("nope.flow.yaml does not exist"),
         "{}",

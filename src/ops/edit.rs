@@ -71,13 +71,11 @@ fn describe_endpoint(e: &catalog::Endpoint) -> String {
 /// The tasks `file` itself defines (imports are not followed), captures first.
 pub fn tasks_in(file: &Path) -> Result<Vec<TaskSummary>, Failure> {
     if !file.exists() {
-        return Err(Failure::new(
-            exit::USAGE,
-            format!(
-                "{} does not exist: give the path of a catalog file (`*.flow.yaml`)",
-                file.display()
-            ),
-        ));
+        // As `check --source` says of a missing catalog: unreadable input.
+        return Err(Failure::invalid(format!(
+            "{} does not exist: give the path of a catalog file (`*.flow.yaml`)",
+            file.display()
+        )));
     }
     let c = catalog::read_catalog_file(file)
         .map_err(|e| Failure::invalid(format!("{} is not a Flow catalog: {e}", file.display())))?;
