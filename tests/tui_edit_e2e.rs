@@ -15,7 +15,8 @@ use support::tmux::Tmux;
 const PASSWORD: &str = "s3cret-e2e-edit-pw";
 const SLOW: Duration = Duration::from_secs(120);
 
-fn drive(name: &str, w: u16, h: u16) {
+/// With `from_list`, the wizard starts without a verb and the catalog is opened from its first screen.
+fn drive(name: &str, w: u16, h: u16, from_list: bool) {
     let tmp = support::temp_dir();
     let dir = tmp.path();
     let support::AgeKey {
@@ -64,12 +65,26 @@ fn drive(name: &str, w: u16, h: u16) {
         support::sops_bin().display()
     ));
     t.keys(&["Enter"]);
+    let verb = if from_list {
+        ""
+    } else {
+        " edit acmeCo/flow-fixture.flow.yaml"
+    };
     t.text(&format!(
-        "clear; cd {} && {} edit acmeCo/flow-fixture.flow.yaml; echo EXIT=$?",
+        "clear; cd {} && {}{verb}; echo EXIT=$?",
         dir.display(),
         support::tmux::catwalk().display()
     ));
     t.keys(&["Enter"]);
+    if from_list {
+        let screen = t.wait_for(&[
+            "› acmeCo/flow-fix",
+            "catalog",
+            "Open the capture acmeCo/flow-fixture",
+        ]);
+        assert!(screen.contains("3 bind"), "{screen}");
+        t.keys(&["Enter"]);
+    }
     let screen = t.wait_long(&["Decrypted", "with sops", "db.internal"], SLOW);
     assert!(screen.contains("••••"), "the password is masked:\n{screen}");
     t.keys(&["C-n"]);
@@ -156,10 +171,15 @@ fn drive(name: &str, w: u16, h: u16) {
 
 #[test]
 fn a_sops_protected_catalog_is_edited_and_saved_back_at_120x40() {
-    drive("wide", 120, 40);
+    drive("wide", 120, 40, false);
 }
 
 #[test]
 fn a_sops_protected_catalog_is_edited_and_saved_back_at_80x24() {
-    drive("narrow", 80, 24);
+    drive("narrow", 80, 24, false);
+}
+
+#[test]
+fn a_catalog_opened_from_the_first_screen_is_edited_and_saved_back_at_80x24() {
+    drive("list", 80, 24, true);
 }
