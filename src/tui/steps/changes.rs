@@ -140,14 +140,7 @@ fn plan_request(state: &State) -> Result<SaveRequest, String> {
     let run = session::run_of(state).ok_or("there is no connector spec")?;
     let config = state.answers.config.clone().ok_or("there is no config")?;
     let prefix = task.prefix.clone();
-    let chosen = state
-        .bindings
-        .items
-        .iter()
-        .enumerate()
-        .filter(|(_, it)| it.selected)
-        .map(|(i, it)| (i, format!("{prefix}/{}", it.name)))
-        .collect();
+    let chosen = session::chosen(state, &prefix);
     let spec = state.spec.outcome.as_ref().map(|o| &o.spec);
     let choices = opened::deselected(state)
         .into_iter()

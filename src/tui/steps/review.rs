@@ -473,13 +473,7 @@ pub fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequ
     let b = &state.bindings;
     let r = &state.review;
     let prefix = catalog::validate_prefix(r.value(Input::Prefix)).map_err(|e| e.to_string())?;
-    let chosen: Vec<(usize, String)> = b
-        .items
-        .iter()
-        .enumerate()
-        .filter(|(_, it)| it.selected)
-        .map(|(i, it)| (i, format!("{prefix}/{}", it.name)))
-        .collect();
+    let chosen = session::chosen(state, &prefix);
     if chosen.is_empty() {
         return Err(
             "no binding is selected: go back to step 6 (Esc) and select at least one".into(),
