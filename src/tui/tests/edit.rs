@@ -468,3 +468,24 @@ fn a_renamed_collection_and_an_enabled_binding_are_written_back() {
     );
     assert!(after.contains("# the users table"));
 }
+
+#[test]
+fn the_review_of_an_edit_says_it_writes_back_and_asks_no_merge_question() {
+    let dir = tempfile::tempdir().unwrap();
+    write_catalog(dir.path());
+    let mut s = to_changes(80, 24, dir.path());
+    let cmds = send(&mut s, [key(KeyCode::Enter)]);
+    answer_check(&mut s, &cmds);
+    let (id, req) = plan_of(&cmds);
+    let preview = crate::tui::saving::plan(&req).unwrap();
+    send(
+        &mut s,
+        [Msg::Task(id, TaskMsg::Planned(Ok(Box::new(preview))))],
+    );
+    let screen = render(&s);
+    assert!(
+        screen.contains("Saving writes the reviewed changes back"),
+        "{screen}"
+    );
+    assert!(!screen.contains("merge or overwrite"), "{screen}");
+}
