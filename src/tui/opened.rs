@@ -49,15 +49,23 @@ pub fn choice_of(task: &OpenedTask) -> ConnectorChoice {
 /// existing task), then the flow starts at its config.
 pub fn start(state: &mut State, task: OpenedTask) -> Reply {
     state.origin = Origin::Existing;
-    state.answers.connector = Some(choice_of(&task));
-    state.answers.config = Some(task.config.clone());
-    state.answers.config_values = None;
-    state.answers.bindings = None;
-    state.answers.save = Some(Box::new(SaveAnswer {
-        directory: task.dir.display().to_string(),
-        prefix: task.prefix.clone(),
-        name: task.short_name.clone(),
-    }));
+    // Nothing of a task walked before stays (answers, forms, discovered bindings, review fields).
+    state.answers = super::draft::Answers {
+        connector: Some(choice_of(&task)),
+        config: Some(task.config.clone()),
+        save: Some(Box::new(SaveAnswer {
+            directory: task.dir.display().to_string(),
+            prefix: task.prefix.clone(),
+            name: task.short_name.clone(),
+        })),
+        ..Default::default()
+    };
+    state.config = Default::default();
+    state.tunnel = Default::default();
+    state.check = Default::default();
+    state.bindings = Default::default();
+    state.review = Default::default();
+    state.changes = Default::default();
     state.session.prefix = task.prefix.clone();
     state.session.name = task.short_name.clone();
     state.opened = Some(Opened {
