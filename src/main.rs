@@ -18,6 +18,13 @@ fn main() {
     };
     let code = runtime.block_on(async move {
         match cli.command {
+            // `catwalk edit` opens the task, then the wizard walks it (cli and tui never meet but here).
+            Some(catwalk::cli::Command::Edit(args)) => {
+                match catwalk::cli::edit::start(cli.verbose, cli.quiet, &args).await {
+                    Ok(task) => catwalk::cli::until_signal(catwalk::tui::edit(task)).await,
+                    Err(code) => code,
+                }
+            }
             Some(command) => catwalk::cli::run(cli.verbose, cli.quiet, command).await,
             None => {
                 catwalk::cli::output::init(cli.verbose, cli.quiet);

@@ -1,5 +1,6 @@
 //! Small wording and path helpers every layer shares (a leaf: imports nothing of catwalk): counts with
-//! their noun, byte sizes, `~` expansion, and JSON-pointer token escaping (RFC 6901).
+//! their noun, byte sizes, `~` expansion, JSON-pointer token escaping (RFC 6901), and which lines two
+//! texts do not share (tests check that an edit changed only what it meant to).
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +11,37 @@ pub fn plural(n: usize, what: &str) -> String {
     } else {
         format!("{n} {what}s")
     }
+}
+
+/// The lines only in `before` and the lines only in `after`, in order, by a longest common subsequence
+/// of lines (for texts of a few thousand lines: quadratic).
+pub fn line_diff(before: &str, after: &str) -> (Vec<String>, Vec<String>) {
+    let a: Vec<&str> = before.lines().collect();
+    let b: Vec<&str> = after.lines().collect();
+    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut removed, mut added) = (0, 0, Vec::new(), Vec::new());
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            i += 1;
+            j += 1;
+        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            added.push(b[j].to_string());
+            j += 1;
+        } else {
+            removed.push(a[i].to_string());
+            i += 1;
+        }
+    }
+    (removed, added)
 }
 
 /// 1.5 MB, 320 kB, 12 B.

@@ -10,7 +10,6 @@ mod support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 use support::tmux::Tmux;
 
@@ -21,26 +20,9 @@ const SLOW: Duration = Duration::from_secs(120);
 /// plaintext never touches the disk, so any file holding the password was written by catwalk.
 fn encrypted_config(path: &Path, recipient: &str) {
     let plain = serde_json::json!({"host": "db.internal", "password_sops": PASSWORD});
-    let ran = support::run_with_timeout(
-        Command::new(support::sops_bin()).args([
-            "--disable-version-check",
-            "--encrypt",
-            "--encrypted-suffix",
-            "_sops",
-            "--age",
-            recipient,
-            "--input-type",
-            "json",
-            "--output-type",
-            "yaml",
-            "/dev/stdin",
-        ]),
-        Some(plain.to_string().as_bytes()),
-        Duration::from_secs(60),
-    );
-    assert_eq!(ran.code(), Some(0), "sops: {}", ran.stderr());
-    assert!(!ran.stdout().contains(PASSWORD));
-    std::fs::write(path, ran.stdout()).unwrap();
+    let text = support::sops_encrypt(&plain, recipient);
+    assert!(!text.contains(PASSWORD));
+    std::fs::write(path, text).unwrap();
 }
 
 fn drive(name: &str, w: u16, h: u16) {

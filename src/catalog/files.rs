@@ -7,7 +7,7 @@ use crate::catalog::discovery::{Discovery, DiscoveryError, from_discovery};
 use crate::catalog::load::{LoadError, read_catalog_file};
 use crate::catalog::merge::{CatalogFiles, MergeError, MergeReport, merge_reserving};
 use crate::catalog::owners::Owners;
-use crate::catalog::rediscover::{Choice, Diff, apply_choices, diff};
+use crate::catalog::rediscover::{Choice, Diff, apply_choices, apply_renames, diff};
 use crate::catalog::types::to_yaml;
 use crate::catalog::types::{Catalog, ContentRef};
 use crate::catalog::write::{Plan, WriteError, WriteMode};
@@ -142,6 +142,18 @@ pub fn plan_capture_choosing(
     options: PlanOptions,
     choices: &HashMap<String, Choice>,
 ) -> Result<DiscoverOutcome, PlanError> {
+    plan_capture_editing(dir, discovery, options, choices, &HashMap::new())
+}
+
+/// As [`plan_capture_choosing`], with kept bindings' collections renamed (by resource path: the new full
+/// name; see [`crate::catalog::apply_renames`]).
+pub fn plan_capture_editing(
+    dir: &Path,
+    discovery: Discovery,
+    options: PlanOptions,
+    choices: &HashMap<String, Choice>,
+    renames: &HashMap<String, String>,
+) -> Result<DiscoverOutcome, PlanError> {
     let generated = from_discovery(discovery)?;
     let capture_name = generated.capture_name.clone();
     let flow_file = dir.join(crate::catalog::discovery::flow_file_name(&generated.name));
@@ -168,6 +180,9 @@ pub fn plan_capture_choosing(
     let mut warnings = std::mem::take(&mut merged.warnings);
     if !choices.is_empty() {
         warnings.extend(apply_choices(&mut merged, &old, &generated, choices));
+    }
+    if !renames.is_empty() {
+        warnings.extend(apply_renames(&mut merged, &generated, renames));
     }
     let diff = match &existing {
         Some(_) => diff(&old, &old_schemas(dir, &old), &merged, &pointers),

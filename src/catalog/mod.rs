@@ -36,7 +36,7 @@ pub use discovery::{
 };
 pub use files::{
     DiscoverOutcome, PlanError, PlanOptions, plan_capture, plan_capture_choosing,
-    plan_capture_with, plan_discovery,
+    plan_capture_editing, plan_capture_with, plan_discovery,
 };
 pub use flow_schema::{flow_schema_validator, validate_catalog, validate_flow_catalog};
 pub use load::{
@@ -58,8 +58,8 @@ pub use naming::{
     normalize_name, validate_name, validate_prefix,
 };
 pub use rediscover::{
-    ChangedBinding, Choice, Diff, SchemaChange, apply_choices, diff as rediscovery_diff,
-    schema_changes,
+    ChangedBinding, Choice, Diff, SchemaChange, apply_choices, apply_renames,
+    diff as rediscovery_diff, schema_changes,
 };
 pub use resource::{ResourceId, canonical_json, resource_id};
 pub use types::{

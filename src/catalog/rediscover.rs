@@ -162,6 +162,8 @@ pub enum Choice {
     Backfill,
     /// Remove the binding (a vanished one); its collection goes too when no other binding uses it.
     Remove,
+    /// Take the change and enable a binding the catalog has disabled.
+    Enable,
 }
 
 /// The diff between the catalog before (`old`, with `old_schemas`: each collection's write schema,
@@ -378,6 +380,7 @@ pub fn apply_choices(
             }
             Choice::KeepOld => kept_old.push(b.target.clone()),
             Choice::Disable => b.disable = true,
+            Choice::Enable => b.disable = false,
             Choice::Backfill => b.backfill += 1,
             Choice::Remove => {
                 notes.push(format!("removed the binding {id} -> {}", b.target));
@@ -432,6 +435,59 @@ pub fn apply_choices(
         .flat_map(|(_, c)| schema_paths(c))
         .collect();
     merged.files.schemas.retain(|s| wanted.contains(&s.path));
+    notes
+}
+
+/// Rename the collections of kept bindings (by resource path) as the person chose: the binding's target
+/// and the collection's definition (same place, same schema files) take the new name. A new name another
+/// collection has, or an old one a materialization of the catalog reads, is not renamed (a note says
+/// so). Returns notes for the person.
+pub fn apply_renames(
+    merged: &mut Merged,
+    generated: &Generated,
+    renames: &HashMap<String, String>,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    let capture = merged.report.capture.clone();
+    let catalog = &mut merged.files.catalog;
+    let read_by_materialization = |c: &Catalog, name: &str| {
+        c.materializations
+            .values()
+            .flat_map(|m| &m.bindings)
+            .any(|b| b.source_collection() == Some(name))
+    };
+    let Some(bindings) = catalog.captures.get(&capture).map(|c| c.bindings.clone()) else {
+        return notes;
+    };
+    for (i, b) in bindings.iter().enumerate() {
+        let id = resource_id(&b.resource, &generated.resource_path_pointers).to_string();
+        let Some(new) = renames.get(&id).filter(|n| **n != b.target) else {
+            continue;
+        };
+        let old = b.target.clone();
+        if catalog.collections.contains_key(new) {
+            notes.push(format!("kept {old}: the collection {new} exists already"));
+            continue;
+        }
+        if read_by_materialization(catalog, &old) {
+            notes.push(format!(
+                "kept {old}: a materialization of this catalog reads it"
+            ));
+            continue;
+        }
+        if let Some(at) = catalog.collections.get_index_of(&old)
+            && let Some(def) = catalog.collections.shift_remove(&old)
+        {
+            catalog.collections.shift_insert(at, new.clone(), def);
+        }
+        if let Some(cap) = catalog.captures.get_mut(&capture) {
+            cap.bindings[i].target = new.clone();
+        }
+        notes.push(format!(
+            "renamed the collection {old} to {new}: Flow captures {id} into the new collection from the \
+             start (the old one keeps its data)"
+        ));
+    }
     notes
 }
 

@@ -124,9 +124,26 @@ impl Editor<'_> {
                 .iter()
                 .position(|(key, _)| matches!(&key.kind, Kind::Scalar { value, .. } if value == k))
         };
+        // A key renamed (an old key gone, a new one with the very same value) keeps its place.
+        let mut renamed: Vec<(&str, &str)> = Vec::new();
+        for k in n
+            .keys()
+            .filter(|k| !o.contains_key(*k) && find(k).is_none())
+        {
+            let old = o.iter().find(|(g, v)| {
+                !n.contains_key(*g)
+                    && find(g).is_some()
+                    && n.get(k.as_str()) == Some(*v)
+                    && !renamed.iter().any(|(r, _)| r == g)
+            });
+            if let Some((g, _)) = old {
+                renamed.push((g.as_str(), k.as_str()));
+            }
+        }
         let mut removed = Vec::new();
         for k in o.keys() {
             if !n.contains_key(k)
+                && !renamed.iter().any(|(r, _)| r == k)
                 && let Some(i) = find(k)
             {
                 removed.push(i);
@@ -147,7 +164,19 @@ impl Editor<'_> {
                     let indent = self.column(key.start);
                     self.sync(value, o.get(k), v, indent);
                 }
-                None => added.push((k.as_str(), v)),
+                None => match renamed
+                    .iter()
+                    .find(|(_, to)| to == k)
+                    .and_then(|(r, _)| find(r))
+                {
+                    Some(i) => {
+                        let (key, value) = &entries[i];
+                        let indent = self.column(key.start);
+                        self.replace(key, &Value::String(k.clone()), indent);
+                        self.record_aliases(value, v);
+                    }
+                    None => added.push((k.as_str(), v)),
+                },
             }
         }
         if !added.is_empty() {
@@ -444,14 +473,19 @@ fn collect_anchors(node: &Node, out: &mut Vec<(String, usize, usize, bool)>) {
     }
 }
 
-/// Same item of a sequence: same `target` (bindings), else same `resource`, else equal.
+/// Same item of a sequence: the same `target` or the same `resource` (a binding whose collection was
+/// renamed is still the same binding), else equal.
 fn same_item(a: &Value, b: &Value) -> bool {
+    let mut keyed = false;
     for field in ["target", "resource"] {
         if let (Some(x), Some(y)) = (a.get(field), b.get(field)) {
-            return x == y;
+            if x == y {
+                return true;
+            }
+            keyed = true;
         }
     }
-    a == b
+    !keyed && a == b
 }
 
 /// Written on one line: scalars, empty and short collections of scalars.
@@ -835,6 +869,23 @@ mod tests {
         let text = "n: \"Grüße\" # ü\nm: 1\n";
         let out = check(text, json!({"n": "Grüße", "m": 2}));
         assert_eq!(out, "n: \"Grüße\" # ü\nm: 2\n");
+    }
+
+    #[test]
+    fn a_renamed_key_and_a_retargeted_item_stay_in_place() {
+        let text = "b:\n  # users\n  - resource: {name: users}\n    target: a/users\ncollections:\n  a/users:\n    key: [/id]   # the key\n  a/z:\n    key: [/id]\n";
+        let mut new = value(text);
+        new["b"][0]["target"] = "a/people".into();
+        let c = new["collections"].as_object_mut().unwrap();
+        let users = c.remove("a/users").unwrap();
+        let z = c.remove("a/z").unwrap();
+        c.insert("a/people".into(), users);
+        c.insert("a/z".into(), z);
+        assert_eq!(
+            check(text, new),
+            text.replace("a/users", "a/people"),
+            "only the names change"
+        );
     }
 
     #[test]

@@ -58,6 +58,21 @@ pub enum Command {
     /// Make images Flow can run: `image wrap` builds a Flow connector image from an Airbyte one.
     #[command(after_help = super::exit::help())]
     Image(ImageArgs),
+    /// Open a task of an existing catalog in the wizard: change its config, add, remove or disable
+    /// bindings, review what a new discover changes, and save back into the same files (comments kept).
+    #[command(after_help = super::exit::help())]
+    Edit(EditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// The catalog file (`<name>.flow.yaml`).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// The capture or materialization to edit; needed when the file defines several.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
 }
 
 /// Which connector to run, and how.

@@ -1,10 +1,11 @@
-//! The scriptable verbs, flowctl-compatible: `spec`, `discover`, `check`, `preview`, `adapt`, `encrypt` and `image`. Each verb is a file;
+//! The scriptable verbs, flowctl-compatible: `spec`, `discover`, `check`, `preview`, `adapt`, `encrypt`, `image` and `edit`. Each verb is a file;
 //! this one holds the argument types they share, exit codes, terminal output and signal handling.
 
 pub mod adapt;
 pub mod args;
 pub mod check;
 pub mod discover;
+pub mod edit;
 pub mod encrypt;
 pub mod exit;
 pub mod image;
@@ -31,6 +32,8 @@ pub async fn run(verbose: u8, quiet: bool, command: Command) -> i32 {
             Command::Adapt(a) => adapt::run(a).await,
             Command::Encrypt(a) => encrypt::run(a).await,
             Command::Image(a) => image::run(a).await,
+            // main opens the task and starts the wizard on it (see `edit::open`).
+            Command::Edit(a) => edit::open(&a).await.map(|_| exit::OK),
         }
     };
     let code = async {

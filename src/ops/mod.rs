@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod discover;
+pub mod edit;
 pub mod exit;
 pub mod fields;
 pub mod materialize;

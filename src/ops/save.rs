@@ -59,6 +59,15 @@ pub struct Request {
     pub env_age_recipients: Option<String>,
     /// Wrap the Airbyte image for Flow as this tag (`catwalk image wrap`) and write it as the endpoint.
     pub wrap: Option<String>,
+    /// Editing an existing catalog: the person's choice per binding (by resource id) over the default
+    /// (each chosen binding accepted); a saved binding left out is [`catalog::Choice::Remove`]d here.
+    pub choices: HashMap<String, catalog::Choice>,
+    /// Editing an existing catalog: kept bindings whose collection the person renamed (by resource id:
+    /// the new full name).
+    pub renames: HashMap<String, String>,
+    /// Leave the config file as it is (an opened config that did not change: sops would re-encrypt every
+    /// value, and a diff would show them all).
+    pub keep_config: bool,
 }
 
 /// What a save would do, shown before it happens.
@@ -84,6 +93,8 @@ pub struct SavePreview {
     pub sops_rules: Option<PathBuf>,
     /// `$SOPS_AGE_RECIPIENTS`, when set: the default age recipients.
     pub env_age_recipients: Option<String>,
+    /// What the save changes in an existing catalog, binding by binding (empty for a new one).
+    pub diff: catalog::Diff,
 }
 
 impl SavePreview {
@@ -178,7 +189,7 @@ fn plan_files(req: &Request) -> Result<(PathBuf, DiscoverOutcome, bool), Failure
     let existed = flow_file.exists();
     // The person chose these bindings: new ones are added enabled (a re-discovery alone adds them
     // disabled, so that a binding deleted by hand never comes back enabled).
-    let choices: HashMap<String, catalog::Choice> = req
+    let mut choices: HashMap<String, catalog::Choice> = req
         .chosen
         .iter()
         .map(|(b, _)| {
@@ -186,15 +197,19 @@ fn plan_files(req: &Request) -> Result<(PathBuf, DiscoverOutcome, bool), Failure
             (id.to_string(), catalog::Choice::Accept)
         })
         .collect();
+    choices.extend(req.choices.iter().map(|(id, c)| (id.clone(), *c)));
     let options = PlanOptions {
         replace: req.replace,
         force: false,
     };
-    let mut outcome = catalog::plan_capture_choosing(&dir, discovery(req), options, &choices)
-        .map_err(|e| Failure::invalid(e.to_string()))?;
-    outcome
-        .add_config(&dir, &catalog::config_file_name(&req.name), &req.config)
-        .map_err(|e| Failure::invalid(e.to_string()))?;
+    let mut outcome =
+        catalog::plan_capture_editing(&dir, discovery(req), options, &choices, &req.renames)
+            .map_err(|e| Failure::invalid(e.to_string()))?;
+    if !req.keep_config {
+        outcome
+            .add_config(&dir, &catalog::config_file_name(&req.name), &req.config)
+            .map_err(|e| Failure::invalid(e.to_string()))?;
+    }
     Ok((dir, outcome, existed))
 }
 
@@ -217,7 +232,7 @@ fn kept_as_is(req: &Request, outcome: &DiscoverOutcome, existed: bool) -> Vec<St
         let Some(wanted) = chosen.get(&k.resource) else {
             continue;
         };
-        if *wanted != k.target {
+        if *wanted != k.target && !req.renames.contains_key(&k.resource) {
             out.push(format!("{wanted} stays {} as in the file", k.target));
         }
         if k.disable {
@@ -302,6 +317,7 @@ pub fn plan(req: &Request) -> Result<SavePreview, Failure> {
         kept_as_is: kept_as_is(req, &outcome, existed),
         replace: req.replace && existed,
         warnings,
+        diff: outcome.diff.clone(),
         dir,
     })
 }
@@ -330,7 +346,7 @@ pub fn save(req: &Request) -> Result<SaveDone, Failure> {
     }
     let config_file = dir.join(catalog::config_file_name(&req.name));
     let mut plan = outcome.plan;
-    if let Some(protection) = &req.protection {
+    if let Some(protection) = req.protection.as_ref().filter(|_| !req.keep_config) {
         // Encrypted in memory; the planned plaintext is replaced before anything is written.
         let bytes =
             crate::secrets::encrypt(&req.config, &req.config_schema, protection, &config_file)?;

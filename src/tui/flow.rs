@@ -20,11 +20,13 @@ pub enum StepId {
     Resources,
     /// A materialization's field selection per binding, from the connector's constraints.
     Fields,
+    /// An existing task's reviewed diff: bindings added, removed, vanished, changed, a choice for each.
+    Changes,
 }
 
 impl StepId {
     /// How many steps there are (no flow walks more).
-    pub const COUNT: usize = 10;
+    pub const COUNT: usize = 11;
 
     pub fn title(self) -> &'static str {
         match self {
@@ -38,6 +40,7 @@ impl StepId {
             StepId::Collections => "Collections",
             StepId::Resources => "Resources",
             StepId::Fields => "Fields",
+            StepId::Changes => "Changes",
         }
     }
 }
@@ -54,8 +57,8 @@ pub enum TaskKind {
 pub enum Origin {
     /// Built from scratch: a connector is picked first.
     New,
-    /// A task of a catalog that exists (its connector and config are known). A placeholder: the issue
-    /// that edits catalogs fills in its steps.
+    /// A task of a catalog that exists (its connector, config and bindings are known): its spec is
+    /// fetched before the flow starts, and its changes are reviewed before saving back.
     Existing,
 }
 
@@ -77,9 +80,10 @@ impl Flow {
             Origin::New => vec![Connector, Spec, Config, Tunnel, Check],
             Origin::Existing => vec![Config, Tunnel, Check],
         };
-        steps.extend(match kind {
-            TaskKind::Capture => vec![Bindings, Review],
-            TaskKind::Materialization => vec![Collections, Resources, Fields, Review],
+        steps.extend(match (kind, origin) {
+            (TaskKind::Capture, Origin::New) => vec![Bindings, Review],
+            (TaskKind::Capture, Origin::Existing) => vec![Bindings, Changes, Review],
+            (TaskKind::Materialization, _) => vec![Collections, Resources, Fields, Review],
         });
         Flow {
             kind,
@@ -204,5 +208,9 @@ mod tests {
         let f = Flow::for_task(TaskKind::Capture, Origin::Existing);
         assert_eq!(f.steps.first(), Some(&StepId::Config));
         assert_eq!(f.position(StepId::Connector), None);
+        assert_eq!(f.after(StepId::Bindings), Some(StepId::Changes));
+        assert_eq!(f.after(StepId::Changes), Some(StepId::Review));
+        let new = Flow::for_task(TaskKind::Capture, Origin::New);
+        assert_eq!(new.position(StepId::Changes), None);
     }
 }

@@ -195,6 +195,8 @@ pub enum Ctx {
     ValidateFailed,
     /// Step 7: a capture saved (its collections can be materialized next).
     SavedCapture,
+    /// An existing task's changes: a choice per binding.
+    Changes,
 }
 
 impl Ctx {
@@ -250,6 +252,7 @@ impl Ctx {
             Ctx::FieldList => "Fields of a binding",
             Ctx::ValidateFailed => "Validate failed",
             Ctx::SavedCapture => "Capture saved",
+            Ctx::Changes => "Changes to an opened catalog",
         }
     }
 }
@@ -421,6 +424,15 @@ pub static KEYS: &[Binding] = &[
     b(A::Skip, &[ch('s')], "skip", "Go on to the bindings without a passing check", Ctx::CheckFailed, Show),
     b(A::Back, &[k(C::Esc)], "back", "Back to the SSH tunnel step (nothing is lost)", Ctx::CheckFailed, Show),
     // Step 6.
+    b(A::NextChoice, &[k(C::Right), ch(' ')], "choose", "Next choice for this binding (accept, keep old, disable, backfill, remove)", Ctx::Changes, As("←→")),
+    b(A::PrevChoice, &[k(C::Left)], "previous choice", "Previous choice for this binding", Ctx::Changes, Hidden),
+    b(A::Up, &[k(C::Up), ch('k')], "move", "Move up", Ctx::Changes, As("↑↓")),
+    b(A::Down, &[k(C::Down), ch('j')], "down", "Move down", Ctx::Changes, Hidden),
+    b(A::Top, &[k(C::Home), ch('g')], "top", "First binding", Ctx::Changes, Hidden),
+    b(A::Bottom, &[k(C::End), ch('G')], "bottom", "Last binding", Ctx::Changes, Hidden),
+    b(A::NextStep, &[k(C::Enter), ctrl('n')], "next step", "Go on to review and save", Ctx::Changes, Show),
+    b(A::EditConfig, &[ch('e')], "config", "Back to the config", Ctx::Changes, Hidden),
+    b(A::Back, &[k(C::Esc)], "back", "Back to the bindings (your choices are kept)", Ctx::Changes, Show),
     b(A::Toggle, &[ch(' ')], "toggle", "Select or deselect this binding", Ctx::Bindings, Show),
     b(A::Up, &[k(C::Up), ch('k')], "move", "Move up", Ctx::Bindings, As("↑↓")),
     b(A::Down, &[k(C::Down), ch('j')], "down", "Move down", Ctx::Bindings, Hidden),

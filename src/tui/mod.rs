@@ -17,6 +17,7 @@ pub mod layout;
 pub mod materialization;
 pub mod materialize_tasks;
 pub mod msg;
+pub mod opened;
 pub mod saving;
 pub mod session;
 pub mod state;
@@ -48,6 +49,16 @@ pub const EXIT_NO_TTY: i32 = 2;
 /// Run the wizard until the person quits; returns the process exit code. Without a terminal, explains
 /// that the verbs are the way to go and returns 2.
 pub async fn run() -> i32 {
+    start(None).await
+}
+
+/// Run the wizard on a task of an existing catalog (`catwalk edit`): its flow starts with the spec of its
+/// connector, then its config; no draft is offered.
+pub async fn edit(task: crate::ops::edit::OpenedTask) -> i32 {
+    start(Some(task)).await
+}
+
+async fn start(task: Option<crate::ops::edit::OpenedTask>) -> i32 {
     if !terminal::is_tty() {
         eprintln!("error: {}", terminal::NO_TTY);
         return EXIT_NO_TTY;
@@ -57,7 +68,7 @@ pub async fn run() -> i32 {
     let mut state = State::new(theme::Theme::from_env(), connectors::curated(), None);
     state.hyperlinks = std::env::var("TERM").map_or(true, |t| t != "dumb")
         && std::env::var_os("CATWALK_NO_HYPERLINKS").is_none();
-    if let Some(path) = paths.draft() {
+    if let Some(path) = paths.draft().filter(|_| task.is_none()) {
         match draft::load(&path) {
             Ok(Some(d)) => state.overlays.push(state::Overlay::Resume(d)),
             Ok(None) => {}
@@ -81,7 +92,14 @@ pub async fn run() -> i32 {
         let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
         let size = term.size()?;
         state.size = (size.width, size.height);
-        let initial = update::init(&mut state);
+        let mut initial = update::init(&mut state);
+        match task {
+            Some(task) => {
+                let reply = opened::start(&mut state, task);
+                initial.extend(update::apply(&mut state, reply));
+            }
+            None => initial.extend(update::scan_catalogs(&mut state)),
+        }
         let mut events = events::CrosstermEvents::start();
         app::run(
             &mut term,

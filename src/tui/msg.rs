@@ -77,6 +77,10 @@ pub enum TaskMsg {
     /// A materialization's bindings validated by its connector: a verdict per binding, in order (its
     /// constraints and Flow's field selection, or why it is rejected); or why validate could not run.
     MaterializationValidated(Result<Box<Vec<Verdict>>, String>),
+    /// The catalogs found under the current directory (for "Open a catalog").
+    Catalogs(Vec<crate::ops::edit::CatalogSummary>),
+    /// A task of a catalog opened for editing (its config decrypted in memory), or why not.
+    CatalogOpened(Result<Box<crate::ops::edit::OpenedTask>, String>),
 }
 
 /// How a check or discover goes through the SSH tunnel its config asks for.
@@ -179,6 +183,12 @@ pub struct SaveRequest {
     pub wrap: Option<String>,
     /// A materialization's bindings and imports (`None`: a capture, from `bindings` and `chosen`).
     pub materialization: Option<Arc<crate::tui::materialization::MatSave>>,
+    /// Editing an existing catalog: the choice per binding (by resource id) over accepting each chosen one.
+    pub choices: std::collections::HashMap<String, crate::catalog::Choice>,
+    /// Editing an existing catalog: collections of kept bindings renamed (resource id -> full name).
+    pub renames: std::collections::HashMap<String, String>,
+    /// Leave the config file as it is (an opened config, unchanged).
+    pub keep_config: bool,
 }
 
 /// What a save would do, and what it wrote: the save operation's own types.
@@ -259,6 +269,14 @@ pub enum Cmd {
         path: String,
         value: Hidden<Value>,
         schema: Hidden<Value>,
+    },
+    /// Find the catalogs under the current directory.
+    ScanCatalogs(ReqId),
+    /// Open a task of a catalog for editing (sops decrypts its config in memory).
+    OpenCatalog {
+        id: ReqId,
+        file: PathBuf,
+        name: String,
     },
     /// Check the chosen bindings with the connector (Flow validate with them, as `catwalk check` does;
     /// Airbyte and Singer through the adapter's validate) and each resource config against its schema.

@@ -38,6 +38,9 @@ pub fn request(req: &SaveRequest) -> save::Request {
             .ok()
             .filter(|s| !s.trim().is_empty()),
         wrap: req.wrap.clone(),
+        choices: req.choices.clone(),
+        renames: req.renames.clone(),
+        keep_config: req.keep_config,
     }
 }
 

@@ -103,6 +103,19 @@ pub fn default_name(choice: &ConnectorChoice) -> String {
     }
 }
 
+/// The selected bindings of step 6 (by index into the discovered ones) with their full collection names
+/// under `prefix`.
+pub fn chosen(state: &State, prefix: &str) -> Vec<(usize, String)> {
+    state
+        .bindings
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, it)| it.selected)
+        .map(|(i, it)| (i, format!("{prefix}/{}", it.name)))
+        .collect()
+}
+
 /// Save the config (secrets left out) in the draft when it changed since the last save.
 pub fn sync_config_draft(state: &mut State) -> Vec<Cmd> {
     let Some(form) = &state.config.form else {

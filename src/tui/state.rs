@@ -6,8 +6,10 @@ use super::draft::{Answers, Draft};
 use super::flow::{Flow, Origin, TaskKind};
 use super::materialization::Materialization;
 use super::msg::ReqId;
+use super::opened::Opened;
 use super::session::Session;
 use super::steps::bindings::BindingsState;
+use super::steps::changes::ChangesState;
 use super::steps::check::CheckState;
 use super::steps::collections::CollectionsState;
 use super::steps::config::ConfigState;
@@ -85,6 +87,9 @@ pub struct State {
     pub resources: ResourcesState,
     pub fields: FieldsState,
     pub mat: Materialization,
+    /// The task of an existing catalog being edited (`Origin::Existing`).
+    pub opened: Option<Opened>,
+    pub changes: ChangesState,
     /// The terminal shows OSC 8 hyperlinks (links are clickable); off in tests and with `TERM=dumb`.
     pub hyperlinks: bool,
     /// Opening the documentation: the request, then what happened (shown on the status line).
@@ -121,6 +126,8 @@ impl State {
             resources: ResourcesState::default(),
             fields: FieldsState::default(),
             mat: Materialization::default(),
+            opened: None,
+            changes: ChangesState::default(),
             hyperlinks: false,
             docs_req: None,
             docs_note: None,
@@ -145,6 +152,7 @@ impl State {
             || self.review.is_working()
             || self.collections.is_working()
             || self.fields.is_working()
+            || self.changes.is_working()
             || self.docker == DockerStatus::Checking
     }
 

@@ -354,6 +354,22 @@ impl Tasks {
                 },
                 |v| TaskMsg::MaterializationValidated(v.map(Box::new)),
             ),
+            Cmd::ScanCatalogs(id) => self.spawn(id, true, async {
+                let found = tokio::task::spawn_blocking(|| {
+                    crate::ops::edit::list_catalogs(std::path::Path::new("."))
+                })
+                .await
+                .unwrap_or_default();
+                TaskMsg::Catalogs(found)
+            }),
+            Cmd::OpenCatalog { id, file, name } => self.spawn(id, true, async move {
+                let opened = tokio::task::spawn_blocking(move || {
+                    crate::ops::edit::open(&file, Some(&name)).map_err(|f| f.message)
+                })
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()));
+                TaskMsg::CatalogOpened(opened.map(Box::new))
+            }),
             Cmd::ClearDraft(id) => {
                 let path = self.paths.draft();
                 self.spawn(id, false, async move {

@@ -20,7 +20,27 @@ pub fn init(state: &mut State) -> Vec<Cmd> {
     cmds
 }
 
+/// Look for catalogs under the current directory, for the first screen's "Open a catalog" (the loop
+/// starts it with [`init`]'s commands; the wizard opened on a task needs none).
+pub fn scan_catalogs(state: &mut State) -> Vec<Cmd> {
+    let id = state.next_req();
+    state.connector.catalogs_req = Some(id);
+    vec![Cmd::ScanCatalogs(id)]
+}
+
 pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
+    let cmds = handle(state, msg);
+    if state.origin == super::flow::Origin::Existing {
+        // Editing a catalog keeps no draft: the catalog is the record (and a draft of a new task stays).
+        return cmds
+            .into_iter()
+            .filter(|c| !matches!(c, Cmd::SaveDraft(..) | Cmd::ClearDraft(_)))
+            .collect();
+    }
+    cmds
+}
+
+fn handle(state: &mut State, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Key(key) => {
             let step = state.step;
@@ -131,7 +151,13 @@ pub fn apply(state: &mut State, reply: Reply) -> Vec<Cmd> {
         let flow = state.flow();
         let to = match go {
             Transition::Stay => break,
-            Transition::Next => match flow.after(state.step) {
+            // A step outside the flow (the spec fetch of an opened catalog) goes on to the flow's first.
+            Transition::Next => match flow.after(state.step).or_else(|| {
+                flow.position(state.step)
+                    .is_none()
+                    .then(|| flow.steps.first().copied())
+                    .flatten()
+            }) {
                 Some(to) => to,
                 None => break,
             },
@@ -297,6 +323,15 @@ fn on_task(state: &mut State, id: ReqId, report: TaskMsg) -> Vec<Cmd> {
         }
         TaskMsg::FileRead(result) => super::steps::tunnel::on_file(state, id, result),
         TaskMsg::ConfigDecrypted(result) => super::steps::config::on_decrypted(state, id, result),
+        TaskMsg::Catalogs(found) => {
+            super::steps::connector::on_catalogs(state, id, found);
+            clamp_lists(state);
+            Vec::new()
+        }
+        TaskMsg::CatalogOpened(result) => {
+            let reply = super::steps::connector::on_opened(state, id, result);
+            apply(state, reply)
+        }
         TaskMsg::Panicked(e) if state.docker_req == Some(id) => {
             state.docker_req = None;
             state.docker = DockerStatus::Down { reason: e };
@@ -311,6 +346,8 @@ fn on_task(state: &mut State, id: ReqId, report: TaskMsg) -> Vec<Cmd> {
                 super::steps::collections::on_task(state, id, other)
             } else if state.fields.req == Some(id) {
                 super::steps::fields::on_task(state, id, other)
+            } else if state.changes.req == Some(id) {
+                super::steps::changes::on_task(state, id, other)
             } else if state.review.owns(id) {
                 super::steps::review::on_task(state, id, other).into()
             } else {

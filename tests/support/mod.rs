@@ -477,6 +477,30 @@ pub fn age_key(dir: &Path, name: &str) -> AgeKey {
     AgeKey { file, recipient }
 }
 
+/// `config` encrypted by the real sops for the age `recipient`, secret fields only (suffix `_sops`, as Flow
+/// writes them), through pipes (the plaintext never touches the disk): the YAML it wrote.
+pub fn sops_encrypt(config: &Value, recipient: &str) -> String {
+    let ran = run_with_timeout(
+        Command::new(sops_bin()).args([
+            "--disable-version-check",
+            "--encrypt",
+            "--encrypted-suffix",
+            "_sops",
+            "--age",
+            recipient,
+            "--input-type",
+            "json",
+            "--output-type",
+            "yaml",
+            "/dev/stdin",
+        ]),
+        Some(config.to_string().as_bytes()),
+        Duration::from_secs(60),
+    );
+    assert_eq!(ran.code(), Some(0), "sops: {}", ran.stderr());
+    ran.stdout()
+}
+
 /// Every file below `dir`, recursively.
 pub fn files_below(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

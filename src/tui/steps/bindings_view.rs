@@ -252,11 +252,33 @@ fn list(state: &State, frame: &mut Frame, body: Rect) {
     } else {
         select_list::render(frame, a.list, &b.nav, b.visible.len(), t, |row, rw, _| {
             let i = b.visible[row];
-            row_line(&b.items[i], &b.bindings[i], rw, row == b.nav.selected, t)
+            let tag = edit_tag(state, &b.items[i].id);
+            row_line(
+                &b.items[i],
+                &b.bindings[i],
+                rw,
+                row == b.nav.selected,
+                t,
+                tag,
+            )
         });
     }
     if let Some(i) = b.current() {
         detail(state, frame, a.detail, a.beside, i);
+    }
+}
+
+/// Editing a catalog: a saved binding disabled there, or one that is not in it yet.
+fn edit_tag(state: &State, id: &str) -> &'static str {
+    use crate::tui::opened;
+    if opened::task(state).is_none() {
+        ""
+    } else if opened::is_disabled(state, id) {
+        " ○ disabled"
+    } else if opened::is_saved(state, id) {
+        ""
+    } else {
+        " + new"
     }
 }
 
@@ -266,6 +288,7 @@ fn row_line(
     w: usize,
     cursor: bool,
     t: &Theme,
+    edit_tag: &str,
 ) -> Line<'static> {
     let check = match (cursor, item.selected) {
         (true, true) => "›[x] ",
@@ -277,9 +300,10 @@ fn row_line(
     if binding.is_fallback_key {
         tags.push_str(" ⚠ no key");
     }
-    if binding.disable {
+    if binding.disable && edit_tag.is_empty() {
         tags.push_str(" ○ off");
     }
+    tags.push_str(edit_tag);
     let name_w = w.saturating_sub(5 + width(&tags));
     let name = fit(&sanitize(&item.name), name_w);
     let mut spans = vec![

@@ -54,6 +54,18 @@ fn enter(state: &mut State) {
     if same_connector && c.schema.as_ref() == Some(&schema) {
         return;
     }
+    // An opened catalog's task: the form is filled from its config (decrypted in memory), once.
+    if !same_connector && let Some((value, place, protection)) = crate::tui::opened::config(state) {
+        crate::tui::opened::settle_bindings(state);
+        build(state, schema.clone(), None, false);
+        let filled = super::config_file::fill(&schema, &value, &place, protection.as_ref());
+        fill_form(state, filled, protection);
+        if let Some(form) = &state.config.form {
+            let read = form.to_config();
+            crate::tui::opened::set_form_config(state, read);
+        }
+        return;
+    }
     let (values, resumed) = if same_connector {
         (c.form.as_ref().map(Form::to_config), false)
     } else {

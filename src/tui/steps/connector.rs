@@ -1,16 +1,19 @@
-//! Step 1, Connector: the curated list, connectors found on PATH, and two custom entries ("Any Docker
-//! image…", "Local command…" opening a form, see `connector_form`). Typing (or `/`) filters; Enter picks, which saves
-//! the draft and starts step 2. Docker's status is shown; local connectors work without it.
+//! Step 1, Connector: the catalogs found under the current directory ("Open a catalog": each task with its
+//! kind, connector and binding count; picking one opens it for editing), the curated list, connectors
+//! found on PATH, and two custom entries ("Any Docker image…", "Local command…" opening a form, see
+//! `connector_form`). Typing (or `/`) filters; Enter picks, which saves the draft and starts step 2.
+//! Docker's status is shown; local connectors work without it.
 
 use super::connector_form::{self, CustomForm, FormKind};
 use super::{Reply, Step};
 use crate::connector::endpoint::shell_words;
 use crate::model::ConnectorKind;
+use crate::ops::edit::CatalogSummary;
 use crate::tui::connectors::{CatalogEntry, ConnectorChoice, LocalConnector};
 use crate::tui::draft::Draft;
 use crate::tui::flow::Transition;
 use crate::tui::keys::{Action, Ctx};
-use crate::tui::msg::Cmd;
+use crate::tui::msg::{Cmd, ReqId};
 use crate::tui::state::{DockerStatus, State};
 use crate::tui::widgets::select_list::ListNav;
 use crate::tui::widgets::text::wrap;
@@ -25,6 +28,8 @@ pub const INTRO: &str = "A connector is a program that reads from (capture) or w
 /// A row of the list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Row {
+    /// A task of a catalog found under the current directory: (catalog, task).
+    Catalog(usize, usize),
     AnyImage,
     LocalCommand,
     Local(usize),
@@ -51,6 +56,12 @@ pub struct ConnectorState {
     pub form: CustomForm,
     /// What the filter searches in each curated entry, lowercased once (typing stays fast at 10,000).
     curated_hay: Vec<String>,
+    /// Catalogs found under the current directory, and the search for them.
+    pub catalogs: Vec<CatalogSummary>,
+    pub catalogs_req: Option<ReqId>,
+    /// A catalog's task being opened (sops may be decrypting its config), and why the last one failed.
+    pub opening: Option<ReqId>,
+    pub open_error: Option<String>,
 }
 
 impl ConnectorState {
@@ -65,6 +76,10 @@ impl ConnectorState {
             nav: ListNav::default(),
             form: CustomForm::default(),
             curated_hay: Vec::new(),
+            catalogs: Vec::new(),
+            catalogs_req: None,
+            opening: None,
+            open_error: None,
         };
         s.refilter();
         s
@@ -92,7 +107,25 @@ impl ConnectorState {
                 .collect();
         }
         let hit = |hay: &str| query.matches(hay);
-        let mut rows = vec![Row::AnyImage, Row::LocalCommand];
+        let mut rows: Vec<Row> = self
+            .catalogs
+            .iter()
+            .enumerate()
+            .flat_map(|(c, cat)| {
+                cat.tasks.iter().enumerate().filter_map(move |(t, task)| {
+                    let hay = format!(
+                        "{} {} {} catalog {}",
+                        task.name,
+                        task.connector,
+                        cat.file.display(),
+                        crate::ops::edit::kind_word(task.kind)
+                    )
+                    .to_lowercase();
+                    hit(&hay).then_some(Row::Catalog(c, t))
+                })
+            })
+            .collect();
+        rows.extend([Row::AnyImage, Row::LocalCommand]);
         rows.extend(
             (0..self.local.len())
                 .filter(|i| {
@@ -118,16 +151,24 @@ impl ConnectorState {
         // (that is what a filter is for) rather than a custom entry.
         let filtering = !query.is_empty() && self.rows.len() > 2;
         let keep = keep.filter(|k| !(filtering && matches!(k, Row::AnyImage | Row::LocalCommand)));
+        let first_match = self
+            .rows
+            .iter()
+            .position(|r| !matches!(r, Row::AnyImage | Row::LocalCommand))
+            .unwrap_or(0);
         self.nav.selected = match keep.and_then(|k| self.rows.iter().position(|r| *r == k)) {
             Some(i) => i,
-            None if filtering => 2,
+            None if filtering => first_match,
             None => 0,
         };
     }
 
-    /// Connector rows matching the filter (the two custom entries excluded).
+    /// Connector rows matching the filter (the two custom entries and the catalogs excluded).
     pub fn matches(&self) -> usize {
-        self.rows.len().saturating_sub(2)
+        self.rows
+            .iter()
+            .filter(|r| matches!(r, Row::Local(_) | Row::Curated(_)))
+            .count()
     }
 
     pub fn total(&self) -> usize {
@@ -210,11 +251,23 @@ fn list_height(state: &State) -> usize {
         .height as usize
 }
 
-/// Pick the selected row: a connector starts step 2; a custom entry opens its form.
+/// Pick the selected row: a connector starts step 2; a custom entry opens its form; a catalog's task is
+/// opened (in a task: sops may decrypt its config).
 fn pick(state: &mut State) -> Reply {
     let c = &state.connector;
     let choice = match c.rows.get(c.nav.selected) {
         None => return Reply::stay(),
+        Some(Row::Catalog(ci, ti)) => {
+            let (file, name) = (
+                c.catalogs[*ci].file.clone(),
+                c.catalogs[*ci].tasks[*ti].name.clone(),
+            );
+            let id = state.next_req();
+            let c = &mut state.connector;
+            c.opening = Some(id);
+            c.open_error = None;
+            return vec![Cmd::OpenCatalog { id, file, name }].into();
+        }
         Some(Row::AnyImage) => return open_form(state, FormKind::Image),
         Some(Row::LocalCommand) => return open_form(state, FormKind::Command),
         Some(Row::Curated(i)) => {
@@ -262,6 +315,48 @@ fn open_form(state: &mut State, kind: FormKind) -> Reply {
     c.form.open(kind, &filter);
     c.mode = Mode::Form;
     Reply::stay()
+}
+
+/// The catalogs found under the current directory.
+pub fn on_catalogs(state: &mut State, id: ReqId, found: Vec<CatalogSummary>) {
+    let c = &mut state.connector;
+    if c.catalogs_req != Some(id) {
+        return;
+    }
+    c.catalogs_req = None;
+    c.catalogs = found;
+    // Still at the top: the catalogs come first (they are above the connectors).
+    let at_top = c.nav.selected == 0 && c.filter.is_empty();
+    c.refilter();
+    if at_top {
+        c.nav.selected = 0;
+    }
+}
+
+/// A catalog's task opened (or not): editing it starts, walking the flow of an existing task.
+pub fn on_opened(
+    state: &mut State,
+    id: ReqId,
+    result: Result<Box<crate::ops::edit::OpenedTask>, String>,
+) -> Reply {
+    if state.connector.opening != Some(id) {
+        return Reply::stay();
+    }
+    state.connector.opening = None;
+    match result {
+        Ok(task) if task.kind == ConnectorKind::Materialize => {
+            state.connector.open_error = Some(format!(
+                "{} is a materialization: the wizard edits captures for now (edit the file, then `catwalk                  check`)",
+                task.name
+            ));
+            Reply::stay()
+        }
+        Ok(task) => crate::tui::opened::start(state, *task),
+        Err(e) => {
+            state.connector.open_error = Some(e);
+            Reply::stay()
+        }
+    }
 }
 
 pub struct ConnectorStep;

@@ -163,6 +163,22 @@ fn row_line(
     let t = &state.theme;
     let marker = if selected { "› " } else { "  " };
     let (text, style) = match row {
+        Row::Catalog(ci, ti) => {
+            let (cat, task) = (&c.catalogs[ci], &c.catalogs[ci].tasks[ti]);
+            (
+                format!(
+                    "{marker}{}",
+                    cols.line(
+                        &task.name,
+                        kind(task.kind),
+                        "catalog",
+                        &format!("{} bind", task.bindings),
+                        &cat.file.display().to_string()
+                    )
+                ),
+                t.title(),
+            )
+        }
         Row::AnyImage => (
             format!("{marker}{}", cols.line("Any Docker image…", "", "", "", "")),
             t.title(),
@@ -219,6 +235,34 @@ fn details(state: &State, frame: &mut Frame, area: Rect) {
     let w = area.width as usize;
     let rule = "─".repeat(w);
     let lines: Vec<Line> = match c.rows.get(c.nav.selected) {
+        _ if c.opening.is_some() => vec![
+            Line::raw(
+                "Opening the catalog (sops decrypts its config in memory when it is protected)…",
+            ),
+            Line::default(),
+            Line::default(),
+        ],
+        _ if c.open_error.is_some() => wrap(c.open_error.as_deref().unwrap_or(""), w)
+            .into_iter()
+            .take(3)
+            .map(|l| Line::styled(l, t.error()))
+            .collect(),
+        Some(Row::Catalog(ci, ti)) => {
+            let (cat, task) = (&c.catalogs[*ci], &c.catalogs[*ci].tasks[*ti]);
+            vec![
+                Line::raw(format!(
+                    "Open the {} {} of {} to edit it.",
+                    crate::ops::edit::kind_word(task.kind),
+                    task.name,
+                    cat.file.display()
+                )),
+                Line::styled(format!("{} · {}", task.connector, task.count()), t.dim()),
+                Line::styled(
+                    "Config, tunnel and bindings come from the file; saving writes back into it.",
+                    t.dim(),
+                ),
+            ]
+        }
         Some(Row::AnyImage) => vec![
             Line::raw("Type any image: Estuary Flow (ghcr.io/estuary/…) or Airbyte (airbyte/…)."),
             Line::styled(

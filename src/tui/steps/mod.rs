@@ -10,6 +10,8 @@
 
 pub mod bindings;
 mod bindings_view;
+pub mod changes;
+mod changes_view;
 pub mod check;
 mod check_view;
 pub mod collections;
@@ -137,6 +139,10 @@ macro_rules! dispatch {
             }
             $crate::tui::state::StepId::Fields => {
                 type $s = $crate::tui::steps::fields::FieldsStep;
+                $body
+            }
+            $crate::tui::state::StepId::Changes => {
+                type $s = $crate::tui::steps::changes::ChangesStep;
                 $body
             }
         }

@@ -485,19 +485,20 @@ pub fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequ
         ConnectorKind::Materialize => Some(std::sync::Arc::new(state.mat.save_part()?)),
         ConnectorKind::Capture => None,
     };
-    let chosen: Vec<(usize, String)> = b
-        .items
-        .iter()
-        .enumerate()
-        .filter(|(_, it)| it.selected)
-        .map(|(i, it)| (i, format!("{prefix}/{}", it.name)))
-        .collect();
+    let chosen = session::chosen(state, &prefix);
     if chosen.is_empty() && materialization.is_none() {
         return Err(
             "no binding is selected: go back to step 6 (Esc) and select at least one".into(),
         );
     }
+    if let Some(why) = crate::tui::opened::save_blocker(state) {
+        return Err(format!("not saved: {why}"));
+    }
+    let edit = crate::tui::opened::edit_choices(state, r.protection().as_ref());
     Ok(SaveRequest {
+        choices: edit.choices,
+        renames: edit.renames,
+        keep_config: edit.keep_config,
         dir: r.value(Input::Directory).to_string(),
         prefix,
         name: r.value(Input::Name).trim().to_string(),
@@ -617,6 +618,10 @@ fn ask_or_save(state: &mut State) -> Vec<Cmd> {
                     Some("the files are still being worked out: try again in a moment".into());
             }
             Vec::new()
+        }
+        // Editing a catalog: the changes were reviewed, and the preview is what is written.
+        Some(p) if p.touches_existing() && state.origin == crate::tui::flow::Origin::Existing => {
+            save(state, false, true)
         }
         Some(p) if p.touches_existing() => {
             state.review.question = true;

@@ -213,6 +213,16 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
                 .collect();
             Line::styled(first, t.error())
         }
+        // Editing a catalog: the changes were reviewed; the preview is what is written.
+        (None, Some(p)) if p.touches_existing() && crate::tui::opened::task(state).is_some() => {
+            Line::styled(
+                truncate(
+                    "Saving writes the reviewed changes back into these files (comments kept).",
+                    w,
+                ),
+                t.text(),
+            )
+        }
         (None, Some(p)) if p.touches_existing() => Line::styled(
             truncate(
                 &format!(

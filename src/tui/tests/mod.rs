@@ -2,6 +2,7 @@
 //! resuming) and insta snapshots of every screen at 80x24 and 120x40 (stored in `snapshots/`).
 
 mod app_loop;
+mod edit;
 mod flow_snapshots;
 mod flow_support;
 mod flow_update;
