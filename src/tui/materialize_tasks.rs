@@ -158,6 +158,8 @@ fn preview(
         warnings,
         plaintext_secrets,
         sops_rules: crate::ops::save::sops_rules(&r.dir),
+        // A materialization's merge is told by `merged` and `kept_as_is`: no capture diff.
+        diff: Default::default(),
         env_age_recipients: std::env::var("SOPS_AGE_RECIPIENTS")
             .ok()
             .filter(|s| !s.trim().is_empty()),

@@ -165,6 +165,7 @@ fn plan_request(state: &State) -> Result<SaveRequest, String> {
         choices,
         renames: opened::renames(state),
         keep_config: true,
+        materialization: None,
     })
 }
 
