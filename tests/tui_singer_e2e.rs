@@ -109,6 +109,9 @@ fn tap_postgres_from_path_to_a_saved_catalog_matching_the_database() {
 
     // Step 7: save.
     t.keys(&["C-n"]);
+    // The preview step (documents read before saving): passed over here.
+    t.wait_for(&["A few documents per binding"]);
+    t.keys(&["s"]);
     t.wait_long(&["Review and save", "tap-postgres.flow.yaml"], SLOW);
     t.keys(&["Enter"]);
     t.wait_long(&["✓ Saved the capture acmeCo/tap-postgres"], SLOW);

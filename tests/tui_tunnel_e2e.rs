@@ -127,6 +127,9 @@ fn a_tunnel_catwalk_runs_from_pasted_key_to_a_saved_catalog_that_checks() {
     t.keys(&["Enter"]);
     t.wait_long(&["1 of 1 selected", "echo_ping"], SLOW);
     t.keys(&["C-n"]);
+    // The preview step (documents read before saving): passed over here.
+    t.wait_for(&["A few documents per binding"]);
+    t.keys(&["s"]);
     t.wait_long(&["Review and save", "Files: "], SLOW);
     t.keys(&["Enter"]);
     t.wait_long(&["✓ Saved the capture acmeCo/source-echo"], SLOW);

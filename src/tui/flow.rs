@@ -13,6 +13,8 @@ pub enum StepId {
     Tunnel,
     Check,
     Bindings,
+    /// A few documents per chosen binding, read before saving.
+    Preview,
     Review,
     /// A materialization's next steps (collections, resources, fields) are still to come: this one says so.
     Collections,
@@ -20,7 +22,7 @@ pub enum StepId {
 
 impl StepId {
     /// How many steps there are (no flow walks more).
-    pub const COUNT: usize = 8;
+    pub const COUNT: usize = 9;
 
     pub fn title(self) -> &'static str {
         match self {
@@ -30,6 +32,7 @@ impl StepId {
             StepId::Tunnel => "SSH tunnel",
             StepId::Check => "Check",
             StepId::Bindings => "Bindings",
+            StepId::Preview => "Preview",
             StepId::Review => "Save",
             StepId::Collections => "Collections",
         }
@@ -72,7 +75,7 @@ impl Flow {
             Origin::Existing => vec![Config, Tunnel, Check],
         };
         steps.extend(match kind {
-            TaskKind::Capture => vec![Bindings, Review],
+            TaskKind::Capture => vec![Bindings, Preview, Review],
             TaskKind::Materialization => vec![Collections],
         });
         Flow {
@@ -164,10 +167,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_new_capture_walks_the_seven_steps() {
+    fn a_new_capture_walks_the_eight_steps() {
         let f = Flow::for_task(TaskKind::Capture, Origin::New);
-        assert_eq!(f.steps.len(), 7);
-        assert_eq!(f.number(StepId::Review), Some(7));
+        assert_eq!(f.steps.len(), 8);
+        assert_eq!(f.after(StepId::Bindings), Some(StepId::Preview));
+        assert_eq!(f.number(StepId::Review), Some(8));
         assert_eq!(f.after(StepId::Check), Some(StepId::Bindings));
         assert_eq!(
             f.before(StepId::Check).collect::<Vec<_>>(),

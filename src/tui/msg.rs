@@ -72,7 +72,23 @@ pub enum TaskMsg {
     HostKeyUnknown(Box<HostKeyAsk>),
     /// A link was handed to the desktop's opener (what ran), or why not (over SSH, no opener).
     Opened(Result<String, String>),
+    /// The preview's next document (only the first few of each binding are sent).
+    PreviewDoc(Box<PreviewDoc>),
+    /// The preview ended: what each binding captured in all, or why it could not run.
+    Previewed(Result<Box<PreviewReport>, String>),
 }
+
+/// A document the preview read, and where it breaks its collection's schema or key (pointer, reason).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviewDoc {
+    /// The binding's index among the previewed (chosen) bindings.
+    pub binding: usize,
+    pub doc: Value,
+    pub problem: Option<(String, String)>,
+}
+
+/// What a preview read: the preview operation's own report.
+pub use crate::ops::preview::Report as PreviewReport;
 
 /// How a check or discover goes through the SSH tunnel its config asks for.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -252,6 +268,23 @@ pub enum Cmd {
         path: String,
         value: Hidden<Value>,
         schema: Hidden<Value>,
+    },
+    /// Read a few documents per chosen binding through the catalog the save would write (held in memory:
+    /// `ops::preview::planned_task`), at most `limit` per binding and for at most `timeout`; through the SSH
+    /// tunnel the config asks for. Cancelling stops the connector.
+    Preview {
+        id: ReqId,
+        run: Run,
+        prefix: String,
+        /// The capture's own name under the prefix.
+        name: String,
+        config: Hidden<Value>,
+        /// The chosen bindings, with their full collection names.
+        bindings: Hidden<Vec<(DiscoveredBinding, String)>>,
+        resource_path_pointers: Vec<String>,
+        ssh: SshUse,
+        limit: usize,
+        timeout: std::time::Duration,
     },
     /// Check the chosen bindings with the connector (Flow validate with them, as `catwalk check` does;
     /// Airbyte and Singer through the adapter's validate) and each resource config against its schema.

@@ -10,6 +10,7 @@ use super::steps::bindings::BindingsState;
 use super::steps::check::CheckState;
 use super::steps::config::ConfigState;
 use super::steps::connector::ConnectorState;
+use super::steps::preview::PreviewState;
 use super::steps::review::ReviewState;
 use super::steps::spec::SpecState;
 use super::steps::tunnel::TunnelState;
@@ -75,6 +76,7 @@ pub struct State {
     pub tunnel: TunnelState,
     pub check: CheckState,
     pub bindings: BindingsState,
+    pub preview: PreviewState,
     pub review: ReviewState,
     /// The terminal shows OSC 8 hyperlinks (links are clickable); off in tests and with `TERM=dumb`.
     pub hyperlinks: bool,
@@ -107,6 +109,7 @@ impl State {
             tunnel: TunnelState::default(),
             check: CheckState::default(),
             bindings: BindingsState::default(),
+            preview: PreviewState::default(),
             review: ReviewState::default(),
             hyperlinks: false,
             docs_req: None,
@@ -129,6 +132,7 @@ impl State {
         self.spec.is_working()
             || self.check.is_working()
             || self.bindings.is_working()
+            || self.preview.is_working()
             || self.review.is_working()
             || self.docker == DockerStatus::Checking
     }

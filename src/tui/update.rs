@@ -307,6 +307,8 @@ fn on_task(state: &mut State, id: ReqId, report: TaskMsg) -> Vec<Cmd> {
                 super::steps::check::on_task(state, id, other)
             } else if state.bindings.req == Some(id) {
                 super::steps::bindings::on_task(state, id, other)
+            } else if state.preview.req == Some(id) {
+                super::steps::preview::on_task(state, id, other)
             } else if state.review.owns(id) {
                 super::steps::review::on_task(state, id, other).into()
             } else {

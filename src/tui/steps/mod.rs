@@ -8,6 +8,7 @@
 //! A step plugs in with a `StepId` (in `flow.rs`, placed in the flows that walk it), its state in `State`,
 //! an arm in [`dispatch`], and its answers in `draft::Answers`.
 
+mod binding_settings;
 pub mod bindings;
 mod bindings_view;
 pub mod check;
@@ -19,6 +20,8 @@ mod config_view;
 pub mod connector;
 pub mod connector_form;
 mod connector_view;
+pub mod preview;
+mod preview_view;
 pub mod review;
 mod review_view;
 pub mod spec;
@@ -116,6 +119,10 @@ macro_rules! dispatch {
             }
             $crate::tui::state::StepId::Bindings => {
                 type $s = $crate::tui::steps::bindings::BindingsStep;
+                $body
+            }
+            $crate::tui::state::StepId::Preview => {
+                type $s = $crate::tui::steps::preview::PreviewStep;
                 $body
             }
             $crate::tui::state::StepId::Review => {

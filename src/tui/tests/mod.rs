@@ -6,6 +6,7 @@ mod flow_snapshots;
 mod flow_support;
 mod flow_update;
 mod friction;
+mod preview;
 mod snapshots;
 mod sops_review;
 mod support;
