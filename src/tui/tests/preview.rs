@@ -240,3 +240,55 @@ fn binding_settings_choose_a_key_written_into_the_saved_catalog() {
     assert_eq!(events.key, ["/id"]);
     assert!(crate::catalog::collection_problems(&events.write_schema, &events.key).is_empty());
 }
+
+/// Step 6 with a Flow connector whose resource schema has settings of its own, on `users`' settings.
+fn flow_settings(w: u16, h: u16) -> State {
+    let mut s = to_bindings(w, h, 3);
+    let spec = &mut s.spec.outcome.as_mut().unwrap().spec;
+    spec.resource_config_schema = json!({"type": "object", "required": ["name"], "properties": {
+        "name": {"type": "string", "title": "Table", "order": 0},
+        "pageSize": {"type": "integer", "title": "Page size", "default": 100, "order": 1,
+            "description": "Rows fetched per request."},
+        "interval": {"type": "string", "title": "Interval", "order": 2}
+    }});
+    let bindings = std::sync::Arc::make_mut(&mut s.bindings.bindings);
+    bindings[0].resource_config = json!({"name": "users", "interval": "PT5M"});
+    send(&mut s, [ch('o')]);
+    s
+}
+
+#[test]
+fn binding_settings_of_a_flow_connector() {
+    snap("binding_settings_flow", |w, h| {
+        let s = flow_settings(w, h);
+        let screen = render(&s);
+        // The form is the connector's resource schema, prefilled with the discovered values.
+        assert!(screen.contains("Page size"), "{screen}");
+        assert!(screen.contains("PT5M"), "{screen}");
+        s
+    });
+    let mut s = flow_settings(80, 24);
+    let edit = s.bindings.settings.as_mut().unwrap();
+    edit.form.set("/pageSize", json!(500)).unwrap();
+    edit.form.set("/name", json!("people")).unwrap();
+    send(&mut s, [ctrl('n')]);
+    assert!(s.bindings.settings.is_none(), "{}", render(&s));
+    assert_eq!(
+        s.bindings.bindings[0].resource_config,
+        json!({"name": "people", "pageSize": 500, "interval": "PT5M"})
+    );
+    // The resource is known by its new name (the draft and the save's merge use it).
+    assert!(
+        s.bindings.items[0].id.contains("people"),
+        "{}",
+        s.bindings.items[0].id
+    );
+    // Esc leaves the settings as they were.
+    send(&mut s, [ch('o')]);
+    let edit = s.bindings.settings.as_mut().unwrap();
+    edit.form.set("/pageSize", json!(7)).unwrap();
+    send(&mut s, [key(KeyCode::Esc)]);
+    assert!(s.bindings.settings.is_none());
+    assert_eq!(s.bindings.bindings[0].resource_config["pageSize"], 500);
+    assert_eq!(s.step, StepId::Bindings);
+}
