@@ -111,3 +111,73 @@ fn a_key_chosen_in_the_settings_is_previewed_saved_and_read_back() {
         assert!(p.pointer("/_meta/row_id").is_none(), "{p}");
     }
 }
+
+/// Whether a process runs the program at `exe` (matched by its path: a copy no other test runs).
+fn running(exe: &std::path::Path) -> bool {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .any(|p| std::fs::read_link(p.path().join("exe")).is_ok_and(|e| e == exe))
+}
+
+#[test]
+fn esc_stops_the_previewed_connector_and_a_caught_up_one_ends_the_preview() {
+    // The flow-fixture as a local command, copied to a path of its own: its processes are this test's.
+    let tmp = support::temp_dir();
+    let exe = tmp.path().join("preview-esc-fixture");
+    std::fs::copy(support::fixture_bin(), &exe).unwrap();
+    let t = Tmux::start("preview-esc", 80, 24, None);
+    t.start_catwalk(None);
+    t.wait_for(&["1 Connector", "Local command…"]);
+    t.keys(&["Down", "Enter"]);
+    t.wait_for(&["Protocol"]);
+    t.text(&exe.display().to_string());
+    t.keys(&["Tab", "Right", "Enter"]);
+    t.wait_long(&["› Host *"], SLOW);
+    t.text("db.internal");
+    t.keys(&["Tab", "Tab"]);
+    t.text("preview-esc-password");
+    // Mode Slow: every answer waits 3 s, long enough to press Esc while the preview runs.
+    t.keys(&["Tab", "Tab", "Right", "Right", "Tab", "C-u"]);
+    t.text("3000");
+    t.wait_for(&["‹ Slow ›", "3000"]);
+    t.keys(&["C-n"]);
+    t.wait_for(&["Enter skip"]);
+    t.keys(&["Enter"]);
+    t.wait_long(&["✓ The check passed"], SLOW);
+    t.keys(&["Enter"]);
+    t.wait_long(&["2 of 3 selected"], SLOW);
+    t.keys(&["C-n"]);
+    t.wait_long(
+        &["Reading up to 10 documents per binding", "sleeping"],
+        SLOW,
+    );
+    assert!(running(&exe), "the preview runs the connector");
+    t.keys(&["Escape"]);
+    t.wait_for(&["2 of 3 selected"]);
+    // The connector is stopped once the preview is cancelled (at most its stop grace later).
+    let until = std::time::Instant::now() + Duration::from_secs(20);
+    while running(&exe) && std::time::Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!running(&exe), "Esc stopped the previewed connector");
+
+    // Again, to the end: the fixture waits for EOF once caught up; its last checkpoint ends the preview
+    // (not the timeout), with every binding's documents.
+    t.keys(&["C-n"]);
+    let screen = t.wait_long(
+        &["acmeCo/users", "3 documents", "✓ all match the schema"],
+        SLOW,
+    );
+    assert!(
+        screen.contains("read until each binding had documents"),
+        "ended by the documents, not the timeout:\n{screen}"
+    );
+    t.keys(&["Tab"]);
+    t.wait_for(&["acmeCo/events", "3 documents"]);
+    t.keys(&["C-c"]);
+    t.wait_for(&["Quit?"]);
+    t.keys(&["y"]);
+    t.assert_restored();
+    assert!(!running(&exe), "nothing is left running");
+}

@@ -679,7 +679,7 @@ pub async fn check_bindings(
 
 /// The wizard's preview (`ops::preview::preview_task` of the capture the save would write, planned in
 /// memory): each binding's first `limit` documents go to `report` as they come; the preview stops once
-/// every binding has them, or after `timeout`.
+/// every binding has them, at a checkpoint once every binding has some, or after `timeout`.
 pub async fn preview(
     target: crate::ops::discover::Target<'_>,
     config: &Value,
@@ -738,6 +738,11 @@ pub async fn preview(
                     // Every binding has its documents: the preview ends here (the connector is stopped).
                     return Err(std::io::Error::other("enough documents"));
                 }
+            }
+            // A connector that keeps running once caught up (estuary-cdk's, Flow's own) would hold the
+            // preview until its timeout: a checkpoint once every binding has shown documents ends it.
+            preview::Event::State(_) if sent.iter().all(|n| *n > 0) => {
+                return Err(std::io::Error::other("every binding has documents"));
             }
             _ => {}
         }

@@ -253,10 +253,10 @@ fn finish(p: &mut PreviewState, report: &PreviewReport) {
     }
     p.ended = Some(match report.sessions.last() {
         Some(s) if s.ended == crate::ops::preview::SessionEnd::Stopped => {
-            format!("{LIMIT} documents per binding were read")
+            "each binding had documents".into()
         }
-        Some(s) => format!("the preview ended because {}", s.ended),
-        None => "the preview ended".into(),
+        Some(s) => s.ended.to_string(),
+        None => "it ended".into(),
     });
 }
 

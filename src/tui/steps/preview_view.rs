@@ -131,7 +131,7 @@ fn done(state: &State, frame: &mut Frame, body: Rect, mut lines: Vec<Line<'stati
     lines.push(Line::from(head));
     let invalid: usize = p.bindings.iter().filter(|b| b.invalid > 0).count();
     let summary = match (invalid, &p.ended) {
-        (0, Some(e)) => format!("Every binding's documents match their schemas; {e}."),
+        (0, Some(e)) => format!("All documents match their schemas; read until {e}."),
         (1, Some(_)) => {
             "✗ 1 binding breaks its schema: e fixes the config, Esc goes to the bindings".into()
         }
