@@ -125,12 +125,24 @@ pub fn form_of(
             }
             json!({"type": "object", "properties": props, "required": ["syncMode"]})
         }
-        Protocol::Singer => json!({"type": "object", "properties": {
-            "replicationMethod": {"type": "string", "title": "Replication method", "enum": ["FULL_TABLE", "INCREMENTAL", "LOG_BASED"],
-                "description": "How the tap reads the stream (empty: the tap's default)."},
-            "replicationKey": {"type": "string", "title": "Replication key", "enum": fields,
-                "description": "The field that orders records for INCREMENTAL reads."}
-        }}),
+        Protocol::Singer => {
+            let mut key = json!({"type": "string", "title": "Replication key",
+                "description": "The field that orders records for INCREMENTAL reads."});
+            let mut choices = fields.clone();
+            if let Some(k) = values.get("replicationKey").and_then(Value::as_str)
+                && !choices.iter().any(|c| c == k)
+            {
+                choices.insert(0, k.to_string());
+            }
+            if !choices.is_empty() {
+                key["enum"] = json!(choices);
+            }
+            json!({"type": "object", "properties": {
+                "replicationMethod": {"type": "string", "title": "Replication method", "enum": ["FULL_TABLE", "INCREMENTAL", "LOG_BASED"],
+                    "description": "How the tap reads the stream (empty: the tap's default)."},
+                "replicationKey": key
+            }})
+        }
     };
     // The resource's name is fixed: it names what is captured.
     for name in ["stream", "namespace"] {
@@ -499,6 +511,17 @@ mod tests {
     #[test]
     fn singer_and_flow_resources() {
         let b = airbyte(json!({"stream": "users"}), &["/id"], false);
+        // The replication key is one of the schema's fields; the stream is fixed.
+        let (schema, _, notes) = form_of(Protocol::Singer, &Value::Null, &b);
+        assert_eq!(
+            schema["properties"]["replicationKey"]["enum"],
+            json!(["id", "updated"])
+        );
+        assert!(schema["properties"].get("stream").is_none());
+        assert!(
+            notes.iter().any(|n| n.contains("Stream: users")),
+            "{notes:?}"
+        );
         let out = apply(
             Protocol::Singer,
             &b,

@@ -122,7 +122,11 @@ fn done(state: &State, frame: &mut Frame, body: Rect, mut lines: Vec<Line<'stati
     ];
     if b.invalid > 0 {
         head.push(Span::styled(
-            format!("  ✗ {} break the schema", b.invalid),
+            format!(
+                "  ✗ {} break{} the schema",
+                b.invalid,
+                if b.invalid == 1 { "s" } else { "" }
+            ),
             t.error(),
         ));
     } else if b.read > 0 {

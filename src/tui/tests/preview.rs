@@ -166,7 +166,7 @@ fn preview_table_marks_a_document_that_breaks_the_schema() {
     snap("preview_table", |w, h| {
         let s = previewed(w, h);
         let screen = render(&s);
-        assert!(screen.contains("✗ 1 break the schema"), "{screen}");
+        assert!(screen.contains("✗ 1 breaks the schema"), "{screen}");
         assert!(
             screen.contains("document 2, at /id"),
             "the pointer and reason show:\n{screen}"
