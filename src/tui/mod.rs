@@ -15,6 +15,7 @@ pub mod flow;
 pub mod keys;
 pub mod layout;
 pub mod msg;
+pub mod previewing;
 pub mod saving;
 pub mod session;
 pub mod state;

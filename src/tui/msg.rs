@@ -87,6 +87,9 @@ pub struct PreviewDoc {
     pub problem: Option<(String, String)>,
 }
 
+/// Chosen bindings with their full collection names (`Debug` hides them: they are many and large).
+pub type DiscoveredBindings = Hidden<Vec<(DiscoveredBinding, String)>>;
+
 /// What a preview read: the preview operation's own report.
 pub use crate::ops::preview::Report as PreviewReport;
 
@@ -280,7 +283,7 @@ pub enum Cmd {
         name: String,
         config: Hidden<Value>,
         /// The chosen bindings, with their full collection names.
-        bindings: Hidden<Vec<(DiscoveredBinding, String)>>,
+        bindings: DiscoveredBindings,
         resource_path_pointers: Vec<String>,
         ssh: SshUse,
         limit: usize,

@@ -327,47 +327,20 @@ impl Tasks {
                 timeout,
             } => {
                 self.register_secrets(&config);
-                let report = self.reporter(id);
-                // The capture runtime's future is not `Send`: it runs on a thread of its own, and stops
-                // (its connector with it) when this task is aborted, as `_stop` then drops.
-                let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-                let (done, result) = tokio::sync::oneshot::channel();
-                std::thread::spawn(move || {
-                    let runtime = match tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                    {
-                        Ok(r) => r,
-                        Err(e) => {
-                            let _ = done.send(Err(format!("cannot start the preview: {e}")));
-                            return;
-                        }
-                    };
-                    let read = runtime.block_on(async move {
-                        let target = crate::ops::discover::Target {
-                            prefix: &prefix,
-                            name: &name,
-                            endpoint: &run.choice.endpoint(),
-                            protocol: run.protocol,
-                            network: None,
-                        };
-                        let reading = preview(
-                            target,
-                            &config,
-                            &bindings,
-                            resource_path_pointers,
-                            &ssh,
-                            (limit, timeout),
-                            report,
-                        );
-                        tokio::select! {
-                            read = reading => read,
-                            _ = stopped => Err("the preview was cancelled".into()),
-                        }
-                    });
-                    let _ = done.send(read);
-                });
+                let req = super::previewing::Request {
+                    run,
+                    prefix,
+                    name,
+                    config,
+                    bindings,
+                    resource_path_pointers,
+                    ssh,
+                    limit,
+                    timeout,
+                };
+                let (stop, result) = super::previewing::start(req, self.reporter(id));
                 self.spawn(id, true, async move {
+                    // Aborting this task drops `stop`: the preview's thread then stops the connector.
                     let _stop = stop;
                     let read = result
                         .await
@@ -675,82 +648,6 @@ pub async fn check_bindings(
     )
     .await
     .map_err(|e| e.to_string())
-}
-
-/// The wizard's preview (`ops::preview::preview_task` of the capture the save would write, planned in
-/// memory): each binding's first `limit` documents go to `report` as they come; the preview stops once
-/// every binding has them, at a checkpoint once every binding has some, or after `timeout`.
-pub async fn preview(
-    target: crate::ops::discover::Target<'_>,
-    config: &Value,
-    chosen: &[(DiscoveredBinding, String)],
-    resource_path_pointers: Vec<String>,
-    ssh: &SshUse,
-    (limit, timeout): (usize, Duration),
-    report: Report,
-) -> Result<crate::ops::preview::Report, String> {
-    use crate::ops::preview::{self, PreviewRequest};
-    let bindings = chosen.iter().map(|(b, _)| b.clone()).collect();
-    let targets = chosen.iter().map(|(_, t)| t.clone()).collect();
-    let (discovery, _) =
-        crate::ops::discover::discovery(&target, bindings, Some(targets), resource_path_pointers);
-    let task = preview::planned_task(discovery, config.clone()).map_err(|e| e.to_string())?;
-    let req = PreviewRequest {
-        source: PathBuf::from(preview::UNSAVED),
-        name: None,
-        sessions: preview::Sessions::default(),
-        limit: None,
-        session_timeout: timeout,
-        initial_state: Value::Object(Default::default()),
-        options: Options {
-            logs: Some(ops_report::log_sink(&reporter(&report))),
-            ..Options::default()
-        },
-        host_keys: ssh_policy(),
-        passphrase: ssh.passphrase.clone().or_else(|| {
-            std::env::var(crate::tunnel::PASSPHRASE_ENV)
-                .ok()
-                .map(Secret::new)
-        }),
-    };
-    let mut sent = vec![0usize; chosen.len()];
-    let mut on = |event: preview::Event<'_>| -> std::io::Result<()> {
-        match event {
-            preview::Event::Note(n) => tracing::info!("preview: {n}"),
-            preview::Event::Warning(w) => tracing::warn!("preview: {w}"),
-            preview::Event::Document {
-                binding,
-                doc,
-                problem,
-                ..
-            } => {
-                if let Some(n) = sent.get_mut(binding)
-                    && *n < limit
-                {
-                    *n += 1;
-                    report(TaskMsg::PreviewDoc(Box::new(super::msg::PreviewDoc {
-                        binding,
-                        doc: doc.clone(),
-                        problem: problem.map(|(p, r)| (p.to_string(), r.to_string())),
-                    })));
-                }
-                if sent.iter().all(|n| *n >= limit) {
-                    // Every binding has its documents: the preview ends here (the connector is stopped).
-                    return Err(std::io::Error::other("enough documents"));
-                }
-            }
-            // A connector that keeps running once caught up (estuary-cdk's, Flow's own) would hold the
-            // preview until its timeout: a checkpoint once every binding has shown documents ends it.
-            preview::Event::State(_) if sent.iter().all(|n| *n > 0) => {
-                return Err(std::io::Error::other("every binding has documents"));
-            }
-            _ => {}
-        }
-        Ok(())
-    };
-    preview::preview_task(&task, req, &mut on)
-        .await
-        .map_err(|e| e.to_string())
 }
 
 /// Hand `url` to the desktop's opener. Over SSH (or with no desktop) there is none to use: the error
