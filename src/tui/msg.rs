@@ -87,6 +87,24 @@ pub struct PreviewDoc {
     pub problem: Option<(String, String)>,
 }
 
+/// What the wizard's preview reads: the capture the save would write, and how much of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviewRequest {
+    pub run: Run,
+    pub prefix: String,
+    /// The capture's own name under the prefix.
+    pub name: String,
+    pub config: Hidden<Value>,
+    /// The chosen bindings, with their full collection names.
+    pub bindings: DiscoveredBindings,
+    pub resource_path_pointers: Vec<String>,
+    pub ssh: SshUse,
+    /// At most this many documents per binding.
+    pub limit: usize,
+    /// At most this long.
+    pub timeout: std::time::Duration,
+}
+
 /// Chosen bindings with their full collection names (`Debug` hides them: they are many and large).
 pub type DiscoveredBindings = Hidden<Vec<(DiscoveredBinding, String)>>;
 
@@ -273,21 +291,11 @@ pub enum Cmd {
         schema: Hidden<Value>,
     },
     /// Read a few documents per chosen binding through the catalog the save would write (held in memory:
-    /// `ops::preview::planned_task`), at most `limit` per binding and for at most `timeout`; through the SSH
-    /// tunnel the config asks for. Cancelling stops the connector.
+    /// `ops::preview::planned_task`); through the SSH tunnel the config asks for. Cancelling stops the
+    /// connector.
     Preview {
         id: ReqId,
-        run: Run,
-        prefix: String,
-        /// The capture's own name under the prefix.
-        name: String,
-        config: Hidden<Value>,
-        /// The chosen bindings, with their full collection names.
-        bindings: DiscoveredBindings,
-        resource_path_pointers: Vec<String>,
-        ssh: SshUse,
-        limit: usize,
-        timeout: std::time::Duration,
+        req: PreviewRequest,
     },
     /// Check the chosen bindings with the connector (Flow validate with them, as `catwalk check` does;
     /// Airbyte and Singer through the adapter's validate) and each resource config against its schema.

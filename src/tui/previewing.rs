@@ -4,7 +4,7 @@
 //! each binding's first documents reported as they come. Dropping the stop handle ends the read there,
 //! stopping the connector.
 
-use super::msg::{DiscoveredBindings, Hidden, PreviewDoc, Run, SshUse, TaskMsg};
+use super::msg::{PreviewDoc, PreviewRequest as Request, SshUse, TaskMsg};
 use super::tasks::{Report, reporter, ssh_policy};
 use crate::connector::Options;
 use crate::ops::report as ops_report;
@@ -13,19 +13,6 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::oneshot;
-
-/// What `Cmd::Preview` carries.
-pub struct Request {
-    pub run: Run,
-    pub prefix: String,
-    pub name: String,
-    pub config: Hidden<Value>,
-    pub bindings: DiscoveredBindings,
-    pub resource_path_pointers: Vec<String>,
-    pub ssh: SshUse,
-    pub limit: usize,
-    pub timeout: Duration,
-}
 
 /// Start the preview on its own thread: the handle that stops it when dropped, and its result.
 pub fn start(

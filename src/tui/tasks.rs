@@ -314,30 +314,8 @@ impl Tasks {
                     TaskMsg::BindingsChecked(checked.map(Box::new))
                 })
             }
-            Cmd::Preview {
-                id,
-                run,
-                prefix,
-                name,
-                config,
-                bindings,
-                resource_path_pointers,
-                ssh,
-                limit,
-                timeout,
-            } => {
-                self.register_secrets(&config);
-                let req = super::previewing::Request {
-                    run,
-                    prefix,
-                    name,
-                    config,
-                    bindings,
-                    resource_path_pointers,
-                    ssh,
-                    limit,
-                    timeout,
-                };
+            Cmd::Preview { id, req } => {
+                self.register_secrets(&req.config);
                 let (stop, result) = super::previewing::start(req, self.reporter(id));
                 self.spawn(id, true, async move {
                     // Aborting this task drops `stop`: the preview's thread then stops the connector.

@@ -11,7 +11,7 @@ use super::{Reply, Step};
 use crate::model::{DiscoveredBinding, LogLine};
 use crate::tui::flow::Transition;
 use crate::tui::keys::{Action, Ctx};
-use crate::tui::msg::{Cmd, Hidden, PreviewDoc, PreviewReport, ReqId, TaskMsg};
+use crate::tui::msg::{Cmd, Hidden, PreviewDoc, PreviewReport, PreviewRequest, ReqId, TaskMsg};
 use crate::tui::session;
 use crate::tui::state::{State, StepId};
 use crate::tui::widgets::log_pane;
@@ -181,8 +181,7 @@ pub fn start(state: &mut State) -> Vec<Cmd> {
         Some(choice) => session::task_name(state, choice),
         None => "capture".into(),
     };
-    cmds.push(Cmd::Preview {
-        id,
+    let req = PreviewRequest {
         run,
         prefix: session::prefix(state),
         name,
@@ -197,7 +196,8 @@ pub fn start(state: &mut State) -> Vec<Cmd> {
         ssh: session::ssh_use(state),
         limit: LIMIT,
         timeout: TIMEOUT,
-    });
+    };
+    cmds.push(Cmd::Preview { id, req });
     cmds
 }
 

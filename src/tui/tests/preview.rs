@@ -99,23 +99,17 @@ fn previewed(w: u16, h: u16) -> State {
 #[test]
 fn the_preview_reads_the_chosen_bindings_as_the_save_would_write_them() {
     let (s, cmds) = to_preview(80, 24);
-    let Some(Cmd::Preview {
-        prefix,
-        name,
-        bindings,
-        limit,
-        ..
-    }) = cmds.iter().find(|c| matches!(c, Cmd::Preview { .. }))
+    let Some(Cmd::Preview { req, .. }) = cmds.iter().find(|c| matches!(c, Cmd::Preview { .. }))
     else {
         panic!("{cmds:?}")
     };
     assert_eq!(
-        (prefix.as_str(), name.as_str()),
+        (req.prefix.as_str(), req.name.as_str()),
         ("acmeCo", "source-postgres")
     );
-    let targets: Vec<&str> = bindings.iter().map(|(_, t)| t.as_str()).collect();
+    let targets: Vec<&str> = req.bindings.iter().map(|(_, t)| t.as_str()).collect();
     assert_eq!(targets, ["acmeCo/users", "acmeCo/events"]);
-    assert_eq!(*limit, crate::tui::steps::preview::LIMIT);
+    assert_eq!(req.limit, crate::tui::steps::preview::LIMIT);
     assert!(s.busy());
     assert!(render(&s).contains("Reading up to 10 documents per binding"));
 }
@@ -221,12 +215,11 @@ fn binding_settings_choose_a_key_written_into_the_saved_catalog() {
     assert!(!events.is_fallback_key);
     // The preview reads with it, and the save writes it.
     let cmds = send(&mut s, [ctrl('n')]);
-    let Some(Cmd::Preview { bindings, .. }) =
-        cmds.iter().find(|c| matches!(c, Cmd::Preview { .. }))
+    let Some(Cmd::Preview { req, .. }) = cmds.iter().find(|c| matches!(c, Cmd::Preview { .. }))
     else {
         panic!("{cmds:?}")
     };
-    assert_eq!(bindings[1].0.key, ["/id"]);
+    assert_eq!(req.bindings[1].0.key, ["/id"]);
     let cmds = send(&mut s, [ch('s')]);
     let (_, mut req) = plan_of(&cmds);
     let dir = tempfile::tempdir().unwrap();
