@@ -1,7 +1,7 @@
 //! Steps 1 to 7 end to end with a real Airbyte connector: `source-hardcoded-records` from the test venv,
 //! picked as a local command and driven through the real form, check, bindings and save in the `catwalk`
-//! binary in tmux (with the preview's documents on the way). The saved catalog validates against Flow's schema, its config file has mode 0600, and
-//! `catwalk check --source` passes on it.
+//! binary in tmux, the preview's documents shown on the way. The saved catalog validates against Flow's
+//! schema, its config file has mode 0600, and `catwalk check --source` passes on it.
 
 mod support;
 
