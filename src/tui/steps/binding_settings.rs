@@ -9,7 +9,8 @@
 //! - A stream without a primary key (the `/_meta/row_id` fallback): a key chosen among the schema's
 //!   top-level fields, made required and non-null in the collection's schema (as discovered keys are).
 //!
-//! The stream's name and namespace name the resource: they are shown, never edited.
+//! The stream's name and namespace name the resource: they are shown, never edited. Applied settings go
+//! to the draft (by the discovered resource id) and are applied again to a new discover's bindings.
 
 use super::Reply;
 use super::bindings::BindingsState;
@@ -231,21 +232,65 @@ pub fn apply(protocol: Protocol, b: &DiscoveredBinding, values: &Value) -> Disco
         }
     }
     if let Some(k) = key {
-        if k == ROW_NUMBER {
-            if !out.is_fallback_key {
-                out.key = vec![ROW_ID.into()];
-                out.is_fallback_key = true;
-                crate::connector::keys::add_row_id(&mut out.document_schema);
-            }
+        let key = if k == ROW_NUMBER {
+            vec![ROW_ID.to_string()]
         } else {
-            let pointer = crate::connector::keys::pointer(&[k.as_str()]);
-            unrequire_row_id(&mut out.document_schema);
-            crate::connector::keys::require_location(&mut out.document_schema, &pointer);
-            out.key = vec![pointer];
-            out.is_fallback_key = false;
-        }
+            vec![crate::connector::keys::pointer(&[k.as_str()])]
+        };
+        set_key(&mut out, key);
     }
     out
+}
+
+/// Key `b` by `key`: the row-number fallback (declared in the schema), or fields made required and
+/// non-null (the row number then no longer required).
+fn set_key(b: &mut DiscoveredBinding, key: Vec<String>) {
+    if b.key == key {
+        return;
+    }
+    if key == [ROW_ID] {
+        crate::connector::keys::add_row_id(&mut b.document_schema);
+        b.is_fallback_key = true;
+    } else {
+        unrequire_row_id(&mut b.document_schema);
+        for pointer in &key {
+            crate::connector::keys::require_location(&mut b.document_schema, pointer);
+        }
+        b.is_fallback_key = false;
+    }
+    b.key = key;
+}
+
+/// Settings kept in the draft, applied again to the bindings of a new discover (by the discovered
+/// resource id): their resource and key.
+pub fn restore(b: &mut BindingsState, settings: &std::collections::BTreeMap<String, Value>) {
+    if settings.is_empty() {
+        return;
+    }
+    let found: Vec<(usize, &Value)> = b
+        .items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, it)| settings.get(&it.id).map(|v| (i, v)))
+        .collect();
+    if found.is_empty() {
+        return;
+    }
+    let bindings = Arc::make_mut(&mut b.bindings);
+    for (i, v) in found {
+        let binding = &mut bindings[i];
+        if let Some(r) = v.get("resource").filter(|r| r.is_object()) {
+            binding.resource_config = r.clone();
+        }
+        let key: Option<Vec<String>> = v
+            .get("key")
+            .and_then(|k| serde_json::from_value(k.clone()).ok())
+            .filter(|k: &Vec<String>| !k.is_empty());
+        if let Some(key) = key {
+            set_key(binding, key);
+        }
+        b.applied.insert(b.items[i].id.clone(), v.clone());
+    }
 }
 
 /// Documents keyed by a field carry no row number: `_meta.row_id` (and `_meta`) stop being required.
@@ -292,8 +337,9 @@ pub fn open(state: &mut State) {
     }));
 }
 
-/// Check the form and write it into the binding.
-fn save(b: &mut BindingsState, pointers: &[String]) {
+/// Check the form and write it into the binding (and the draft's answer, by the discovered resource id:
+/// the item keeps that id even when the resource's name changes, so that a new discover finds it).
+fn save(b: &mut BindingsState) {
     let Some(edit) = b.settings.as_mut() else {
         return;
     };
@@ -307,7 +353,10 @@ fn save(b: &mut BindingsState, pointers: &[String]) {
     }
     let i = edit.item;
     let updated = apply(edit.protocol, &b.bindings[i], &edit.form.to_config());
-    b.items[i].id = crate::catalog::resource_id(&updated.resource_config, pointers).to_string();
+    b.applied.insert(
+        b.items[i].id.clone(),
+        json!({"resource": updated.resource_config, "key": updated.key}),
+    );
     Arc::make_mut(&mut b.bindings)[i] = updated;
     b.settings = None;
 }
@@ -324,18 +373,12 @@ pub fn contexts(edit: &SettingsEdit) -> Vec<Ctx> {
 pub fn on_action(state: &mut State, action: Action) -> Reply {
     let area = form_area(state);
     let theme = state.theme;
-    let pointers = state
-        .spec
-        .outcome
-        .as_ref()
-        .map(|o| o.spec.resource_path_pointers.clone())
-        .unwrap_or_default();
     let b = &mut state.bindings;
     let Some(edit) = b.settings.as_mut() else {
         return Reply::stay();
     };
     match edit.ui.on_action(&mut edit.form, action, area, &theme) {
-        Outcome::Next => save(b, &pointers),
+        Outcome::Next => save(b),
         Outcome::Back => b.settings = None,
         _ => {}
     }

@@ -85,6 +85,8 @@ pub struct BindingsState {
     pub schema_open: bool,
     /// The selected binding's settings, while they are edited (`o`).
     pub settings: Option<Box<super::binding_settings::SettingsEdit>>,
+    /// Settings applied (`{resource, key}`), by the discovered resource id: kept in the draft.
+    pub applied: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl BindingsState {
@@ -118,6 +120,7 @@ impl BindingsState {
                 .filter(|i| i.name != i.default_name)
                 .map(|i| (i.id.clone(), i.name.clone()))
                 .collect(),
+            settings: self.applied.clone(),
         }
     }
 }
@@ -260,9 +263,14 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
             b.selected = items.iter().filter(|i| i.selected).count();
             b.items = items;
             b.bindings = found;
+            b.applied = Default::default();
             b.nav = ListNav::default();
             b.refilter();
             clamp(state);
+            if let Some(a) = state.answers.bindings.as_deref() {
+                let settings = a.settings.clone();
+                super::binding_settings::restore(&mut state.bindings, &settings);
+            }
         }
         TaskMsg::Discovered(Err(e)) | TaskMsg::Panicked(e) => {
             let b = &mut state.bindings;

@@ -213,6 +213,19 @@ fn binding_settings_choose_a_key_written_into_the_saved_catalog() {
     let events = &s.bindings.bindings[1];
     assert_eq!(events.key, ["/id"]);
     assert!(!events.is_fallback_key);
+    // Kept in the draft: a new discover (a resumed wizard) keys `events` by /id again.
+    let mut again = s.clone();
+    again.answers.bindings = Some(Box::new(s.bindings.answer()));
+    let cmds = crate::tui::steps::bindings::start(&mut again);
+    send(
+        &mut again,
+        [Msg::Task(
+            discover_id(&cmds),
+            TaskMsg::Discovered(Ok(std::sync::Arc::new(discovered(3)))),
+        )],
+    );
+    assert_eq!(again.bindings.bindings[1].key, ["/id"]);
+    assert!(!again.bindings.bindings[1].is_fallback_key);
     // The preview reads with it, and the save writes it.
     let cmds = send(&mut s, [ctrl('n')]);
     let Some(Cmd::Preview { req, .. }) = cmds.iter().find(|c| matches!(c, Cmd::Preview { .. }))
@@ -270,12 +283,24 @@ fn binding_settings_of_a_flow_connector() {
         s.bindings.bindings[0].resource_config,
         json!({"name": "people", "pageSize": 500, "interval": "PT5M"})
     );
-    // The resource is known by its new name (the draft and the save's merge use it).
-    assert!(
-        s.bindings.items[0].id.contains("people"),
-        "{}",
-        s.bindings.items[0].id
+    // The draft keeps the settings by the discovered resource, and a new discover gets them again.
+    let answer = s.bindings.answer();
+    let id = s.bindings.items[0].id.clone();
+    assert!(id.contains("users"), "{id}");
+    assert_eq!(answer.settings[&id]["resource"]["pageSize"], 500);
+    let mut again = s.clone();
+    again.answers.bindings = Some(Box::new(answer));
+    let cmds = crate::tui::steps::bindings::start(&mut again);
+    send(
+        &mut again,
+        [Msg::Task(
+            discover_id(&cmds),
+            TaskMsg::Discovered(Ok(std::sync::Arc::new(discovered(3)))),
+        )],
     );
+    assert_eq!(again.bindings.bindings[0].resource_config["pageSize"], 500);
+    assert_eq!(again.bindings.bindings[0].resource_config["name"], "people");
+    assert!(again.bindings.items[0].selected);
     // Esc leaves the settings as they were.
     send(&mut s, [ch('o')]);
     let edit = s.bindings.settings.as_mut().unwrap();
