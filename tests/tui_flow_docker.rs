@@ -46,6 +46,10 @@ fn docker_flow_fixture_with_a_oneof_and_a_secret_to_a_saved_catalog() {
     t.keys(&["Down", "Down", "Space"]);
     t.wait_for(&["3 of 3 selected", "recommends leaving this one off"]);
     t.keys(&["C-n"]);
+    // The preview runs the image as the catalog will: each binding's documents, matching the schemas.
+    let screen = t.wait_long(&["All documents match their schemas", "3 documents"], SLOW);
+    assert!(screen.contains("◀ 1/3 ▶"), "{screen}");
+    t.keys(&["Enter"]);
     t.wait_long(&["Review and save", "flow-fixture.flow.yaml (lines"], SLOW);
     t.keys(&["Enter"]);
     t.wait_long(&["✓ Saved the capture acmeCo/flow-fixture"], SLOW);

@@ -1,7 +1,7 @@
 //! Steps 1 to 7 end to end with a real Airbyte connector: `source-hardcoded-records` from the test venv,
 //! picked as a local command and driven through the real form, check, bindings and save in the `catwalk`
-//! binary in tmux. The saved catalog validates against Flow's schema, its config file has mode 0600, and
-//! `catwalk check --source` passes on it.
+//! binary in tmux, the preview's documents shown on the way. The saved catalog validates against Flow's
+//! schema, its config file has mode 0600, and `catwalk check --source` passes on it.
 
 mod support;
 
@@ -56,6 +56,14 @@ fn drive(name: &str, w: u16, h: u16) {
     t.keys(&["Enter"]);
     t.wait_for(&["3 of 3 selected"]);
     t.keys(&["C-n"]);
+    // The preview reads a few documents of each binding (the connector stopped once it has them), shown
+    // as a table of top-level fields; every one matches its collection's schema.
+    let screen = t.wait_long(&["acmeCo/products", "✓ all match the schema", "make"], SLOW);
+    assert!(
+        screen.contains("All documents match their schemas"),
+        "{screen}"
+    );
+    t.keys(&["Enter"]);
     let screen = t.wait_long(
         &[
             "Review and save",

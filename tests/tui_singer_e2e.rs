@@ -107,8 +107,12 @@ fn tap_postgres_from_path_to_a_saved_catalog_matching_the_database() {
         "a table without a primary key is marked:\n{screen}"
     );
 
-    // Step 7: save.
+    // The preview reads the tables' rows through the catalog about to be saved: they match the schemas.
     t.keys(&["C-n"]);
+    let screen = t.wait_long(&["All documents match their schemas"], SLOW);
+    assert!(!screen.contains("✗"), "{screen}");
+    // Step 8: save.
+    t.keys(&["Enter"]);
     t.wait_long(&["Review and save", "tap-postgres.flow.yaml"], SLOW);
     t.keys(&["Enter"]);
     t.wait_long(&["✓ Saved the capture acmeCo/tap-postgres"], SLOW);

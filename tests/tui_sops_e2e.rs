@@ -65,6 +65,9 @@ fn drive(name: &str, w: u16, h: u16) {
     t.keys(&["Enter"]);
     t.wait_long(&["2 of 3 selected"], SLOW);
     t.keys(&["C-n"]);
+    // The preview step (documents read before saving): passed over here.
+    t.wait_for(&["A few documents per binding"]);
+    t.keys(&["s"]);
     let screen = t.wait_long(
         &[
             "Review and save",

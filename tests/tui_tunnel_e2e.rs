@@ -1,7 +1,7 @@
 //! The wizard opens an SSH tunnel of its own, end to end: the real `catwalk` binary in tmux, a real sshd, and
 //! a local Airbyte connector (a Python script) whose config host cannot be resolved: it reaches its system (an
 //! echo server on 127.0.0.2, the forward target) only through the tunnel catwalk opens. The key is pasted; the
-//! host key is unknown and accepted on screen; the check and discover pass through the tunnel; the saved config
+//! host key is unknown and accepted on screen; the check, discover and preview pass through the tunnel; the saved config
 //! has the tunnel in the old shape plus `rewrite`, and `catwalk check --source` passes on it. The private key
 //! never shows on any capture.
 
@@ -36,6 +36,8 @@ elif verb == "discover":
     emit({"type": "CATALOG", "catalog": {"streams": [{"name": name, "json_schema": {"type": "object",
         "properties": {"id": {"type": "integer"}}}, "supported_sync_modes": ["full_refresh"],
         "source_defined_primary_key": [["id"]]}]}})
+elif verb == "read":
+    emit({"type": "RECORD", "record": {"stream": name, "data": {"id": 7}, "emitted_at": 0}})
 "#;
 
 #[test]
@@ -127,6 +129,13 @@ fn a_tunnel_catwalk_runs_from_pasted_key_to_a_saved_catalog_that_checks() {
     t.keys(&["Enter"]);
     t.wait_long(&["1 of 1 selected", "echo_ping"], SLOW);
     t.keys(&["C-n"]);
+    // The preview reads through the tunnel too: the record the connector got from the echo server.
+    let screen = t.wait_long(
+        &["acmeCo/echo_ping", "1 document", "✓ all match the schema"],
+        SLOW,
+    );
+    assert!(screen.contains(" 7 "), "{screen}");
+    t.keys(&["Enter"]);
     t.wait_long(&["Review and save", "Files: "], SLOW);
     t.keys(&["Enter"]);
     t.wait_long(&["✓ Saved the capture acmeCo/source-echo"], SLOW);

@@ -39,6 +39,9 @@ fn docker_wizard_wraps_an_airbyte_image_on_save() {
     t.keys(&["Enter"]);
     t.wait_long(&["selected", "users"], SLOW);
     t.keys(&["C-n"]);
+    // The preview step (documents read before saving): passed over here.
+    t.wait_for(&["A few documents per binding"]);
+    t.keys(&["s"]);
     t.wait_long(
         &["Review and save", "Wrap as", "a tag (REGISTRY/NAME:TAG)"],
         SLOW,

@@ -8,7 +8,7 @@
 //! held: each document is validated (schemas compiled once per binding) and handed to the caller at once.
 
 use super::task::{self, PrepareError};
-use crate::catalog::{self, LoadedBinding, LoadedTask};
+use crate::catalog::{self, Discovery, LoadedBinding, LoadedCollection, LoadedTask};
 use crate::connector::flow::{self as flow_proto, CaptureEnd, CaptureEvent};
 use crate::connector::{Connector, ConnectorError, Options};
 use crate::model::{CollectionSpec, ConnectorKind, ValidateBinding, ValidateRequest};
@@ -87,11 +87,13 @@ pub enum Event<'a> {
         of: usize,
         state: &'a Value,
     },
-    /// A document of `collection` (the binding's index in the capture's enabled bindings).
+    /// A document of `collection` (the binding's index in the capture's enabled bindings), and where it
+    /// breaks the collection's schema or key (pointer, reason) when it does.
     Document {
         binding: usize,
         collection: &'a str,
         doc: &'a Value,
+        problem: Option<(&'a str, &'a str)>,
     },
     /// A committed checkpoint's state update, as the connector sent it.
     State(&'a ConnectorState),
@@ -198,6 +200,58 @@ pub async fn preview(
 ) -> Result<Report, PreviewError> {
     let loaded = catalog::load(&req.source).map_err(|e| PreviewError::Invalid(e.to_string()))?;
     let task = pick(&loaded.captures, req.name.as_deref(), &req.source)?;
+    preview_task(task, req, on).await
+}
+
+/// Where a capture held in memory says it comes from, in messages (its inline config's place).
+pub const UNSAVED: &str = "the catalog being built (not saved yet)";
+
+/// The capture a discovery plans, held in memory as `catwalk discover` and the wizard's save would write it
+/// (same names, keys, schemas and endpoint), with `config` inline: what the wizard previews before
+/// anything is written. Fails as the save would on bindings Flow would refuse.
+pub fn planned_task(discovery: Discovery, config: Value) -> Result<LoadedTask, PreviewError> {
+    let generated =
+        catalog::from_discovery(discovery).map_err(|e| PreviewError::Invalid(e.to_string()))?;
+    let file = PathBuf::from(UNSAVED);
+    let bindings = generated
+        .bindings
+        .into_iter()
+        .map(|b| LoadedBinding {
+            collection: Some(LoadedCollection {
+                name: b.target.clone(),
+                file: file.clone(),
+                key: b.key,
+                write_schema: b.schema,
+                read_schema: b.read_schema,
+            }),
+            resource: b.resource,
+            collection_name: b.target,
+            disable: false,
+            backfill: 0,
+            fields: None,
+        })
+        .collect();
+    Ok(LoadedTask {
+        name: generated.capture_name,
+        kind: ConnectorKind::Capture,
+        file,
+        endpoint: generated.endpoint,
+        config,
+        config_file: None,
+        has_sops: false,
+        bindings,
+        source: None,
+    })
+}
+
+/// Run the preview of `task` (loaded from a catalog, or planned in memory by [`planned_task`]):
+/// `req.source` and `req.name` are not read. Only the private temporary files the connector runtime uses
+/// are written.
+pub async fn preview_task(
+    task: &LoadedTask,
+    req: PreviewRequest,
+    on: &mut dyn FnMut(Event<'_>) -> std::io::Result<()>,
+) -> Result<Report, PreviewError> {
     let bindings: Vec<&LoadedBinding> = task.bindings.iter().filter(|b| !b.disable).collect();
     let disabled = task.bindings.len() - bindings.len();
     let checks = bindings
@@ -310,13 +364,14 @@ pub async fn preview(
                         r.documents += 1;
                         session.documents += 1;
                         pending += 1;
-                        if let Some((pointer, reason)) = check.problem(&doc) {
+                        let problem = check.problem(&doc);
+                        if let Some((pointer, reason)) = &problem {
                             r.invalid += 1;
                             if r.first_invalid.is_none() {
                                 r.first_invalid = Some(Invalid {
                                     document: r.documents,
-                                    pointer,
-                                    reason,
+                                    pointer: pointer.clone(),
+                                    reason: reason.clone(),
                                 });
                             }
                         }
@@ -325,6 +380,7 @@ pub async fn preview(
                                 binding: b,
                                 collection: &check.collection,
                                 doc: &doc,
+                                problem: problem.as_ref().map(|(p, r)| (p.as_str(), r.as_str())),
                             })
                             .is_err()
                         {

@@ -60,6 +60,9 @@ pub struct BindingsAnswer {
     /// Collection names (after the prefix) the person changed, by resource id.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub names: BTreeMap<String, String>,
+    /// Per-binding settings the person applied (`{resource, key}`), by the discovered resource id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub settings: BTreeMap<String, Value>,
 }
 
 /// Step 7's fields.

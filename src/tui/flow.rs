@@ -13,6 +13,8 @@ pub enum StepId {
     Tunnel,
     Check,
     Bindings,
+    /// A few documents per chosen binding, read before saving.
+    Preview,
     Review,
     /// A materialization's collections to write, from the catalogs found or opened.
     Collections,
@@ -26,7 +28,7 @@ pub enum StepId {
 
 impl StepId {
     /// How many steps there are (no flow walks more).
-    pub const COUNT: usize = 11;
+    pub const COUNT: usize = 12;
 
     pub fn title(self) -> &'static str {
         match self {
@@ -36,6 +38,7 @@ impl StepId {
             StepId::Tunnel => "SSH tunnel",
             StepId::Check => "Check",
             StepId::Bindings => "Bindings",
+            StepId::Preview => "Preview",
             StepId::Review => "Save",
             StepId::Collections => "Collections",
             StepId::Resources => "Resources",
@@ -81,7 +84,7 @@ impl Flow {
             Origin::Existing => vec![Config, Tunnel, Check],
         };
         steps.extend(match (kind, origin) {
-            (TaskKind::Capture, Origin::New) => vec![Bindings, Review],
+            (TaskKind::Capture, Origin::New) => vec![Bindings, Preview, Review],
             (TaskKind::Capture, Origin::Existing) => vec![Bindings, Changes, Review],
             (TaskKind::Materialization, _) => vec![Collections, Resources, Fields, Review],
         });
@@ -174,10 +177,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_new_capture_walks_the_seven_steps() {
+    fn a_new_capture_walks_the_eight_steps() {
         let f = Flow::for_task(TaskKind::Capture, Origin::New);
-        assert_eq!(f.steps.len(), 7);
-        assert_eq!(f.number(StepId::Review), Some(7));
+        assert_eq!(f.steps.len(), 8);
+        assert_eq!(f.after(StepId::Bindings), Some(StepId::Preview));
+        assert_eq!(f.number(StepId::Review), Some(8));
         assert_eq!(f.after(StepId::Check), Some(StepId::Bindings));
         assert_eq!(
             f.before(StepId::Check).collect::<Vec<_>>(),

@@ -90,6 +90,10 @@ pub enum Action {
     PrevBinding,
     /// After saving a capture: set up a materialization of its collections.
     MaterializeThese,
+    /// Give the selected binding's schema tree most of the screen, or not.
+    ShowSchema,
+    /// The selected binding's settings (sync mode, cursor, key, resource config).
+    BindingSettings,
 }
 
 /// Where a binding applies. The state gives an ordered list of active contexts; the first binding (in
@@ -169,6 +173,12 @@ pub enum Ctx {
     NameEdit,
     /// Step 6: discover failed or found nothing.
     DiscoverFailed,
+    /// The preview while it reads.
+    PreviewBusy,
+    /// The preview's documents.
+    Preview,
+    /// The preview failed (or did not run).
+    PreviewFailed,
     /// Step 7: the directory and name fields.
     SaveFields,
     /// Step 7: files exist, merge or overwrite?
@@ -239,6 +249,9 @@ impl Ctx {
             Ctx::BindingFilter => "Filtering the bindings",
             Ctx::NameEdit => "Editing a collection name",
             Ctx::DiscoverFailed => "Discover failed or found nothing",
+            Ctx::PreviewBusy => "While the preview reads",
+            Ctx::Preview => "Preview of documents",
+            Ctx::PreviewFailed => "Preview failed",
             Ctx::SaveFields => "Review and save",
             Ctx::SaveQuestion => "Files exist: merge or overwrite",
             Ctx::SaveAnyway => "Bindings failed the check: save anyway?",
@@ -441,9 +454,11 @@ pub static KEYS: &[Binding] = &[
     b(A::Top, &[k(C::Home), ch('g')], "top", "First binding", Ctx::Bindings, Hidden),
     b(A::Bottom, &[k(C::End), ch('G')], "bottom", "Last binding", Ctx::Bindings, Hidden),
     b(A::Rename, &[k(C::Enter), ch('e')], "rename", "Edit the collection name of this binding", Ctx::Bindings, Show),
-    b(A::NextStep, &[ctrl('n')], "next step", "Go on to review and save", Ctx::Bindings, Show),
+    b(A::NextStep, &[ctrl('n')], "next step", "Go on to preview documents, then save", Ctx::Bindings, Show),
     b(A::Back, &[k(C::Esc)], "back", "Back to the check (nothing is lost)", Ctx::Bindings, Show),
     b(A::Filter, &[ch('/')], "filter", "Filter the bindings by name", Ctx::Bindings, Show),
+    b(A::BindingSettings, &[ch('o')], "settings", "This binding's settings: sync mode, cursor, key, resource config", Ctx::Bindings, Show),
+    b(A::ShowSchema, &[ch('t')], "schema tree", "Show more or less of the selected binding's schema tree", Ctx::Bindings, Hidden),
     b(A::SelectAll, &[ch('a')], "all", "Select every binding shown (the filtered ones)", Ctx::Bindings, Show),
     b(A::SelectNone, &[ch('n')], "none", "Deselect every binding shown (the filtered ones)", Ctx::Bindings, Show),
     b(A::LeaveFilter, &[k(C::Enter), k(C::Esc), k(C::Tab)], "done", "Back to the list, keeping the filter (^U clears it)", Ctx::BindingFilter, Show),
@@ -454,6 +469,27 @@ pub static KEYS: &[Binding] = &[
     b(A::Retry, &[ch('r')], "discover again", "Run the connector's discover again", Ctx::DiscoverFailed, Show),
     b(A::EditConfig, &[ch('e')], "edit config", "Back to the config form (values kept)", Ctx::DiscoverFailed, Show),
     b(A::Back, &[k(C::Esc)], "back", "Back to the check (nothing is lost)", Ctx::DiscoverFailed, Show),
+    // Preview.
+    b(A::Cancel, &[k(C::Esc)], "cancel", "Stop the connector and go back to the bindings", Ctx::PreviewBusy, Show),
+    b(A::Skip, &[ch('s'), ch('n')], "skip", "Stop reading and go on to save", Ctx::PreviewBusy, Show),
+    b(A::NextStep, &[k(C::Enter), ctrl('n')], "next step", "Go on to review and save", Ctx::Preview, Show),
+    b(A::EditConfig, &[ch('e')], "edit config", "Back to the config form to fix it (values kept)", Ctx::Preview, Show),
+    b(A::Back, &[k(C::Esc)], "back", "Back to the bindings (nothing is lost)", Ctx::Preview, Show),
+    b(A::Toggle, &[ch('v'), ch(' ')], "table/JSON", "Show the documents as a table or as JSON", Ctx::Preview, Show),
+    b(A::NextField, &[k(C::Tab)], "binding", "Show the next binding's documents", Ctx::Preview, As("Tab")),
+    b(A::PrevField, &[k(C::BackTab)], "previous binding", "Show the previous binding's documents", Ctx::Preview, Hidden),
+    b(A::Up, &[k(C::Up), ch('k')], "scroll", "Scroll up", Ctx::Preview, As("↑↓")),
+    b(A::Down, &[k(C::Down), ch('j')], "down", "Scroll down", Ctx::Preview, Hidden),
+    b(A::PageUp, &[k(C::PageUp)], "page up", "Up one page", Ctx::Preview, Hidden),
+    b(A::PageDown, &[k(C::PageDown)], "page down", "Down one page", Ctx::Preview, Hidden),
+    b(A::Left, &[k(C::Left), ch('h')], "columns", "Scroll the table's columns left", Ctx::Preview, As("←→")),
+    b(A::Right, &[k(C::Right), ch('l')], "right", "Scroll the table's columns right", Ctx::Preview, Hidden),
+    b(A::Retry, &[ch('r')], "read again", "Read the documents again", Ctx::Preview, Show),
+    b(A::Skip, &[ch('s'), ch('n')], "skip", "Go on to save, marking the preview as passed over", Ctx::Preview, Hidden),
+    b(A::Retry, &[ch('r')], "read again", "Run the preview again", Ctx::PreviewFailed, Show),
+    b(A::EditConfig, &[ch('e')], "edit config", "Back to the config form (values kept)", Ctx::PreviewFailed, Show),
+    b(A::Skip, &[ch('s'), ch('n')], "skip", "Go on to save without a preview", Ctx::PreviewFailed, Show),
+    b(A::Back, &[k(C::Esc)], "back", "Back to the bindings (nothing is lost)", Ctx::PreviewFailed, Show),
     // Step 7.
     b(A::Save, &[ctrl('s')], "save", "Write the files", Ctx::SaveFields, Show),
     b(A::Submit, &[k(C::Enter)], "next", "Next field; on the Save button, write the files", Ctx::SaveFields, Hidden),

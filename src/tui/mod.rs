@@ -18,6 +18,7 @@ pub mod materialization;
 pub mod materialize_tasks;
 pub mod msg;
 pub mod opened;
+pub mod previewing;
 pub mod saving;
 pub mod session;
 pub mod state;

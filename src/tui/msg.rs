@@ -81,7 +81,44 @@ pub enum TaskMsg {
     Catalogs(Vec<crate::ops::edit::CatalogSummary>),
     /// A task of a catalog opened for editing (its config decrypted in memory), or why not.
     CatalogOpened(Result<Box<crate::ops::edit::OpenedTask>, String>),
+    /// The preview's next document (only the first few of each binding are sent).
+    PreviewDoc(Box<PreviewDoc>),
+    /// The preview ended: what each binding captured in all, or why it could not run.
+    Previewed(Result<Box<PreviewReport>, String>),
 }
+
+/// A document the preview read, and where it breaks its collection's schema or key (pointer, reason).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviewDoc {
+    /// The binding's index among the previewed (chosen) bindings.
+    pub binding: usize,
+    pub doc: Value,
+    pub problem: Option<(String, String)>,
+}
+
+/// What the wizard's preview reads: the capture the save would write, and how much of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviewRequest {
+    pub run: Run,
+    pub prefix: String,
+    /// The capture's own name under the prefix.
+    pub name: String,
+    pub config: Hidden<Value>,
+    /// The chosen bindings, with their full collection names.
+    pub bindings: DiscoveredBindings,
+    pub resource_path_pointers: Vec<String>,
+    pub ssh: SshUse,
+    /// At most this many documents per binding.
+    pub limit: usize,
+    /// At most this long.
+    pub timeout: std::time::Duration,
+}
+
+/// Chosen bindings with their full collection names (`Debug` hides them: they are many and large).
+pub type DiscoveredBindings = Hidden<Vec<(DiscoveredBinding, String)>>;
+
+/// What a preview read: the preview operation's own report.
+pub use crate::ops::preview::Report as PreviewReport;
 
 /// How a check or discover goes through the SSH tunnel its config asks for.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -277,6 +314,12 @@ pub enum Cmd {
         id: ReqId,
         file: PathBuf,
         name: String,
+    /// Read a few documents per chosen binding through the catalog the save would write (held in memory:
+    /// `ops::preview::planned_task`); through the SSH tunnel the config asks for. Cancelling stops the
+    /// connector.
+    Preview {
+        id: ReqId,
+        req: PreviewRequest,
     },
     /// Check the chosen bindings with the connector (Flow validate with them, as `catwalk check` does;
     /// Airbyte and Singer through the adapter's validate) and each resource config against its schema.

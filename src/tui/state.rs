@@ -16,6 +16,7 @@ use super::steps::config::ConfigState;
 use super::steps::connector::ConnectorState;
 use super::steps::fields::FieldsState;
 use super::steps::resources::ResourcesState;
+use super::steps::preview::PreviewState;
 use super::steps::review::ReviewState;
 use super::steps::spec::SpecState;
 use super::steps::tunnel::TunnelState;
@@ -81,6 +82,7 @@ pub struct State {
     pub tunnel: TunnelState,
     pub check: CheckState,
     pub bindings: BindingsState,
+    pub preview: PreviewState,
     pub review: ReviewState,
     /// A materialization's steps, and what they settled.
     pub collections: CollectionsState,
@@ -121,6 +123,7 @@ impl State {
             tunnel: TunnelState::default(),
             check: CheckState::default(),
             bindings: BindingsState::default(),
+            preview: PreviewState::default(),
             review: ReviewState::default(),
             collections: CollectionsState::default(),
             resources: ResourcesState::default(),
@@ -149,6 +152,7 @@ impl State {
         self.spec.is_working()
             || self.check.is_working()
             || self.bindings.is_working()
+            || self.preview.is_working()
             || self.review.is_working()
             || self.collections.is_working()
             || self.fields.is_working()

@@ -314,6 +314,18 @@ impl Tasks {
                     TaskMsg::BindingsChecked(checked.map(Box::new))
                 })
             }
+            Cmd::Preview { id, req } => {
+                self.register_secrets(&req.config);
+                let (stop, result) = super::previewing::start(req, self.reporter(id));
+                self.spawn(id, true, async move {
+                    // Aborting this task drops `stop`: the preview's thread then stops the connector.
+                    let _stop = stop;
+                    let read = result
+                        .await
+                        .unwrap_or_else(|_| Err("the preview ended without a result".into()));
+                    TaskMsg::Previewed(read.map(Box::new))
+                })
+            }
             Cmd::OpenUrl(id, url) => self.spawn(id, false, async move {
                 let opened = tokio::task::spawn_blocking(move || open_url(&url))
                     .await

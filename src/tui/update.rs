@@ -348,6 +348,8 @@ fn on_task(state: &mut State, id: ReqId, report: TaskMsg) -> Vec<Cmd> {
                 super::steps::fields::on_task(state, id, other)
             } else if state.changes.req == Some(id) {
                 super::steps::changes::on_task(state, id, other)
+            } else if state.preview.req == Some(id) {
+                super::steps::preview::on_task(state, id, other)
             } else if state.review.owns(id) {
                 super::steps::review::on_task(state, id, other).into()
             } else {

@@ -38,6 +38,9 @@ pub fn view(state: &State, frame: &mut Frame) {
     if state.check.phase != super::steps::check::Phase::Passed {
         skipped.push(StepId::Check);
     }
+    if state.preview.phase == super::steps::preview::Phase::Skipped {
+        skipped.push(StepId::Preview);
+    }
     stepper::render(frame, a.stepper, &state.flow(), state.step, &skipped, t);
     frame.render_widget(
         Line::styled("─".repeat(a.rule.width as usize), t.border()),

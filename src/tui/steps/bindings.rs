@@ -81,6 +81,12 @@ pub struct BindingsState {
     pub discovered_for: Option<u64>,
     /// The SSH tunnel discover goes through, once ready (what was done).
     pub ssh_note: Option<String>,
+    /// The detail pane shows the whole schema tree, the list only a few rows (narrow screens; `t`).
+    pub schema_open: bool,
+    /// The selected binding's settings, while they are edited (`o`).
+    pub settings: Option<Box<super::binding_settings::SettingsEdit>>,
+    /// Settings applied (`{resource, key}`), by the discovered resource id: kept in the draft.
+    pub applied: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl BindingsState {
@@ -114,6 +120,7 @@ impl BindingsState {
                 .filter(|i| i.name != i.default_name)
                 .map(|i| (i.id.clone(), i.name.clone()))
                 .collect(),
+            settings: self.applied.clone(),
         }
     }
 }
@@ -256,9 +263,14 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
             b.selected = items.iter().filter(|i| i.selected).count();
             b.items = items;
             b.bindings = found;
+            b.applied = Default::default();
             b.nav = ListNav::default();
             b.refilter();
             clamp(state);
+            if let Some(a) = state.answers.bindings.as_deref() {
+                let settings = a.settings.clone();
+                super::binding_settings::restore(&mut state.bindings, &settings);
+            }
         }
         TaskMsg::Discovered(Err(e)) | TaskMsg::Panicked(e) => {
             let b = &mut state.bindings;
@@ -422,6 +434,11 @@ fn on_list(state: &mut State, action: Action) -> Reply {
             }
         }
         Action::Filter => b.filtering = true,
+        Action::BindingSettings => super::binding_settings::open(state),
+        Action::ShowSchema => {
+            b.schema_open = !b.schema_open;
+            clamp(state);
+        }
         Action::Rename => {
             if let Some(i) = b.current() {
                 b.edit = Some(NameEdit {
@@ -486,6 +503,11 @@ impl Step for BindingsStep {
             Phase::Working => vec![Ctx::Busy],
             Phase::Failed(_) | Phase::Idle => vec![Ctx::DiscoverFailed, Ctx::Page],
             Phase::Done if b.items.is_empty() => vec![Ctx::DiscoverFailed],
+            Phase::Done if b.settings.is_some() => b
+                .settings
+                .as_deref()
+                .map(super::binding_settings::contexts)
+                .unwrap_or_default(),
             Phase::Done if b.edit.is_some() => vec![Ctx::NameEdit, Ctx::TextInput],
             Phase::Done if b.filtering => vec![Ctx::BindingFilter, Ctx::TextInput],
             Phase::Done => vec![Ctx::Bindings],
@@ -505,7 +527,9 @@ impl Step for BindingsStep {
                 _ => Reply::stay(),
             };
         }
-        if listed && b.edit.is_some() {
+        if listed && b.settings.is_some() {
+            super::binding_settings::on_action(state, action)
+        } else if listed && b.edit.is_some() {
             on_edit(state, action).into()
         } else if listed && b.filtering {
             on_filter(state, action).into()
@@ -517,6 +541,9 @@ impl Step for BindingsStep {
     }
 
     fn on_text(state: &mut State, text: &str) -> Reply {
+        if state.bindings.settings.is_some() {
+            return super::binding_settings::on_text(state, text);
+        }
         let b = &mut state.bindings;
         if let Some(edit) = b.edit.as_mut() {
             edit.input.insert(text);
@@ -530,7 +557,14 @@ impl Step for BindingsStep {
         Reply::stay()
     }
 
+    fn on_key(state: &mut State, key: ratatui::crossterm::event::KeyEvent) -> Reply {
+        super::binding_settings::on_key(state, key)
+    }
+
     fn on_mouse(state: &mut State, body: Rect, ev: MouseEvent) -> Reply {
+        if state.bindings.settings.is_some() {
+            return Reply::stay();
+        }
         if state.bindings.phase != Phase::Done || state.bindings.items.is_empty() {
             if let Some(d) = super::wheel_delta(&ev) {
                 scroll_by(state, d);
@@ -572,6 +606,9 @@ impl Step for BindingsStep {
     }
 
     fn view(state: &State, frame: &mut Frame, body: Rect) {
+        if state.bindings.settings.is_some() {
+            return super::binding_settings::view(state, frame, body);
+        }
         super::bindings_view::view(state, frame, body);
     }
 }

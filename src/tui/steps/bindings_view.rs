@@ -1,6 +1,7 @@
 //! Drawing step 6: discover's progress, its error, the empty result, or the list of bindings (only the
 //! visible rows are drawn) with a detail pane for the one under the cursor: its collection, resource, key
-//! (JSON pointers) and a summary of its schema.
+//! (JSON pointers) and its whole schema as a tree (`widgets::schema_tree`; `t` gives it most of a narrow
+//! screen).
 
 use super::bindings::{Phase, prefix};
 use crate::connector::logs::one_line;
@@ -9,7 +10,7 @@ use crate::tui::state::State;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::page::draw as draw_lines;
 use crate::tui::widgets::text::{fit, sanitize, truncate, width, wrap};
-use crate::tui::widgets::{log_pane, select_list};
+use crate::tui::widgets::{log_pane, schema_tree, select_list};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -40,7 +41,12 @@ pub fn areas(state: &State, body: Rect) -> Areas {
             beside: true,
         }
     } else {
-        let dh = (rest.height / 2).min(6);
+        // The schema tree open (t): the list keeps a few rows, the detail the rest.
+        let dh = if state.bindings.schema_open {
+            rest.height.saturating_sub((rest.height / 3).clamp(1, 5))
+        } else {
+            (rest.height / 2).min(6)
+        };
         let lh = rest.height - dh;
         Areas {
             head: Rect::new(body.x, body.y, body.width, head),
@@ -202,7 +208,7 @@ fn list(state: &State, frame: &mut Frame, body: Rect) {
         frame.render_widget(
             Line::styled(
                 truncate(
-                    "Space toggles · a all · n none · / filter · Enter renames · ^N review and save",
+                    "Space toggles · a all · n none · / filter · Enter renames · ^N preview and save",
                     w,
                 ),
                 t.dim(),
@@ -389,18 +395,16 @@ fn detail(state: &State, frame: &mut Frame, area: Rect, beside: bool, i: usize) 
             t.warn(),
         ));
     }
-    // The schema as a tree (`$ref`s resolved), key fields marked.
-    let tree = crate::schema::tree::rows(&binding.document_schema, 6, 2000);
+    // The schema as a tree (`$ref`s resolved, nested objects and lists), key fields marked.
+    let tree = schema_tree::rows(&binding.document_schema);
     let top = tree.iter().filter(|r| r.depth == 0).count();
-    let ty_of = |r: &crate::schema::tree::TreeRow| {
-        if binding.key.contains(&r.pointer) {
-            format!("{} · key", r.ty)
-        } else {
-            r.ty.clone()
-        }
+    let nested = tree.len() - top;
+    let count = if nested > 0 {
+        format!("{top} top-level properties, {nested} nested")
+    } else {
+        format!("{top} top-level properties")
     };
-    // The concepts, in one line where they first appear (beside the list: before the schema; below it:
-    // after, when a row is left).
+    // The concepts, in one line where they first appear (beside the list: before the schema).
     let concept = "Binding = one resource of the source → one collection (keyed JSON documents).";
     if beside {
         lines.extend(
@@ -409,59 +413,34 @@ fn detail(state: &State, frame: &mut Frame, area: Rect, beside: bool, i: usize) 
                 .map(|l| Line::styled(l, t.dim())),
         );
     }
-    if beside {
-        let nested = tree.len() - top;
-        let count = if nested > 0 {
-            format!("{top} top-level properties, {nested} nested")
-        } else {
-            format!("{top} top-level properties")
-        };
-        lines.push(Line::from(vec![label("Schema"), Span::raw(count)]));
-        let room = (area.height as usize).saturating_sub(lines.len());
-        let shown = if tree.len() > room {
-            room.saturating_sub(1)
-        } else {
-            room
-        };
-        let name_of = |r: &crate::schema::tree::TreeRow| {
-            format!("{}{}", "  ".repeat(r.depth.min(6)), sanitize(&r.name))
-        };
-        let nw = tree
-            .iter()
-            .map(|r| width(&name_of(r)))
-            .max()
-            .unwrap_or(0)
-            .min(w / 2);
-        for r in tree.iter().take(shown) {
-            lines.push(Line::from(vec![
-                Span::raw(format!("  {}", fit(&name_of(r), nw))),
-                Span::styled(
-                    truncate(&format!("  {}", ty_of(r)), w.saturating_sub(nw + 2)),
-                    t.dim(),
-                ),
-            ]));
-        }
-        if tree.len() > shown {
-            lines.push(Line::styled(
-                format!("  … and {} more", tree.len() - shown),
-                t.dim(),
-            ));
-        }
+    let hint = if beside || b.schema_open {
+        ""
     } else {
+        "  (t: whole tree)"
+    };
+    lines.push(Line::from(vec![
+        label("Schema"),
+        Span::raw(truncate(&format!("{count}{hint}"), w - 11)),
+    ]));
+    let room = (area.height as usize).saturating_sub(lines.len());
+    if room >= 3 || tree.len() <= room {
+        lines.extend(schema_tree::lines(&tree, &binding.key, w, room, 0, t));
+    } else {
+        // No room for the tree: its top level in one line.
         let list = tree
             .iter()
             .filter(|r| r.depth == 0)
-            .map(|r| format!("{} {}", r.name, ty_of(r)))
+            .map(|r| {
+                let key = if binding.key.contains(&r.pointer) {
+                    " · key"
+                } else {
+                    ""
+                };
+                format!("{} {}{key}", r.name, r.ty)
+            })
             .collect::<Vec<_>>()
             .join(", ");
-        lines.push(Line::from(vec![
-            label("Schema"),
-            Span::raw(truncate(
-                &sanitize(&format!("{top} properties: {list}")),
-                w - 11,
-            )),
-        ]));
-        lines.push(Line::styled(truncate(concept, w), t.dim()));
+        lines.push(Line::styled(truncate(&sanitize(&list), w), t.dim()));
     }
     draw_lines(frame, area, lines);
 }

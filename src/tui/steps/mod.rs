@@ -8,6 +8,7 @@
 //! A step plugs in with a `StepId` (in `flow.rs`, placed in the flows that walk it), its state in `State`,
 //! an arm in [`dispatch`], and its answers in `draft::Answers`.
 
+mod binding_settings;
 pub mod bindings;
 mod bindings_view;
 pub mod changes;
@@ -26,6 +27,8 @@ pub mod fields;
 mod fields_view;
 pub mod resources;
 mod resources_view;
+pub mod preview;
+mod preview_view;
 pub mod review;
 mod review_view;
 pub mod spec;
@@ -123,6 +126,10 @@ macro_rules! dispatch {
             }
             $crate::tui::state::StepId::Bindings => {
                 type $s = $crate::tui::steps::bindings::BindingsStep;
+                $body
+            }
+            $crate::tui::state::StepId::Preview => {
+                type $s = $crate::tui::steps::preview::PreviewStep;
                 $body
             }
             $crate::tui::state::StepId::Review => {

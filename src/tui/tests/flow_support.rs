@@ -142,10 +142,22 @@ pub fn to_bindings(w: u16, h: u16, n: usize) -> State {
 /// Step 7 with its plan answered by a real plan in `dir` (shown as `/home/ana/catalogs`).
 pub fn to_review(w: u16, h: u16, dir: &std::path::Path) -> State {
     let mut s = to_bindings(w, h, 3);
-    let cmds = send(&mut s, [ctrl('n')]);
-    assert_eq!(s.step, StepId::Review);
+    let cmds = skip_preview(&mut s);
     answer_plan(&mut s, &cmds, dir);
     s
+}
+
+/// From step 6: on to the preview, passed over (s): step 8 starts. Its commands.
+pub fn skip_preview(s: &mut State) -> Vec<Cmd> {
+    let started = send(s, [ctrl('n')]);
+    assert_eq!(s.step, StepId::Preview, "{}", render(s));
+    assert!(
+        started.iter().any(|c| matches!(c, Cmd::Preview { .. })),
+        "{started:?}"
+    );
+    let cmds = send(s, [ch('s')]);
+    assert_eq!(s.step, StepId::Review, "{}", render(s));
+    started.into_iter().chain(cmds).collect()
 }
 
 /// Answer the bindings check in `cmds` (if any): every binding passes.

@@ -29,8 +29,7 @@ fn forward_to_save_and_back_to_the_tunnel_keeps_everything() {
         ["users", "events", "audit_log", "table_00003", "table_00004"]
     );
     send(&mut s, [ch(' ')]);
-    let cmds = send(&mut s, [ctrl('n')]);
-    assert_eq!(s.step, StepId::Review);
+    let cmds = skip_preview(&mut s);
     assert!(
         cmds.iter().any(|c| matches!(c, Cmd::PlanSave(..))),
         "{cmds:?}"
@@ -180,7 +179,7 @@ fn stale_reports_are_dropped() {
     );
     assert_eq!(s.bindings.items.len(), 2);
     // And a stale plan never replaces the preview.
-    let cmds = send(&mut s, [ctrl('n')]);
+    let cmds = skip_preview(&mut s);
     let (plan, _) = plan_of(&cmds);
     // Up four times: from the Save button to the name.
     send(
@@ -343,7 +342,7 @@ fn resuming_a_draft_restores_selections_and_names() {
 #[test]
 fn no_draft_and_no_logged_command_holds_the_password() {
     let mut s = to_bindings(80, 24, 3);
-    let mut cmds = send(&mut s, [ctrl('n')]);
+    let mut cmds = skip_preview(&mut s);
     let dir = tempfile::tempdir().unwrap();
     answer_plan(&mut s, &cmds, dir.path());
     cmds.extend(send(&mut s, [key(KeyCode::Enter)]));
@@ -581,7 +580,7 @@ fn a_failure_shows_the_newest_log_lines_and_scrolls_back() {
 #[test]
 fn typing_while_the_files_are_planned_plans_once_more_afterwards() {
     let mut s = to_bindings(80, 24, 3);
-    let cmds = send(&mut s, [ctrl('n')]);
+    let cmds = skip_preview(&mut s);
     let (first, _) = plan_of(&cmds);
     let cmds = send(
         &mut s,

@@ -9,6 +9,7 @@ mod flow_update;
 mod friction;
 mod materialize_flow;
 mod materialize_support;
+mod preview;
 mod snapshots;
 mod sops_review;
 mod support;

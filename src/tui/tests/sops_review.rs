@@ -189,8 +189,7 @@ fn review_from_opened(w: u16, h: u16, dir: &std::path::Path) -> (State, Vec<Cmd>
             TaskMsg::Discovered(Ok(std::sync::Arc::new(discovered(3)))),
         )],
     );
-    let cmds = send(&mut s, [ctrl('n')]);
-    assert_eq!(s.step, StepId::Review);
+    let cmds = skip_preview(&mut s);
     let (id, mut req) = plan_of(&cmds);
     req.dir = dir.display().to_string();
     let mut p = crate::tui::saving::plan(&req).expect("a plan");
@@ -314,7 +313,7 @@ fn sops_without_a_key_or_a_sops_yaml_is_refused_before_saving() {
 fn a_failed_binding_asks_before_saving_and_save_waits_for_the_check() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = to_bindings(80, 24, 3);
-    let cmds = send(&mut s, [ctrl('n')]);
+    let cmds = skip_preview(&mut s);
     let (check, n) = check_of(&cmds);
     assert_eq!(n, 2, "the selected bindings only");
     let (plan, mut req) = plan_of(&cmds);
@@ -350,13 +349,13 @@ fn a_failed_binding_asks_before_saving_and_save_waits_for_the_check() {
     // Back and forth without changes: not checked again; another selection: checked again.
     s.review.save_req = None;
     send(&mut s, [key(KeyCode::Esc)]);
-    let cmds = send(&mut s, [ctrl('n')]);
+    let cmds = skip_preview(&mut s);
     assert!(
         !cmds.iter().any(|c| matches!(c, Cmd::CheckBindings { .. })),
         "{cmds:?}"
     );
     send(&mut s, [key(KeyCode::Esc), ch('a')]);
-    let cmds = send(&mut s, [ctrl('n')]);
+    let cmds = skip_preview(&mut s);
     assert_eq!(check_of(&cmds).1, 3);
     assert_eq!(s.review.focus, SAVE_BUTTON);
 }
@@ -365,7 +364,7 @@ fn a_failed_binding_asks_before_saving_and_save_waits_for_the_check() {
 fn saving_while_the_check_runs_saves_once_it_passes() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = to_bindings(80, 24, 3);
-    let cmds = send(&mut s, [ctrl('n')]);
+    let cmds = skip_preview(&mut s);
     let (check, n) = check_of(&cmds);
     let (plan, mut req) = plan_of(&cmds);
     req.dir = dir.path().display().to_string();
@@ -411,7 +410,7 @@ fn review_bindings_one_failing() {
     snap("review_bindings_failed", |w, h| {
         let dir = tempfile::tempdir().unwrap();
         let mut s = to_bindings(w, h, 3);
-        let cmds = send(&mut s, [ctrl('n')]);
+        let cmds = skip_preview(&mut s);
         let (check, n) = check_of(&cmds);
         let (plan, mut req) = plan_of(&cmds);
         req.dir = dir.path().display().to_string();

@@ -1,6 +1,7 @@
 //! Reusable pieces of the screen. Each draws from data it is given and never changes the state.
 
 pub mod config_summary;
+pub mod doc_table;
 pub mod editor;
 pub mod field;
 pub mod filter;
@@ -15,6 +16,7 @@ pub mod log_pane;
 pub mod overlay;
 pub mod page;
 pub mod picker;
+pub mod schema_tree;
 pub mod select_list;
 pub mod stepper;
 pub mod text;

@@ -1,6 +1,7 @@
 //! The stepper across the top: the current flow's steps, numbered in it, the current one highlighted, the ones passed ticked (a
 //! step passed without doing its job, such as a skipped check, gets `!` instead). When the names do not
-//! fit, steps other than the current one shrink to their numbers.
+//! fit, steps other than the current one and its neighbours shrink to their numbers (then the neighbours
+//! too).
 
 use crate::tui::flow::{Flow, StepId};
 use crate::tui::theme::Theme;
@@ -33,13 +34,17 @@ pub fn render(
         }
     };
     let steps_w: usize = flow.steps.iter().map(|s| width(&label(*s, true))).sum();
-    // Full names with the brand if they fit, else full names alone, else numbers and the current name.
+    // Full names with the brand if they fit, else full names alone, else the names of the current step
+    // and its neighbours, else numbers and the current name.
     let brand = if width(" catwalk ") + steps_w <= w {
         " catwalk "
     } else {
         ""
     };
-    let full = steps_w <= w;
+    let here = flow.position(current).unwrap_or(0);
+    let near = |s: StepId| flow.position(s).is_some_and(|p| p.abs_diff(here) <= 1);
+    let near_w: usize = flow.steps.iter().map(|s| width(&label(*s, near(*s)))).sum();
+    let named = |s: StepId| steps_w <= w || (near_w <= w && near(s));
     let mut spans = vec![Span::styled(brand, theme.title())];
     for &s in &flow.steps {
         let style = if s == current {
@@ -51,7 +56,7 @@ pub fn render(
         } else {
             theme.dim()
         };
-        spans.push(Span::styled(label(s, full), style));
+        spans.push(Span::styled(label(s, named(s)), style));
     }
     let line = Line::from(spans);
     let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
