@@ -314,6 +314,7 @@ pub enum Cmd {
         id: ReqId,
         file: PathBuf,
         name: String,
+    },
     /// Read a few documents per chosen binding through the catalog the save would write (held in memory:
     /// `ops::preview::planned_task`); through the SSH tunnel the config asks for. Cancelling stops the
     /// connector.
