@@ -25,10 +25,10 @@ pub mod connector_form;
 mod connector_view;
 pub mod fields;
 mod fields_view;
-pub mod resources;
-mod resources_view;
 pub mod preview;
 mod preview_view;
+pub mod resources;
+mod resources_view;
 pub mod review;
 mod review_view;
 pub mod spec;
@@ -156,3 +156,11 @@ macro_rules! dispatch {
     };
 }
 pub(crate) use dispatch;
+
+/// Scroll a connector job's log tail by `delta` rows (negative: up, to older lines); `scroll` counts lines
+/// back from the newest, within the `lines` there are.
+pub(crate) fn scroll_back(scroll: &mut usize, lines: usize, delta: isize) {
+    *scroll = scroll
+        .saturating_add_signed(-delta)
+        .min(lines.saturating_sub(1));
+}
