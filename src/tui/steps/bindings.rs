@@ -487,11 +487,7 @@ fn on_page(state: &mut State, action: Action) -> Reply {
 /// Move through the failure's log: up (negative) is older lines, kept as lines back from the newest.
 fn scroll_by(state: &mut State, delta: isize) {
     let lines = state.bindings.logs.len();
-    let b = &mut state.bindings;
-    b.scroll = b
-        .scroll
-        .saturating_add_signed(-delta)
-        .min(lines.saturating_sub(1));
+    super::scroll_back(&mut state.bindings.scroll, lines, delta);
 }
 
 pub struct BindingsStep;

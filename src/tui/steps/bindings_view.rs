@@ -330,27 +330,7 @@ fn detail(state: &State, frame: &mut Frame, area: Rect, beside: bool, i: usize) 
     let b = &state.bindings;
     let item = &b.items[i];
     let binding = &b.bindings[i];
-    let (area, w) = if beside {
-        for y in 0..area.height {
-            frame.render_widget(
-                Line::styled("│", t.border()),
-                Rect::new(area.x - 1, area.y + y, 1, 1),
-            );
-        }
-        (
-            Rect::new(area.x + 1, area.y, area.width - 1, area.height),
-            area.width as usize - 1,
-        )
-    } else {
-        frame.render_widget(
-            Line::styled("─".repeat(area.width as usize), t.border()),
-            Rect::new(area.x, area.y, area.width, 1),
-        );
-        (
-            Rect::new(area.x, area.y + 1, area.width, area.height - 1),
-            area.width as usize,
-        )
-    };
+    let (area, w) = crate::tui::widgets::page::detail_pane(frame, area, beside, t.border());
     let label = |s: &'static str| Span::styled(format!("{s:<11}"), t.dim());
     let mut lines: Vec<Line> = Vec::new();
     lines.push(Line::from(vec![

@@ -266,11 +266,7 @@ fn back(state: &mut State) -> Reply {
 /// Move through the failure's log: up (negative) is older lines, kept as lines back from the newest.
 fn scroll_by(state: &mut State, delta: isize) {
     let lines = state.check.logs.len();
-    let c = &mut state.check;
-    c.scroll = c
-        .scroll
-        .saturating_add_signed(-delta)
-        .min(lines.saturating_sub(1));
+    super::scroll_back(&mut state.check.scroll, lines, delta);
 }
 
 pub struct CheckStep;

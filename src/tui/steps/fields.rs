@@ -344,11 +344,7 @@ fn on_list(state: &mut State, action: Action) -> Reply {
 
 fn scroll_by(state: &mut State, delta: isize) {
     let lines = state.fields.logs.len();
-    let f = &mut state.fields;
-    f.scroll = f
-        .scroll
-        .saturating_add_signed(-delta)
-        .min(lines.saturating_sub(1));
+    super::scroll_back(&mut state.fields.scroll, lines, delta);
 }
 
 pub struct FieldsStep;
