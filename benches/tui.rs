@@ -339,6 +339,7 @@ fn many_bindings(n: usize) -> Vec<catwalk::model::DiscoveredBinding> {
                 disable: i % 10 == 9,
                 is_fallback_key: i % 7 == 0,
                 resource_path: vec!["public".into(), format!("table_{i:05}")],
+                read_modes: None,
             }
         })
         .collect()

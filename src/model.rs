@@ -91,6 +91,21 @@ pub struct DiscoveredBinding {
     /// Identifies the resource, e.g. `["public", "orders"]`.
     #[serde(default)]
     pub resource_path: Vec<String>,
+    /// How the stream can be read, when the connector says (Airbyte streams): what the wizard offers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_modes: Option<ReadModes>,
+}
+
+/// How an Airbyte stream can be read, as its discovered stream says: its `supported_sync_modes`, its
+/// `default_cursor_field` and whether the source defines the cursor itself (`source_defined_cursor`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadModes {
+    pub sync_modes: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub default_cursor: Vec<String>,
+    #[serde(default)]
+    pub source_defined_cursor: bool,
 }
 
 /// A collection as a connector sees it during validation.

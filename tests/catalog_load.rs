@@ -257,6 +257,7 @@ fn a_written_discovery_loads_back() {
             disable: false,
             is_fallback_key: false,
             resource_path: vec![],
+            read_modes: None,
         }],
         vec!["/stream".into()],
     );

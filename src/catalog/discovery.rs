@@ -361,6 +361,7 @@ mod tests {
             disable: false,
             is_fallback_key: false,
             resource_path: vec![],
+            read_modes: None,
         }
     }
 

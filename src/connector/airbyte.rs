@@ -272,6 +272,24 @@ pub fn stream_to_binding(stream: &Value) -> DiscoveredBinding {
     let (key, fallback) = keys::finish_schema(&mut schema, key);
     let mut resource_path: Vec<String> = namespace.map(str::to_string).into_iter().collect();
     resource_path.push(name.clone());
+    let strings = |v: Option<&Value>| -> Vec<String> {
+        v.and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let read_modes = crate::model::ReadModes {
+        sync_modes: strings(stream.get("supported_sync_modes")),
+        default_cursor: strings(stream.get("default_cursor_field")),
+        source_defined_cursor: stream
+            .get("source_defined_cursor")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+    };
     DiscoveredBinding {
         recommended_name: name,
         resource_config: Value::Object(resource),
@@ -280,6 +298,7 @@ pub fn stream_to_binding(stream: &Value) -> DiscoveredBinding {
         disable: false,
         is_fallback_key: fallback,
         resource_path,
+        read_modes: Some(read_modes),
     }
 }
 
@@ -595,6 +614,17 @@ mod tests {
         );
         assert_eq!(inv.files[0].contents, br#"{"count":1}"#);
         assert!(!inv.stdin);
+    }
+
+    #[test]
+    fn discovered_streams_keep_how_they_can_be_read() {
+        let b = stream_to_binding(&json!({"name": "users", "json_schema": {"type": "object"},
+            "supported_sync_modes": ["full_refresh", "incremental"],
+            "default_cursor_field": ["updated_at"], "source_defined_cursor": false}));
+        let m = b.read_modes.unwrap();
+        assert_eq!(m.sync_modes, ["full_refresh", "incremental"]);
+        assert_eq!(m.default_cursor, ["updated_at"]);
+        assert!(!m.source_defined_cursor);
     }
 
     #[test]

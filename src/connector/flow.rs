@@ -613,6 +613,7 @@ pub fn parse_discovered(d: capture::response::Discovered) -> Vec<DiscoveredBindi
             disable: b.disable,
             is_fallback_key: b.is_fallback_key,
             resource_path: b.resource_path,
+            read_modes: None,
         })
         .collect()
 }

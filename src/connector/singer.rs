@@ -489,6 +489,7 @@ pub fn stream_to_binding(stream: &Value) -> DiscoveredBinding {
         disable,
         is_fallback_key: fallback,
         resource_path: vec![id],
+        read_modes: None,
     }
 }
 

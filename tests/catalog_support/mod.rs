@@ -19,6 +19,7 @@ pub fn binding(name: &str) -> DiscoveredBinding {
         disable: false,
         is_fallback_key: false,
         resource_path: vec![name.to_string()],
+        read_modes: None,
     }
 }
 

@@ -90,23 +90,35 @@ pub fn form_of(
                             .collect::<Vec<_>>()
                             .join(".")
                     });
-            // Discovery writes `incremental` only for a stream that supports it with a cursor (the
-            // source's, or its default one); `full_refresh` every stream supports.
             let incremental = values.get("syncMode").and_then(Value::as_str) == Some("incremental");
-            let modes = if incremental {
-                json!(["incremental", "full_refresh"])
-            } else {
-                json!(["full_refresh"])
+            // The stream's own modes when discovery kept them; else what discovery chose tells: it
+            // writes `incremental` only for a stream that supports it with a cursor.
+            let (offers_incremental, source_cursor, default_cursor) = match &b.read_modes {
+                Some(m) if !m.sync_modes.is_empty() => (
+                    m.sync_modes.iter().any(|s| s == "incremental"),
+                    m.source_defined_cursor,
+                    (!m.default_cursor.is_empty()).then(|| m.default_cursor.join(".")),
+                ),
+                _ => (incremental, incremental && cursor.is_none(), cursor.clone()),
+            };
+            let modes: Vec<&str> = match &b.read_modes {
+                Some(m) if !m.sync_modes.is_empty() => {
+                    m.sync_modes.iter().map(String::as_str).collect()
+                }
+                _ if offers_incremental => vec!["incremental", "full_refresh"],
+                _ => vec!["full_refresh"],
             };
             let mut props = json!({
                 "syncMode": {"type": "string", "title": "Sync mode", "enum": modes,
                     "description": "incremental reads only what changed since the last checkpoint (with a cursor); full_refresh reads everything each time."}
             });
-            if !incremental {
+            // A full-refresh stream switched to incremental starts from the stream's default cursor.
+            let cursor = cursor.or(default_cursor);
+            if !offers_incremental {
                 notes.push(
-                    "Sync mode: full_refresh (the stream offers no incremental read with a cursor).".into(),
+                    "Sync mode: full_refresh (the stream offers no incremental read).".into(),
                 );
-            } else if cursor.is_none() {
+            } else if source_cursor {
                 notes.push("Cursor: defined by the source (fixed).".into());
             } else {
                 let mut choices = fields.clone();
@@ -116,8 +128,9 @@ pub fn form_of(
                     choices.insert(0, c.clone());
                 }
                 props["cursorField"] = json!({"type": "string", "title": "Cursor field", "enum": choices,
-                    "description": "The field that orders records for incremental reads (the stream's default when it has one)."});
+                    "description": "The field that orders records for incremental reads (the stream's default when it has one; not used by full_refresh)."});
             }
+            let cursor = if source_cursor { None } else { cursor };
             if let Some(m) = values.as_object_mut() {
                 match cursor {
                     Some(c) => m.insert("cursorField".into(), json!(c)),
@@ -471,6 +484,7 @@ mod tests {
             disable: false,
             is_fallback_key: fallback_key,
             resource_path: vec!["users".into()],
+            read_modes: None,
         }
     }
 
@@ -533,6 +547,74 @@ mod tests {
         assert_eq!(
             back.resource_config,
             json!({"stream": "users", "syncMode": "full_refresh"})
+        );
+    }
+
+    #[test]
+    fn the_streams_own_modes_are_offered() {
+        // Discovered full_refresh, but the stream supports incremental with a default cursor: both modes
+        // are offered, and the cursor starts at the stream's default.
+        let mut b = airbyte(
+            json!({"stream": "users", "syncMode": "full_refresh"}),
+            &["/id"],
+            false,
+        );
+        b.read_modes = Some(crate::model::ReadModes {
+            sync_modes: vec!["full_refresh".into(), "incremental".into()],
+            default_cursor: vec!["updated".into()],
+            source_defined_cursor: false,
+        });
+        let (schema, values, notes) = form_of(Protocol::Airbyte, &json!({}), &b);
+        assert_eq!(
+            schema["properties"]["syncMode"]["enum"],
+            json!(["full_refresh", "incremental"])
+        );
+        assert!(
+            schema["properties"]["cursorField"]["enum"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("updated"))
+        );
+        assert_eq!(values["cursorField"], "updated");
+        assert!(
+            notes.iter().all(|n| !n.starts_with("Sync mode")),
+            "{notes:?}"
+        );
+        let chosen = json!({"syncMode": "incremental", "cursorField": "updated"});
+        assert_eq!(
+            apply(Protocol::Airbyte, &b, &chosen).resource_config,
+            json!({"stream": "users", "syncMode": "incremental", "cursorField": ["updated"]})
+        );
+
+        // A stream that says it reads only in full has no incremental to offer.
+        b.read_modes = Some(crate::model::ReadModes {
+            sync_modes: vec!["full_refresh".into()],
+            ..Default::default()
+        });
+        let (schema, _, notes) = form_of(Protocol::Airbyte, &json!({}), &b);
+        assert_eq!(
+            schema["properties"]["syncMode"]["enum"],
+            json!(["full_refresh"])
+        );
+        assert!(schema["properties"].get("cursorField").is_none());
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.starts_with("Sync mode: full_refresh")),
+            "{notes:?}"
+        );
+
+        // A source-defined cursor is fixed even when discovery named it.
+        b.read_modes = Some(crate::model::ReadModes {
+            sync_modes: vec!["incremental".into(), "full_refresh".into()],
+            default_cursor: vec!["updated".into()],
+            source_defined_cursor: true,
+        });
+        let (schema, _, notes) = form_of(Protocol::Airbyte, &json!({}), &b);
+        assert!(schema["properties"].get("cursorField").is_none());
+        assert!(
+            notes.iter().any(|n| n.contains("defined by the source")),
+            "{notes:?}"
         );
     }
 

@@ -94,6 +94,7 @@ fn binding(name: &str, key: &str) -> DiscoveredBinding {
         disable: false,
         is_fallback_key: false,
         resource_path: vec![name.into()],
+        read_modes: None,
     }
 }
 
