@@ -326,6 +326,18 @@ pub fn plan(
 ) -> Result<MaterializationOutcome, Failure> {
     let outcome = catalog::plan_materialization(dir, file_name, m, replace)
         .map_err(|e| Failure::invalid(e.to_string()))?;
+    // Written into a catalog it reads from, it would import itself and merge into (or overwrite) the
+    // capture that defines its collections.
+    let own = catalog_key(&outcome.flow_file);
+    let base = outcome.flow_file.parent().unwrap_or(dir);
+    if m.imports.iter().any(|i| catalog_key(&base.join(i)) == own) {
+        return Err(Failure::invalid(format!(
+            "materialization {} would be written into {}, the catalog that defines the collections it \
+             reads: give the materialization another name",
+            m.name,
+            outcome.flow_file.display()
+        )));
+    }
     for w in &outcome.warnings {
         warn(w);
     }
@@ -439,6 +451,26 @@ mod tests {
         );
         assert_eq!(c[0].resource, json!({"table": "b"}));
         assert_eq!(c[0].validate_binding().collection.key, vec!["/id"]);
+    }
+
+    #[test]
+    fn a_materialization_is_never_written_into_its_source_catalog() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("src.flow.yaml"), "collections: {}\n").unwrap();
+        let m = NewMaterialization {
+            name: "acmeCo/src".into(),
+            endpoint: catalog::Endpoint::image(
+                "ghcr.io/estuary/materialize-postgres:v1",
+                catalog::ContentRef::Path("src.config.yaml".into()),
+            ),
+            imports: vec!["src.flow.yaml".into()],
+            bindings: vec![],
+        };
+        let e = plan(tmp.path(), "src", &m, false, |_| {}).err().unwrap();
+        assert!(e.message.contains("src.flow.yaml"), "{}", e.message);
+        assert!(e.message.contains("another name"), "{}", e.message);
+        // Another name is fine.
+        assert!(plan(tmp.path(), "pg", &m, false, |_| {}).is_ok());
     }
 
     #[test]
