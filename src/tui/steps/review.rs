@@ -826,6 +826,7 @@ fn back(state: &mut State) -> Reply {
 }
 
 fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
+    let editing = crate::tui::opened::task(state).is_some();
     let r = &mut state.review;
     if r.done.is_some() {
         if action == Action::Back {
@@ -889,10 +890,24 @@ fn on_action(state: &mut State, action: Action) -> Vec<Cmd> {
             replan(state)
         }
         other => match input_index(r.focus) {
+            Some(k) if editing && k <= NAME => refuse_move(state),
             Some(k) if r.fields[k].edit(other) => edited(state),
             _ => Vec::new(),
         },
     }
+}
+
+/// An opened catalog is saved back into its own files: its directory, prefix and name stay as they are.
+fn locked(state: &State, input: usize) -> bool {
+    input <= NAME && crate::tui::opened::task(state).is_some()
+}
+
+fn refuse_move(state: &mut State) -> Vec<Cmd> {
+    state.review.problem = Some(
+        "an opened catalog is saved back into its own files: its directory, prefix and name cannot change here"
+            .into(),
+    );
+    Vec::new()
 }
 
 fn on_text(state: &mut State, text: &str) -> Vec<Cmd> {
@@ -903,6 +918,10 @@ fn on_text(state: &mut State, text: &str) -> Vec<Cmd> {
     let Some(k) = input_index(r.focus) else {
         return Vec::new();
     };
+    if locked(state, k) {
+        return refuse_move(state);
+    }
+    let r = &mut state.review;
     r.fields[k].insert(text);
     edited(state)
 }

@@ -489,3 +489,25 @@ fn the_review_of_an_edit_says_it_writes_back_and_asks_no_merge_question() {
     );
     assert!(!screen.contains("merge or overwrite"), "{screen}");
 }
+
+#[test]
+fn an_opened_catalog_keeps_its_directory_prefix_and_name_on_the_review() {
+    use crate::tui::steps::review::Input;
+    let dir = tempfile::tempdir().unwrap();
+    write_catalog(dir.path());
+    let mut s = to_changes(80, 24, dir.path());
+    let cmds = send(&mut s, [key(KeyCode::Enter)]);
+    answer_check(&mut s, &cmds);
+    assert_eq!(s.step, StepId::Review);
+    for input in [Input::Directory, Input::Prefix, Input::Name] {
+        let before = s.review.value(input).to_string();
+        s.review.focus = input as usize;
+        send(&mut s, [key(KeyCode::Char('x')), key(KeyCode::Backspace)]);
+        assert_eq!(s.review.value(input), before, "{input:?} changed");
+        let problem = s.review.problem.clone().unwrap_or_default();
+        assert!(
+            problem.contains("saved back into its own files"),
+            "{problem}"
+        );
+    }
+}
