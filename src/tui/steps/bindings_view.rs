@@ -16,13 +16,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 /// Where the list screen draws.
-pub struct Areas {
-    pub head: Rect,
-    pub list: Rect,
-    /// The detail pane (right of the list when wide, below it otherwise), and whether it is beside.
-    pub detail: Rect,
-    pub beside: bool,
-}
+pub type Areas = crate::tui::widgets::page::ListDetail;
 
 /// Lines above the list: the title, the filter or hint line, and the name editor (two lines) when open.
 fn head_height(state: &State) -> u16 {
@@ -30,31 +24,15 @@ fn head_height(state: &State) -> u16 {
 }
 
 pub fn areas(state: &State, body: Rect) -> Areas {
-    let head = head_height(state).min(body.height);
-    let rest = Rect::new(body.x, body.y + head, body.width, body.height - head);
-    if body.width >= 100 {
-        let lw = body.width * 55 / 100;
-        Areas {
-            head: Rect::new(body.x, body.y, body.width, head),
-            list: Rect::new(rest.x, rest.y, lw, rest.height),
-            detail: Rect::new(rest.x + lw + 1, rest.y, body.width - lw - 1, rest.height),
-            beside: true,
-        }
-    } else {
-        // The schema tree open (t): the list keeps a few rows, the detail the rest.
-        let dh = if state.bindings.schema_open {
-            rest.height.saturating_sub((rest.height / 3).clamp(1, 5))
+    // The schema tree open (t): the list keeps a few rows, the detail the rest.
+    let open = state.bindings.schema_open;
+    crate::tui::widgets::page::list_detail(body, head_height(state), |rows| {
+        if open {
+            rows.saturating_sub((rows / 3).clamp(1, 5))
         } else {
-            (rest.height / 2).min(6)
-        };
-        let lh = rest.height - dh;
-        Areas {
-            head: Rect::new(body.x, body.y, body.width, head),
-            list: Rect::new(rest.x, rest.y, rest.width, lh),
-            detail: Rect::new(rest.x, rest.y + lh, rest.width, dh),
-            beside: false,
+            (rows / 2).min(6)
         }
-    }
+    })
 }
 
 pub fn view(state: &State, frame: &mut Frame, body: Rect) {

@@ -13,12 +13,8 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-pub struct Areas {
-    pub head: Rect,
-    pub list: Rect,
-    pub detail: Rect,
-    pub beside: bool,
-}
+/// Where the list screen draws.
+pub type Areas = crate::tui::widgets::page::ListDetail;
 
 /// Title, hint or filter line, and the path prompt (two lines) when open.
 fn head_height(state: &State) -> u16 {
@@ -30,25 +26,7 @@ fn head_height(state: &State) -> u16 {
 }
 
 pub fn areas(state: &State, body: Rect) -> Areas {
-    let head = head_height(state).min(body.height);
-    let rest = Rect::new(body.x, body.y + head, body.width, body.height - head);
-    if body.width >= 100 {
-        let lw = body.width * 55 / 100;
-        Areas {
-            head: Rect::new(body.x, body.y, body.width, head),
-            list: Rect::new(rest.x, rest.y, lw, rest.height),
-            detail: Rect::new(rest.x + lw + 1, rest.y, body.width - lw - 1, rest.height),
-            beside: true,
-        }
-    } else {
-        let dh = (rest.height / 2).min(6);
-        Areas {
-            head: Rect::new(body.x, body.y, body.width, head),
-            list: Rect::new(rest.x, rest.y, rest.width, rest.height - dh),
-            detail: Rect::new(rest.x, rest.y + rest.height - dh, rest.width, dh),
-            beside: false,
-        }
-    }
+    crate::tui::widgets::page::list_detail(body, head_height(state), |rows| (rows / 2).min(6))
 }
 
 pub fn view(state: &State, frame: &mut Frame, body: Rect) {

@@ -44,3 +44,39 @@ pub fn detail_pane(
         )
     }
 }
+
+/// Where a list, its head and its detail pane go in a step's body.
+#[derive(Debug, Clone, Copy)]
+pub struct ListDetail {
+    pub head: Rect,
+    pub list: Rect,
+    /// The detail pane (right of the list when wide, below it otherwise), and whether it is beside.
+    pub detail: Rect,
+    pub beside: bool,
+}
+
+/// A list under `head` rows, with its detail pane beside it (the list 55%) when `body` is 100 columns or
+/// wider, else below it, `detail_rows` rows of the height left under the head.
+pub fn list_detail(body: Rect, head: u16, detail_rows: impl FnOnce(u16) -> u16) -> ListDetail {
+    let head = head.min(body.height);
+    let rest = Rect::new(body.x, body.y + head, body.width, body.height - head);
+    let head = Rect::new(body.x, body.y, body.width, head);
+    if body.width >= 100 {
+        let lw = body.width * 55 / 100;
+        ListDetail {
+            head,
+            list: Rect::new(rest.x, rest.y, lw, rest.height),
+            detail: Rect::new(rest.x + lw + 1, rest.y, body.width - lw - 1, rest.height),
+            beside: true,
+        }
+    } else {
+        let dh = detail_rows(rest.height).min(rest.height);
+        let lh = rest.height - dh;
+        ListDetail {
+            head,
+            list: Rect::new(rest.x, rest.y, rest.width, lh),
+            detail: Rect::new(rest.x, rest.y + lh, rest.width, dh),
+            beside: false,
+        }
+    }
+}
