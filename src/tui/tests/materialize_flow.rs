@@ -368,25 +368,7 @@ fn the_draft_keeps_a_materializations_answers_by_collection() {
         cmds.iter().any(|c| matches!(c, Cmd::SaveDraft(..))),
         "{cmds:?}"
     );
-    let (id, candidates) = validate_of(&cmds);
-    let verdicts = candidates
-        .iter()
-        .map(|c| {
-            let validated = validated_binding(c.resource["table"].as_str().unwrap());
-            let selection = crate::ops::fields::select(&c.collection, &validated, &c.fields);
-            Verdict::Accepted {
-                validated,
-                selection,
-            }
-        })
-        .collect();
-    send(
-        &mut s,
-        [Msg::Task(
-            id,
-            TaskMsg::MaterializationValidated(Ok(Box::new(verdicts))),
-        )],
-    );
+    answer_validate(&mut s, &cmds);
     send(&mut s, [ch('j'), ch('j'), ch('j'), ch(' ')]);
     let answer = s
         .answers

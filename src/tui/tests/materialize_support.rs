@@ -166,7 +166,14 @@ pub fn to_fields_validating(w: u16, h: u16) -> (State, Vec<Cmd>) {
 /// The fields of the first binding shown.
 pub fn to_fields(w: u16, h: u16) -> State {
     let (mut s, cmds) = to_fields_validating(w, h);
-    let (id, candidates) = validate_of(&cmds);
+    answer_validate(&mut s, &cmds);
+    s
+}
+
+/// Answer the validate among `cmds`: every candidate accepted, with the fixture's constraints for its
+/// table and Flow's selection of them.
+pub fn answer_validate(s: &mut State, cmds: &[Cmd]) {
+    let (id, candidates) = validate_of(cmds);
     let verdicts: Vec<Verdict> = candidates
         .iter()
         .map(|c| {
@@ -179,11 +186,10 @@ pub fn to_fields(w: u16, h: u16) -> State {
         })
         .collect();
     send(
-        &mut s,
+        s,
         [Msg::Task(
             id,
             TaskMsg::MaterializationValidated(Ok(Box::new(verdicts))),
         )],
     );
-    s
 }
