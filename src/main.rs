@@ -16,10 +16,6 @@ fn main() {
             std::process::exit(catwalk::ops::exit::ENVIRONMENT.code());
         }
     };
-    // `catwalk adapt` reads its stdin on a blocking thread no shutdown can end (it waits for a line that
-    // never comes): waiting for it would only hold up the runtime that ran the adapter (Flow, `catwalk
-    // preview`) for the whole timeout. Its own cleanup is awaited before it returns.
-    let reads_stdin = matches!(cli.command, Some(catwalk::cli::Command::Adapt(_)));
     let code = runtime.block_on(async move {
         match cli.command {
             // `catwalk edit` opens the task, then the wizard walks it (cli and tui never meet but here).
@@ -38,10 +34,6 @@ fn main() {
         }
     });
     // Give cleanup tasks a moment, then leave without waiting on stray blocking threads.
-    if reads_stdin {
-        runtime.shutdown_background();
-    } else {
-        runtime.shutdown_timeout(std::time::Duration::from_secs(5));
-    }
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
     std::process::exit(code);
 }

@@ -15,9 +15,33 @@ use crate::protocol::{self, DecodeError, Message, capture};
 use serde_json::{Value, json};
 use std::io::Write;
 use std::sync::Arc;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::AsyncWriteExt;
 
-type Lines = tokio::io::Lines<BufReader<tokio::io::Stdin>>;
+/// Request lines from stdin, read on a thread of their own: a read blocks until the runtime sends a line,
+/// and a blocked read on tokio's blocking pool would hold the runtime's shutdown (the process) for as long
+/// as it waits. A plain thread ends with the process.
+struct Lines(tokio::sync::mpsc::Receiver<std::io::Result<String>>);
+
+impl Lines {
+    fn stdin() -> Lines {
+        let (tx, rx) = tokio::sync::mpsc::channel(16);
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::stdin().lock().lines() {
+                let failed = line.is_err();
+                if tx.blocking_send(line).is_err() || failed {
+                    return;
+                }
+            }
+        });
+        Lines(rx)
+    }
+
+    /// The next line, `None` at the end of stdin.
+    async fn next_line(&mut self) -> std::io::Result<Option<String>> {
+        self.0.recv().await.transpose()
+    }
+}
 
 /// Why `catwalk adapt` stopped; shown as its last (error) log line.
 #[derive(Debug, thiserror::Error)]
@@ -92,7 +116,7 @@ async fn serve(args: AdaptArgs) -> Result<(), AdaptError> {
         protocol,
         network: args.network.clone(),
     };
-    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    let mut lines = Lines::stdin();
     let mut stdout = tokio::io::stdout();
     while let Some(line) = lines.next_line().await.map_err(AdaptError::Stdin)? {
         if line.trim().is_empty() {
