@@ -483,6 +483,7 @@ fn corpus_materialization_specs_give_stubs_and_resources() {
                 catwalk::catalog::ContentRef::Path("x.config.yaml".into()),
             ),
             imports: vec!["sales.flow.yaml".into()],
+            edit: false,
             bindings: vec![catwalk::catalog::NewBinding {
                 collection: "acmeCo/sales/orders".into(),
                 resource,
@@ -521,6 +522,7 @@ fn a_saved_materialization_config_is_encrypted_with_sops() {
                 ContentRef::Path("pg.config.yaml".into()),
             ),
             imports: vec!["../src.flow.yaml".into()],
+            edit: false,
             bindings: vec![NewBinding {
                 collection: "acmeCo/orders".into(),
                 resource: json!({"table": "orders"}),

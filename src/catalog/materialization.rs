@@ -10,6 +10,7 @@
 //! where the endpoint needs it, fold) identifiers themselves, so nothing is rewritten here.
 
 use crate::catalog::naming::last_segment;
+use crate::catalog::resource::canonical_json;
 use crate::catalog::types::{Catalog, Endpoint, MaterializationBinding, MaterializationDef};
 use crate::schema::{self, Field, Form, Kind};
 use serde_json::{Map, Value, json};
@@ -275,6 +276,10 @@ pub struct NewMaterialization {
     /// Catalog files to import (paths relative to the file written), defining the source collections.
     pub imports: Vec<String>,
     pub bindings: Vec<NewBinding>,
+    /// The person edited the task a file holds (`catwalk edit`): the file's bindings take these bindings'
+    /// resource, fields and `disable`, and the file's bindings left out are removed. Otherwise the file's
+    /// bindings are kept verbatim and only new collections are added.
+    pub edit: bool,
 }
 
 impl NewMaterialization {
@@ -311,6 +316,10 @@ pub struct MaterializationMerge {
     pub kept: Vec<String>,
     /// Bindings of the file whose collection is not among the sources now: kept too, reported.
     pub not_in_sources: Vec<String>,
+    /// An edit: collections whose binding the person changed (resource, fields or `disable`).
+    pub changed: Vec<String>,
+    /// An edit: collections whose binding the person removed.
+    pub removed: Vec<String>,
     /// Things to tell the person.
     pub warnings: Vec<String>,
 }
@@ -358,17 +367,22 @@ pub fn merge_materialization(
                 ));
                 def.endpoint = endpoint;
             }
-            let wanted: Vec<&str> = new.bindings.iter().map(|b| b.collection.as_str()).collect();
-            for b in &def.bindings {
-                let name = b.source_collection().unwrap_or_default().to_string();
-                if wanted.contains(&name.as_str()) {
-                    out.kept.push(name);
-                } else {
-                    out.not_in_sources.push(name);
+            if new.edit {
+                edit_bindings(&mut def.bindings, &new.bindings, &mut out);
+            } else {
+                let wanted: Vec<&str> =
+                    new.bindings.iter().map(|b| b.collection.as_str()).collect();
+                for b in &def.bindings {
+                    let name = b.source_collection().unwrap_or_default().to_string();
+                    if wanted.contains(&name.as_str()) {
+                        out.kept.push(name);
+                    } else {
+                        out.not_in_sources.push(name);
+                    }
                 }
             }
             for b in &new.bindings {
-                if !out.kept.contains(&b.collection) {
+                if !out.kept.contains(&b.collection) && !out.changed.contains(&b.collection) {
                     out.added.push(b.collection.clone());
                     def.bindings.push(b.to_binding());
                 }
@@ -385,6 +399,47 @@ pub fn merge_materialization(
     }
     out.catalog = catalog;
     out
+}
+
+/// An edit's bindings over the file's: each file binding the edit keeps takes its resource, fields and
+/// `disable` where they differ (a `fields` written otherwise but meaning the same choices stays as written,
+/// as does every key catwalk does not set); one the edit left out is removed.
+fn edit_bindings(
+    file: &mut Vec<MaterializationBinding>,
+    edited: &[NewBinding],
+    out: &mut MaterializationMerge,
+) {
+    file.retain(|b| {
+        let name = b.source_collection().unwrap_or_default().to_string();
+        let kept = edited.iter().any(|e| e.collection == name);
+        if !kept {
+            out.removed.push(name);
+        }
+        kept
+    });
+    for b in file.iter_mut() {
+        let name = b.source_collection().unwrap_or_default().to_string();
+        let Some(e) = edited.iter().find(|e| e.collection == name) else {
+            continue;
+        };
+        let mut changed = false;
+        if canonical_json(&b.resource) != canonical_json(&e.resource) {
+            b.resource = e.resource.clone();
+            changed = true;
+        }
+        if FieldChoices::from_value(b.fields.as_ref()).as_ref() != Ok(&e.fields) {
+            b.fields = Some(e.fields.to_value());
+            changed = true;
+        }
+        if b.disable != e.disable {
+            b.disable = e.disable;
+            changed = true;
+        }
+        match changed {
+            true => out.changed.push(name),
+            false => out.kept.push(name),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -137,6 +137,7 @@ mod tests {
                 ContentRef::Path("pg.config.yaml".into()),
             ),
             imports: vec!["src.flow.yaml".into()],
+            edit: false,
             bindings: collections
                 .iter()
                 .map(|c| NewBinding {

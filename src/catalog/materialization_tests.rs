@@ -154,6 +154,7 @@ fn new_materialization(collections: &[&str]) -> NewMaterialization {
             ContentRef::Path("postgres.config.yaml".into()),
         ),
         imports: vec!["source-x.flow.yaml".into()],
+        edit: false,
         bindings: collections
             .iter()
             .map(|c| NewBinding {

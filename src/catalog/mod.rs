@@ -4,7 +4,8 @@
 //! [`Discovery`] -> [`from_discovery`] -> [`merge`] with the existing `<name>.flow.yaml` ->
 //! [`CatalogFiles::plan`] -> [`Plan::write_all`]; [`plan_discovery`] does all but the last step.
 //! For `catwalk check --source F`: [`load`]. A materialization: [`NewMaterialization`] (resources from
-//! [`resource_for`]) -> [`plan_materialization`] (merged with the file's) -> [`Plan::write_all`]. May use `crate::model`, never `connector`, `cli` or `tui`.
+//! [`resource_for`]) -> [`plan_materialization`] (merged with the file's) -> [`Plan::write_all`].
+//! The wizard's task being built or edited, either kind: [`TaskDraft`]. May use `crate::model`, never `connector`, `cli` or `tui`.
 
 mod collection;
 mod connector;
@@ -19,6 +20,7 @@ mod naming;
 mod owners;
 mod rediscover;
 mod resource;
+mod task_draft;
 mod types;
 mod write;
 mod yaml_edit;
@@ -62,6 +64,7 @@ pub use rediscover::{
     diff as rediscovery_diff, schema_changes,
 };
 pub use resource::{ResourceId, canonical_json, resource_id};
+pub use task_draft::{DraftBinding, TaskDraft};
 pub use types::{
     CaptureBinding, CaptureDef, Catalog, CollectionDef, ConnectorEndpoint, ContentRef, Endpoint,
     LocalEndpoint, MaterializationBinding, MaterializationDef, inferred_read_schema, to_yaml,

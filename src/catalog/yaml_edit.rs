@@ -5,7 +5,8 @@
 //! The text is parsed with libyaml (the parser under `serde_yaml`), which gives every node's byte span.
 //! Then `old` and `new` are walked together: equal values are not touched; a mapping gets its removed keys
 //! removed, its changed values edited (recursively) and its new keys appended after its last entry; a
-//! sequence is aligned item by item (items with the same `target`, `resource` or value are the same item),
+//! sequence is aligned item by item (items with the same `target`, `source`, `resource` or value are the
+//! same item),
 //! so removed items are removed, changed ones edited and new ones appended; anything else is replaced by
 //! its rendering, in flow style where the old node was flow style or sits in a flow collection.
 //! `old` is what the text means (as the caller's model reads it); keys the text has but `old` lacks are
@@ -328,9 +329,25 @@ impl Editor<'_> {
             return self.edits.push((s, e, String::new()));
         }
         let dash = self.dash_of(item).unwrap_or(item.start);
-        let s = self.line_start(dash);
+        let s = self.comments_above(self.line_start(dash), self.column(dash));
         let e = self.line_end_after(item.end);
         self.edits.push((s, e, String::new()));
+    }
+
+    /// Where the comment lines right above `line` (a line's start) begin, counting only comments indented
+    /// as `column`: they belong to what `line` holds, and go with it.
+    fn comments_above(&self, line: usize, column: usize) -> usize {
+        let mut start = line;
+        while start > 0 {
+            let prev = self.line_start(start - 1);
+            let text = self.text[prev..start].trim_end_matches(['\r', '\n']);
+            let indent = text.len() - text.trim_start_matches(' ').len();
+            if indent != column || !text[indent..].starts_with('#') {
+                break;
+            }
+            start = prev;
+        }
+        start
     }
 
     fn append_entries(&mut self, node: &Node, entries: &[(Node, Node)], added: &[(&str, &Value)]) {
@@ -477,7 +494,7 @@ fn collect_anchors(node: &Node, out: &mut Vec<(String, usize, usize, bool)>) {
 /// renamed is still the same binding), else equal.
 fn same_item(a: &Value, b: &Value) -> bool {
     let mut keyed = false;
-    for field in ["target", "resource"] {
+    for field in ["target", "source", "resource"] {
         if let (Some(x), Some(y)) = (a.get(field), b.get(field)) {
             if x == y {
                 return true;
@@ -816,6 +833,21 @@ mod tests {
             out,
             "s:\n  - target: a # first\n  - target: c\n    x: 1\n  - target: d\nt: 1\n"
         );
+    }
+
+    #[test]
+    fn a_removed_item_takes_the_comments_right_above_it() {
+        let text = "s:\n  # about a\n  # more about a\n  - target: a\n  # about b\n  - target: b\n    # inside b\n    x: 1\n  - target: c\n";
+        let out = check(text, json!({"s": [{"target": "a"}, {"target": "c"}]}));
+        assert_eq!(
+            out,
+            "s:\n  # about a\n  # more about a\n  - target: a\n  - target: c\n"
+        );
+        let out = check(
+            text,
+            json!({"s": [{"target": "b", "x": 1}, {"target": "c"}]}),
+        );
+        assert!(out.starts_with("s:\n  # about b\n  - target: b\n"), "{out}");
     }
 
     #[test]

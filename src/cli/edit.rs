@@ -10,17 +10,7 @@ use crate::ops::exit::Failure;
 /// Open the task the arguments name (sops runs off the async threads).
 pub async fn open(args: &EditArgs) -> Result<OpenedTask, Failure> {
     let (file, name) = (args.file.clone(), args.name.clone());
-    let task = crate::ops::secrets::blocking(move || edit::open(&file, name.as_deref())).await?;
-    if task.kind == crate::model::ConnectorKind::Materialize {
-        return Err(Failure::invalid(format!(
-            "{} is a materialization: the wizard edits captures for now. Edit {} by hand and check it with \
-             `catwalk check --source {}`",
-            task.name,
-            task.file.display(),
-            task.file.display()
-        )));
-    }
-    Ok(task)
+    crate::ops::secrets::blocking(move || edit::open(&file, name.as_deref())).await
 }
 
 /// For `main`: the opened task, or the exit code after the error is printed.

@@ -464,6 +464,7 @@ mod tests {
                 catalog::ContentRef::Path("src.config.yaml".into()),
             ),
             imports: vec!["src.flow.yaml".into()],
+            edit: false,
             bindings: vec![],
         };
         let e = plan(tmp.path(), "src", &m, false, |_| {}).err().unwrap();
@@ -484,6 +485,7 @@ mod tests {
                 catalog::ContentRef::Path("pg.config.yaml".into()),
             ),
             imports: vec!["src.flow.yaml".into()],
+            edit: false,
             bindings: vec![NewBinding {
                 collection: "acmeCo/a".into(),
                 resource: json!({"table": "a"}),

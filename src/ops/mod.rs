@@ -13,6 +13,7 @@ pub mod preview;
 pub mod reach;
 pub mod report;
 pub mod save;
+pub mod save_materialization;
 pub mod secrets;
 pub mod spec;
 pub mod task;

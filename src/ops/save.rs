@@ -1,18 +1,19 @@
-//! Writing a capture's catalog: plan every file (the capture from the chosen bindings, merged into an
-//! existing `<name>.flow.yaml` or replacing it, plus the config file with mode 0600) with the catalog code,
-//! show what would change, and write it all or nothing. A config to protect is encrypted with sops in
-//! memory when saving: the plaintext is never written. `catwalk discover` writes through [`write`], the
-//! wizard through [`plan`] and [`save`].
+//! Writing a task's catalog: plan every file (the task from its [`TaskDraft`], merged into an existing
+//! `<name>.flow.yaml` or replacing it, plus the config file with mode 0600) with the catalog code, show
+//! what would change, and write it all or nothing. A config to protect is encrypted with sops in memory
+//! when saving: the plaintext is never written. `catwalk discover` writes through [`plan_discovered`], the
+//! wizard through [`plan`] and [`save`] (a materialization's files: `save_materialization`).
 
 use super::discover::{self, Target};
 use super::exit::{self, Failure};
-use crate::catalog::{self, DiscoverOutcome, Discovery, FileStatus, PlanOptions};
+use crate::catalog::{self, DiscoverOutcome, Discovery, FileStatus, PlanOptions, TaskDraft};
 use crate::connector::Endpoint;
-use crate::model::{DiscoveredBinding, Protocol};
+use crate::model::{ConnectorKind, Protocol};
 use crate::secrets::Protection;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Plan `discovery` in `dir` (discover's write: merged with what exists, hand edits kept, with the diff of
 /// a re-discovery); the plan's warnings go to `warn`. The caller shows the diff and writes the plan (all or
@@ -31,19 +32,17 @@ pub fn plan_discovered(
     Ok(outcome)
 }
 
-/// Everything a save needs: where, under which names, what, and how to protect the config.
+/// Everything a save needs: where, the task as drafted, and how to protect the config.
 #[derive(Clone)]
 pub struct Request {
     /// The directory as typed (`~` is `home`; relative to the current directory).
     pub dir: String,
     pub home: Option<PathBuf>,
-    pub prefix: String,
-    /// The capture's own name under the prefix; files are `<name>.flow.yaml`, `<name>.config.yaml`.
-    pub name: String,
+    /// The task to write, capture or materialization (shared: a capture's schemas are never copied); its
+    /// files are `<name>.flow.yaml`, `<name>.config.yaml`.
+    pub task: Arc<TaskDraft>,
     pub endpoint: Endpoint,
     pub protocol: Protocol,
-    /// The chosen bindings (enabled) with their full collection names.
-    pub chosen: Vec<(DiscoveredBinding, String)>,
     pub resource_path_pointers: Vec<String>,
     /// The endpoint config (secrets in clear).
     pub config: Value,
@@ -59,12 +58,6 @@ pub struct Request {
     pub env_age_recipients: Option<String>,
     /// Wrap the Airbyte image for Flow as this tag (`catwalk image wrap`) and write it as the endpoint.
     pub wrap: Option<String>,
-    /// Editing an existing catalog: the person's choice per binding (by resource id) over the default
-    /// (each chosen binding accepted); a saved binding left out is [`catalog::Choice::Remove`]d here.
-    pub choices: HashMap<String, catalog::Choice>,
-    /// Editing an existing catalog: kept bindings whose collection the person renamed (by resource id:
-    /// the new full name).
-    pub renames: HashMap<String, String>,
     /// Leave the config file as it is (an opened config that did not change: sops would re-encrypt every
     /// value, and a diff would show them all).
     pub keep_config: bool,
@@ -159,14 +152,15 @@ fn discovery(req: &Request) -> Discovery {
         None => (req.endpoint.clone(), req.protocol),
     };
     let target = Target {
-        prefix: &req.prefix,
-        name: &req.name,
+        prefix: &req.task.prefix,
+        name: &req.task.name,
         endpoint: &endpoint,
         protocol,
         network: None,
     };
-    let bindings = req.chosen.iter().map(|(b, _)| b.clone()).collect();
-    let targets = req.chosen.iter().map(|(_, t)| t.clone()).collect();
+    let chosen = req.task.capture_bindings();
+    let targets = chosen.iter().map(|(_, t)| t.clone()).collect();
+    let bindings = chosen.into_iter().map(|(b, _)| b).collect();
     discover::discovery(
         &target,
         bindings,
@@ -185,29 +179,34 @@ fn plan_files(req: &Request) -> Result<(PathBuf, DiscoverOutcome, bool), Failure
             dir.display()
         )));
     }
-    let flow_file = dir.join(catalog::flow_file_name(&req.name));
+    let flow_file = dir.join(catalog::flow_file_name(&req.task.name));
     let existed = flow_file.exists();
     // The person chose these bindings: new ones are added enabled (a re-discovery alone adds them
     // disabled, so that a binding deleted by hand never comes back enabled).
     let mut choices: HashMap<String, catalog::Choice> = req
-        .chosen
+        .task
+        .capture_bindings()
         .iter()
         .map(|(b, _)| {
             let id = catalog::resource_id(&b.resource_config, &req.resource_path_pointers);
             (id.to_string(), catalog::Choice::Accept)
         })
         .collect();
-    choices.extend(req.choices.iter().map(|(id, c)| (id.clone(), *c)));
+    choices.extend(req.task.choices.iter().map(|(id, c)| (id.clone(), *c)));
     let options = PlanOptions {
         replace: req.replace,
         force: false,
     };
     let mut outcome =
-        catalog::plan_capture_editing(&dir, discovery(req), options, &choices, &req.renames)
+        catalog::plan_capture_editing(&dir, discovery(req), options, &choices, &req.task.renames())
             .map_err(|e| Failure::invalid(e.to_string()))?;
     if !req.keep_config {
         outcome
-            .add_config(&dir, &catalog::config_file_name(&req.name), &req.config)
+            .add_config(
+                &dir,
+                &catalog::config_file_name(&req.task.name),
+                &req.config,
+            )
             .map_err(|e| Failure::invalid(e.to_string()))?;
     }
     Ok((dir, outcome, existed))
@@ -219,8 +218,9 @@ fn kept_as_is(req: &Request, outcome: &DiscoverOutcome, existed: bool) -> Vec<St
     if !existed || req.replace {
         return Vec::new();
     }
-    let chosen: HashMap<String, &str> = req
-        .chosen
+    let bindings = req.task.capture_bindings();
+    let renames = req.task.renames();
+    let chosen: HashMap<String, &str> = bindings
         .iter()
         .map(|(b, target)| {
             let id = catalog::resource_id(&b.resource_config, &req.resource_path_pointers);
@@ -232,7 +232,7 @@ fn kept_as_is(req: &Request, outcome: &DiscoverOutcome, existed: bool) -> Vec<St
         let Some(wanted) = chosen.get(&k.resource) else {
             continue;
         };
-        if *wanted != k.target && !req.renames.contains_key(&k.resource) {
+        if *wanted != k.target && !renames.contains_key(&k.resource) {
             out.push(format!("{wanted} stays {} as in the file", k.target));
         }
         if k.disable {
@@ -249,7 +249,7 @@ pub fn sops_rules(dir: &Path) -> Option<PathBuf> {
         .find(|f| f.is_file())
 }
 
-fn relative(path: &Path, dir: &Path) -> String {
+pub(super) fn relative(path: &Path, dir: &Path) -> String {
     path.strip_prefix(dir).unwrap_or(path).display().to_string()
 }
 
@@ -276,6 +276,9 @@ pub fn plaintext_secrets(
 
 /// What a save would write, for the review screen.
 pub fn plan(req: &Request) -> Result<SavePreview, Failure> {
+    if req.task.kind == ConnectorKind::Materialize {
+        return super::save_materialization::plan(req);
+    }
     let (dir, outcome, existed) = plan_files(req)?;
     let flow_yaml = outcome
         .plan
@@ -325,6 +328,9 @@ pub fn plan(req: &Request) -> Result<SavePreview, Failure> {
 /// Plan again and write. Refused when a file that exists would change and the person has not confirmed
 /// (merge or overwrite). Blocking (sops runs here): call it from a blocking thread.
 pub fn save(req: &Request) -> Result<SaveDone, Failure> {
+    if req.task.kind == ConnectorKind::Materialize {
+        return super::save_materialization::save(req);
+    }
     let (dir, outcome, existed) = plan_files(req)?;
     if !req.confirmed {
         if let Some(f) = outcome
@@ -344,7 +350,7 @@ pub fn save(req: &Request) -> Result<SaveDone, Failure> {
             )));
         }
     }
-    let config_file = dir.join(catalog::config_file_name(&req.name));
+    let config_file = dir.join(catalog::config_file_name(&req.task.name));
     let mut plan = outcome.plan;
     if let Some(protection) = req.protection.as_ref().filter(|_| !req.keep_config) {
         // Encrypted in memory; the planned plaintext is replaced before anything is written.

@@ -7,7 +7,7 @@ use super::draft::{Draft, MaterializationAnswer};
 use super::msg::Cmd;
 use super::state::State;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -82,6 +82,8 @@ pub struct Materialization {
     pub rejected: BTreeMap<String, String>,
     /// Resources kept in the draft, by collection: a resumed session's forms start from them.
     pub resumed: BTreeMap<String, Value>,
+    /// Collections whose binding an edited catalog has disabled: they stay disabled.
+    pub disabled: BTreeSet<String>,
 }
 
 impl Materialization {
@@ -146,7 +148,7 @@ impl Materialization {
             .zip(self.resources.iter().cloned())
             .map(|(n, resource)| crate::catalog::NewBinding {
                 fields: self.choice(&n),
-                disable: self.rejected.contains_key(&n),
+                disable: self.rejected.contains_key(&n) || self.disabled.contains(&n),
                 collection: n,
                 resource,
             })

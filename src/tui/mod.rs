@@ -23,6 +23,7 @@ pub mod saving;
 pub mod session;
 pub mod state;
 pub mod steps;
+pub mod task_draft;
 pub mod tasks;
 pub mod terminal;
 pub mod theme;

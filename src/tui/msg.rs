@@ -193,18 +193,15 @@ pub struct Run {
     pub kind: ConnectorKind,
 }
 
-/// Everything a save needs: where, under which names, and what (the selected bindings by index into the
-/// discovered ones, with their full collection names).
+/// Everything a save needs: where, the task as drafted (names, bindings), how to run its connector and
+/// protect its config.
 #[derive(Clone)]
 pub struct SaveRequest {
     /// The directory as typed (`~` is the home directory; relative to the current directory).
     pub dir: String,
-    pub prefix: String,
-    /// The capture's own name under the prefix; files are `<name>.flow.yaml`, `<name>.config.yaml`.
-    pub name: String,
     pub run: Run,
-    pub bindings: Arc<Vec<DiscoveredBinding>>,
-    pub chosen: Vec<(usize, String)>,
+    /// The task to write (capture or materialization), shared: its schemas are never copied.
+    pub task: Arc<crate::catalog::TaskDraft>,
     pub resource_path_pointers: Vec<String>,
     /// The endpoint config (secrets in clear), written to the config file with mode 0600.
     pub config: Value,
@@ -218,12 +215,6 @@ pub struct SaveRequest {
     pub config_schema: Value,
     /// Wrap the Airbyte image for Flow as this tag (`catwalk image wrap`) and write it as the endpoint.
     pub wrap: Option<String>,
-    /// A materialization's bindings and imports (`None`: a capture, from `bindings` and `chosen`).
-    pub materialization: Option<Arc<crate::tui::materialization::MatSave>>,
-    /// Editing an existing catalog: the choice per binding (by resource id) over accepting each chosen one.
-    pub choices: std::collections::HashMap<String, crate::catalog::Choice>,
-    /// Editing an existing catalog: collections of kept bindings renamed (resource id -> full name).
-    pub renames: std::collections::HashMap<String, String>,
     /// Leave the config file as it is (an opened config, unchanged).
     pub keep_config: bool,
 }

@@ -5,7 +5,7 @@
 //! step's module.
 
 use super::connectors::ConnectorChoice;
-use super::draft::{BindingsAnswer, SaveAnswer};
+use super::draft::{BindingsAnswer, MaterializationAnswer, SaveAnswer};
 use super::flow::{Origin, Reply, StepId, Transition};
 use super::msg::Hidden;
 use super::state::State;
@@ -66,6 +66,10 @@ pub fn start(state: &mut State, task: OpenedTask) -> Reply {
     state.bindings = Default::default();
     state.review = Default::default();
     state.changes = Default::default();
+    state.collections = Default::default();
+    state.resources = Default::default();
+    state.fields = Default::default();
+    state.mat = Default::default();
     state.session.prefix = task.prefix.clone();
     state.session.name = task.short_name.clone();
     state.opened = Some(Opened {
@@ -124,13 +128,45 @@ pub fn config(state: &State) -> Option<(serde_json::Value, String, Option<Protec
     Some((task.config.clone(), place, task.protection.clone()))
 }
 
-/// The saved bindings as the bindings step's answer (every saved binding selected, disabled ones too,
-/// under its saved collection name), unless the person has answered already.
+/// The saved bindings as the answers of the steps that choose bindings, unless the person has answered
+/// already: a capture's every saved binding selected (disabled ones too) under its saved collection name;
+/// a materialization's collections chosen with their resources and fields as written (disabled ones stay
+/// disabled), its own file read for the catalogs it imports.
 pub fn settle_bindings(state: &mut State) {
+    let Some(task) = task(state) else { return };
+    if task.kind == crate::model::ConnectorKind::Materialize {
+        if state.answers.materialization.is_some() {
+            return;
+        }
+        let mut answer = MaterializationAnswer {
+            with_schema: true,
+            ..Default::default()
+        };
+        let mut disabled = std::collections::BTreeSet::new();
+        for b in &task.bindings {
+            answer.chosen.push(b.collection.clone());
+            answer
+                .resources
+                .insert(b.collection.clone(), b.resource.clone());
+            // No `fields` is Flow's default, `recommended: true` (a new binding's would be `1`).
+            let fields = b
+                .fields
+                .clone()
+                .unwrap_or_else(|| serde_json::json!({"recommended": true}));
+            answer.fields.insert(b.collection.clone(), fields);
+            if b.disable {
+                disabled.insert(b.collection.clone());
+            }
+        }
+        let file = task.file.display().to_string();
+        state.mat.opened = vec![file];
+        state.mat.disabled = disabled;
+        state.answers.materialization = Some(Box::new(answer));
+        return;
+    }
     if state.answers.bindings.is_some() {
         return;
     }
-    let Some(task) = task(state) else { return };
     let under = format!("{}/", task.prefix);
     let mut answer = BindingsAnswer::default();
     for (id, b) in saved(state) {
@@ -178,8 +214,6 @@ pub fn deselected(state: &State) -> Vec<String> {
 pub struct Edit {
     /// A deselected saved binding removed, the Changes step's choices.
     pub choices: HashMap<String, Choice>,
-    /// Saved bindings whose collection the person renamed on the bindings step: the new full name.
-    pub renames: HashMap<String, String>,
     /// The config file stays as it is (an unchanged config, the same protection).
     pub keep_config: bool,
 }
@@ -224,7 +258,6 @@ pub fn edit_choices(state: &State, protection: Option<&Protection>) -> Edit {
         && protection == task.protection.as_ref();
     Edit {
         choices,
-        renames: renames(state),
         keep_config,
     }
 }

@@ -1,33 +1,21 @@
-//! Step 7's file work, run by the task executor: the wizard's [`SaveRequest`] as the save operation's
-//! request (`ops::save`, the same catalog code `catwalk discover` writes with): plan the catalog, and write
-//! it atomically with the config (encrypted with sops in memory when asked). A materialization's save goes
-//! to `materialize_tasks`.
+//! The review's file work, run by the task executor: the wizard's [`SaveRequest`] as the save operation's
+//! request (`ops::save`, the same catalog code `catwalk discover` writes with, for captures and
+//! materializations alike): plan the catalog, and write it atomically with the config (encrypted with sops
+//! in memory when asked).
 
 use super::msg::{SaveDone, SavePreview, SaveRequest};
 use crate::catalog;
 use crate::ops::save;
 use std::path::PathBuf;
 
-/// The operation's request: the chosen bindings (enabled, even when the connector proposed them
-/// disabled) with their collection names; `~` is `$HOME`.
+/// The operation's request (either kind); `~` is `$HOME`.
 pub fn request(req: &SaveRequest) -> save::Request {
-    let chosen = req
-        .chosen
-        .iter()
-        .map(|(i, target)| {
-            let mut b = req.bindings[*i].clone();
-            b.disable = false;
-            (b, target.clone())
-        })
-        .collect();
     save::Request {
         dir: req.dir.clone(),
         home: std::env::var_os("HOME").map(PathBuf::from),
-        prefix: req.prefix.clone(),
-        name: req.name.clone(),
+        task: req.task.clone(),
         endpoint: req.run.choice.endpoint(),
         protocol: req.run.protocol,
-        chosen,
         resource_path_pointers: req.resource_path_pointers.clone(),
         config: req.config.clone(),
         config_schema: req.config_schema.clone(),
@@ -38,25 +26,17 @@ pub fn request(req: &SaveRequest) -> save::Request {
             .ok()
             .filter(|s| !s.trim().is_empty()),
         wrap: req.wrap.clone(),
-        choices: req.choices.clone(),
-        renames: req.renames.clone(),
         keep_config: req.keep_config,
     }
 }
 
 /// What a save would write, for the review screen.
 pub fn plan(req: &SaveRequest) -> Result<SavePreview, String> {
-    if req.materialization.is_some() {
-        return super::materialize_tasks::plan(req);
-    }
     save::plan(&request(req)).map_err(|e| e.to_string())
 }
 
 /// Plan again and write (see `ops::save::save`).
 pub fn save(req: &SaveRequest) -> Result<SaveDone, String> {
-    if req.materialization.is_some() {
-        return super::materialize_tasks::save(req);
-    }
     save::save(&request(req)).map_err(|e| e.to_string())
 }
 

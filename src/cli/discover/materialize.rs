@@ -148,6 +148,7 @@ pub(super) async fn run(
         name: task.clone(),
         endpoint,
         imports: ops_mat::imports(&place.dir, &sources.files),
+        edit: false,
         bindings,
     };
     let outcome = ops_mat::plan(&place.dir, &place.name, &m, false, output::warn)?;

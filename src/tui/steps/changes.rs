@@ -139,20 +139,16 @@ fn plan_request(state: &State) -> Result<SaveRequest, String> {
     }
     let run = session::run_of(state).ok_or("there is no connector spec")?;
     let config = state.answers.config.clone().ok_or("there is no config")?;
-    let prefix = task.prefix.clone();
-    let chosen = session::chosen(state, &prefix);
     let spec = state.spec.outcome.as_ref().map(|o| &o.spec);
     let choices = opened::deselected(state)
         .into_iter()
         .map(|id| (id, Choice::Remove))
         .collect();
+    let draft = crate::tui::task_draft::draft(state, &task.prefix, &task.short_name, choices)?;
     Ok(SaveRequest {
         dir: task.dir.display().to_string(),
-        name: task.short_name.clone(),
-        prefix,
         run,
-        bindings: state.bindings.bindings.clone(),
-        chosen,
+        task: std::sync::Arc::new(draft),
         resource_path_pointers: spec
             .map(|s| s.resource_path_pointers.clone())
             .unwrap_or_default(),
@@ -162,10 +158,7 @@ fn plan_request(state: &State) -> Result<SaveRequest, String> {
         protection: None,
         config_schema: spec.map(|s| s.config_schema.clone()).unwrap_or_default(),
         wrap: None,
-        choices,
-        renames: opened::renames(state),
         keep_config: true,
-        materialization: None,
     })
 }
 

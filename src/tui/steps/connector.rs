@@ -344,13 +344,6 @@ pub fn on_opened(
     }
     state.connector.opening = None;
     match result {
-        Ok(task) if task.kind == ConnectorKind::Materialize => {
-            state.connector.open_error = Some(format!(
-                "{} is a materialization: the wizard edits captures for now (edit the file, then `catwalk                  check`)",
-                task.name
-            ));
-            Reply::stay()
-        }
         Ok(task) => crate::tui::opened::start(state, *task),
         Err(e) => {
             state.connector.open_error = Some(e);

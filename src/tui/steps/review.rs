@@ -14,7 +14,7 @@
 
 use super::{Reply, Step};
 use crate::catalog;
-use crate::model::{CollectionSpec, ConnectorKind, ValidateBinding};
+use crate::model::ConnectorKind;
 use crate::secrets::{Keys, Protection, Scope};
 use crate::tui::connectors::ConnectorChoice;
 use crate::tui::draft::{Draft, SaveAnswer};
@@ -368,24 +368,7 @@ fn check_bindings(state: &mut State) -> Vec<Cmd> {
     if req.run.kind == ConnectorKind::Materialize {
         return cmds;
     }
-    let bindings: Vec<ValidateBinding> = req
-        .chosen
-        .iter()
-        .map(|(i, target)| {
-            let b = &req.bindings[*i];
-            ValidateBinding {
-                resource_config: b.resource_config.clone(),
-                collection: CollectionSpec {
-                    name: target.clone(),
-                    key: b.key.clone(),
-                    write_schema: b.document_schema.clone(),
-                    read_schema: None,
-                },
-                backfill: 0,
-                field_config: Default::default(),
-            }
-        })
-        .collect();
+    let bindings = req.task.validate_bindings();
     let resource_schema = state
         .spec
         .outcome
@@ -395,16 +378,20 @@ fn check_bindings(state: &mut State) -> Vec<Cmd> {
     let id = state.next_req();
     state.review.check_req = Some(id);
     // Kept without the prefix: the prefix may change while the verdicts stand (they do not depend on it).
-    let under = format!("{}/", req.prefix);
+    let under = format!("{}/", req.task.prefix);
     state.review.check_targets = req
-        .chosen
+        .task
+        .bindings
         .iter()
-        .map(|(_, t)| t.strip_prefix(&under).unwrap_or(t).to_string())
+        .map(|b| {
+            let t = &b.collection;
+            t.strip_prefix(&under).unwrap_or(t).to_string()
+        })
         .collect();
     cmds.push(Cmd::CheckBindings {
         id,
         run: req.run,
-        name: format!("{}/{}", req.prefix, req.name),
+        name: req.task.full_name(),
         config: Hidden::new(req.config),
         bindings: Hidden::new(bindings),
         resource_schema: Hidden::new(resource_schema),
@@ -478,15 +465,12 @@ pub fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequ
         .config
         .clone()
         .ok_or("there is no config: go back to step 3 and fill in the form")?;
-    let b = &state.bindings;
     let r = &state.review;
     let prefix = catalog::validate_prefix(r.value(Input::Prefix)).map_err(|e| e.to_string())?;
-    let materialization = match run.kind {
-        ConnectorKind::Materialize => Some(std::sync::Arc::new(state.mat.save_part()?)),
-        ConnectorKind::Capture => None,
-    };
-    let chosen = session::chosen(state, &prefix);
-    if chosen.is_empty() && materialization.is_none() {
+    let edit = crate::tui::opened::edit_choices(state, r.protection().as_ref());
+    let name = r.value(Input::Name).trim().to_string();
+    let task = crate::tui::task_draft::draft(state, &prefix, &name, edit.choices)?;
+    if task.bindings.is_empty() && run.kind == ConnectorKind::Capture {
         return Err(
             "no binding is selected: go back to step 6 (Esc) and select at least one".into(),
         );
@@ -494,17 +478,11 @@ pub fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequ
     if let Some(why) = crate::tui::opened::save_blocker(state) {
         return Err(format!("not saved: {why}"));
     }
-    let edit = crate::tui::opened::edit_choices(state, r.protection().as_ref());
     Ok(SaveRequest {
-        choices: edit.choices,
-        renames: edit.renames,
         keep_config: edit.keep_config,
         dir: r.value(Input::Directory).to_string(),
-        prefix,
-        name: r.value(Input::Name).trim().to_string(),
         run,
-        bindings: b.bindings.clone(),
-        chosen,
+        task: std::sync::Arc::new(task),
         resource_path_pointers: state
             .spec
             .outcome
@@ -522,7 +500,6 @@ pub fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequ
             .map(|o| o.spec.config_schema.clone())
             .unwrap_or_default(),
         wrap: r.wrap_tag(),
-        materialization,
     })
 }
 

@@ -239,7 +239,7 @@ fn choices_reach_the_save_and_only_intended_lines_change() {
     assert_eq!(s.step, StepId::Review, "{}", render(&s));
     answer_check(&mut s, &cmds);
     let (id, req) = plan_of(&cmds);
-    assert_eq!(req.choices.get("events"), Some(&Choice::Remove));
+    assert_eq!(req.task.choices.get("events"), Some(&Choice::Remove));
     assert!(req.keep_config, "the config did not change");
     let preview = crate::tui::saving::plan(&req).unwrap();
     send(
@@ -418,7 +418,7 @@ fn a_renamed_collection_and_an_enabled_binding_are_written_back() {
     let cmds = send(&mut s, [ctrl('n')]);
     let (id, req) = plan_of(&cmds);
     assert_eq!(
-        req.renames.get("users").map(String::as_str),
+        req.task.renames().get("users").map(String::as_str),
         Some("acmeCo/people")
     );
     let p = crate::tui::saving::plan(&req).expect("a plan");

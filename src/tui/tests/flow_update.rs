@@ -493,7 +493,7 @@ fn a_rename_that_a_merge_would_not_apply_is_asked_about() {
     req.dir = dir.path().display().to_string();
     crate::tui::saving::save(&req).unwrap();
     // The person renames `users`: the file keeps `acmeCo/users`, so a merge would drop the rename.
-    req.chosen[0].1 = "acmeCo/people".into();
+    std::sync::Arc::make_mut(&mut req.task).bindings[0].collection = "acmeCo/people".into();
     let p = crate::tui::saving::plan(&req).unwrap();
     assert!(
         p.files
@@ -534,7 +534,7 @@ fn a_rename_that_a_merge_would_not_apply_is_asked_about() {
     let id = s.next_req();
     s.review.plan_req = Some(id);
     req.replace = false;
-    req.chosen[1].1 = "acmeCo/clicks".into();
+    std::sync::Arc::make_mut(&mut req.task).bindings[1].collection = "acmeCo/clicks".into();
     let mut p = crate::tui::saving::plan(&req).unwrap();
     p.dir = "/home/ana/catalogs".into();
     send(&mut s, [Msg::Task(id, TaskMsg::Planned(Ok(Box::new(p))))]);
@@ -611,7 +611,7 @@ fn typing_while_the_files_are_planned_plans_once_more_afterwards() {
     );
     let (second, again) = plan_of(&cmds);
     assert_ne!(first, second);
-    assert_eq!(again.name, "source-postgresxy");
+    assert_eq!(again.task.name, "source-postgresxy");
     answer_plan(&mut s, &cmds, dir.path());
     let p = s.review.preview.as_ref().expect("planned");
     assert!(

@@ -225,12 +225,10 @@ fn the_review_saves_a_materialization_that_imports_its_sources() {
         "a materialization's bindings were validated on the Fields step: {cmds:?}"
     );
     let (id, mut req) = plan_of(&cmds);
-    let m = req
-        .materialization
-        .clone()
-        .expect("a materialization's save");
-    assert_eq!(m.bindings.len(), 2);
-    assert_eq!(m.bindings[0].fields.exclude, ["tags"]);
+    assert_eq!(req.task.kind, crate::model::ConnectorKind::Materialize);
+    let m = req.task.materialization_bindings();
+    assert_eq!(m.len(), 2);
+    assert_eq!(m[0].fields.exclude, ["tags"]);
     req.dir = dir.path().display().to_string();
     let p = crate::tui::saving::plan(&req).expect("a plan");
     assert!(p.flow_yaml.contains("materializations:"), "{}", p.flow_yaml);
