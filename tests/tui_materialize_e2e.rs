@@ -3,7 +3,8 @@
 //! the collections of a capture's catalog in the directory chosen, their resources prefilled, the
 //! connector's validate giving the fields (a forbidden one cannot be chosen, delta updates switched on
 //! one binding), then saved. The catalog validates against Flow's schema, imports the capture's catalog,
-//! and `catwalk check --source` passes on it.
+//! and `catwalk check --source` passes on it. And a hand-written materialization edited with `catwalk edit`:
+//! only the lines of the binding removed differ.
 
 mod support;
 
@@ -130,6 +131,109 @@ fn drive(name: &str, w: u16, h: u16) {
     );
     assert_eq!(bindings[1]["resource"]["delta_updates"], true, "{doc:#}");
     assert_eq!(bindings[1]["fields"]["recommended"], 1, "{doc:#}");
+    let ran = support::run_catwalk(
+        out.path(),
+        &["check", "--source", &flow.display().to_string()],
+    );
+    assert_eq!(
+        ran.code(),
+        Some(0),
+        "catwalk check:\n{}\n{}",
+        ran.stdout(),
+        ran.stderr()
+    );
+}
+
+/// A hand-written materialization of the fixture (comments, a flow-style resource, `fields` as Flow's old
+/// default), edited with `catwalk edit`: users deselected on Collections, saved. Only its binding goes.
+#[test]
+fn an_existing_materialization_edited_in_the_wizard_changes_only_its_lines() {
+    let fixture = support::fixture_bin();
+    let out = support::temp_dir();
+    std::fs::create_dir_all(out.path().join("captures")).unwrap();
+    std::fs::write(out.path().join("captures/shop.flow.yaml"), CAPTURE).unwrap();
+    let flow = out.path().join("flow-fixture.flow.yaml");
+    let before = format!(
+        "# The warehouse sink, written by hand.
+import:
+  - captures/shop.flow.yaml
+materializations:
+  acmeCo/flow-fixture:
+    endpoint:
+      local:
+        command: [env, FIXTURE_ROLE=materialize, {}]
+        config: flow-fixture.config.yaml
+    bindings:
+      # orders, in flow style
+      - resource: {{table: orders, schema: public}}
+        source: acmeCo/public/orders
+        fields: {{recommended: true}}
+      # users
+      - resource:
+          table: users
+          schema: public
+        source: acmeCo/public/users
+",
+        fixture.display()
+    );
+    std::fs::write(&flow, &before).unwrap();
+    let config = out.path().join("flow-fixture.config.yaml");
+    let config_text =
+        "# where it writes\naddress: db.example.com:5432\nuser: flow\npassword: pw-edit-e2e\n";
+    std::fs::write(&config, config_text).unwrap();
+
+    let t = Tmux::start("mat-edit", 100, 32, None);
+    t.text(&format!(
+        "clear; cd {} && {} edit flow-fixture.flow.yaml; echo EXIT=$?",
+        out.path().display(),
+        support::tmux::catwalk().display()
+    ));
+    t.keys(&["Enter"]);
+    t.wait_long(&["Address", "db.example.com:5432"], SLOW);
+    t.keys(&["C-n"]);
+    t.wait_for(&["No tunnel"]);
+    t.keys(&["Enter"]);
+    t.wait_long(&["✓ The check passed"], SLOW);
+    t.keys(&["Enter"]);
+    // The saved bindings' collections are the ones selected.
+    let screen = t.wait_long(&["2 of 2 selected", "acmeCo/public/users"], SLOW);
+    assert!(screen.contains("4 Collections"), "{screen}");
+    // The list is sorted by name: orders, then users.
+    t.keys(&["Down", "Space"]);
+    t.wait_for(&["1 of 2 selected"]);
+    t.keys(&["C-n"]);
+    let screen = t.wait_for(&["binding 1 of 1", "acmeCo/public/orders"]);
+    assert!(screen.contains("orders"), "{screen}");
+    t.keys(&["C-n"]);
+    t.wait_long(&["Fields", "order_id"], SLOW);
+    t.keys(&["C-n"]);
+    let screen = t.wait_long(&["Review and save", "Files: "], SLOW);
+    assert!(screen.contains("materialization acmeCo/"), "{screen}");
+    t.keys(&["C-s"]);
+    t.wait_long(&["✓ Saved the materialization acmeCo/flow-fixture"], SLOW);
+    t.keys(&["q"]);
+    t.assert_restored();
+
+    let after = std::fs::read_to_string(&flow).unwrap();
+    let (removed, added) = catwalk::text::line_diff(&before, &after);
+    assert!(added.is_empty(), "nothing added: {added:?}\n{after}");
+    assert_eq!(
+        removed,
+        [
+            "      # users",
+            "      - resource:",
+            "          table: users",
+            "          schema: public",
+            "        source: acmeCo/public/users",
+        ],
+        "{after}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        config_text,
+        "the config did not change, so its file was not rewritten"
+    );
+    support::read_valid_catalog(&flow);
     let ran = support::run_catwalk(
         out.path(),
         &["check", "--source", &flow.display().to_string()],

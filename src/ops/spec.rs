@@ -64,9 +64,13 @@ pub async fn fetch(
     };
     let connector = Connector::open(endpoint, opts).await?;
     let digest = connector.image().and_then(spec_cache::key);
-    let outcome = |spec, from_cache| SpecOutcome {
+    // The spec's kind: a local Flow command says it is a materialization only there.
+    let outcome = |spec: crate::model::Spec, from_cache| SpecOutcome {
         protocol: connector.protocol(),
-        kind: connector.kind(),
+        kind: match spec.kind {
+            ConnectorKind::Materialize => ConnectorKind::Materialize,
+            ConnectorKind::Capture => connector.kind(),
+        },
         subject: connector.subject(),
         digest: digest.clone(),
         spec,

@@ -113,7 +113,12 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
         TaskMsg::Log(line) => {
             log_pane::keep(&mut s.logs, line);
         }
-        TaskMsg::Spec(Ok(outcome)) => {
+        TaskMsg::Spec(Ok(mut outcome)) => {
+            // An opened catalog's task is what its catalog says it is.
+            if let Some(kind) = crate::tui::opened::task(state).map(|t| t.kind) {
+                outcome.kind = kind;
+            }
+            let s = &mut state.spec;
             s.outcome = Some(*outcome);
             s.phase = Phase::Done;
             s.req = None;

@@ -142,15 +142,6 @@ fn to_review(s: &mut State) -> crate::tui::msg::SaveRequest {
     to_review_from_resources(s)
 }
 
-/// The lines of `after` that are not in `before`, and those of `before` gone from `after` (in order).
-fn changed_lines(before: &str, after: &str) -> (Vec<String>, Vec<String>) {
-    let b: Vec<&str> = before.lines().collect();
-    let a: Vec<&str> = after.lines().collect();
-    let added = a.iter().filter(|l| !b.contains(l)).map(|l| l.to_string());
-    let gone = b.iter().filter(|l| !a.contains(l)).map(|l| l.to_string());
-    (added.collect(), gone.collect())
-}
-
 #[test]
 fn opening_a_materialization_settles_its_bindings_and_an_unchanged_save_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -221,7 +212,7 @@ fn an_edited_materialization_is_saved_back_with_only_the_changed_lines() {
     crate::tui::saving::save(&req).expect("saved");
     let after = std::fs::read_to_string(dir.path().join("pg-sink.flow.yaml")).unwrap();
     assert_eq!(after, p.flow_yaml, "the preview is what is written");
-    let (added, gone) = changed_lines(SINK, &after);
+    let (gone, added) = crate::text::line_diff(SINK, &after);
     assert_eq!(added, ["          table: people"], "{after}");
     assert_eq!(
         gone,
