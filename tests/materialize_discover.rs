@@ -514,7 +514,8 @@ fn a_saved_materialization_config_is_encrypted_with_sops() {
     let dir = tmp.path().join("out");
     let req = SaveRequest {
         dir: dir.clone(),
-        file_name: "pg".into(),
+        flow_file: dir.join("pg.flow.yaml"),
+        config_file: "pg.config.yaml".into(),
         materialization: NewMaterialization {
             name: "acmeCo/pg".into(),
             endpoint: Endpoint::image(

@@ -142,21 +142,26 @@ pub fn plan_capture_choosing(
     options: PlanOptions,
     choices: &HashMap<String, Choice>,
 ) -> Result<DiscoverOutcome, PlanError> {
-    plan_capture_editing(dir, discovery, options, choices, &HashMap::new())
+    plan_capture_editing(dir, discovery, options, choices, &HashMap::new(), None)
 }
 
 /// As [`plan_capture_choosing`], with kept bindings' collections renamed (by resource path: the new full
-/// name; see [`crate::catalog::apply_renames`]).
+/// name; see [`crate::catalog::apply_renames`]), into `flow_file` when given (a task edited in a catalog
+/// file named otherwise than `<name>.flow.yaml`).
 pub fn plan_capture_editing(
     dir: &Path,
     discovery: Discovery,
     options: PlanOptions,
     choices: &HashMap<String, Choice>,
     renames: &HashMap<String, String>,
+    flow_file: Option<&Path>,
 ) -> Result<DiscoverOutcome, PlanError> {
     let generated = from_discovery(discovery)?;
     let capture_name = generated.capture_name.clone();
-    let flow_file = dir.join(crate::catalog::discovery::flow_file_name(&generated.name));
+    let flow_file = match flow_file {
+        Some(f) => f.to_path_buf(),
+        None => dir.join(crate::catalog::discovery::flow_file_name(&generated.name)),
+    };
     let existing = match options.replace {
         false => read_existing(&flow_file)?,
         true => None,

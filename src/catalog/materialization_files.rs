@@ -56,7 +56,15 @@ pub fn plan_materialization(
     new: &NewMaterialization,
     replace: bool,
 ) -> Result<MaterializationOutcome, PlanError> {
-    let flow_file = dir.join(flow_file_name(file_name));
+    plan_materialization_in(dir.join(flow_file_name(file_name)), new, replace)
+}
+
+/// As [`plan_materialization`], into `flow_file` whatever it is named (an edited task's own file).
+pub fn plan_materialization_in(
+    flow_file: PathBuf,
+    new: &NewMaterialization,
+    replace: bool,
+) -> Result<MaterializationOutcome, PlanError> {
     let existing = match replace {
         false => read_existing(&flow_file)?,
         true => None,

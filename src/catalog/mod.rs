@@ -49,7 +49,9 @@ pub use materialization::{
     FieldChoices, MaterializationMerge, NewBinding, NewMaterialization, Recommended,
     ResourceOptions, ResourcePointers, merge_materialization, resource_for, resource_pointers,
 };
-pub use materialization_files::{MaterializationOutcome, import_path, plan_materialization};
+pub use materialization_files::{
+    MaterializationOutcome, import_path, plan_materialization, plan_materialization_in,
+};
 pub use merge::{
     BindingChange, CatalogFiles, KeyChange, MergeError, MergeReport, Merged, SchemaFile, merge,
     merge_reserving,
@@ -64,7 +66,7 @@ pub use rediscover::{
     diff as rediscovery_diff, schema_changes,
 };
 pub use resource::{ResourceId, canonical_json, resource_id};
-pub use task_draft::{DraftBinding, TaskDraft};
+pub use task_draft::{DraftBinding, TaskDraft, TaskFiles};
 pub use types::{
     CaptureBinding, CaptureDef, Catalog, CollectionDef, ConnectorEndpoint, ContentRef, Endpoint,
     LocalEndpoint, MaterializationBinding, MaterializationDef, inferred_read_schema, to_yaml,

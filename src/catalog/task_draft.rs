@@ -25,9 +25,21 @@ pub struct TaskDraft {
     pub sources: Vec<PathBuf>,
     /// The task is a catalog's, opened for editing: what the draft leaves out of it is removed.
     pub edit: bool,
+    /// Where an edited task lives (`None`: a new task, written as `<name>.flow.yaml` with its config in
+    /// `<name>.config.yaml` in the save's directory).
+    pub files: Option<TaskFiles>,
     /// Editing an existing task: the person's choice per saved binding (by resource id) over keeping it
     /// as it is; a saved binding the draft leaves out is [`Choice::Remove`]d.
     pub choices: HashMap<String, Choice>,
+}
+
+/// The files an edited task is saved back into, whatever they are named.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskFiles {
+    /// The catalog file holding the task.
+    pub catalog: PathBuf,
+    /// Its endpoint config file (`None`: the config is inline in the catalog).
+    pub config: Option<PathBuf>,
 }
 
 /// One binding of a [`TaskDraft`].
@@ -160,6 +172,7 @@ mod tests {
             sources: Vec::new(),
             choices: HashMap::new(),
             edit: true,
+            files: None,
         };
         assert_eq!(draft.full_name(), "acmeCo/source-pg");
         let chosen = draft.capture_bindings();
@@ -186,6 +199,7 @@ mod tests {
             sources: Vec::new(),
             choices: HashMap::new(),
             edit: false,
+            files: None,
         };
         assert_eq!(draft.full_name(), "mat");
         assert!(draft.capture_bindings().is_empty());

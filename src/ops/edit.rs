@@ -198,8 +198,6 @@ pub struct OpenedTask {
     /// The config's `networkTunnel`, if any (a tunnel is part of the config).
     pub tunnel: Option<Value>,
     pub bindings: Vec<SavedBinding>,
-    /// Why the wizard cannot save this task back into the same files (`None`: it can).
-    pub save_blocker: Option<String>,
 }
 
 impl std::fmt::Debug for OpenedTask {
@@ -281,7 +279,6 @@ pub fn open(file: &Path, name: Option<&str>) -> Result<OpenedTask, Failure> {
         .map(Path::to_path_buf)
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or_else(|| PathBuf::from("."));
-    let save_blocker = save_blocker(file, &dir, &short_name, task.config_file.as_deref());
     Ok(OpenedTask {
         file: file.to_path_buf(),
         tunnel: config.get("networkTunnel").cloned(),
@@ -297,42 +294,7 @@ pub fn open(file: &Path, name: Option<&str>) -> Result<OpenedTask, Failure> {
         prefix,
         short_name,
         dir,
-        save_blocker,
     })
-}
-
-/// Saving writes `<name>.flow.yaml` and `<name>.config.yaml` beside it (the files `catwalk discover` and
-/// the wizard write): a task kept in files named otherwise can be opened and checked, not saved back.
-fn save_blocker(file: &Path, dir: &Path, short: &str, config: Option<&Path>) -> Option<String> {
-    let flow = catalog::flow_file_name(short);
-    if file.file_name().and_then(|n| n.to_str()) != Some(flow.as_str()) {
-        return Some(format!(
-            "{} is not named {flow}: the wizard saves a task back only into <name>.flow.yaml; rename the file \
-             (and its imports) to save it here",
-            file.display()
-        ));
-    }
-    let want = dir.join(catalog::config_file_name(short));
-    match config {
-        Some(p) if same_file(p, &want) => None,
-        Some(p) => Some(format!(
-            "its config is {}, not {}: the wizard saves the config only as <name>.config.yaml",
-            p.display(),
-            want.display()
-        )),
-        None => Some(
-            "its config is written inline in the catalog: the wizard saves the config only as \
-             <name>.config.yaml"
-                .to_string(),
-        ),
-    }
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
 }
 
 #[cfg(test)]
@@ -388,7 +350,6 @@ collections:
         assert_eq!(t.bindings.len(), 2);
         assert!(t.bindings[1].disable);
         assert_eq!(t.bindings[0].defined.as_ref().unwrap().key, ["/id"]);
-        assert_eq!(t.save_blocker, None);
         assert!(!format!("{t:?}").contains("db"), "Debug shows the config");
     }
 

@@ -324,7 +324,24 @@ pub fn plan(
     replace: bool,
     warn: impl Fn(&str),
 ) -> Result<MaterializationOutcome, Failure> {
-    let outcome = catalog::plan_materialization(dir, file_name, m, replace)
+    plan_in(
+        dir,
+        &dir.join(catalog::flow_file_name(file_name)),
+        m,
+        replace,
+        warn,
+    )
+}
+
+/// As [`plan`], into `flow_file` whatever it is named.
+pub fn plan_in(
+    dir: &Path,
+    flow_file: &Path,
+    m: &NewMaterialization,
+    replace: bool,
+    warn: impl Fn(&str),
+) -> Result<MaterializationOutcome, Failure> {
+    let outcome = catalog::plan_materialization_in(flow_file.to_path_buf(), m, replace)
         .map_err(|e| Failure::invalid(e.to_string()))?;
     // Written into a catalog it reads from, it would import itself and merge into (or overwrite) the
     // capture that defines its collections.
@@ -349,12 +366,14 @@ pub fn plan(
 pub struct SaveRequest {
     /// The directory, absolute (see `ops::save::resolve_dir`).
     pub dir: PathBuf,
-    /// The task's own name under the prefix: files `<name>.flow.yaml`, `<name>.config.yaml`.
-    pub file_name: String,
+    /// The catalog file written (`<name>.flow.yaml`, or an edited task's own).
+    pub flow_file: PathBuf,
+    /// The config file, relative to `dir` (`<name>.config.yaml`, or an edited task's own).
+    pub config_file: PathBuf,
     pub materialization: NewMaterialization,
     /// Replace an existing catalog file instead of merging into it.
     pub replace: bool,
-    /// The endpoint config (secrets in clear), written to `<name>.config.yaml`; `None`: not written.
+    /// The endpoint config (secrets in clear), written to `config_file`; `None`: not written.
     pub config: Option<Value>,
     /// The connector's config schema: which fields are secret.
     pub config_schema: Value,
@@ -365,16 +384,16 @@ pub struct SaveRequest {
 /// Plan every file of a save (the config in plaintext, as the preview shows its status; [`save`] encrypts
 /// it before writing).
 pub fn plan_save(req: &SaveRequest) -> Result<MaterializationOutcome, Failure> {
-    let mut outcome = plan(
+    let mut outcome = plan_in(
         &req.dir,
-        &req.file_name,
+        &req.flow_file,
         &req.materialization,
         req.replace,
         |_| {},
     )?;
     if let Some(config) = &req.config {
         outcome
-            .add_config(&req.dir, &catalog::config_file_name(&req.file_name), config)
+            .add_config(&req.dir, &req.config_file.display().to_string(), config)
             .map_err(|e| Failure::invalid(e.to_string()))?;
     }
     Ok(outcome)
@@ -385,7 +404,7 @@ pub fn plan_save(req: &SaveRequest) -> Result<MaterializationOutcome, Failure> {
 pub fn save(req: &SaveRequest) -> Result<(MaterializationOutcome, catalog::WriteSummary), Failure> {
     let mut outcome = plan_save(req)?;
     if let (Some(config), Some(protection)) = (&req.config, &req.protection) {
-        let path = req.dir.join(catalog::config_file_name(&req.file_name));
+        let path = req.dir.join(&req.config_file);
         let bytes = crate::secrets::encrypt(config, &req.config_schema, protection, &path)?;
         outcome
             .plan
@@ -495,7 +514,8 @@ mod tests {
         };
         let req = SaveRequest {
             dir: tmp.path().to_path_buf(),
-            file_name: "pg".into(),
+            flow_file: tmp.path().join("pg.flow.yaml"),
+            config_file: "pg.config.yaml".into(),
             materialization: m,
             replace: false,
             config: Some(json!({"address": "db:5432", "password": "pw"})),

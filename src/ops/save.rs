@@ -179,7 +179,7 @@ fn plan_files(req: &Request) -> Result<(PathBuf, DiscoverOutcome, bool), Failure
             dir.display()
         )));
     }
-    let flow_file = dir.join(catalog::flow_file_name(&req.task.name));
+    let flow_file = flow_file(req, &dir);
     let existed = flow_file.exists();
     // The person chose these bindings: new ones are added enabled (a re-discovery alone adds them
     // disabled, so that a binding deleted by hand never comes back enabled).
@@ -197,19 +197,56 @@ fn plan_files(req: &Request) -> Result<(PathBuf, DiscoverOutcome, bool), Failure
         replace: req.replace,
         force: false,
     };
-    let mut outcome =
-        catalog::plan_capture_editing(&dir, discovery(req), options, &choices, &req.task.renames())
-            .map_err(|e| Failure::invalid(e.to_string()))?;
+    let mut outcome = catalog::plan_capture_editing(
+        &dir,
+        discovery(req),
+        options,
+        &choices,
+        &req.task.renames(),
+        Some(&flow_file),
+    )
+    .map_err(|e| Failure::invalid(e.to_string()))?;
     if !req.keep_config {
         outcome
             .add_config(
                 &dir,
-                &catalog::config_file_name(&req.task.name),
+                &config_file(req, &dir)?.display().to_string(),
                 &req.config,
             )
             .map_err(|e| Failure::invalid(e.to_string()))?;
     }
     Ok((dir, outcome, existed))
+}
+
+/// The catalog file a save writes: an edited task's own file, else `<dir>/<name>.flow.yaml`.
+pub(super) fn flow_file(req: &Request, dir: &Path) -> PathBuf {
+    match &req.task.files {
+        Some(f) => dir.join(f.catalog.file_name().unwrap_or(f.catalog.as_os_str())),
+        None => dir.join(catalog::flow_file_name(&req.task.name)),
+    }
+}
+
+/// The config file a save writes, relative to `dir` where it is inside it: an edited task's own file,
+/// else `<name>.config.yaml`. An edited task whose config is inline in its catalog keeps it there, so it
+/// can only be saved with the config unchanged.
+pub(super) fn config_file(req: &Request, dir: &Path) -> Result<PathBuf, Failure> {
+    match &req.task.files {
+        None => Ok(PathBuf::from(catalog::config_file_name(&req.task.name))),
+        Some(f) => match &f.config {
+            Some(c) => {
+                let c = resolve_dir(&c.display().to_string(), None)?;
+                Ok(c.strip_prefix(dir).map(Path::to_path_buf).unwrap_or(c))
+            }
+            None if req.keep_config => Ok(PathBuf::from(catalog::config_file_name(&req.task.name))),
+            None => Err(Failure::invalid(format!(
+                "the config of {} is written inline in {}: the wizard saves an inline config back only \
+                 unchanged. Move it into a file (`config: {}`) to change it here, or undo the change",
+                req.task.full_name(),
+                f.catalog.display(),
+                catalog::config_file_name(&req.task.name)
+            ))),
+        },
+    }
 }
 
 /// What merging keeps from the existing catalog against the person's choices: bindings already in the
@@ -350,7 +387,7 @@ pub fn save(req: &Request) -> Result<SaveDone, Failure> {
             )));
         }
     }
-    let config_file = dir.join(catalog::config_file_name(&req.task.name));
+    let config_file = dir.join(config_file(req, &dir)?);
     let mut plan = outcome.plan;
     if let Some(protection) = req.protection.as_ref().filter(|_| !req.keep_config) {
         // Encrypted in memory; the planned plaintext is replaced before anything is written.

@@ -7,9 +7,10 @@
 use super::exit::Failure;
 use super::materialize;
 use super::save::{
-    Request, SaveDone, SavePreview, plaintext_secrets, relative, resolve_dir, sops_rules,
+    Request, SaveDone, SavePreview, config_file, flow_file, plaintext_secrets, relative,
+    resolve_dir, sops_rules,
 };
-use crate::catalog::{self, FileStatus, MaterializationOutcome, NewMaterialization};
+use crate::catalog::{FileStatus, MaterializationOutcome, NewMaterialization};
 
 /// The materialization operation's request for a save.
 fn request(req: &Request) -> Result<materialize::SaveRequest, Failure> {
@@ -42,8 +43,9 @@ fn request(req: &Request) -> Result<materialize::SaveRequest, Failure> {
             bindings: task.materialization_bindings(),
             edit: task.edit,
         },
+        flow_file: flow_file(req, &dir),
+        config_file: config_file(req, &dir)?,
         dir,
-        file_name: task.name.clone(),
         replace: req.replace,
         config: (!req.keep_config).then(|| req.config.clone()),
         config_schema: req.config_schema.clone(),
@@ -54,7 +56,7 @@ fn request(req: &Request) -> Result<materialize::SaveRequest, Failure> {
 /// What a materialization's save would write, for the review screen.
 pub fn plan(req: &Request) -> Result<SavePreview, Failure> {
     let r = request(req)?;
-    let existed = r.dir.join(catalog::flow_file_name(&r.file_name)).exists();
+    let existed = r.flow_file.exists();
     let outcome = materialize::plan_save(&r)?;
     let plaintext = plaintext_secrets(&req.config_schema, &req.config, req.protection.as_ref())?;
     Ok(preview(req, &r, &outcome, existed, plaintext))
@@ -143,7 +145,7 @@ pub fn save(req: &Request) -> Result<SaveDone, Failure> {
         .map(|m| m.endpoint.clone());
     Ok(SaveDone {
         flow_file: outcome.flow_file,
-        config_file: r.dir.join(catalog::config_file_name(&r.file_name)),
+        config_file: r.dir.join(&r.config_file),
         written: summary.written,
         unchanged: summary.unchanged,
         capture: outcome.name,

@@ -80,11 +80,6 @@ pub fn start(state: &mut State, task: OpenedTask) -> Reply {
     Reply::go(Transition::GoTo(StepId::Spec))
 }
 
-/// Why the opened task cannot be saved back from the wizard (its files are named otherwise), if so.
-pub fn save_blocker(state: &State) -> Option<String> {
-    task(state).and_then(|t| t.save_blocker.clone())
-}
-
 /// The opened task, when the wizard edits one.
 pub fn task(state: &State) -> Option<&OpenedTask> {
     state

@@ -4,7 +4,7 @@
 //! collection each saved binding had. The save and the Changes step's diff are planned from it.
 
 use super::state::State;
-use crate::catalog::{Choice, DraftBinding, TaskDraft};
+use crate::catalog::{Choice, DraftBinding, TaskDraft, TaskFiles};
 use crate::model::ConnectorKind;
 use std::collections::HashMap;
 
@@ -69,6 +69,10 @@ pub fn draft(
         sources,
         choices,
         edit: super::opened::task(state).is_some(),
+        files: super::opened::task(state).map(|t| TaskFiles {
+            catalog: t.file.clone(),
+            config: t.config_file.clone(),
+        }),
     })
 }
 

@@ -132,11 +132,6 @@ impl ChangesState {
 /// encrypted, the config file left as it is (only the catalog's changes are shown here).
 fn plan_request(state: &State) -> Result<SaveRequest, String> {
     let task = opened::task(state).ok_or("no catalog is open")?;
-    if let Some(why) = &task.save_blocker {
-        return Err(format!(
-            "This task cannot be saved back from the wizard: {why}."
-        ));
-    }
     let run = session::run_of(state).ok_or("there is no connector spec")?;
     let config = state.answers.config.clone().ok_or("there is no config")?;
     let spec = state.spec.outcome.as_ref().map(|o| &o.spec);

@@ -475,9 +475,6 @@ pub fn request(state: &State, replace: bool, confirmed: bool) -> Result<SaveRequ
             "no binding is selected: go back to step 6 (Esc) and select at least one".into(),
         );
     }
-    if let Some(why) = crate::tui::opened::save_blocker(state) {
-        return Err(format!("not saved: {why}"));
-    }
     Ok(SaveRequest {
         keep_config: edit.keep_config,
         dir: r.value(Input::Directory).to_string(),

@@ -1,7 +1,8 @@
 //! Editing an existing materialization in the wizard: opening it settles its collections, resources and
 //! field choices (a disabled binding stays disabled), the steps walk Config, SSH tunnel, Check,
-//! Collections, Resources, Fields, Save, and the save writes back into the same file with only the lines
-//! the person changed: a binding removed, a resource changed, comments and the rest as they were.
+//! Collections, Resources, Fields, Save, and the save writes back into the same files (named otherwise
+//! than the task) with only the lines the person changed: a binding removed, a resource changed, comments
+//! and the rest as they were; a changed config goes into its own file.
 
 use super::flow_support::*;
 use super::materialize_support::*;
@@ -40,7 +41,7 @@ materializations:
     endpoint:
       connector:
         image: ghcr.io/estuary/materialize-postgres:dev
-        config: pg-sink.config.yaml
+        config: secrets/warehouse.yaml
     bindings:
       # orders go to the public schema
       - resource: {table: orders, schema: public}
@@ -58,9 +59,10 @@ materializations:
 fn write_catalogs(dir: &Path) {
     std::fs::create_dir_all(dir.join("captures")).unwrap();
     std::fs::write(dir.join("captures/pg.flow.yaml"), SOURCES).unwrap();
-    std::fs::write(dir.join("pg-sink.flow.yaml"), SINK).unwrap();
+    std::fs::write(dir.join("warehouse.flow.yaml"), SINK).unwrap();
+    std::fs::create_dir_all(dir.join("secrets")).unwrap();
     std::fs::write(
-        dir.join("pg-sink.config.yaml"),
+        dir.join("secrets/warehouse.yaml"),
         format!("# the warehouse\nhost: warehouse.internal\npassword: {PASSWORD}\n"),
     )
     .unwrap();
@@ -79,7 +81,7 @@ fn materialize_outcome() -> crate::tui::msg::SpecOutcome {
 /// Opened from `dir`, its spec answered, walked to the collections, which are read from the disk as the
 /// load task reads them.
 fn to_collections(dir: &Path) -> State {
-    let task = edit::open(&dir.join("pg-sink.flow.yaml"), None).unwrap();
+    let task = edit::open(&dir.join("warehouse.flow.yaml"), None).unwrap();
     assert_eq!(task.kind, crate::model::ConnectorKind::Materialize);
     let mut s = state_at(120, 40);
     let reply = opened::start(&mut s, task);
@@ -210,7 +212,10 @@ fn an_edited_materialization_is_saved_back_with_only_the_changed_lines() {
         p.merged
     );
     crate::tui::saving::save(&req).expect("saved");
-    let after = std::fs::read_to_string(dir.path().join("pg-sink.flow.yaml")).unwrap();
+    // Saved back into its own files, named otherwise than the task: no `pg-sink.*` file is made.
+    let after = std::fs::read_to_string(dir.path().join("warehouse.flow.yaml")).unwrap();
+    assert!(!dir.path().join("pg-sink.flow.yaml").exists());
+    assert!(!dir.path().join("pg-sink.config.yaml").exists());
     assert_eq!(after, p.flow_yaml, "the preview is what is written");
     let (gone, added) = crate::text::line_diff(SINK, &after);
     assert_eq!(added, ["          table: people"], "{after}");
@@ -225,7 +230,7 @@ fn an_edited_materialization_is_saved_back_with_only_the_changed_lines() {
         "{after}"
     );
     // The config file was not rewritten: unchanged, it stays as it was (its comment too).
-    let config = std::fs::read_to_string(dir.path().join("pg-sink.config.yaml")).unwrap();
+    let config = std::fs::read_to_string(dir.path().join("secrets/warehouse.yaml")).unwrap();
     assert!(config.starts_with("# the warehouse\n"), "{config}");
     let doc: serde_json::Value = serde_yaml::from_str(&after).unwrap();
     crate::catalog::validate_flow_catalog(&doc).unwrap_or_else(|e| panic!("{}", e.join("\n")));
@@ -249,4 +254,42 @@ fn to_review_from_resources(s: &mut State) -> crate::tui::msg::SaveRequest {
     }
     assert_eq!(s.step, StepId::Review, "{}", render(s));
     plan_of(&cmds).1
+}
+
+#[test]
+fn a_changed_config_goes_into_its_own_file_and_an_inline_one_must_stay_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    write_catalogs(dir.path());
+    let mut s = to_collections(dir.path());
+    let mut req = to_review(&mut s);
+    req.dir = dir.path().display().to_string();
+    req.confirmed = true;
+    // As if the person had changed the host on the config step.
+    req.config["host"] = "warehouse2.internal".into();
+    req.keep_config = false;
+    let done = crate::tui::saving::save(&req).expect("saved");
+    assert_eq!(done.config_file, dir.path().join("secrets/warehouse.yaml"));
+    let config = std::fs::read_to_string(&done.config_file).unwrap();
+    assert!(config.starts_with("# the warehouse\n"), "{config}");
+    assert!(config.contains("host: warehouse2.internal"), "{config}");
+    assert!(!dir.path().join("pg-sink.config.yaml").exists());
+    // The same task with its config inline: unchanged it saves; changed, the save says what to do.
+    let inline = SINK.replace(
+        "config: secrets/warehouse.yaml",
+        "config: {host: warehouse.internal, password: pw-inline}",
+    );
+    std::fs::write(dir.path().join("warehouse.flow.yaml"), &inline).unwrap();
+    let mut task = (*req.task).clone();
+    task.files.as_mut().unwrap().config = None;
+    req.task = Arc::new(task);
+    let e = crate::tui::saving::save(&req).unwrap_err();
+    assert!(
+        e.to_string().contains("written inline in")
+            && e.to_string().contains("config: pg-sink.config.yaml"),
+        "{e}"
+    );
+    req.keep_config = true;
+    crate::tui::saving::save(&req).expect("an unchanged inline config saves");
+    let after = std::fs::read_to_string(dir.path().join("warehouse.flow.yaml")).unwrap();
+    assert_eq!(after, inline, "nothing changed");
 }
