@@ -168,3 +168,37 @@ pub fn render(frame: &mut Frame, area: Rect, logs: &VecDeque<LogLine>, theme: &T
         frame.render_widget(l, Rect::new(area.x, area.y + 1 + i as u16, area.width, 1));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::LogLevel;
+
+    fn text(l: &Line) -> String {
+        l.spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn a_job_line_shows_its_time_when_given_and_the_latest_log_line() {
+        let t = Theme::default();
+        let line = working(&t, 0, "Running the connector's check", None, 40);
+        assert_eq!(text(&line), "⠋ Running the connector's check");
+        let line = working(
+            &t,
+            1,
+            "Running the connector's check",
+            Some(Duration::from_millis(4200)),
+            40,
+        );
+        assert_eq!(text(&line), "⠙ Running the connector's check  4.2s");
+        let mut logs = VecDeque::new();
+        assert_eq!(text(&latest(&t, &logs, 40)), "  no log line yet");
+        logs.push_back(LogLine {
+            level: LogLevel::Info,
+            message: "connected\u{7}".into(),
+            fields: None,
+        });
+        // A control character cannot reach the terminal.
+        assert_eq!(text(&latest(&t, &logs, 40)), "  connected�");
+    }
+}
