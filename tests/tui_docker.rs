@@ -180,7 +180,7 @@ async fn docker_esc_on_the_spec_step_removes_the_container() {
     }
     apply(&mut state, &mut tasks, key(KeyCode::Enter));
     assert_eq!(state.step, StepId::Spec);
-    let id = state.spec.req.expect("a spec request");
+    let id = state.spec.job.req.expect("a spec request");
 
     // Wait for the connector's log line saying it hangs: its container is up.
     wait_until_hanging(&mut state, &mut tasks, &mut rx, id).await;
@@ -189,7 +189,7 @@ async fn docker_esc_on_the_spec_step_removes_the_container() {
         1,
         "one connector container runs"
     );
-    let latest = state.spec.logs.back().unwrap();
+    let latest = state.spec.job.logs.back().unwrap();
     assert!(
         latest.message.contains("hanging"),
         "the spinner's log line: {latest:?}"
@@ -207,7 +207,7 @@ async fn docker_esc_on_the_spec_step_removes_the_container() {
     // Again (the form kept the image), and this time quit: the wizard's shutdown removes the container.
     apply(&mut state, &mut tasks, key(KeyCode::Enter));
     apply(&mut state, &mut tasks, key(KeyCode::Enter));
-    let id = state.spec.req.expect("a second spec request");
+    let id = state.spec.job.req.expect("a second spec request");
     wait_until_hanging(&mut state, &mut tasks, &mut rx, id).await;
     assert_eq!(support::catwalk_containers().len(), 1);
     let ctrl_c = Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));

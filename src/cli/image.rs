@@ -4,7 +4,7 @@
 
 use super::args::{ImageArgs, ImageCommand, WrapArgs};
 use super::{Failure, Outcome, exit, output};
-use crate::connector::wrap::{self, ImageProgress, WrapError, Wrapped};
+use crate::connector::wrap::{self, ImageProgress, Wrapped};
 use crate::connector::{DockerHost, Endpoint, endpoint::shell_words};
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
@@ -82,7 +82,7 @@ async fn run_wrap(args: WrapArgs) -> Outcome {
 
 /// Wrap `image` as `tag`, with the build's steps on stderr; says what was built.
 pub async fn wrap(image: &str, tag: &str) -> Result<Wrapped, Failure> {
-    let binary = wrap::static_binary().map_err(failure)?;
+    let binary = wrap::static_binary()?;
     let docker = DockerHost::connect().await?;
     output::note(&format!(
         "Wrapping {image} for Flow as {tag} (static catwalk: {}) ...",
@@ -103,8 +103,7 @@ pub async fn wrap(image: &str, tag: &str) -> Result<Wrapped, Failure> {
         Some(output::pull_sink()),
         &steps,
     )
-    .await
-    .map_err(failure)?;
+    .await?;
     if let Some(old) = &wrapped.replaced {
         output::note(&format!(
             "  removed the older build {old}, which {tag} named before"
@@ -140,21 +139,10 @@ pub async fn push(tag: &str) -> Result<(), Failure> {
             output::note(&format!("  {}", p.status));
         }
     };
-    wrap::push(&docker, tag, &progress).await.map_err(failure)?;
+    wrap::push(&docker, tag, &progress).await?;
     if tty {
         eprint!("\r\x1b[2K");
     }
     output::note(&format!("{} {tag}.", output::green("Pushed")));
     Ok(())
-}
-
-fn failure(e: WrapError) -> Failure {
-    let kind = match &e {
-        WrapError::Connector(c) => exit::of_connector(c),
-        WrapError::NoEntrypoint { .. } | WrapError::AlreadyFlow { .. } => exit::INVALID,
-        WrapError::NoStaticBinary { .. } | WrapError::Build { .. } | WrapError::Push { .. } => {
-            exit::ENVIRONMENT
-        }
-    };
-    Failure::new(kind, e.to_string())
 }

@@ -5,8 +5,7 @@
 
 use super::args::PreviewArgs;
 use super::{Failure, Outcome, exit, output};
-use crate::ops::preview::{self, Event, PreviewError, PreviewRequest, Report};
-use crate::ops::task::PrepareError;
+use crate::ops::preview::{self, Event, PreviewRequest, Report};
 use crate::ops::tunnel::PASSPHRASE_ENV;
 use crate::tunnel::Secret;
 use serde::Serialize;
@@ -69,7 +68,7 @@ pub async fn run(args: PreviewArgs) -> Outcome {
     let outcome = preview::preview(req, &mut printer).await;
     // A reader that went away (`catwalk preview ... | head`) is not an error.
     let _ = out.flush();
-    let report = outcome.map_err(failure)?;
+    let report = outcome.map_err(Failure::from)?;
     summary(&report);
     let invalid = report.invalid();
     if invalid > 0 {
@@ -139,16 +138,5 @@ fn summary(report: &Report) {
             report.disabled,
             if report.disabled == 1 { "" } else { "s" }
         )));
-    }
-}
-
-fn failure(e: PreviewError) -> Failure {
-    match e {
-        PreviewError::Invalid(m) => Failure::invalid(m),
-        PreviewError::Connector(e) => e.into(),
-        PreviewError::Prepare(PrepareError::Secrets(e)) => e.into(),
-        PreviewError::Prepare(PrepareError::Tunnel(e)) => {
-            Failure::new(crate::ops::exit::of_tunnel(&e), e.to_string())
-        }
     }
 }

@@ -4,6 +4,9 @@
 
 use crate::catalog::WriteError;
 use crate::connector::ConnectorError;
+use crate::connector::wrap::WrapError;
+use crate::ops::preview::PreviewError;
+use crate::ops::task::PrepareError;
 use crate::secrets::SecretsError;
 use crate::tunnel::{Step, TunnelError};
 use std::fmt;
@@ -182,6 +185,32 @@ impl From<ConnectorError> for Failure {
 impl From<WriteError> for Failure {
     fn from(e: WriteError) -> Self {
         Failure::new(of_write(&e), e.to_string())
+    }
+}
+
+impl From<WrapError> for Failure {
+    fn from(e: WrapError) -> Self {
+        let kind = match &e {
+            WrapError::Connector(c) => of_connector(c),
+            WrapError::NoEntrypoint { .. } | WrapError::AlreadyFlow { .. } => INVALID,
+            WrapError::NoStaticBinary { .. } | WrapError::Build { .. } | WrapError::Push { .. } => {
+                ENVIRONMENT
+            }
+        };
+        Failure::new(kind, e.to_string())
+    }
+}
+
+impl From<PreviewError> for Failure {
+    fn from(e: PreviewError) -> Self {
+        match e {
+            PreviewError::Invalid(m) => Failure::invalid(m),
+            PreviewError::Connector(e) => e.into(),
+            PreviewError::Prepare(PrepareError::Secrets(e)) => e.into(),
+            PreviewError::Prepare(PrepareError::Tunnel(e)) => {
+                Failure::new(of_tunnel(&e), e.to_string())
+            }
+        }
     }
 }
 

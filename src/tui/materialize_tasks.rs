@@ -4,6 +4,7 @@
 //! through `ops::save` with the other kind's (`saving.rs`).
 
 use super::materialization::Loaded;
+use super::msg::TaskError;
 use crate::ops::materialize;
 use std::path::PathBuf;
 
@@ -11,18 +12,18 @@ use std::path::PathBuf;
 /// directory) and the files `opened` by path (relative to `dir`). A catalog of the directory that cannot
 /// be read is a problem named with its path; an opened one that cannot be read too. Collections are kept
 /// once each, sorted by name.
-pub fn load_catalogs(dir: &str, opened: &[String]) -> Result<Loaded, String> {
+pub fn load_catalogs(dir: &str, opened: &[String]) -> Result<Loaded, TaskError> {
     let home = std::env::var_os("HOME").map(PathBuf::from);
-    let dir = crate::ops::save::resolve_dir(dir, home.as_deref()).map_err(|e| e.to_string())?;
+    let dir = crate::ops::save::resolve_dir(dir, home.as_deref())?;
     if !dir.is_dir() {
-        return Err(format!(
+        return Err(TaskError::invalid(format!(
             "{} is not a directory: set the directory on the review (Save) step, or open a catalog file (o)",
             dir.display()
-        ));
+        )));
     }
     // Nothing is the materialization's own file yet: its name is typed on the review.
     let own = dir.join(".catwalk-none");
-    let found = materialize::sources(&dir, &[], &own).map_err(|e| e.to_string())?;
+    let found = materialize::sources(&dir, &[], &own)?;
     let mut out = Loaded {
         dir: dir.clone(),
         files: found.files,
@@ -30,7 +31,8 @@ pub fn load_catalogs(dir: &str, opened: &[String]) -> Result<Loaded, String> {
         problems: found.warnings,
     };
     for typed in opened {
-        let path = crate::text::expand_home(typed.trim(), home.as_deref())?;
+        let path =
+            crate::text::expand_home(typed.trim(), home.as_deref()).map_err(TaskError::invalid)?;
         let path = if path.is_absolute() {
             path
         } else {
@@ -79,6 +81,6 @@ mod tests {
         assert!(loaded.problems[0].contains("broken.flow.yaml"));
         assert!(loaded.problems[1].contains("nope.flow.yaml"));
         let err = load_catalogs(&d.join("nope").display().to_string(), &[]).unwrap_err();
-        assert!(err.contains("is not a directory"), "{err}");
+        assert!(err.message.contains("is not a directory"), "{err}");
     }
 }

@@ -3,6 +3,7 @@
 
 use super::connectors::{ConnectorChoice, LocalConnector};
 use super::draft::Draft;
+pub use super::task_error::TaskError;
 use crate::connector::PullProgress;
 use crate::model::{ConnectorKind, DiscoveredBinding, LogLine, Protocol, ValidateBinding};
 use crate::secrets::Protection;
@@ -37,31 +38,31 @@ pub enum Msg {
 #[derive(Debug, Clone)]
 pub enum TaskMsg {
     /// Docker answered with its version, or could not be reached (the reason).
-    Docker(Result<String, String>),
+    Docker(Result<String, TaskError>),
     LocalConnectors(Vec<LocalConnector>),
     /// What the spec task is doing now.
     Stage(Stage),
     Pull(PullProgress),
     Log(LogLine),
-    Spec(Result<Box<SpecOutcome>, String>),
+    Spec(Result<Box<SpecOutcome>, TaskError>),
     DraftSaved(Result<(), String>),
     /// A file read for a form (a config file, a private key): its text, or why it could not be read.
     FileRead(Result<FileText, String>),
     /// The connector's check (Flow validate, Airbyte check): passed, or its error.
-    Checked(Result<(), String>),
+    Checked(Result<(), TaskError>),
     /// The bindings discovered (shared: thousands of schemas are never copied), or the error.
-    Discovered(Result<Arc<Vec<DiscoveredBinding>>, String>),
+    Discovered(Result<Arc<Vec<DiscoveredBinding>>, TaskError>),
     /// The files a save would write.
-    Planned(Result<Box<SavePreview>, String>),
+    Planned(Result<Box<SavePreview>, TaskError>),
     /// The files were written.
-    Saved(Result<Box<SaveDone>, String>),
+    Saved(Result<Box<SaveDone>, TaskError>),
     /// A sops-protected config file opened in step 3, decrypted in memory: the plaintext and how it was
     /// protected; or the error in plain words.
-    ConfigDecrypted(Result<Box<Decrypted>, String>),
+    ConfigDecrypted(Result<Box<Decrypted>, TaskError>),
     /// Step 7's check of the chosen bindings, one result per binding in order; or why it could not run.
-    BindingsChecked(Result<Box<BindingsCheck>, String>),
+    BindingsChecked(Result<Box<BindingsCheck>, TaskError>),
     /// The task panicked (a bug): its message, already logged.
-    Panicked(String),
+    Panicked(TaskError),
     /// A step of the SSH path passed (the check or discover goes through a tunnel).
     SshStep(crate::tunnel::Step),
     /// The SSH path is ready: checked (the connector's own tunnel) or open (catwalk's); what was done.
@@ -73,18 +74,18 @@ pub enum TaskMsg {
     /// A link was handed to the desktop's opener (what ran), or why not (over SSH, no opener).
     Opened(Result<String, String>),
     /// The catalogs a materialization can bind: their collections (shared), or why none could be read.
-    CatalogsLoaded(Result<Arc<crate::tui::materialization::Loaded>, String>),
+    CatalogsLoaded(Result<Arc<crate::tui::materialization::Loaded>, TaskError>),
     /// A materialization's bindings validated by its connector: a verdict per binding, in order (its
     /// constraints and Flow's field selection, or why it is rejected); or why validate could not run.
-    MaterializationValidated(Result<Box<Vec<Verdict>>, String>),
+    MaterializationValidated(Result<Box<Vec<Verdict>>, TaskError>),
     /// The catalogs found under the current directory (for "Open a catalog").
     Catalogs(Vec<crate::ops::edit::CatalogSummary>),
     /// A task of a catalog opened for editing (its config decrypted in memory), or why not.
-    CatalogOpened(Result<Box<crate::ops::edit::OpenedTask>, String>),
+    CatalogOpened(Result<Box<crate::ops::edit::OpenedTask>, TaskError>),
     /// The preview's next document (only the first few of each binding are sent).
     PreviewDoc(Box<PreviewDoc>),
     /// The preview ended: what each binding captured in all, or why it could not run.
-    Previewed(Result<Box<PreviewReport>, String>),
+    Previewed(Result<Box<PreviewReport>, TaskError>),
 }
 
 /// A document the preview read, and where it breaks its collection's schema or key (pointer, reason).

@@ -4,7 +4,7 @@
 //! each binding's first documents reported as they come. Dropping the stop handle ends the read there,
 //! stopping the connector.
 
-use super::msg::{PreviewDoc, PreviewRequest as Request, SshUse, TaskMsg};
+use super::msg::{PreviewDoc, PreviewRequest as Request, SshUse, TaskError, TaskMsg};
 use super::tasks::{Report, reporter, ssh_policy};
 use crate::connector::Options;
 use crate::ops::report as ops_report;
@@ -20,7 +20,7 @@ pub fn start(
     report: Report,
 ) -> (
     oneshot::Sender<()>,
-    oneshot::Receiver<Result<crate::ops::preview::Report, String>>,
+    oneshot::Receiver<Result<crate::ops::preview::Report, TaskError>>,
 ) {
     let (stop, stopped) = oneshot::channel::<()>();
     let (done, result) = oneshot::channel();
@@ -31,7 +31,9 @@ pub fn start(
         {
             Ok(r) => r,
             Err(e) => {
-                let _ = done.send(Err(format!("cannot start the preview: {e}")));
+                let _ = done.send(Err(TaskError::environment(format!(
+                    "cannot start the preview: {e}"
+                ))));
                 return;
             }
         };
@@ -55,7 +57,10 @@ pub fn start(
             );
             tokio::select! {
                 read = reading => read,
-                _ = stopped => Err("the preview was cancelled".into()),
+                _ = stopped => Err(TaskError::new(
+                    crate::ops::exit::ExitKind::Interrupted,
+                    "the preview was cancelled",
+                )),
             }
         });
         let _ = done.send(read);
@@ -74,13 +79,13 @@ async fn preview(
     ssh: &SshUse,
     (limit, timeout): (usize, Duration),
     report: Report,
-) -> Result<crate::ops::preview::Report, String> {
+) -> Result<crate::ops::preview::Report, TaskError> {
     use crate::ops::preview::{self, PreviewRequest};
     let bindings = chosen.iter().map(|(b, _)| b.clone()).collect();
     let targets = chosen.iter().map(|(_, t)| t.clone()).collect();
     let (discovery, _) =
         crate::ops::discover::discovery(&target, bindings, Some(targets), resource_path_pointers);
-    let task = preview::planned_task(discovery, config.clone()).map_err(|e| e.to_string())?;
+    let task = preview::planned_task(discovery, config.clone())?;
     let req = PreviewRequest {
         source: PathBuf::from(preview::UNSAVED),
         name: None,
@@ -136,5 +141,5 @@ async fn preview(
     };
     preview::preview_task(&task, req, &mut on)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(TaskError::from)
 }

@@ -3,8 +3,9 @@
 //! materializations alike): plan the catalog, and write it atomically with the config (encrypted with sops
 //! in memory when asked).
 
-use super::msg::{SaveDone, SavePreview, SaveRequest};
+use super::msg::{SaveDone, SavePreview, SaveRequest, TaskError};
 use crate::catalog;
+use crate::ops::exit::Failure;
 use crate::ops::save;
 use std::path::PathBuf;
 
@@ -31,27 +32,28 @@ pub fn request(req: &SaveRequest) -> save::Request {
 }
 
 /// What a save would write, for the review screen.
-pub fn plan(req: &SaveRequest) -> Result<SavePreview, String> {
-    save::plan(&request(req)).map_err(|e| e.to_string())
+pub fn plan(req: &SaveRequest) -> Result<SavePreview, TaskError> {
+    Ok(save::plan(&request(req))?)
 }
 
 /// Plan again and write (see `ops::save::save`).
-pub fn save(req: &SaveRequest) -> Result<SaveDone, String> {
-    save::save(&request(req)).map_err(|e| e.to_string())
+pub fn save(req: &SaveRequest) -> Result<SaveDone, TaskError> {
+    Ok(save::save(&request(req))?)
 }
 
 /// Wrap the Airbyte `image` for Flow as `tag` (as `catwalk image wrap` does), before the catalog naming it
 /// is written.
-pub async fn wrap_image(image: &str, tag: &str) -> Result<(), String> {
+pub async fn wrap_image(image: &str, tag: &str) -> Result<(), TaskError> {
     use crate::connector::wrap;
-    let binary = wrap::static_binary().map_err(|e| e.to_string())?;
-    let docker = crate::connector::DockerHost::connect()
-        .await
-        .map_err(|e| e.to_string())?;
+    let binary = wrap::static_binary().map_err(Failure::from)?;
+    let docker = crate::connector::DockerHost::connect().await?;
     wrap::wrap(&docker, image, tag, &binary, None, &|_| {})
         .await
         .map(|_| ())
-        .map_err(|e| format!("wrapping {image} as {tag} failed: {e}"))
+        .map_err(|e| {
+            TaskError::from(Failure::from(e))
+                .map_message(|m| format!("wrapping {image} as {tag} failed: {m}"))
+        })
 }
 
 /// Whether Docker knows the image of an image endpoint from a registry (`None`: not an image, or unknown).

@@ -5,7 +5,7 @@ use super::connectors::CatalogEntry;
 use super::draft::{Answers, Draft};
 use super::flow::{Flow, Origin, TaskKind};
 use super::materialization::Materialization;
-use super::msg::ReqId;
+use super::msg::{ReqId, TaskError};
 use super::opened::Opened;
 use super::session::Session;
 use super::steps::bindings::BindingsState;
@@ -41,7 +41,7 @@ pub enum Overlay {
 pub enum DockerStatus {
     Checking,
     Up { version: String },
-    Down { reason: String },
+    Down { reason: TaskError },
 }
 
 /// Whether the draft reached the disk.
@@ -158,6 +158,20 @@ impl State {
             || self.fields.is_working()
             || self.changes.is_working()
             || self.docker == DockerStatus::Checking
+    }
+
+    /// The steps' background jobs (their clocks tick together).
+    pub fn jobs_mut(&mut self) -> [&mut crate::tui::job::Job; 8] {
+        [
+            &mut self.spec.job,
+            &mut self.check.job,
+            &mut self.bindings.job,
+            &mut self.preview.job,
+            &mut self.collections.job,
+            &mut self.fields.job,
+            &mut self.changes.job,
+            &mut self.review.check,
+        ]
     }
 
     /// The steps of the task being built: a capture's until the spec says it is a materialization.

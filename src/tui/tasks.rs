@@ -6,7 +6,7 @@ use super::connectors::{ConnectorChoice, scan_path};
 use super::draft;
 use super::msg::{
     BindingsCheck, Cmd, Decrypted, FileText, Hidden, HostKeyAsk, Msg, ReqId, Run, SpecOutcome,
-    SshUse, Stage, TaskMsg,
+    SshUse, Stage, TaskError, TaskMsg,
 };
 use super::saving;
 use crate::connector::spec_cache::SpecCache;
@@ -133,12 +133,12 @@ impl Tasks {
                         .or_else(|| panic.downcast_ref::<String>().cloned())
                         .unwrap_or_else(|| "unknown panic".into());
                     tracing::error!("background task {id:?} panicked: {what}");
-                    TaskMsg::Panicked(format!(
+                    TaskMsg::Panicked(TaskError::bug(format!(
                         "catwalk hit a bug ({what}). Details are in its log{}.",
                         crate::logging::log_path()
                             .map(|p| format!(" ({})", p.display()))
                             .unwrap_or_default()
-                    ))
+                    )))
                 }
             };
             report(msg);
@@ -160,11 +160,11 @@ impl Tasks {
         config: Hidden<Value>,
         ssh: SshUse,
         work: W,
-        done: impl FnOnce(Result<T, String>) -> TaskMsg + Send + 'static,
+        done: impl FnOnce(Result<T, TaskError>) -> TaskMsg + Send + 'static,
     ) where
         T: Send + 'static,
         W: FnOnce(Value, &'static str, Report) -> F + Send + 'static,
-        F: Future<Output = Result<T, String>> + Send,
+        F: Future<Output = Result<T, TaskError>> + Send,
     {
         self.register_secrets(&config);
         let report = self.reporter(id);
@@ -261,7 +261,7 @@ impl Tasks {
             Cmd::PlanSave(id, req) => self.spawn(id, true, async move {
                 let planned = tokio::task::spawn_blocking(move || saving::plan(&req))
                     .await
-                    .unwrap_or_else(|e| Err(e.to_string()));
+                    .unwrap_or_else(|e| Err(joined(e)));
                 TaskMsg::Planned(planned.map(Box::new))
             }),
             // Not abortable: a save, once started, finishes (each file is written atomically anyway).
@@ -275,7 +275,7 @@ impl Tasks {
                 }
                 let saved = tokio::task::spawn_blocking(move || saving::save(&req))
                     .await
-                    .unwrap_or_else(|e| Err(e.to_string()));
+                    .unwrap_or_else(|e| Err(joined(e)));
                 let saved = match saved {
                     Ok(mut done) => {
                         done.pushed = saving::image_pushed(done.endpoint.as_ref()).await;
@@ -294,7 +294,7 @@ impl Tasks {
                 let out =
                     tokio::task::spawn_blocking(move || decrypt_config(path, &value, &schema))
                         .await
-                        .unwrap_or_else(|e| Err(e.to_string()));
+                        .unwrap_or_else(|e| Err(joined(e)));
                 TaskMsg::ConfigDecrypted(out.map(Box::new))
             }),
             Cmd::CheckBindings {
@@ -320,9 +320,9 @@ impl Tasks {
                 self.spawn(id, true, async move {
                     // Aborting this task drops `stop`: the preview's thread then stops the connector.
                     let _stop = stop;
-                    let read = result
-                        .await
-                        .unwrap_or_else(|_| Err("the preview ended without a result".into()));
+                    let read = result.await.unwrap_or_else(|_| {
+                        Err(TaskError::bug("the preview ended without a result"))
+                    });
                     TaskMsg::Previewed(read.map(Box::new))
                 })
             }
@@ -337,7 +337,7 @@ impl Tasks {
                     super::materialize_tasks::load_catalogs(&dir, &opened)
                 })
                 .await
-                .unwrap_or_else(|e| Err(e.to_string()));
+                .unwrap_or_else(|e| Err(joined(e)));
                 TaskMsg::CatalogsLoaded(loaded.map(Arc::new))
             }),
             Cmd::ValidateMaterialization {
@@ -362,7 +362,7 @@ impl Tasks {
                         &candidates,
                     )
                     .await
-                    .map_err(|e| e.to_string())
+                    .map_err(TaskError::from)
                 },
                 |v| TaskMsg::MaterializationValidated(v.map(Box::new)),
             ),
@@ -376,10 +376,10 @@ impl Tasks {
             }),
             Cmd::OpenCatalog { id, file, name } => self.spawn(id, true, async move {
                 let opened = tokio::task::spawn_blocking(move || {
-                    crate::ops::edit::open(&file, Some(&name)).map_err(|f| f.message)
+                    crate::ops::edit::open(&file, Some(&name)).map_err(TaskError::from)
                 })
                 .await
-                .unwrap_or_else(|e| Err(e.to_string()));
+                .unwrap_or_else(|e| Err(joined(e)));
                 TaskMsg::CatalogOpened(opened.map(Box::new))
             }),
             Cmd::ClearDraft(id) => {
@@ -422,11 +422,21 @@ impl Drop for Tasks {
     }
 }
 
+/// A blocking task that did not return (it panicked): catwalk's bug.
+fn joined(e: tokio::task::JoinError) -> TaskError {
+    TaskError::bug(e.to_string())
+}
+
 /// Docker's version, or why it cannot be reached (one line).
-pub async fn docker_status() -> Result<String, String> {
+pub async fn docker_status() -> Result<String, TaskError> {
     match DockerHost::connect().await {
-        Err(ConnectorError::DockerUnavailable { reason, .. }) => Err(first_line(&reason)),
-        Err(e) => Err(first_line(&e.to_string())),
+        Err(e) => {
+            let line = match &e {
+                ConnectorError::DockerUnavailable { reason, .. } => first_line(reason),
+                e => first_line(&e.to_string()),
+            };
+            Err(TaskError::new(crate::ops::exit::of_connector(&e), line))
+        }
         Ok(_) => {
             let version = async {
                 let docker = bollard::Docker::connect_with_defaults().ok()?;
@@ -477,7 +487,7 @@ pub async fn fetch_spec(
     cache: Option<SpecCache>,
     fresh: bool,
     report: Report,
-) -> Result<SpecOutcome, String> {
+) -> Result<SpecOutcome, TaskError> {
     crate::ops::spec::fetch(
         choice.endpoint(),
         choice.protocol(),
@@ -487,7 +497,7 @@ pub async fn fetch_spec(
         &reporter(&report),
     )
     .await
-    .map_err(|e| e.to_string())
+    .map_err(TaskError::from)
 }
 
 /// The known_hosts the wizard reads and writes: `$CATWALK_KNOWN_HOSTS`, else `~/.ssh/known_hosts`. It never
@@ -514,13 +524,15 @@ impl SshReady {
     }
 
     /// Close the tunnel; what went wrong in it while the connector ran is added to a failure (and logged).
-    pub fn close<T>(self, out: Result<T, String>) -> Result<T, String> {
+    pub fn close<T>(self, out: Result<T, TaskError>) -> Result<T, TaskError> {
         let errors = self.tunnel.map(Tunnel::close).unwrap_or_default();
         for e in &errors {
             tracing::warn!("{e}");
         }
         match out {
-            Err(e) if !errors.is_empty() => Err(format!("{e}\n{}", errors.join("\n"))),
+            Err(e) if !errors.is_empty() => {
+                Err(e.map_message(|m| format!("{m}\n{}", errors.join("\n"))))
+            }
             other => other,
         }
     }
@@ -604,11 +616,11 @@ fn run_options(run: &Run, network: &str, report: &Report) -> (Endpoint, Options)
     (run.choice.endpoint(), opts)
 }
 
-async fn open_run(run: &Run, network: &str, report: &Report) -> Result<Connector, String> {
+async fn open_run(run: &Run, network: &str, report: &Report) -> Result<Connector, TaskError> {
     let (endpoint, opts) = run_options(run, network, report);
     Connector::open(endpoint, opts)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(TaskError::from)
 }
 
 /// The connector's own check of `config` (`ops::check::config`).
@@ -618,11 +630,11 @@ pub async fn check(
     config: &Value,
     network: &str,
     report: Report,
-) -> Result<(), String> {
+) -> Result<(), TaskError> {
     let connector = open_run(run, network, &report).await?;
     crate::ops::check::config(&connector, name, config)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(TaskError::from)
 }
 
 /// The connector's discover with `config`.
@@ -631,19 +643,19 @@ pub async fn discover(
     config: &Value,
     network: &str,
     report: Report,
-) -> Result<Vec<DiscoveredBinding>, String> {
+) -> Result<Vec<DiscoveredBinding>, TaskError> {
     let connector = open_run(run, network, &report).await?;
     crate::ops::discover::bindings(&connector, config)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(TaskError::from)
 }
 
 /// Decrypt a sops-protected config (as parsed from `path`) in memory; its secret values are registered for
 /// redaction (the suffixed ones by `secrets::decrypt`, the rest from the schema).
-pub fn decrypt_config(path: String, value: &Value, schema: &Value) -> Result<Decrypted, String> {
+pub fn decrypt_config(path: String, value: &Value, schema: &Value) -> Result<Decrypted, TaskError> {
     let protection = crate::secrets::Protection::of(value)
-        .ok_or_else(|| format!("{path} is not protected with sops"))?;
-    let plain = crate::secrets::decrypt(value, &path).map_err(|e| e.to_string())?;
+        .ok_or_else(|| TaskError::invalid(format!("{path} is not protected with sops")))?;
+    let plain = crate::secrets::decrypt(value, &path)?;
     crate::secrets::register_secrets(schema, &plain);
     Ok(Decrypted {
         path,
@@ -663,7 +675,7 @@ pub async fn check_bindings(
     bindings: &[ValidateBinding],
     resource_schema: &Value,
     report: Report,
-) -> Result<BindingsCheck, String> {
+) -> Result<BindingsCheck, TaskError> {
     let (endpoint, opts) = run_options(run, &Options::default().network, &report);
     crate::ops::check::bindings(
         endpoint,
@@ -675,7 +687,7 @@ pub async fn check_bindings(
         resource_schema,
     )
     .await
-    .map_err(|e| e.to_string())
+    .map_err(TaskError::from)
 }
 
 /// Hand `url` to the desktop's opener. Over SSH (or with no desktop) there is none to use: the error

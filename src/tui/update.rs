@@ -61,14 +61,8 @@ fn handle(state: &mut State, msg: Msg) -> Vec<Cmd> {
         Msg::Tick(now) => {
             state.now = Some(now);
             state.frame += 1;
-            if state.spec.is_working() && state.spec.started.is_none() {
-                state.spec.started = Some(now);
-            }
-            if state.check.is_working() && state.check.started.is_none() {
-                state.check.started = Some(now);
-            }
-            if state.bindings.is_working() && state.bindings.started.is_none() {
-                state.bindings.started = Some(now);
+            for job in state.jobs_mut() {
+                job.tick(now);
             }
             Vec::new()
         }
@@ -338,17 +332,17 @@ fn on_task(state: &mut State, id: ReqId, report: TaskMsg) -> Vec<Cmd> {
             Vec::new()
         }
         other => {
-            let reply = if state.check.req == Some(id) {
+            let reply = if state.check.job.is_current(id) {
                 super::steps::check::on_task(state, id, other)
-            } else if state.bindings.req == Some(id) {
+            } else if state.bindings.job.is_current(id) {
                 super::steps::bindings::on_task(state, id, other)
-            } else if state.collections.req == Some(id) {
+            } else if state.collections.job.is_current(id) {
                 super::steps::collections::on_task(state, id, other)
-            } else if state.fields.req == Some(id) {
+            } else if state.fields.job.is_current(id) {
                 super::steps::fields::on_task(state, id, other)
-            } else if state.changes.req == Some(id) {
+            } else if state.changes.job.is_current(id) {
                 super::steps::changes::on_task(state, id, other)
-            } else if state.preview.req == Some(id) {
+            } else if state.preview.job.is_current(id) {
                 super::steps::preview::on_task(state, id, other)
             } else if state.review.owns(id) {
                 super::steps::review::on_task(state, id, other).into()

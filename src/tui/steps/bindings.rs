@@ -9,22 +9,21 @@
 
 use super::{Reply, Step};
 use crate::catalog;
-use crate::model::{DiscoveredBinding, LogLine};
+use crate::model::DiscoveredBinding;
 use crate::tui::draft::{BindingsAnswer, Draft};
 use crate::tui::flow::Transition;
+use crate::tui::job::Job;
 use crate::tui::keys::{Action, Ctx};
-use crate::tui::msg::{Cmd, Hidden, ReqId, TaskMsg};
+use crate::tui::msg::{Cmd, Hidden, ReqId, TaskError, TaskMsg};
 use crate::tui::session;
 use crate::tui::state::{State, StepId};
-use crate::tui::widgets::log_pane;
 use crate::tui::widgets::select_list::ListNav;
 use crate::tui::widgets::text_input::TextInput;
 use ratatui::Frame;
 use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::sync::Arc;
-use std::time::Instant;
 
 /// The prefix collections go under until step 7 says otherwise (the CLI's default).
 pub use crate::tui::session::DEFAULT_PREFIX;
@@ -34,7 +33,7 @@ pub enum Phase {
     #[default]
     Idle,
     Working,
-    Failed(String),
+    Failed(TaskError),
     Done,
 }
 
@@ -62,11 +61,9 @@ pub struct NameEdit {
 
 #[derive(Debug, Clone, Default)]
 pub struct BindingsState {
-    pub req: Option<ReqId>,
+    /// The discover task.
+    pub job: Job,
     pub phase: Phase,
-    pub started: Option<Instant>,
-    pub logs: VecDeque<LogLine>,
-    pub scroll: usize,
     pub bindings: Arc<Vec<DiscoveredBinding>>,
     pub items: Vec<Item>,
     /// Indices into `items` of the rows shown (all, or those matching the filter).
@@ -196,10 +193,7 @@ fn enter(state: &mut State) -> Vec<Cmd> {
 }
 
 fn cancel(state: &mut State) -> Vec<Cmd> {
-    match state.bindings.req.take() {
-        Some(id) => vec![Cmd::Cancel(id)],
-        None => Vec::new(),
-    }
+    state.bindings.job.cancel().into_iter().collect()
 }
 
 /// Start (or restart) discover. What was selected stays in `answers.bindings` and applies to the result.
@@ -209,27 +203,27 @@ pub fn start(state: &mut State) -> Vec<Cmd> {
         state.answers.bindings = Some(Box::new(state.bindings.answer()));
     }
     let (Some(run), Some(config)) = (session::run_of(state), state.answers.config.clone()) else {
-        state.bindings.phase = Phase::Failed(
-            "There is no config to discover with: go back to step 3 and fill in the form.".into(),
-        );
+        state.bindings.phase = Phase::Failed(TaskError::invalid(
+            "There is no config to discover with: go back to step 3 and fill in the form.",
+        ));
         return cmds;
     };
     if run.kind == crate::model::ConnectorKind::Materialize {
-        state.bindings.phase = Phase::Failed(format!(
+        state.bindings.phase = Phase::Failed(TaskError::invalid(format!(
             "{} is a materialization connector: it writes collections into a system, so it has nothing to \
              discover. The wizard builds captures: pick a capture (source) connector. A materialization's \
              bindings name the collections to write; write them by hand and check them with `catwalk check`.",
             run.choice.describe()
-        ));
+        )));
         return cmds;
     }
     let id = state.next_req();
     state.bindings = BindingsState {
-        req: Some(id),
         phase: Phase::Working,
         discovered_for: Some(session::fingerprint(&config)),
         ..BindingsState::default()
     };
+    state.bindings.job.start(id);
     cmds.push(Cmd::Discover {
         id,
         run,
@@ -241,14 +235,11 @@ pub fn start(state: &mut State) -> Vec<Cmd> {
 
 /// A report from a discover task; stale ones are dropped.
 pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
-    if state.bindings.req != Some(id) || !state.bindings.is_working() {
+    if !state.bindings.job.is_current(id) || !state.bindings.is_working() {
         return Reply::stay();
     }
     match msg {
-        TaskMsg::Log(line) => {
-            let b = &mut state.bindings;
-            log_pane::keep(&mut b.logs, line);
-        }
+        TaskMsg::Log(line) => state.bindings.job.log(line),
         TaskMsg::Discovered(Ok(found)) => {
             let pointers = state
                 .spec
@@ -258,7 +249,7 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
                 .unwrap_or_default();
             let items = items_for(&found, &pointers, state.answers.bindings.as_deref());
             let b = &mut state.bindings;
-            b.req = None;
+            b.job.finish();
             b.phase = Phase::Done;
             b.selected = items.iter().filter(|i| i.selected).count();
             b.items = items;
@@ -274,31 +265,28 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
         }
         TaskMsg::Discovered(Err(e)) | TaskMsg::Panicked(e) => {
             let b = &mut state.bindings;
-            b.req = None;
+            b.job.finish();
             b.phase = Phase::Failed(e);
-            b.scroll = 0;
         }
         TaskMsg::SshReady(note) => state.bindings.ssh_note = Some(note),
         TaskMsg::SshFailed(e) => {
             let b = &mut state.bindings;
-            b.req = None;
+            b.job.finish();
             b.discovered_for = None;
-            b.phase = Phase::Failed(e.to_string());
-            b.scroll = 0;
+            b.phase = Phase::Failed(e.into());
         }
         TaskMsg::HostKeyUnknown(ask) => {
             let b = &mut state.bindings;
-            b.req = None;
+            b.job.finish();
             b.discovered_for = None;
-            b.phase = Phase::Failed(format!(
+            b.phase = Phase::Failed(TaskError::environment(format!(
                 "SSH tunnel: the SSH server {} is not in {}; it presents the {} host key {}. Esc goes back to \
                  the check, where r checks the SSH path and asks whether to trust this key.",
                 crate::tunnel::known_hosts::host_name(&ask.host, ask.port),
                 ask.known_hosts.display(),
                 ask.algorithm,
                 ask.fingerprint
-            ));
-            b.scroll = 0;
+            )));
         }
         _ => {}
     }
@@ -477,17 +465,11 @@ fn on_page(state: &mut State, action: Action) -> Reply {
         Action::Back | Action::Cancel => return back(state),
         other => {
             if let Some(d) = super::scroll_delta(other) {
-                scroll_by(state, d);
+                state.bindings.job.scroll_log(d);
             }
         }
     }
     Reply::stay()
-}
-
-/// Move through the failure's log: up (negative) is older lines, kept as lines back from the newest.
-fn scroll_by(state: &mut State, delta: isize) {
-    let lines = state.bindings.logs.len();
-    super::scroll_back(&mut state.bindings.scroll, lines, delta);
 }
 
 pub struct BindingsStep;
@@ -563,7 +545,7 @@ impl Step for BindingsStep {
         }
         if state.bindings.phase != Phase::Done || state.bindings.items.is_empty() {
             if let Some(d) = super::wheel_delta(&ev) {
-                scroll_by(state, d);
+                state.bindings.job.scroll_log(d);
             }
             return Reply::stay();
         }

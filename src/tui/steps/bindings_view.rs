@@ -4,7 +4,6 @@
 //! screen).
 
 use super::bindings::{Phase, prefix};
-use crate::connector::logs::one_line;
 use crate::model::DiscoveredBinding;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
@@ -41,16 +40,7 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
     let w = body.width as usize;
     match &b.phase {
         Phase::Working => {
-            let elapsed = match (b.started, state.now) {
-                (Some(a), Some(n)) => n.saturating_duration_since(a),
-                _ => Default::default(),
-            };
-            let secs = format!("  {:.1}s", elapsed.as_secs_f64());
-            let latest = b
-                .logs
-                .back()
-                .map(|l| sanitize(&one_line(l)))
-                .unwrap_or_else(|| "no log line yet".into());
+            let elapsed = b.job.elapsed(state.now);
             let lines = vec![
                 Line::styled("Bindings", t.title()),
                 Line::styled(
@@ -61,15 +51,14 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
                     t.dim(),
                 ),
                 Line::default(),
-                Line::from(vec![
-                    Span::styled(format!("{} ", log_pane::spinner(state.frame)), t.title()),
-                    Span::raw(truncate(
-                        "Running the connector's discover",
-                        w.saturating_sub(2 + secs.len()),
-                    )),
-                    Span::styled(secs, t.dim()),
-                ]),
-                Line::styled(truncate(&format!("  {latest}"), w), t.dim()),
+                log_pane::working(
+                    t,
+                    state.frame,
+                    "Running the connector's discover",
+                    Some(elapsed),
+                    w,
+                ),
+                log_pane::latest(t, &b.job.logs, w),
                 match &b.ssh_note {
                     Some(n) => Line::styled(truncate(&format!("  ⇄ {n}"), w), t.dim()),
                     None if crate::tui::session::catwalk_tunnel(state) => {
@@ -85,12 +74,8 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
                     t.dim(),
                 ),
             ];
-            let used = draw_lines(frame, body, lines) as u16;
-            if !b.logs.is_empty() {
-                let top = (used + 1).min(body.height);
-                let area = Rect::new(body.x, body.y + top, body.width, body.height - top);
-                log_pane::render(frame, area, &b.logs, t);
-            }
+            let used = draw_lines(frame, body, lines);
+            log_pane::render_below(frame, body, used, &b.job.logs, t);
         }
         Phase::Failed(_) | Phase::Idle => {
             let mut lines = vec![
@@ -103,7 +88,14 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
             ];
             let room = (body.height as usize).saturating_sub(lines.len() + 1);
             if let Phase::Failed(e) = &b.phase {
-                lines.extend(log_pane::failure_page(t, e, &b.logs, w, room, b.scroll));
+                lines.extend(log_pane::failure_page(
+                    t,
+                    &e.message,
+                    &b.job.logs,
+                    w,
+                    room,
+                    b.job.scroll,
+                ));
             }
             lines.push(Line::styled(
                 truncate(

@@ -7,8 +7,9 @@
 use super::{Reply, Step};
 use crate::catalog::{Choice, SchemaChange};
 use crate::tui::flow::Transition;
+use crate::tui::job::Job;
 use crate::tui::keys::{Action, Ctx};
-use crate::tui::msg::{Cmd, Hidden, ReqId, SavePreview, SaveRequest, TaskMsg};
+use crate::tui::msg::{Cmd, Hidden, ReqId, SavePreview, SaveRequest, TaskError, TaskMsg};
 use crate::tui::opened;
 use crate::tui::session;
 use crate::tui::state::{State, StepId};
@@ -20,7 +21,7 @@ pub enum Phase {
     #[default]
     Idle,
     Working,
-    Failed(String),
+    Failed(TaskError),
     Done,
 }
 
@@ -111,7 +112,8 @@ pub struct Row {
 
 #[derive(Debug, Clone, Default)]
 pub struct ChangesState {
-    pub req: Option<ReqId>,
+    /// The plan task.
+    pub job: Job,
     pub phase: Phase,
     pub rows: Vec<Row>,
     /// The row with the focus.
@@ -130,16 +132,22 @@ impl ChangesState {
 
 /// The plan the diff comes from: the bindings as chosen, a deselected saved one removed, nothing
 /// encrypted, the config file left as it is (only the catalog's changes are shown here).
-fn plan_request(state: &State) -> Result<SaveRequest, String> {
-    let task = opened::task(state).ok_or("no catalog is open")?;
-    let run = session::run_of(state).ok_or("there is no connector spec")?;
-    let config = state.answers.config.clone().ok_or("there is no config")?;
+fn plan_request(state: &State) -> Result<SaveRequest, TaskError> {
+    let task = opened::task(state).ok_or_else(|| TaskError::invalid("no catalog is open"))?;
+    let run =
+        session::run_of(state).ok_or_else(|| TaskError::invalid("there is no connector spec"))?;
+    let config = state
+        .answers
+        .config
+        .clone()
+        .ok_or_else(|| TaskError::invalid("there is no config"))?;
     let spec = state.spec.outcome.as_ref().map(|o| &o.spec);
     let choices = opened::deselected(state)
         .into_iter()
         .map(|id| (id, Choice::Remove))
         .collect();
-    let draft = crate::tui::task_draft::draft(state, &task.prefix, &task.short_name, choices)?;
+    let draft = crate::tui::task_draft::draft(state, &task.prefix, &task.short_name, choices)
+        .map_err(TaskError::invalid)?;
     Ok(SaveRequest {
         dir: task.dir.display().to_string(),
         run,
@@ -161,24 +169,18 @@ fn enter(state: &mut State) -> Reply {
     if opened::task(state).is_none() {
         return Reply::go(Transition::Next);
     }
-    let mut cmds: Vec<Cmd> = state
-        .changes
-        .req
-        .take()
-        .map(Cmd::Cancel)
-        .into_iter()
-        .collect();
+    let mut cmds: Vec<Cmd> = state.changes.job.cancel().into_iter().collect();
     match plan_request(state) {
         Ok(req) => {
             let id = state.next_req();
             state.changes = ChangesState {
-                req: Some(id),
                 phase: Phase::Working,
                 ..ChangesState::default()
             };
+            state.changes.job.start(id);
             cmds.push(Cmd::PlanSave(id, Hidden::new(req)));
         }
-        Err(e) => state.changes.phase = Phase::Failed(e.to_string()),
+        Err(e) => state.changes.phase = Phase::Failed(e),
     }
     cmds.into()
 }
@@ -250,10 +252,10 @@ pub fn rows_for(state: &State, p: &SavePreview) -> Vec<Row> {
 
 /// The plan's answer: the rows, with the choices made before that still apply.
 pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
-    if state.changes.req != Some(id) {
+    if !state.changes.job.is_current(id) {
         return Reply::stay();
     }
-    state.changes.req = None;
+    state.changes.job.finish();
     match msg {
         TaskMsg::Planned(Ok(p)) => {
             let rows = rows_for(state, &p);
@@ -316,7 +318,7 @@ impl Step for ChangesStep {
         let len = ch.rows.len();
         match action {
             Action::Cancel | Action::Back => {
-                let cmds: Vec<Cmd> = ch.req.take().map(Cmd::Cancel).into_iter().collect();
+                let cmds: Vec<Cmd> = ch.job.cancel().into_iter().collect();
                 if ch.is_working() {
                     ch.phase = Phase::Idle;
                 }

@@ -26,7 +26,11 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
             Vec::new()
         }
         Phase::Failed(e) => {
-            head.extend(wrap(e, w).into_iter().map(|l| Line::styled(l, t.error())));
+            head.extend(
+                wrap(&e.message, w)
+                    .into_iter()
+                    .map(|l| Line::styled(l, t.error())),
+            );
             head.push(Line::styled("Esc goes back · e fixes the config", t.dim()));
             Vec::new()
         }

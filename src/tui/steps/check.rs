@@ -9,19 +9,16 @@
 //! checks again, `n` goes back; a changed one is refused.
 
 use super::{Reply, Step};
-use crate::model::LogLine;
 use crate::tui::flow::Transition;
+use crate::tui::job::Job;
 use crate::tui::keys::{Action, Ctx};
-use crate::tui::msg::{Cmd, Hidden, HostKeyAsk, ReqId, TaskMsg};
+use crate::tui::msg::{Cmd, Hidden, HostKeyAsk, ReqId, TaskError, TaskMsg};
 use crate::tui::session::{self, fingerprint, run_of, ssh_use};
 use crate::tui::state::{State, StepId};
-use crate::tui::widgets::log_pane;
 use ratatui::Frame;
 use ratatui::crossterm::event::MouseEvent;
 use ratatui::layout::Rect;
 use serde_json::Value;
-use std::collections::VecDeque;
-use std::time::Instant;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub enum Phase {
@@ -31,18 +28,15 @@ pub enum Phase {
     HostKey(Box<HostKeyAsk>),
     Working,
     Passed,
-    Failed(String),
+    Failed(TaskError),
     Skipped,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct CheckState {
-    pub req: Option<ReqId>,
+    /// The check task (its scroll: the error text and log tail).
+    pub job: Job,
     pub phase: Phase,
-    pub started: Option<Instant>,
-    pub logs: VecDeque<LogLine>,
-    /// Scroll of the error text and log tail.
-    pub scroll: usize,
     /// A fingerprint of the config the result is for (never the config itself).
     pub checked: Option<u64>,
     /// The SSH path, when the config asks for a tunnel.
@@ -135,10 +129,7 @@ fn enter(state: &mut State) -> Vec<Cmd> {
 }
 
 fn cancel(state: &mut State) -> Vec<Cmd> {
-    match state.check.req.take() {
-        Some(id) => vec![Cmd::Cancel(id)],
-        None => Vec::new(),
-    }
+    state.check.job.cancel().into_iter().collect()
 }
 
 /// Start (or restart) the check.
@@ -150,9 +141,9 @@ pub fn start(state: &mut State) -> Vec<Cmd> {
 fn start_with(state: &mut State, accept: Option<HostKeyAsk>) -> Vec<Cmd> {
     let mut cmds = cancel(state);
     let (Some(run), Some(config)) = (run_of(state), state.answers.config.clone()) else {
-        state.check.phase = Phase::Failed(
-            "There is no config to check: go back to step 3 and fill in the form.".into(),
-        );
+        state.check.phase = Phase::Failed(TaskError::invalid(
+            "There is no config to check: go back to step 3 and fill in the form.",
+        ));
         return cmds;
     };
     let own = session::task_name(state, &run.choice);
@@ -161,12 +152,12 @@ fn start_with(state: &mut State, accept: Option<HostKeyAsk>) -> Vec<Cmd> {
     let mut ssh = ssh_use(state);
     ssh.accept = accept;
     state.check = CheckState {
-        req: Some(id),
         phase: Phase::Working,
         checked: Some(fingerprint(&config)),
         ssh: SshPath::of(&config),
         ..CheckState::default()
     };
+    state.check.job.start(id);
     cmds.push(Cmd::Check {
         id,
         run,
@@ -180,21 +171,18 @@ fn start_with(state: &mut State, accept: Option<HostKeyAsk>) -> Vec<Cmd> {
 /// A report from a check task; any request but the current one is stale and dropped.
 pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
     let c = &mut state.check;
-    if c.req != Some(id) || !c.is_working() {
+    if !c.job.is_current(id) || !c.is_working() {
         return Reply::stay();
     }
     match msg {
-        TaskMsg::Log(line) => {
-            log_pane::keep(&mut c.logs, line);
-        }
+        TaskMsg::Log(line) => c.job.log(line),
         TaskMsg::Checked(Ok(())) => {
-            c.req = None;
+            c.job.finish();
             c.phase = Phase::Passed;
         }
         TaskMsg::Checked(Err(e)) | TaskMsg::Panicked(e) => {
-            c.req = None;
+            c.job.finish();
             c.phase = Phase::Failed(e);
-            c.scroll = 0;
         }
         TaskMsg::SshStep(step) => {
             if let Some(p) = c.ssh.as_mut() {
@@ -207,9 +195,8 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
             }
         }
         TaskMsg::SshFailed(e) => {
-            c.req = None;
+            c.job.finish();
             c.checked = None;
-            c.scroll = 0;
             let p = c.ssh.get_or_insert_with(|| SshPath {
                 via: String::new(),
                 user: String::new(),
@@ -222,11 +209,11 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
             if let Some(i) = SshPath::index(e.step) {
                 p.marks[i] = Mark::Failed;
             }
-            c.phase = Phase::Failed(e.to_string());
+            c.phase = Phase::Failed(e.clone().into());
             p.failed = Some(e);
         }
         TaskMsg::HostKeyUnknown(ask) => {
-            c.req = None;
+            c.job.finish();
             c.checked = None;
             if let Some(p) = c.ssh.as_mut() {
                 p.passed(crate::tunnel::Step::Bastion);
@@ -261,12 +248,6 @@ fn back(state: &mut State) -> Reply {
     }
     // A skipped step 4 is not gone back to (it does not apply): the config is.
     Reply::then(cmds, Transition::Back)
-}
-
-/// Move through the failure's log: up (negative) is older lines, kept as lines back from the newest.
-fn scroll_by(state: &mut State, delta: isize) {
-    let lines = state.check.logs.len();
-    super::scroll_back(&mut state.check.scroll, lines, delta);
 }
 
 pub struct CheckStep;
@@ -308,8 +289,8 @@ impl Step for CheckStep {
                 let cmds = cancel(state);
                 // The field the error is about gets the focus (else the form's is kept).
                 if let Phase::Failed(e) = &state.check.phase {
-                    let mut text = e.clone();
-                    if let Some(plain) = plain_failure(e, &state.check.logs) {
+                    let mut text = e.message.clone();
+                    if let Some(plain) = plain_failure(&e.message, &state.check.job.logs) {
                         text = format!("{plain}\n{text}");
                     }
                     state.session.config_error = Some(text);
@@ -318,7 +299,7 @@ impl Step for CheckStep {
             }
             (other, _) => {
                 if let Some(d) = super::scroll_delta(other) {
-                    scroll_by(state, d);
+                    state.check.job.scroll_log(d);
                 }
                 Reply::stay()
             }
@@ -327,7 +308,7 @@ impl Step for CheckStep {
 
     fn on_mouse(state: &mut State, _body: Rect, ev: MouseEvent) -> Reply {
         if let Some(d) = super::wheel_delta(&ev) {
-            scroll_by(state, d);
+            state.check.job.scroll_log(d);
         }
         Reply::stay()
     }

@@ -4,11 +4,10 @@
 
 use super::check::Phase;
 use super::check::{Mark, SshPath};
-use crate::connector::logs::one_line;
 use crate::tui::msg::HostKeyAsk;
 use crate::tui::state::State;
 use crate::tui::widgets::log_pane;
-use crate::tui::widgets::text::{sanitize, truncate, wrap};
+use crate::tui::widgets::text::{truncate, wrap};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -63,28 +62,15 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
         Phase::HostKey(ask) => lines.extend(host_key_question(t, ask, w)),
         Phase::Working => {
             if connector_running {
-                let elapsed = match (c.started, state.now) {
-                    (Some(a), Some(b)) => b.saturating_duration_since(a),
-                    _ => Default::default(),
-                };
-                let secs = format!("  {:.1}s", elapsed.as_secs_f64());
                 let through = if c.ssh.as_ref().is_some_and(|p| p.catwalk) {
                     " through the tunnel"
                 } else {
                     ""
                 };
                 let doing = format!("Running the connector's {}{through}", what(state));
-                lines.push(Line::from(vec![
-                    Span::styled(format!("{} ", log_pane::spinner(state.frame)), t.title()),
-                    Span::raw(truncate(&doing, w.saturating_sub(2 + secs.len()))),
-                    Span::styled(secs, t.dim()),
-                ]));
-                let latest = c
-                    .logs
-                    .back()
-                    .map(|l| sanitize(&one_line(l)))
-                    .unwrap_or_else(|| "no log line yet".into());
-                lines.push(Line::styled(truncate(&format!("  {latest}"), w), t.dim()));
+                let elapsed = c.job.elapsed(state.now);
+                lines.push(log_pane::working(t, state.frame, &doing, Some(elapsed), w));
+                lines.push(log_pane::latest(t, &c.job.logs, w));
                 lines.push(Line::default());
             }
             lines.push(Line::styled(
@@ -149,7 +135,7 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
                     format!("✗ The SSH tunnel failed, {}:", f.step.title()),
                     f.message.clone(),
                 ),
-                None => match super::check::plain_failure(e, &c.logs) {
+                None => match super::check::plain_failure(&e.message, &c.job.logs) {
                     // The exception in plain words first; the whole message (the traceback) below.
                     Some(plain) => (
                         format!("✗ The check failed: {plain}"),
@@ -157,13 +143,20 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
                     ),
                     None => (
                         "✗ The check failed. The connector said:".to_string(),
-                        e.clone(),
+                        e.message.clone(),
                     ),
                 },
             };
             lines.extend(wrapped(&heading, w, t.error()).into_iter().take(4));
             let room = (body.height as usize).saturating_sub(lines.len() + 1);
-            lines.extend(log_pane::failure_page(t, &text, &c.logs, w, room, c.scroll));
+            lines.extend(log_pane::failure_page(
+                t,
+                &text,
+                &c.job.logs,
+                w,
+                room,
+                c.job.scroll,
+            ));
             lines.push(Line::styled(
                 truncate(
                     "r retries · e fixes the config · s skips the check · Esc goes back",
@@ -177,10 +170,8 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
     for (i, line) in lines.into_iter().enumerate().take(body.height as usize) {
         frame.render_widget(line, Rect::new(body.x, body.y + i as u16, body.width, 1));
     }
-    if log_area && !c.logs.is_empty() {
-        let top = (used as u16 + 1).min(body.height);
-        let area = Rect::new(body.x, body.y + top, body.width, body.height - top);
-        log_pane::render(frame, area, &c.logs, t);
+    if log_area {
+        log_pane::render_below(frame, body, used, &c.job.logs, t);
     }
 }
 

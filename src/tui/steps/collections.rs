@@ -5,9 +5,10 @@
 
 use super::{Reply, Step};
 use crate::tui::flow::{StepId, Transition};
+use crate::tui::job::Job;
 use crate::tui::keys::{Action, Ctx};
 use crate::tui::materialization::Loaded;
-use crate::tui::msg::{Cmd, ReqId, TaskMsg};
+use crate::tui::msg::{Cmd, ReqId, TaskError, TaskMsg};
 use crate::tui::state::State;
 use crate::tui::widgets::select_list::ListNav;
 use crate::tui::widgets::text_input::TextInput;
@@ -22,7 +23,7 @@ pub enum Phase {
     #[default]
     Idle,
     Loading,
-    Failed(String),
+    Failed(TaskError),
     Done,
 }
 
@@ -34,7 +35,8 @@ pub struct PathPrompt {
 
 #[derive(Debug, Clone, Default)]
 pub struct CollectionsState {
-    pub req: Option<ReqId>,
+    /// The task reading the catalogs.
+    pub job: Job,
     pub phase: Phase,
     /// The directory the catalogs were read from, as typed.
     pub loaded_for: Option<String>,
@@ -86,17 +88,11 @@ fn directory(state: &State) -> String {
 
 /// Read the catalogs (again).
 fn load(state: &mut State) -> Vec<Cmd> {
-    let mut cmds: Vec<Cmd> = state
-        .collections
-        .req
-        .take()
-        .map(Cmd::Cancel)
-        .into_iter()
-        .collect();
+    let mut cmds: Vec<Cmd> = state.collections.job.cancel().into_iter().collect();
     let id = state.next_req();
     let dir = directory(state);
     let c = &mut state.collections;
-    c.req = Some(id);
+    c.job.start(id);
     c.phase = Phase::Loading;
     c.loaded_for = Some(dir.clone());
     c.problem = None;
@@ -118,15 +114,15 @@ fn enter(state: &mut State) -> Vec<Cmd> {
 
 /// The catalogs' collections arrived: the list, selections kept by name (all selected the first time).
 pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
-    if state.collections.req != Some(id) {
+    if !state.collections.job.is_current(id) {
         return Reply::stay();
     }
-    let result: Result<Arc<Loaded>, String> = match msg {
+    let result: Result<Arc<Loaded>, TaskError> = match msg {
         TaskMsg::CatalogsLoaded(r) => r,
         TaskMsg::Panicked(e) => Err(e),
         _ => return Reply::stay(),
     };
-    state.collections.req = None;
+    state.collections.job.finish();
     match result {
         Err(e) => state.collections.phase = Phase::Failed(e),
         Ok(loaded) => {
@@ -199,13 +195,7 @@ fn next(state: &mut State) -> Reply {
 }
 
 fn back(state: &mut State) -> Reply {
-    let cmds: Vec<Cmd> = state
-        .collections
-        .req
-        .take()
-        .map(Cmd::Cancel)
-        .into_iter()
-        .collect();
+    let cmds: Vec<Cmd> = state.collections.job.cancel().into_iter().collect();
     if state.collections.is_working() {
         state.collections.phase = Phase::Idle;
     }

@@ -321,7 +321,7 @@ pub fn on_file(state: &mut State, id: ReqId, result: Result<FileText, String>) -
 pub fn on_decrypted(
     state: &mut State,
     id: ReqId,
-    result: Result<Box<Decrypted>, String>,
+    result: Result<Box<Decrypted>, crate::tui::msg::TaskError>,
 ) -> Vec<Cmd> {
     if state.config.file_req != Some(id) {
         return Vec::new();

@@ -337,7 +337,7 @@ pub fn on_catalogs(state: &mut State, id: ReqId, found: Vec<CatalogSummary>) {
 pub fn on_opened(
     state: &mut State,
     id: ReqId,
-    result: Result<Box<crate::ops::edit::OpenedTask>, String>,
+    result: Result<Box<crate::ops::edit::OpenedTask>, crate::tui::msg::TaskError>,
 ) -> Reply {
     if state.connector.opening != Some(id) {
         return Reply::stay();
@@ -346,7 +346,7 @@ pub fn on_opened(
     match result {
         Ok(task) => crate::tui::opened::start(state, *task),
         Err(e) => {
-            state.connector.open_error = Some(e);
+            state.connector.open_error = Some(e.to_string());
             Reply::stay()
         }
     }

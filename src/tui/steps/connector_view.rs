@@ -100,7 +100,7 @@ fn docker_line(state: &State, w: usize) -> Line<'static> {
             let (head, tail) = ("Docker: down (", "). Local connectors still work.");
             let room = w.saturating_sub(head.len() + tail.len());
             (
-                format!("{head}{}{tail}", truncate(reason, room.max(8))),
+                format!("{head}{}{tail}", truncate(&reason.message, room.max(8))),
                 t.error(),
             )
         }

@@ -7,21 +7,20 @@
 //! the setting (validating again). The choices are settled in `state.mat.fields`.
 
 use super::{Reply, Step};
-use crate::model::{ConstraintType, LogLine};
+use crate::model::ConstraintType;
 use crate::ops::fields::{self as selection, FieldRow};
 use crate::tui::flow::{StepId, Transition};
+use crate::tui::job::Job;
 use crate::tui::keys::{Action, Ctx};
 use crate::tui::materialization::Materialization;
-use crate::tui::msg::{Candidate, Cmd, Hidden, ReqId, TaskMsg, Verdict};
+use crate::tui::msg::{Candidate, Cmd, Hidden, ReqId, TaskError, TaskMsg, Verdict};
 use crate::tui::session;
 use crate::tui::state::State;
-use crate::tui::widgets::log_pane;
 use crate::tui::widgets::select_list::ListNav;
 use ratatui::Frame;
 use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 use serde_json::{Value, json};
-use std::collections::VecDeque;
 
 /// Where the table's rows are drawn.
 pub use super::fields_view::list_area;
@@ -31,16 +30,15 @@ pub enum Phase {
     #[default]
     Idle,
     Working,
-    Failed(String),
+    Failed(TaskError),
     Done,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct FieldsState {
-    pub req: Option<ReqId>,
+    /// The validate task.
+    pub job: Job,
     pub phase: Phase,
-    pub logs: VecDeque<LogLine>,
-    pub scroll: usize,
     /// A fingerprint of what was validated (config, collections, resources): validate runs again only
     /// when it changed.
     pub validated_for: Option<u64>,
@@ -101,22 +99,16 @@ pub fn candidates(mat: &Materialization) -> Vec<Candidate> {
 }
 
 fn cancel(state: &mut State) -> Vec<Cmd> {
-    state
-        .fields
-        .req
-        .take()
-        .map(Cmd::Cancel)
-        .into_iter()
-        .collect()
+    state.fields.job.cancel().into_iter().collect()
 }
 
 /// Validate (again).
 pub fn start(state: &mut State) -> Vec<Cmd> {
     let mut cmds = cancel(state);
     let (Some(run), Some(config)) = (session::run_of(state), state.answers.config.clone()) else {
-        state.fields.phase = Phase::Failed(
-            "There is no config to validate with: go back to step 3 and fill in the form.".into(),
-        );
+        state.fields.phase = Phase::Failed(TaskError::invalid(
+            "There is no config to validate with: go back to step 3 and fill in the form.",
+        ));
         return cmds;
     };
     let id = state.next_req();
@@ -127,10 +119,8 @@ pub fn start(state: &mut State) -> Vec<Cmd> {
     );
     let validated_for = print(state);
     let f = &mut state.fields;
-    f.req = Some(id);
+    f.job.start(id);
     f.phase = Phase::Working;
-    f.logs.clear();
-    f.scroll = 0;
     f.note = None;
     f.validated_for = Some(validated_for);
     let resource_schema = state
@@ -164,14 +154,14 @@ fn enter(state: &mut State) -> Vec<Cmd> {
 /// A report of the validate task; stale ones are dropped.
 pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
     let f = &mut state.fields;
-    if f.req != Some(id) || !f.is_working() {
+    if !f.job.is_current(id) || !f.is_working() {
         return Reply::stay();
     }
     match msg {
-        TaskMsg::Log(line) => log_pane::keep(&mut f.logs, line),
+        TaskMsg::Log(line) => f.job.log(line),
         TaskMsg::SshReady(note) => f.ssh_note = Some(note),
         TaskMsg::MaterializationValidated(Ok(v)) => {
-            f.req = None;
+            f.job.finish();
             f.phase = Phase::Done;
             let names = state.mat.chosen_names();
             state.mat.rejected = names
@@ -185,27 +175,26 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
             state.fields.verdicts = Some(*v);
         }
         TaskMsg::MaterializationValidated(Err(e)) | TaskMsg::Panicked(e) => fail(state, e),
-        TaskMsg::SshFailed(e) => fail(state, e.to_string()),
+        TaskMsg::SshFailed(e) => fail(state, e.into()),
         TaskMsg::HostKeyUnknown(ask) => fail(
             state,
-            format!(
+            TaskError::environment(format!(
                 "SSH tunnel: the SSH server {} presents the unknown {} host key {}: go back to the check, where r asks whether to trust it.",
                 crate::tunnel::known_hosts::host_name(&ask.host, ask.port),
                 ask.algorithm,
                 ask.fingerprint
-            ),
+            )),
         ),
         _ => {}
     }
     Reply::stay()
 }
 
-fn fail(state: &mut State, e: String) {
+fn fail(state: &mut State, e: TaskError) {
     let f = &mut state.fields;
-    f.req = None;
+    f.job.finish();
     f.validated_for = None;
     f.phase = Phase::Failed(e);
-    f.scroll = 0;
 }
 
 /// The binding shown: its fields as Flow's selection makes them with the person's choices, and why
@@ -342,11 +331,6 @@ fn on_list(state: &mut State, action: Action) -> Reply {
     Reply::stay()
 }
 
-fn scroll_by(state: &mut State, delta: isize) {
-    let lines = state.fields.logs.len();
-    super::scroll_back(&mut state.fields.scroll, lines, delta);
-}
-
 pub struct FieldsStep;
 
 impl Step for FieldsStep {
@@ -380,7 +364,7 @@ impl Step for FieldsStep {
                 Action::Back => Reply::go(Transition::Back),
                 other => {
                     if let Some(d) = super::scroll_delta(other) {
-                        scroll_by(state, d);
+                        state.fields.job.scroll_log(d);
                     }
                     Reply::stay()
                 }
@@ -414,7 +398,7 @@ impl Step for FieldsStep {
                 let len = current_rows(state).len();
                 state.fields.nav.move_by(d, len, h);
             } else {
-                scroll_by(state, d);
+                state.fields.job.scroll_log(d);
             }
         }
         Reply::stay()

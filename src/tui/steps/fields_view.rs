@@ -3,7 +3,6 @@
 //! constraint, reason; the last line says why the row under the cursor cannot change, or its reason whole.
 
 use super::fields::{Phase, constraint_word, shown};
-use crate::connector::logs::one_line;
 use crate::model::ConstraintType;
 use crate::ops::fields::FieldRow;
 use crate::tui::state::State;
@@ -33,11 +32,6 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
     match &f.phase {
         Phase::Done => table(state, frame, body),
         Phase::Working => {
-            let latest = f
-                .logs
-                .back()
-                .map(|l| sanitize(&one_line(l)))
-                .unwrap_or_else(|| "no log line yet".into());
             let n = state.mat.chosen.len();
             let lines = vec![
                 Line::styled("Fields", t.title()),
@@ -49,17 +43,17 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
                     t.dim(),
                 ),
                 Line::default(),
-                Line::from(vec![
-                    Span::styled(format!("{} ", log_pane::spinner(state.frame)), t.title()),
-                    Span::raw(truncate(
-                        &format!(
-                            "Running the connector's validate of {n} binding{}",
-                            if n == 1 { "" } else { "s" }
-                        ),
-                        w.saturating_sub(2),
-                    )),
-                ]),
-                Line::styled(truncate(&format!("  {latest}"), w), t.dim()),
+                log_pane::working(
+                    t,
+                    state.frame,
+                    &format!(
+                        "Running the connector's validate of {n} binding{}",
+                        if n == 1 { "" } else { "s" }
+                    ),
+                    None,
+                    w,
+                ),
+                log_pane::latest(t, &f.job.logs, w),
                 match &f.ssh_note {
                     Some(n) => Line::styled(truncate(&format!("  ⇄ {n}"), w), t.dim()),
                     None => Line::default(),
@@ -69,12 +63,8 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
                     t.dim(),
                 ),
             ];
-            let used = draw_lines(frame, body, lines) as u16;
-            if !f.logs.is_empty() {
-                let top = (used + 1).min(body.height);
-                let area = Rect::new(body.x, body.y + top, body.width, body.height - top);
-                log_pane::render(frame, area, &f.logs, t);
-            }
+            let used = draw_lines(frame, body, lines);
+            log_pane::render_below(frame, body, used, &f.job.logs, t);
         }
         Phase::Failed(_) | Phase::Idle => {
             let mut lines = vec![
@@ -90,7 +80,14 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
             ];
             let room = (body.height as usize).saturating_sub(lines.len() + 1);
             if let Phase::Failed(e) = &f.phase {
-                lines.extend(log_pane::failure_page(t, e, &f.logs, w, room, f.scroll));
+                lines.extend(log_pane::failure_page(
+                    t,
+                    &e.message,
+                    &f.job.logs,
+                    w,
+                    room,
+                    f.job.scroll,
+                ));
             }
             lines.push(Line::styled(
                 truncate(

@@ -156,11 +156,3 @@ macro_rules! dispatch {
     };
 }
 pub(crate) use dispatch;
-
-/// Scroll a connector job's log tail by `delta` rows (negative: up, to older lines); `scroll` counts lines
-/// back from the newest, within the `lines` there are.
-pub(crate) fn scroll_back(scroll: &mut usize, lines: usize, delta: isize) {
-    *scroll = scroll
-        .saturating_add_signed(-delta)
-        .min(lines.saturating_sub(1));
-}

@@ -8,19 +8,20 @@
 //! `s`/`n` passes the step over (connectors that cannot be previewed cheaply).
 
 use super::{Reply, Step};
-use crate::model::{DiscoveredBinding, LogLine};
+use crate::model::DiscoveredBinding;
 use crate::tui::flow::Transition;
+use crate::tui::job::Job;
 use crate::tui::keys::{Action, Ctx};
-use crate::tui::msg::{Cmd, Hidden, PreviewDoc, PreviewReport, PreviewRequest, ReqId, TaskMsg};
+use crate::tui::msg::{
+    Cmd, Hidden, PreviewDoc, PreviewReport, PreviewRequest, ReqId, TaskError, TaskMsg,
+};
 use crate::tui::session;
 use crate::tui::state::{State, StepId};
-use crate::tui::widgets::log_pane;
 use ratatui::Frame;
 use ratatui::crossterm::event::MouseEvent;
 use ratatui::layout::Rect;
 use serde_json::Value;
-use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Documents read per binding.
 pub const LIMIT: usize = 10;
@@ -33,7 +34,7 @@ pub enum Phase {
     Idle,
     Working,
     Done,
-    Failed(String),
+    Failed(TaskError),
     /// Passed over by the person.
     Skipped,
 }
@@ -60,10 +61,9 @@ pub struct BindingDocs {
 
 #[derive(Debug, Clone, Default)]
 pub struct PreviewState {
-    pub req: Option<ReqId>,
+    /// The preview task (its scroll: the failure's log).
+    pub job: Job,
     pub phase: Phase,
-    pub started: Option<Instant>,
-    pub logs: VecDeque<LogLine>,
     pub bindings: Vec<BindingDocs>,
     /// The binding shown.
     pub current: usize,
@@ -122,13 +122,7 @@ fn print(state: &State, chosen: &[(DiscoveredBinding, String)]) -> u64 {
 }
 
 fn cancel(state: &mut State) -> Vec<Cmd> {
-    state
-        .preview
-        .req
-        .take()
-        .map(Cmd::Cancel)
-        .into_iter()
-        .collect()
+    state.preview.job.cancel().into_iter().collect()
 }
 
 /// Read documents, unless they were read for these very bindings and config.
@@ -148,21 +142,20 @@ pub fn start(state: &mut State) -> Vec<Cmd> {
     let chosen = chosen(state);
     let read_for = Some(print(state, &chosen));
     let (Some(run), Some(config)) = (session::run_of(state), state.answers.config.clone()) else {
-        state.preview.phase =
-            Phase::Failed("There is no config to preview with: go back to step 3 (e).".into());
+        state.preview.phase = Phase::Failed(TaskError::invalid(
+            "There is no config to preview with: go back to step 3 (e).",
+        ));
         return cmds;
     };
     if chosen.is_empty() {
-        state.preview.phase = Phase::Failed(
-            "No binding is selected: go back to the bindings (Esc) and select at least one.".into(),
-        );
+        state.preview.phase = Phase::Failed(TaskError::invalid(
+            "No binding is selected: go back to the bindings (Esc) and select at least one.",
+        ));
         return cmds;
     }
     let id = state.next_req();
     state.preview = PreviewState {
-        req: Some(id),
         phase: Phase::Working,
-        started: state.now,
         bindings: chosen
             .iter()
             .map(|(_, collection)| BindingDocs {
@@ -177,6 +170,7 @@ pub fn start(state: &mut State) -> Vec<Cmd> {
         read_for,
         ..PreviewState::default()
     };
+    state.preview.job.start(id);
     let name = match &state.answers.connector {
         Some(choice) => session::task_name(state, choice),
         None => "capture".into(),
@@ -204,11 +198,11 @@ pub fn start(state: &mut State) -> Vec<Cmd> {
 /// A report of the preview task; stale ones are dropped.
 pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
     let p = &mut state.preview;
-    if p.req != Some(id) || !p.is_working() {
+    if !p.job.is_current(id) || !p.is_working() {
         return Reply::stay();
     }
     match msg {
-        TaskMsg::Log(line) => log_pane::keep(&mut p.logs, line),
+        TaskMsg::Log(line) => p.job.log(line),
         TaskMsg::PreviewDoc(d) => {
             let PreviewDoc {
                 binding,
@@ -223,7 +217,7 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
             }
         }
         TaskMsg::Previewed(Ok(report)) => {
-            p.req = None;
+            p.job.finish();
             p.phase = Phase::Done;
             finish(p, &report);
             // Show the first binding with a broken document, else the first with documents.
@@ -235,10 +229,9 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
                 .unwrap_or(0);
         }
         TaskMsg::Previewed(Err(e)) | TaskMsg::Panicked(e) => {
-            p.req = None;
+            p.job.finish();
             p.read_for = None;
             p.phase = Phase::Failed(e);
-            p.scroll = 0;
         }
         _ => {}
     }
@@ -363,8 +356,7 @@ impl Step for PreviewStep {
                 Action::Back | Action::Cancel => back(state),
                 other => {
                     if let Some(d) = super::scroll_delta(other) {
-                        let p = &mut state.preview;
-                        p.scroll = p.scroll.saturating_add_signed(d);
+                        state.preview.job.scroll_log(d);
                     }
                     Reply::stay()
                 }

@@ -3,7 +3,6 @@
 //! with the documents that break the collection's schema marked (pointer and reason).
 
 use super::preview::{BindingDocs, LIMIT, Phase, TIMEOUT};
-use crate::connector::logs::one_line;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::page::draw as draw_lines;
@@ -31,30 +30,15 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
     ];
     match &p.phase {
         Phase::Working => {
-            let elapsed = match (p.started, state.now) {
-                (Some(a), Some(n)) => n.saturating_duration_since(a),
-                _ => Default::default(),
-            };
-            let secs = format!("  {:.1}s", elapsed.as_secs_f64());
             let read: usize = p.bindings.iter().map(|b| b.docs.len()).sum();
+            let doing = format!(
+                "Reading up to {LIMIT} documents per binding (at most {}s): {read} so far",
+                TIMEOUT.as_secs()
+            );
             lines.push(Line::default());
-            lines.push(Line::from(vec![
-                Span::styled(format!("{} ", log_pane::spinner(state.frame)), t.title()),
-                Span::raw(truncate(
-                    &format!(
-                        "Reading up to {LIMIT} documents per binding (at most {}s): {read} so far",
-                        TIMEOUT.as_secs()
-                    ),
-                    w.saturating_sub(2 + secs.len()),
-                )),
-                Span::styled(secs, t.dim()),
-            ]));
-            let latest = p
-                .logs
-                .back()
-                .map(|l| sanitize(&one_line(l)))
-                .unwrap_or_else(|| "no log line yet".into());
-            lines.push(Line::styled(truncate(&format!("  {latest}"), w), t.dim()));
+            let elapsed = p.job.elapsed(state.now);
+            lines.push(log_pane::working(t, state.frame, &doing, Some(elapsed), w));
+            lines.push(log_pane::latest(t, &p.job.logs, w));
             lines.push(Line::styled(
                 truncate(
                     "Esc cancels (the connector is stopped) · s skips the preview",
@@ -78,7 +62,14 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
                 t.error(),
             ));
             let room = (body.height as usize).saturating_sub(lines.len() + 1);
-            lines.extend(log_pane::failure_page(t, e, &p.logs, w, room, p.scroll));
+            lines.extend(log_pane::failure_page(
+                t,
+                &e.message,
+                &p.job.logs,
+                w,
+                room,
+                p.job.scroll,
+            ));
             lines.push(Line::styled(
                 truncate(
                     "r reads again · e fixes the config · s skips the preview · Esc back to the bindings",

@@ -19,9 +19,10 @@ use crate::secrets::{Keys, Protection, Scope};
 use crate::tui::connectors::ConnectorChoice;
 use crate::tui::draft::{Draft, SaveAnswer};
 use crate::tui::flow::Transition;
+use crate::tui::job::Job;
 use crate::tui::keys::{Action, Ctx};
 use crate::tui::msg::{
-    BindingsCheck, Cmd, Hidden, ReqId, SaveDone, SavePreview, SaveRequest, TaskMsg,
+    BindingsCheck, Cmd, Hidden, ReqId, SaveDone, SavePreview, SaveRequest, TaskError, TaskMsg,
 };
 use crate::tui::session;
 use crate::tui::state::State;
@@ -134,13 +135,13 @@ pub struct ReviewState {
     /// The protection of the config opened in step 3 that the defaults came from.
     pub opened: Option<Protection>,
     /// The check of the chosen bindings under way.
-    pub check_req: Option<ReqId>,
+    pub check: Job,
     /// What it is for (the run, the config, the chosen resources), so it reruns only when they change.
     pub check_for: Option<u64>,
     /// The collection names of the bindings checked (under the prefix), in the order of the verdicts.
     pub check_targets: Vec<String>,
     /// Its result, or why it could not run.
-    pub checked: Option<Result<BindingsCheck, String>>,
+    pub checked: Option<Result<BindingsCheck, TaskError>>,
     /// Why the bindings are not checked here (a tunnel the wizard does not open).
     pub not_checked: Option<String>,
     /// Save was asked for while the check ran: save (or ask) once it answers.
@@ -197,7 +198,7 @@ impl ReviewState {
     }
 
     pub fn is_working(&self) -> bool {
-        self.plan_req.is_some() || self.save_req.is_some() || self.check_req.is_some()
+        self.plan_req.is_some() || self.save_req.is_some() || self.check.is_running()
     }
 
     /// The age recipients typed (split on commas and spaces).
@@ -249,7 +250,7 @@ impl ReviewState {
     }
 
     pub fn owns(&self, id: ReqId) -> bool {
-        self.plan_req == Some(id) || self.save_req == Some(id) || self.check_req == Some(id)
+        self.plan_req == Some(id) || self.save_req == Some(id) || self.check.is_current(id)
     }
 }
 
@@ -338,16 +339,10 @@ fn check_print(state: &State) -> u64 {
 fn check_bindings(state: &mut State) -> Vec<Cmd> {
     let print = check_print(state);
     let r = &state.review;
-    if r.check_for == Some(print) && (r.check_req.is_some() || r.checked.is_some()) {
+    if r.check_for == Some(print) && (r.check.is_running() || r.checked.is_some()) {
         return Vec::new();
     }
-    let mut cmds: Vec<Cmd> = state
-        .review
-        .check_req
-        .take()
-        .map(Cmd::Cancel)
-        .into_iter()
-        .collect();
+    let mut cmds: Vec<Cmd> = state.review.check.cancel().into_iter().collect();
     let r = &mut state.review;
     r.check_for = Some(print);
     r.checked = None;
@@ -376,7 +371,7 @@ fn check_bindings(state: &mut State) -> Vec<Cmd> {
         .map(|o| o.spec.resource_config_schema.clone())
         .unwrap_or_default();
     let id = state.next_req();
-    state.review.check_req = Some(id);
+    state.review.check.start(id);
     // Kept without the prefix: the prefix may change while the verdicts stand (they do not depend on it).
     let under = format!("{}/", req.task.prefix);
     state.review.check_targets = req
@@ -572,7 +567,7 @@ fn ask_or_save(state: &mut State) -> Vec<Cmd> {
         r.focus = RECIPIENTS_FIELD;
         return Vec::new();
     }
-    if r.check_req.is_some() {
+    if r.check.is_running() {
         r.save_when_checked = true;
         return Vec::new();
     }
@@ -652,7 +647,7 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Vec<Cmd> {
                 }
                 Err(e) => {
                     r.preview = None;
-                    r.problem = Some(e);
+                    r.problem = Some(e.to_string());
                 }
             }
             r.scroll = 0;
@@ -672,22 +667,22 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Vec<Cmd> {
                 Err(e) => r.problem = Some(format!("Nothing more was written: {e}")),
             }
         }
-        TaskMsg::BindingsChecked(result) if r.check_req == Some(id) => {
-            r.check_req = None;
+        TaskMsg::BindingsChecked(result) if r.check.is_current(id) => {
+            r.check.finish();
             r.checked = Some(result.map(|c| *c));
             if std::mem::take(&mut r.save_when_checked) {
                 return ask_or_save(state);
             }
         }
-        TaskMsg::Panicked(e) if r.check_req == Some(id) => {
-            r.check_req = None;
+        TaskMsg::Panicked(e) if r.check.is_current(id) => {
+            r.check.finish();
             r.checked = Some(Err(e));
             r.save_when_checked = false;
         }
         TaskMsg::Panicked(e) if r.owns(id) => {
             r.plan_req = None;
             r.save_req = None;
-            r.problem = Some(e);
+            r.problem = Some(e.to_string());
         }
         _ => {}
     }
@@ -789,8 +784,8 @@ fn publish(state: &mut State) {
 fn back(state: &mut State) -> Reply {
     let r = &mut state.review;
     let mut cmds: Vec<Cmd> = r.plan_req.take().map(Cmd::Cancel).into_iter().collect();
-    if let Some(id) = r.check_req.take() {
-        cmds.push(Cmd::Cancel(id));
+    if let Some(cancel) = r.check.cancel() {
+        cmds.push(cancel);
         r.check_for = None;
     }
     r.save_when_checked = false;

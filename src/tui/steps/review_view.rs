@@ -707,7 +707,7 @@ fn bindings_block(
     }
     let targets = &r.check_targets;
     match &r.checked {
-        None if r.check_req.is_some() => out.push(Line::styled(
+        None if r.check.is_running() => out.push(Line::styled(
             truncate(
                 &format!(
                     "Bindings: {} checking the {} chosen with the connector…",

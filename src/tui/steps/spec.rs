@@ -5,12 +5,11 @@
 
 use super::{Reply, Step};
 use crate::connector::PullProgress;
-use crate::connector::logs::one_line;
-use crate::model::LogLine;
 use crate::tui::connectors::ConnectorChoice;
 use crate::tui::flow::Transition;
+use crate::tui::job::Job;
 use crate::tui::keys::{Action, Ctx};
-use crate::tui::msg::{Cmd, ReqId, SpecOutcome, Stage, TaskMsg};
+use crate::tui::msg::{Cmd, ReqId, SpecOutcome, Stage, TaskError, TaskMsg};
 use crate::tui::state::State;
 use crate::tui::widgets::log_pane;
 use crate::tui::widgets::text::{truncate, width, wrap};
@@ -18,15 +17,13 @@ use ratatui::Frame;
 use ratatui::crossterm::event::MouseEvent;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use std::collections::VecDeque;
-use std::time::Instant;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub enum Phase {
     #[default]
     Idle,
     Working(Stage),
-    Failed(String),
+    Failed(TaskError),
     Done,
 }
 
@@ -34,16 +31,11 @@ pub enum Phase {
 pub struct SpecState {
     /// What the spec is (being) fetched for.
     pub target: Option<ConnectorChoice>,
-    /// The request whose reports are current; anything else is stale.
-    pub req: Option<ReqId>,
+    /// The spec task (its scroll: down the error text).
+    pub job: Job,
     pub phase: Phase,
-    /// When the first tick after the start arrived (the elapsed time counts from it).
-    pub started: Option<Instant>,
     pub pull: Option<PullProgress>,
-    pub logs: VecDeque<LogLine>,
     pub outcome: Option<SpecOutcome>,
-    /// Scroll of the error text.
-    pub scroll: usize,
 }
 
 impl SpecState {
@@ -68,14 +60,10 @@ fn enter(state: &mut State) -> Reply {
 }
 
 fn fetch(state: &mut State, choice: ConnectorChoice, fresh: bool) -> Vec<Cmd> {
-    let mut cmds = Vec::new();
-    if let Some(old) = state.spec.req.take() {
-        cmds.push(Cmd::Cancel(old));
-    }
+    let mut cmds: Vec<Cmd> = state.spec.job.cancel().into_iter().collect();
     let id = state.next_req();
     state.spec = SpecState {
         target: Some(choice.clone()),
-        req: Some(id),
         phase: Phase::Working(if choice.is_image() {
             Stage::Resolving
         } else if choice.protocol().is_none() {
@@ -85,16 +73,18 @@ fn fetch(state: &mut State, choice: ConnectorChoice, fresh: bool) -> Vec<Cmd> {
         }),
         ..SpecState::default()
     };
+    state.spec.job.start(id);
     cmds.push(Cmd::FetchSpec { id, choice, fresh });
     cmds
 }
 
 /// Leave step 2 for the list. A running request is cancelled: its container is removed.
 fn back(state: &mut State) -> Reply {
-    let cmds = match state.spec.req.take() {
-        Some(id) if state.spec.is_working() => {
+    let cancel = state.spec.job.cancel();
+    let cmds = match cancel {
+        Some(cmd) if state.spec.is_working() => {
             state.spec.phase = Phase::Idle;
-            vec![Cmd::Cancel(id)]
+            vec![cmd]
         }
         _ => Vec::new(),
     };
@@ -103,16 +93,14 @@ fn back(state: &mut State) -> Reply {
 
 /// A report from a spec task. Reports of any request but the current one are dropped.
 pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
-    if state.spec.req != Some(id) || !state.spec.is_working() {
+    if !state.spec.job.is_current(id) || !state.spec.is_working() {
         return Reply::stay();
     }
     let s = &mut state.spec;
     match msg {
         TaskMsg::Stage(stage) => s.phase = Phase::Working(stage),
         TaskMsg::Pull(p) => s.pull = Some(p),
-        TaskMsg::Log(line) => {
-            log_pane::keep(&mut s.logs, line);
-        }
+        TaskMsg::Log(line) => s.job.log(line),
         TaskMsg::Spec(Ok(mut outcome)) => {
             // An opened catalog's task is what its catalog says it is.
             if let Some(kind) = crate::tui::opened::task(state).map(|t| t.kind) {
@@ -121,13 +109,12 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
             let s = &mut state.spec;
             s.outcome = Some(*outcome);
             s.phase = Phase::Done;
-            s.req = None;
+            s.job.finish();
             return Reply::go(Transition::Next);
         }
         TaskMsg::Spec(Err(e)) | TaskMsg::Panicked(e) => {
             s.phase = Phase::Failed(e);
-            s.req = None;
-            s.scroll = 0;
+            s.job.finish();
         }
         _ => {}
     }
@@ -138,11 +125,11 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
 fn scroll_by(state: &mut State, delta: isize) {
     let width = state.size.0 as usize;
     let lines = match &state.spec.phase {
-        Phase::Failed(e) => wrap(e, width).len(),
+        Phase::Failed(e) => wrap(&e.message, width).len(),
         _ => 0,
     };
-    let s = &mut state.spec;
-    s.scroll = s
+    let job = &mut state.spec.job;
+    job.scroll = job
         .scroll
         .saturating_add_signed(delta)
         .min(lines.saturating_sub(1));
@@ -207,10 +194,6 @@ impl Step for SpecStep {
         let mut lines: Vec<Line> = vec![Line::from(head), Line::default()];
         match &s.phase {
             Phase::Working(stage) => {
-                let elapsed = match (s.started, state.now) {
-                    (Some(a), Some(b)) => b.saturating_duration_since(a),
-                    _ => Default::default(),
-                };
                 let doing = match (stage, &s.pull) {
                     (Stage::Resolving, Some(p)) => format!(
                         "Pulling image {}: {}",
@@ -229,12 +212,8 @@ impl Step for SpecStep {
                     }
                     (Stage::Running, _) => "Running the connector's spec".into(),
                 };
-                let secs = format!("  {:.1}s", elapsed.as_secs_f64());
-                lines.push(Line::from(vec![
-                    Span::styled(format!("{} ", log_pane::spinner(state.frame)), t.title()),
-                    Span::raw(truncate(&doing, w.saturating_sub(2 + secs.len()))),
-                    Span::styled(secs, t.dim()),
-                ]));
+                let elapsed = s.job.elapsed(state.now);
+                lines.push(log_pane::working(t, state.frame, &doing, Some(elapsed), w));
                 if let Some(p) = s
                     .pull
                     .as_ref()
@@ -242,12 +221,7 @@ impl Step for SpecStep {
                 {
                     lines.push(log_pane::gauge(p.done, p.total, w.min(60), t));
                 }
-                let latest = s
-                    .logs
-                    .back()
-                    .map(|l| crate::tui::widgets::text::sanitize(&one_line(l)))
-                    .unwrap_or_else(|| "no log line yet".into());
-                lines.push(Line::styled(truncate(&format!("  {latest}"), w), t.dim()));
+                lines.push(log_pane::latest(t, &s.job.logs, w));
                 lines.push(Line::default());
                 lines.push(Line::styled(
                     "Esc cancels: the connector is stopped and its container removed.",
@@ -263,8 +237,8 @@ impl Step for SpecStep {
                     t.error(),
                 ));
                 lines.push(Line::default());
-                let text: Vec<Line> = wrap(e, w).into_iter().map(Line::raw).collect();
-                lines.extend(text.into_iter().skip(s.scroll));
+                let text: Vec<Line> = wrap(&e.message, w).into_iter().map(Line::raw).collect();
+                lines.extend(text.into_iter().skip(s.job.scroll));
                 lines.push(Line::default());
                 lines.push(Line::styled(
                     "r tries again; Esc goes back to the list (your choice is kept).",
@@ -285,10 +259,8 @@ impl Step for SpecStep {
             frame.render_widget(line, Rect::new(body.x, body.y + i as u16, body.width, 1));
         }
         // The connector's log below, newest last, while it runs or after it failed.
-        if !matches!(s.phase, Phase::Done) && !s.logs.is_empty() {
-            let top = (used as u16 + 1).min(body.height);
-            let area = Rect::new(body.x, body.y + top, body.width, body.height - top);
-            log_pane::render(frame, area, &s.logs, t);
+        if !matches!(s.phase, Phase::Done) {
+            log_pane::render_below(frame, body, used, &s.job.logs, t);
         }
     }
 }

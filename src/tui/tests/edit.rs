@@ -8,7 +8,7 @@ use super::support::*;
 use crate::catalog::Choice;
 use crate::ops::edit::{self, OpenedTask};
 use crate::tui::flow::Origin;
-use crate::tui::msg::{Cmd, Msg, TaskMsg};
+use crate::tui::msg::{Cmd, Msg, TaskError, TaskMsg};
 use crate::tui::state::{State, StepId};
 use crate::tui::steps::changes::Status;
 use crate::tui::steps::connector::Row;
@@ -357,7 +357,7 @@ fn a_catalog_that_cannot_be_opened_says_why_on_the_list() {
         &mut s,
         [Msg::Task(
             id,
-            TaskMsg::CatalogOpened(Err("sops: no key could decrypt it".into())),
+            TaskMsg::CatalogOpened(Err(TaskError::environment("sops: no key could decrypt it"))),
         )],
     );
     assert_eq!(s.step, StepId::Connector);

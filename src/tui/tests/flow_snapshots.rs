@@ -6,7 +6,7 @@
 use super::flow_support::*;
 use super::support::*;
 use crate::model::LogLevel;
-use crate::tui::msg::{Msg, SaveDone, TaskMsg};
+use crate::tui::msg::{Msg, SaveDone, TaskError, TaskMsg};
 use crate::tui::state::State;
 use crate::tunnel::{Step, TunnelError};
 use ratatui::crossterm::event::KeyCode;
@@ -82,9 +82,8 @@ fn check_failed_with_log_tail() {
         ));
         msgs.push(Msg::Task(
             id,
-            TaskMsg::Checked(Err(
-                "image ghcr.io/estuary/source-postgres:dev failed during validate: password authentication failed for user \"flow\""
-                    .into(),
+            TaskMsg::Checked(Err(TaskError::failed(
+                "image ghcr.io/estuary/source-postgres:dev failed during validate: password authentication failed for user \"flow\""),
             )),
         ));
         send(&mut s, msgs);

@@ -5,7 +5,7 @@
 use super::flow_support::*;
 use super::support::*;
 use crate::tui::draft::Draft;
-use crate::tui::msg::{Cmd, Msg, TaskMsg};
+use crate::tui::msg::{Cmd, Msg, TaskError, TaskMsg};
 use crate::tui::state::{State, StepId};
 use crate::tui::steps::check;
 use crate::tui::theme::Theme;
@@ -102,7 +102,7 @@ fn a_failed_check_offers_retry_fix_and_skip() {
         &mut s,
         [Msg::Task(
             id,
-            TaskMsg::Checked(Err("password authentication failed".into())),
+            TaskMsg::Checked(Err(TaskError::failed("password authentication failed"))),
         )],
     );
     assert!(matches!(s.check.phase, check::Phase::Failed(_)));
@@ -113,7 +113,7 @@ fn a_failed_check_offers_retry_fix_and_skip() {
         &mut s,
         [Msg::Task(
             again,
-            TaskMsg::Checked(Err("still failing".into())),
+            TaskMsg::Checked(Err(TaskError::failed("still failing"))),
         )],
     );
     send(&mut s, [ch('e')]);
@@ -126,7 +126,7 @@ fn a_failed_check_offers_retry_fix_and_skip() {
         &mut s,
         [Msg::Task(
             third,
-            TaskMsg::Checked(Err("no route to host".into())),
+            TaskMsg::Checked(Err(TaskError::failed("no route to host"))),
         )],
     );
     // Skipping goes on to discover anyway.
@@ -415,7 +415,7 @@ fn a_save_over_changed_files_asks_merge_or_overwrite() {
     std::fs::write(&flow, crate::catalog::to_yaml(&doc).unwrap()).unwrap();
     req.config["host"] = "db2.internal".into();
     let e = crate::tui::saving::save(&req).unwrap_err();
-    assert!(e.contains("would change"), "{e}");
+    assert!(e.message.contains("would change"), "{e}");
     let p = crate::tui::saving::plan(&req).unwrap();
     assert!(p.touches_existing());
     assert!(
@@ -507,7 +507,10 @@ fn a_rename_that_a_merge_would_not_apply_is_asked_about() {
     );
     assert!(p.touches_existing());
     let e = crate::tui::saving::save(&req).unwrap_err();
-    assert!(e.contains("acmeCo/people stays acmeCo/users"), "{e}");
+    assert!(
+        e.message.contains("acmeCo/people stays acmeCo/users"),
+        "{e}"
+    );
     let flow = dir.path().join("source-postgres.flow.yaml");
     req.confirmed = true;
     crate::tui::saving::save(&req).unwrap();
@@ -528,7 +531,7 @@ fn a_rename_that_a_merge_would_not_apply_is_asked_about() {
         &mut s,
         [Msg::Task(
             save_id,
-            TaskMsg::Saved(Err("written by the test".into())),
+            TaskMsg::Saved(Err(TaskError::invalid("written by the test"))),
         )],
     );
     let id = s.next_req();
@@ -558,7 +561,10 @@ fn a_failure_shows_the_newest_log_lines_and_scrolls_back() {
             )
         })
         .collect();
-    msgs.push(Msg::Task(id, TaskMsg::Checked(Err("refused".into()))));
+    msgs.push(Msg::Task(
+        id,
+        TaskMsg::Checked(Err(TaskError::failed("refused"))),
+    ));
     send(&mut s, msgs);
     let screen = render(&s);
     assert!(
@@ -726,7 +732,7 @@ fn the_ssh_path_is_ticked_off_and_an_unknown_host_key_is_asked_about() {
         [Mark::Passed, Mark::Passed, Mark::Failed, Mark::Waiting]
     );
     assert!(
-        matches!(&s.check.phase, Phase::Failed(e) if e.contains("step 3 of 4, logging in: refused user ana"))
+        matches!(&s.check.phase, Phase::Failed(e) if e.message.contains("step 3 of 4, logging in: refused user ana"))
     );
     assert!(!render(&s).contains("not-a-real-key"));
 }

@@ -6,7 +6,7 @@ use super::flow_support::*;
 use super::support::*;
 use crate::model::{LogLevel, LogLine};
 use crate::tui::connectors::ConnectorChoice;
-use crate::tui::msg::{Msg, TaskMsg};
+use crate::tui::msg::{Msg, TaskError, TaskMsg};
 use crate::tui::state::{State, StepId};
 use crate::tui::steps::{check, review};
 use ratatui::crossterm::event::KeyCode;
@@ -95,11 +95,10 @@ fn a_failed_check_shows_the_exception_first_and_fix_focuses_the_field_it_names()
             ),
             Msg::Task(
                 id,
-                TaskMsg::Checked(Err(
+                TaskMsg::Checked(Err(TaskError::failed(
                     "the connector exited with code 1\n  Its last log line: \
-                                      Traceback (most recent call last): … (3778 more bytes)"
-                        .into(),
-                )),
+                                      Traceback (most recent call last): … (3778 more bytes)",
+                ))),
             ),
         ],
     );
@@ -124,9 +123,9 @@ fn the_value_typed_also_names_the_field() {
         &mut s,
         [Msg::Task(
             check_id(&cmds),
-            TaskMsg::Checked(Err(
-                "could not translate host name \"db.internal\" to address".into(),
-            )),
+            TaskMsg::Checked(Err(TaskError::failed(
+                "could not translate host name \"db.internal\" to address",
+            ))),
         )],
     );
     send(&mut s, [ch('e')]);

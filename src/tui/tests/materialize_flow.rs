@@ -7,7 +7,7 @@ use super::flow_support::*;
 use super::materialize_support::*;
 use super::support::*;
 use crate::tui::materialization::Loaded;
-use crate::tui::msg::{Cmd, Msg, TaskMsg, Verdict};
+use crate::tui::msg::{Cmd, Msg, TaskError, TaskMsg, Verdict};
 use crate::tui::state::{State, StepId};
 use ratatui::crossterm::event::KeyCode;
 use serde_json::{Value, json};
@@ -165,9 +165,9 @@ fn a_refused_validate_is_shown_with_the_way_back() {
         &mut s,
         [Msg::Task(
             id,
-            TaskMsg::MaterializationValidated(Err(
-                "binding 1: table public.users is already the target of binding 0".into(),
-            )),
+            TaskMsg::MaterializationValidated(Err(TaskError::failed(
+                "binding 1: table public.users is already the target of binding 0",
+            ))),
         )],
     );
     let screen = render(&s);

@@ -3,7 +3,7 @@
 
 use super::support::*;
 use crate::model::LogLevel;
-use crate::tui::msg::{Msg, Stage, TaskMsg};
+use crate::tui::msg::{Msg, Stage, TaskError, TaskMsg};
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 use crate::tui::{connectors, update};
@@ -53,7 +53,9 @@ fn connector_docker_down() {
         answer_init(
             &mut s,
             cmds,
-            Err("error trying to connect: No such file or directory (os error 2)".into()),
+            Err(TaskError::environment(
+                "error trying to connect: No such file or directory (os error 2)",
+            )),
         );
         s
     });
@@ -159,12 +161,14 @@ fn spec_error() {
             w,
             h,
             vec![
-                TaskMsg::Log(log(LogLevel::Error, "unauthorized: authentication required")),
-                TaskMsg::Spec(Err(
-                    "pulling image ghcr.io/estuary/source-postgres:dev failed: unauthorized: authentication required\n  \
-                     Check the name, your network and registry credentials (`docker login`)."
-                        .into(),
+                TaskMsg::Log(log(
+                    LogLevel::Error,
+                    "unauthorized: authentication required",
                 )),
+                TaskMsg::Spec(Err(TaskError::failed(
+                    "pulling image ghcr.io/estuary/source-postgres:dev failed: unauthorized: authentication required\n  \
+                     Check the name, your network and registry credentials (`docker login`).",
+                ))),
             ],
         )
     });
@@ -259,7 +263,11 @@ fn all_text_fits_at_80x24() {
             send(&mut s, [ch('?')]);
             s
         },
-        spec_state(80, 24, vec![TaskMsg::Spec(Err("x ".repeat(500)))]),
+        spec_state(
+            80,
+            24,
+            vec![TaskMsg::Spec(Err(TaskError::failed("x ".repeat(500))))],
+        ),
     ];
     for s in screens {
         for line in render(&s).lines() {

@@ -8,7 +8,7 @@ use super::flow_support::*;
 use super::support::*;
 use crate::secrets::{Keys, Protection, Scope};
 use crate::tui::msg::{
-    BindingVerdict, BindingsCheck, Cmd, Decrypted, FileText, Hidden, Msg, ReqId, TaskMsg,
+    BindingVerdict, BindingsCheck, Cmd, Decrypted, FileText, Hidden, Msg, ReqId, TaskError, TaskMsg,
 };
 use crate::tui::state::{State, StepId};
 use crate::tui::steps::review::{RECIPIENTS_FIELD, SAVE_BUTTON, SOPS_FIELD, SopsMode};
@@ -94,7 +94,7 @@ fn opened(w: u16, h: u16) -> State {
     s
 }
 
-fn no_key_error() -> String {
+fn no_key_error() -> TaskError {
     crate::secrets::SecretsError::NoKey {
         place: "/home/ana/pg.config.yaml".into(),
         recipients: format!("age recipient {RECIPIENT}"),
@@ -103,7 +103,7 @@ fn no_key_error() -> String {
               ~/.config/sops/age/keys.txt. Neither SOPS_AGE_KEY_FILE nor SOPS_AGE_KEY is set."
             .into(),
     }
-    .to_string()
+    .into()
 }
 
 fn sops_error(w: u16, h: u16) -> State {
@@ -142,7 +142,7 @@ fn an_encrypted_config_is_decrypted_by_a_task_and_fills_the_form() {
         &mut s,
         [Msg::Task(
             ReqId(999),
-            TaskMsg::ConfigDecrypted(Err("late".into())),
+            TaskMsg::ConfigDecrypted(Err(TaskError::environment("late"))),
         )],
     );
     assert_eq!(s.config.notice, before);

@@ -69,7 +69,11 @@ pub fn state() -> State {
 }
 
 /// Answer the start-up commands: Docker's status, and an empty PATH scan.
-pub fn answer_init(s: &mut State, cmds: Vec<Cmd>, docker: Result<String, String>) {
+pub fn answer_init(
+    s: &mut State,
+    cmds: Vec<Cmd>,
+    docker: Result<String, crate::tui::msg::TaskError>,
+) {
     for cmd in cmds {
         match cmd {
             Cmd::CheckDocker(id) => {

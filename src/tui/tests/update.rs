@@ -3,7 +3,7 @@
 use super::support::*;
 use crate::model::{LogLevel, Protocol};
 use crate::tui::connectors::{ConnectorChoice, LocalConnector};
-use crate::tui::msg::{Cmd, Msg, ReqId, Stage, TaskMsg};
+use crate::tui::msg::{Cmd, Msg, ReqId, Stage, TaskError, TaskMsg};
 use crate::tui::state::{DockerStatus, Overlay, State, StepId};
 use crate::tui::steps::connector::{Mode, Row};
 use crate::tui::steps::spec::Phase;
@@ -161,9 +161,9 @@ fn spec_progress_then_success_moves_to_config() {
             Msg::Tick(t0 + Duration::from_secs(2)),
         ],
     );
-    assert_eq!(s.spec.started, Some(t0));
+    assert_eq!(s.spec.job.started, Some(t0));
     assert_eq!(s.spec.phase, Phase::Working(Stage::Running));
-    assert_eq!(s.spec.logs.len(), 1);
+    assert_eq!(s.spec.job.logs.len(), 1);
     send(
         &mut s,
         [Msg::Task(id, TaskMsg::Spec(Ok(Box::new(outcome(false)))))],
@@ -216,16 +216,22 @@ fn stale_answers_are_dropped() {
     );
     send(
         &mut s,
-        [Msg::Task(first, TaskMsg::Spec(Err("old failure".into())))],
+        [Msg::Task(
+            first,
+            TaskMsg::Spec(Err(TaskError::failed("old failure"))),
+        )],
     );
-    assert!(s.spec.logs.is_empty());
+    assert!(s.spec.job.logs.is_empty());
     assert!(
         s.spec.is_working(),
         "the old failure did not end the new request"
     );
     send(
         &mut s,
-        [Msg::Task(ReqId(9999), TaskMsg::Docker(Err("x".into())))],
+        [Msg::Task(
+            ReqId(9999),
+            TaskMsg::Docker(Err(TaskError::environment("x"))),
+        )],
     );
     assert_eq!(
         s.docker,
@@ -251,17 +257,20 @@ fn errors_offer_retry_and_back() {
         &mut s,
         [Msg::Task(
             id,
-            TaskMsg::Spec(Err("pulling image x failed: denied".into())),
+            TaskMsg::Spec(Err(TaskError::failed("pulling image x failed: denied"))),
         )],
     );
-    assert!(matches!(&s.spec.phase, Phase::Failed(e) if e.contains("denied")));
+    assert!(matches!(&s.spec.phase, Phase::Failed(e) if e.message.contains("denied")));
     let cmds = send(&mut s, [ch('r')]);
     let retry = fetch_id(&cmds);
     assert!(retry > id);
     assert!(s.spec.is_working());
     send(
         &mut s,
-        [Msg::Task(retry, TaskMsg::Spec(Err("again".into())))],
+        [Msg::Task(
+            retry,
+            TaskMsg::Spec(Err(TaskError::failed("again"))),
+        )],
     );
     assert!(send(&mut s, [key(KeyCode::Esc)]).is_empty());
     assert_eq!(s.step, StepId::Connector);
@@ -534,7 +543,11 @@ fn pasting_on_the_list_filters() {
 fn docker_down_offers_a_recheck() {
     let mut s = State::new(Theme::default(), connectors::curated(), None);
     let cmds = update::init(&mut s);
-    answer_init(&mut s, cmds, Err("connection refused".into()));
+    answer_init(
+        &mut s,
+        cmds,
+        Err(TaskError::environment("connection refused")),
+    );
     assert!(matches!(s.docker, DockerStatus::Down { .. }));
     // Letters filter the list, so the recheck is Ctrl-R.
     let cmds = send(&mut s, [ctrl('r')]);
@@ -561,9 +574,12 @@ fn a_panicking_task_is_an_error_not_a_hang() {
     let id = fetch_id(&pick(&mut s, "kafka"));
     send(
         &mut s,
-        [Msg::Task(id, TaskMsg::Panicked("catwalk hit a bug".into()))],
+        [Msg::Task(
+            id,
+            TaskMsg::Panicked(TaskError::bug("catwalk hit a bug")),
+        )],
     );
-    assert!(matches!(&s.spec.phase, Phase::Failed(e) if e.contains("bug")));
+    assert!(matches!(&s.spec.phase, Phase::Failed(e) if e.message.contains("bug")));
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! Progress and logs of a running connector: a spinner frame, a byte gauge, and a pane with the latest
-//! log lines (newest at the bottom, level tags, control characters removed).
+//! Progress and logs of a running connector: a spinner frame with what runs and for how long, its latest
+//! log line, a byte gauge, and a pane with the latest log lines (newest at the bottom, level tags, control
+//! characters removed). The job's state (request, clock, log tail) is `tui::job::Job`.
 
 use crate::connector::logs::one_line;
 use crate::model::{LogLevel, LogLine};
@@ -9,17 +10,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use std::collections::VecDeque;
-
-/// How many connector log lines a job keeps for its log pane.
-pub const KEEP_LOGS: usize = 200;
-
-/// Keep `line` at the end of a job's log tail, dropping the oldest beyond [`KEEP_LOGS`].
-pub fn keep(logs: &mut VecDeque<LogLine>, line: LogLine) {
-    if logs.len() == KEEP_LOGS {
-        logs.pop_front();
-    }
-    logs.push_back(line);
-}
+use std::time::Duration;
 
 /// The level a log line is shown at, as a short tag.
 pub fn level_tag(level: LogLevel) -> &'static str {
@@ -86,6 +77,53 @@ pub fn spinner(frame: u64) -> &'static str {
     SPINNER[(frame % SPINNER.len() as u64) as usize]
 }
 
+/// A running job's line in `w` cells: the spinner at tick `frame`, what it does, and the time so far when
+/// it is given (`  4.2s`, dimmed, at the end).
+pub fn working(
+    t: &Theme,
+    frame: u64,
+    doing: &str,
+    elapsed: Option<Duration>,
+    w: usize,
+) -> Line<'static> {
+    let secs = elapsed
+        .map(|e| format!("  {:.1}s", e.as_secs_f64()))
+        .unwrap_or_default();
+    let mut spans = vec![
+        Span::styled(format!("{} ", spinner(frame)), t.title()),
+        Span::raw(truncate(doing, w.saturating_sub(2 + secs.len()))),
+    ];
+    if !secs.is_empty() {
+        spans.push(Span::styled(secs, t.dim()));
+    }
+    Line::from(spans)
+}
+
+/// The job's latest log line, dimmed and indented ("no log line yet" before the first).
+pub fn latest(t: &Theme, logs: &VecDeque<LogLine>, w: usize) -> Line<'static> {
+    let latest = logs
+        .back()
+        .map(|l| sanitize(&one_line(l)))
+        .unwrap_or_else(|| "no log line yet".into());
+    Line::styled(truncate(&format!("  {latest}"), w), t.dim())
+}
+
+/// The log pane under the `used` lines of `body` (one blank line between), when there is a log.
+pub fn render_below(
+    frame: &mut Frame,
+    body: Rect,
+    used: usize,
+    logs: &VecDeque<LogLine>,
+    t: &Theme,
+) {
+    if logs.is_empty() {
+        return;
+    }
+    let top = (used as u16).saturating_add(1).min(body.height);
+    let area = Rect::new(body.x, body.y + top, body.width, body.height - top);
+    render(frame, area, logs, t);
+}
+
 /// `[██████░░░░░░]  27%` in `width` cells.
 pub fn gauge(done: u64, total: u64, width: usize, theme: &Theme) -> Line<'static> {
     let ratio = if total == 0 {
@@ -128,5 +166,39 @@ pub fn render(frame: &mut Frame, area: Rect, logs: &VecDeque<LogLine>, theme: &T
             Span::styled(text, style),
         ]);
         frame.render_widget(l, Rect::new(area.x, area.y + 1 + i as u16, area.width, 1));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::LogLevel;
+
+    fn text(l: &Line) -> String {
+        l.spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn a_job_line_shows_its_time_when_given_and_the_latest_log_line() {
+        let t = Theme::default();
+        let line = working(&t, 0, "Running the connector's check", None, 40);
+        assert_eq!(text(&line), "⠋ Running the connector's check");
+        let line = working(
+            &t,
+            1,
+            "Running the connector's check",
+            Some(Duration::from_millis(4200)),
+            40,
+        );
+        assert_eq!(text(&line), "⠙ Running the connector's check  4.2s");
+        let mut logs = VecDeque::new();
+        assert_eq!(text(&latest(&t, &logs, 40)), "  no log line yet");
+        logs.push_back(LogLine {
+            level: LogLevel::Info,
+            message: "connected\u{7}".into(),
+            fields: None,
+        });
+        // A control character cannot reach the terminal.
+        assert_eq!(text(&latest(&t, &logs, 40)), "  connected�");
     }
 }
