@@ -6,11 +6,11 @@
 
 use super::{Reply, Step};
 use crate::catalog::{Choice, SchemaChange};
+use crate::tui::edit_plan;
 use crate::tui::flow::Transition;
 use crate::tui::keys::{Action, Ctx};
-use crate::tui::msg::{Cmd, Hidden, ReqId, SavePreview, SaveRequest, TaskMsg};
+use crate::tui::msg::{Cmd, Hidden, ReqId, SavePreview, TaskMsg};
 use crate::tui::opened;
-use crate::tui::session;
 use crate::tui::state::{State, StepId};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -128,47 +128,6 @@ impl ChangesState {
     }
 }
 
-/// The plan the diff comes from: the bindings as chosen, a deselected saved one removed, nothing
-/// encrypted, the config file left as it is (only the catalog's changes are shown here).
-fn plan_request(state: &State) -> Result<SaveRequest, String> {
-    let task = opened::task(state).ok_or("no catalog is open")?;
-    if let Some(why) = &task.save_blocker {
-        return Err(format!(
-            "This task cannot be saved back from the wizard: {why}."
-        ));
-    }
-    let run = session::run_of(state).ok_or("there is no connector spec")?;
-    let config = state.answers.config.clone().ok_or("there is no config")?;
-    let prefix = task.prefix.clone();
-    let chosen = session::chosen(state, &prefix);
-    let spec = state.spec.outcome.as_ref().map(|o| &o.spec);
-    let choices = opened::deselected(state)
-        .into_iter()
-        .map(|id| (id, Choice::Remove))
-        .collect();
-    Ok(SaveRequest {
-        dir: task.dir.display().to_string(),
-        name: task.short_name.clone(),
-        prefix,
-        run,
-        bindings: state.bindings.bindings.clone(),
-        chosen,
-        resource_path_pointers: spec
-            .map(|s| s.resource_path_pointers.clone())
-            .unwrap_or_default(),
-        config,
-        replace: false,
-        confirmed: false,
-        protection: None,
-        config_schema: spec.map(|s| s.config_schema.clone()).unwrap_or_default(),
-        wrap: None,
-        choices,
-        renames: opened::renames(state),
-        keep_config: true,
-        materialization: None,
-    })
-}
-
 fn enter(state: &mut State) -> Reply {
     if opened::task(state).is_none() {
         return Reply::go(Transition::Next);
@@ -180,7 +139,9 @@ fn enter(state: &mut State) -> Reply {
         .map(Cmd::Cancel)
         .into_iter()
         .collect();
-    match plan_request(state) {
+    // The diff comes from the bindings as chosen (a deselected saved one removed); the choices made here
+    // apply on top of it.
+    match edit_plan::request(state, edit_plan::Choices::Deselected) {
         Ok(req) => {
             let id = state.next_req();
             state.changes = ChangesState {
@@ -340,9 +301,7 @@ impl Step for ChangesStep {
             Action::Bottom => ch.selected = len.saturating_sub(1),
             Action::NextChoice | Action::Toggle => cycle(state, true),
             Action::PrevChoice => cycle(state, false),
-            Action::NextStep if ch.phase == Phase::Done => {
-                return Reply::go(Transition::GoTo(StepId::Review));
-            }
+            Action::NextStep if ch.phase == Phase::Done => return Reply::go(Transition::Next),
             Action::EditConfig => return Reply::go(Transition::GoTo(StepId::Config)),
             _ => {}
         }

@@ -3,6 +3,7 @@
 
 mod app_loop;
 mod edit;
+mod edit_preview;
 mod flow_snapshots;
 mod flow_support;
 mod flow_update;
