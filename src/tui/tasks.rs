@@ -732,6 +732,35 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// Shutting down waits for work on a thread of its own (the preview's) to end, so that its connector
+    /// is stopped before the wizard leaves; but no longer than the grace.
+    #[tokio::test]
+    async fn shutdown_waits_for_the_previews_thread() {
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut tasks = Tasks::new(tx, Paths::default());
+        let stopped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (ended_tx, ended) = tokio::sync::oneshot::channel::<()>();
+        let flag = stopped.clone();
+        std::thread::spawn(move || {
+            let _ended = ended_tx;
+            std::thread::sleep(Duration::from_millis(300));
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
+        tasks.threads.push(ended);
+        tasks.shutdown(Duration::from_secs(10)).await;
+        assert!(stopped.load(std::sync::atomic::Ordering::SeqCst));
+        assert!(tasks.threads.is_empty());
+
+        let (_held, ended) = tokio::sync::oneshot::channel::<()>();
+        tasks.threads.push(ended);
+        let started = std::time::Instant::now();
+        tasks.shutdown(Duration::from_millis(200)).await;
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the grace bounds it"
+        );
+    }
+
     /// The wizard's connector tasks register the secrets typed into the form, by the schema of the spec
     /// fetched last, before they start: the connector's log lines (and the log file) then mask them.
     #[test]
