@@ -66,6 +66,7 @@ fn quitting_during_the_preview_of_a_docker_capture_removes_its_container() {
     t.keys(&["y"]);
     t.assert_restored();
     let took = asked.elapsed();
+    eprintln!("from Ctrl-C to the shell prompt: {took:?}");
     // Removed before catwalk exited: no grace here.
     assert_eq!(
         support::catwalk_containers(),

@@ -127,6 +127,7 @@ fn quit_during(during: During, name: &str, keys: &[&str]) {
     t.keys(keys);
     t.assert_restored();
     let took = asked.elapsed();
+    eprintln!("from Ctrl-C to the shell prompt: {took:?}");
     // Stopped before catwalk exited (a killed process may take a moment to be reaped).
     let until = Instant::now() + Duration::from_secs(1);
     while !running(&forever).is_empty() && Instant::now() < until {
