@@ -2,12 +2,15 @@
 //! The capture the save would write is planned in memory (`ops::preview::planned_task`: the chosen
 //! bindings, their collections and the config as typed, through the SSH tunnel when there is one) and run
 //! by the preview operation in a task, at most [`LIMIT`] documents per binding and for at most
-//! [`TIMEOUT`]; Esc cancels (the connector is stopped). Editing an existing capture, the step comes after
-//! the Changes step and previews what saving back would write (`ops::edit::planned_task`: the catalog's
-//! bindings with their resource configs, schemas and `disable`, the person's changes and choices applied). Then each binding's documents as a table of
+//! [`TIMEOUT`]; Esc cancels (the connector is stopped). Then each binding's documents as a table of
 //! top-level fields or (v) as JSON, documents that break the collection's schema or lack its key marked
 //! with the pointer and the reason; `e` goes back to fix the config, Esc to the bindings, Enter on to save.
 //! `s`/`n` passes the step over (connectors that cannot be previewed cheaply).
+//!
+//! Editing an existing capture, the step comes after the Changes step (Esc goes back there) and previews
+//! what saving back would write (`ops::edit::planned_task`: the catalog's bindings with their resource
+//! configs, schemas and `disable`, the person's deselections, renames and Changes choices applied, the
+//! config as edited); it reads again when one of those changes.
 
 use super::{Reply, Step};
 use crate::model::{DiscoveredBinding, LogLine};
