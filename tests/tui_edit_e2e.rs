@@ -2,7 +2,8 @@
 //! by `catwalk discover` for the Flow fixture (a local command), edited by hand (comments), its config then
 //! encrypted by the real sops for a real age key, the fixture now reporting a fourth table.
 //! `catwalk edit FILE` opens it (the config decrypted in memory, the password never on screen), the new
-//! table is selected, the Changes step shows it added and `events` is disabled there, the save writes back
+//! table is selected, the Changes step shows it added and `events` is disabled there, the preview reads the
+//! capture as saving back would write it (the new table and users, not the disabled ones), the save writes back
 //! into the same file: a line diff shows only the new binding, its collection and `disable: true` added,
 //! every comment kept, and the config file (unchanged) left byte for byte as it was, encrypted.
 
@@ -114,6 +115,22 @@ fn drive(name: &str, w: u16, h: u16, from_list: bool) {
             "wider than the pane: {line}"
         );
     }
+    // The preview reads the capture as saving back would write it: users and the new table, not events
+    // (disabled just now) nor audit_log (disabled in the file); the config decrypted in memory.
+    t.keys(&["Enter"]);
+    let screen = t.wait_long(
+        &[
+            "saved back",
+            "◀ 1/2 ▶",
+            "acmeCo/users",
+            "3 documents",
+            "✓ all match the schema",
+        ],
+        SLOW,
+    );
+    assert!(!screen.contains("acmeCo/events"), "{screen}");
+    t.keys(&["Tab"]);
+    t.wait_for(&["◀ 2/2 ▶", "acmeCo/table_00003", "3 documents"]);
     t.keys(&["Enter"]);
     t.wait_long(&["Review and save", "sops: secret fields"], SLOW);
     t.keys(&["Enter"]);

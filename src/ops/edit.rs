@@ -1,10 +1,11 @@
 //! Opening a task of an existing catalog for editing (`catwalk edit`, the wizard's "Open a catalog"):
 //! which tasks a catalog file holds, the catalogs found under a directory, and one task loaded whole: its
 //! connector, its config decrypted in memory when sops protects it (never written anywhere), its SSH
-//! tunnel, its bindings with their resource configs and settings, their collections and schemas.
+//! tunnel, its bindings with their resource configs and settings, their collections and schemas. And the
+//! capture an edit would save, held in memory for the wizard's preview ([`planned_task`]).
 
 use super::exit::{self, Failure};
-use crate::catalog::{self, LoadedBinding, LoadedCollection};
+use crate::catalog::{self, ContentRef, LoadedBinding, LoadedCollection, LoadedTask};
 use crate::model::{ConnectorKind, Protocol};
 use crate::secrets::Protection;
 use serde_json::Value;
@@ -294,6 +295,92 @@ pub fn open(file: &Path, name: Option<&str>) -> Result<OpenedTask, Failure> {
         prefix,
         short_name,
         dir,
+    })
+}
+
+/// The capture an edit would save, as a task to preview: the save's own plan of the catalog (`req`: the
+/// opened catalog merged with the chosen bindings, the person's choices and renames; nothing is written),
+/// its bindings (resource configs, collections and their schemas as planned, `disable`, `backfill`) read
+/// from the plan, with `req.config` (the config as edited) inline. A schema the plan leaves in its file is
+/// read from the disk; a collection another catalog file defines comes from the opened catalog's imports.
+/// Blocking (it reads the catalog's files).
+pub fn planned_task(req: &super::save::Request) -> Result<LoadedTask, Failure> {
+    let (dir, outcome, _) = super::save::plan_files(req)?;
+    let flow_file = outcome.flow_file.clone();
+    let files = &outcome.files;
+    let capture = files
+        .catalog
+        .captures
+        .get(&outcome.capture_name)
+        .ok_or_else(|| {
+            Failure::invalid(format!(
+                "the planned catalog {} has no capture {}: nothing to preview",
+                flow_file.display(),
+                outcome.capture_name
+            ))
+        })?;
+    // What the catalog and its imports define now (collections the save leaves where they are).
+    let existing = catalog::load(&flow_file).ok();
+    let schema = |r: &ContentRef| -> Option<Value> {
+        match r {
+            ContentRef::Inline(v) => Some(v.clone()),
+            ContentRef::Path(p) => match files.schemas.iter().find(|s| s.path == *p) {
+                Some(planned) => Some(planned.schema.clone()),
+                None if !p.contains('#') && !p.contains("://") => {
+                    let path = dir.join(p);
+                    let text = std::fs::read_to_string(&path).ok()?;
+                    catalog::parse_text(&path, &text).ok()
+                }
+                None => None,
+            },
+        }
+    };
+    let from_files = |name: &str| -> Option<LoadedCollection> {
+        existing.as_ref()?.collections.get(name).cloned()
+    };
+    let collection = |name: &str| -> Option<LoadedCollection> {
+        let Some(def) = files.catalog.collections.get(name) else {
+            return from_files(name);
+        };
+        let write_schema = def.write_schema_ref().and_then(schema);
+        let read_schema = match &def.read_schema {
+            None => Some(None),
+            Some(r) => schema(r).map(Some),
+        };
+        match (write_schema, read_schema) {
+            (Some(write_schema), Some(read_schema)) => Some(LoadedCollection {
+                name: name.to_string(),
+                file: flow_file.clone(),
+                key: def.key.clone(),
+                write_schema,
+                read_schema,
+            }),
+            // A reference the plan cannot resolve by itself: as the files on the disk define it.
+            _ => from_files(name),
+        }
+    };
+    let bindings = capture
+        .bindings
+        .iter()
+        .map(|b| LoadedBinding {
+            resource: b.resource.clone(),
+            collection_name: b.target.clone(),
+            collection: collection(&b.target),
+            disable: b.disable,
+            backfill: b.backfill,
+            fields: None,
+        })
+        .collect();
+    Ok(LoadedTask {
+        name: outcome.capture_name.clone(),
+        kind: ConnectorKind::Capture,
+        file: flow_file,
+        endpoint: capture.endpoint.clone(),
+        config: req.config.clone(),
+        config_file: None,
+        has_sops: false,
+        bindings,
+        source: None,
     })
 }
 

@@ -170,8 +170,8 @@ fn discovery(req: &Request) -> Discovery {
     .0
 }
 
-/// Plan every file (nothing is written).
-fn plan_files(req: &Request) -> Result<(PathBuf, DiscoverOutcome, bool), Failure> {
+/// Plan every file (nothing is written): the directory, the outcome, and whether the catalog file existed.
+pub(crate) fn plan_files(req: &Request) -> Result<(PathBuf, DiscoverOutcome, bool), Failure> {
     let dir = resolve_dir(&req.dir, req.home.as_deref())?;
     if dir.is_file() {
         return Err(Failure::invalid(format!(

@@ -85,7 +85,9 @@ impl Flow {
         };
         steps.extend(match (kind, origin) {
             (TaskKind::Capture, Origin::New) => vec![Bindings, Preview, Review],
-            (TaskKind::Capture, Origin::Existing) => vec![Bindings, Changes, Review],
+            // The preview after the Changes step: it runs the capture as the save would write it, the
+            // person's choices there (disable, keep the old schema, remove) included.
+            (TaskKind::Capture, Origin::Existing) => vec![Bindings, Changes, Preview, Review],
             (TaskKind::Materialization, _) => vec![Collections, Resources, Fields, Review],
         });
         Flow {
@@ -213,7 +215,8 @@ mod tests {
         assert_eq!(f.steps.first(), Some(&StepId::Config));
         assert_eq!(f.position(StepId::Connector), None);
         assert_eq!(f.after(StepId::Bindings), Some(StepId::Changes));
-        assert_eq!(f.after(StepId::Changes), Some(StepId::Review));
+        assert_eq!(f.after(StepId::Changes), Some(StepId::Preview));
+        assert_eq!(f.after(StepId::Preview), Some(StepId::Review));
         let new = Flow::for_task(TaskKind::Capture, Origin::New);
         assert_eq!(new.position(StepId::Changes), None);
     }

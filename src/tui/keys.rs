@@ -163,6 +163,8 @@ pub enum Ctx {
     HostKeyQuestion,
     /// Step 5: the check passed (or was skipped).
     CheckPassed,
+    /// Step 5 of a materialization, passed: Enter goes on to its collections (before `CheckPassed`).
+    CheckPassedCollections,
     /// Step 5: the check failed.
     CheckFailed,
     /// Step 6: the list of discovered bindings.
@@ -244,6 +246,7 @@ impl Ctx {
             Ctx::NoTunnel => "SSH tunnel: none chosen",
             Ctx::HostKeyQuestion => "Check: an SSH host key not seen before",
             Ctx::CheckPassed => "Check passed",
+            Ctx::CheckPassedCollections => "Check passed, a materialization",
             Ctx::CheckFailed => "Check failed",
             Ctx::Bindings => "Bindings list",
             Ctx::BindingFilter => "Filtering the bindings",
@@ -429,6 +432,7 @@ pub static KEYS: &[Binding] = &[
     // Step 5.
     b(A::Yes, &[ch('y')], "accept key", "Trust this host key: record it in known_hosts and go on", Ctx::HostKeyQuestion, Show),
     b(A::No, &[ch('n'), k(C::Esc)], "go back", "Do not trust it: back to the SSH tunnel step (nothing is recorded)", Ctx::HostKeyQuestion, Show),
+    b(A::Continue, &[k(C::Enter)], "collections", "Go on to the collections to write (read from your catalogs)", Ctx::CheckPassedCollections, Show),
     b(A::Continue, &[k(C::Enter)], "bindings", "Go on to the bindings (runs the connector's discover)", Ctx::CheckPassed, Show),
     b(A::Retry, &[ch('r')], "check again", "Run the check again", Ctx::CheckPassed, Show),
     b(A::Back, &[k(C::Esc)], "back", "Back to the SSH tunnel step (nothing is lost)", Ctx::CheckPassed, Show),
@@ -443,7 +447,7 @@ pub static KEYS: &[Binding] = &[
     b(A::Down, &[k(C::Down), ch('j')], "down", "Move down", Ctx::Changes, Hidden),
     b(A::Top, &[k(C::Home), ch('g')], "top", "First binding", Ctx::Changes, Hidden),
     b(A::Bottom, &[k(C::End), ch('G')], "bottom", "Last binding", Ctx::Changes, Hidden),
-    b(A::NextStep, &[k(C::Enter), ctrl('n')], "next step", "Go on to review and save", Ctx::Changes, Show),
+    b(A::NextStep, &[k(C::Enter), ctrl('n')], "next step", "Go on to preview documents, then save", Ctx::Changes, Show),
     b(A::EditConfig, &[ch('e')], "config", "Back to the config", Ctx::Changes, Hidden),
     b(A::Back, &[k(C::Esc)], "back", "Back to the bindings (your choices are kept)", Ctx::Changes, Show),
     b(A::Toggle, &[ch(' ')], "toggle", "Select or deselect this binding", Ctx::Bindings, Show),
@@ -470,11 +474,11 @@ pub static KEYS: &[Binding] = &[
     b(A::EditConfig, &[ch('e')], "edit config", "Back to the config form (values kept)", Ctx::DiscoverFailed, Show),
     b(A::Back, &[k(C::Esc)], "back", "Back to the check (nothing is lost)", Ctx::DiscoverFailed, Show),
     // Preview.
-    b(A::Cancel, &[k(C::Esc)], "cancel", "Stop the connector and go back to the bindings", Ctx::PreviewBusy, Show),
+    b(A::Cancel, &[k(C::Esc)], "cancel", "Stop the connector and go back (to the bindings, or an edit's changes)", Ctx::PreviewBusy, Show),
     b(A::Skip, &[ch('s'), ch('n')], "skip", "Stop reading and go on to save", Ctx::PreviewBusy, Show),
     b(A::NextStep, &[k(C::Enter), ctrl('n')], "next step", "Go on to review and save", Ctx::Preview, Show),
     b(A::EditConfig, &[ch('e')], "edit config", "Back to the config form to fix it (values kept)", Ctx::Preview, Show),
-    b(A::Back, &[k(C::Esc)], "back", "Back to the bindings (nothing is lost)", Ctx::Preview, Show),
+    b(A::Back, &[k(C::Esc)], "back", "Back to the bindings, or an edit's changes (nothing is lost)", Ctx::Preview, Show),
     b(A::Toggle, &[ch('v'), ch(' ')], "table/JSON", "Show the documents as a table or as JSON", Ctx::Preview, Show),
     b(A::NextField, &[k(C::Tab)], "binding", "Show the next binding's documents", Ctx::Preview, As("Tab")),
     b(A::PrevField, &[k(C::BackTab)], "previous binding", "Show the previous binding's documents", Ctx::Preview, Hidden),
@@ -489,7 +493,7 @@ pub static KEYS: &[Binding] = &[
     b(A::Retry, &[ch('r')], "read again", "Run the preview again", Ctx::PreviewFailed, Show),
     b(A::EditConfig, &[ch('e')], "edit config", "Back to the config form (values kept)", Ctx::PreviewFailed, Show),
     b(A::Skip, &[ch('s'), ch('n')], "skip", "Go on to save without a preview", Ctx::PreviewFailed, Show),
-    b(A::Back, &[k(C::Esc)], "back", "Back to the bindings (nothing is lost)", Ctx::PreviewFailed, Show),
+    b(A::Back, &[k(C::Esc)], "back", "Back to the bindings, or an edit's changes (nothing is lost)", Ctx::PreviewFailed, Show),
     // Step 7.
     b(A::Save, &[ctrl('s')], "save", "Write the files", Ctx::SaveFields, Show),
     b(A::Submit, &[k(C::Enter)], "next", "Next field; on the Save button, write the files", Ctx::SaveFields, Hidden),

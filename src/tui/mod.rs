@@ -9,6 +9,7 @@ pub mod config_draft;
 pub mod connectors;
 pub mod contexts;
 pub mod draft;
+pub mod edit_plan;
 pub mod env;
 pub mod events;
 pub mod flow;

@@ -84,6 +84,9 @@ pub enum TaskMsg {
     CatalogOpened(Result<Box<crate::ops::edit::OpenedTask>, TaskError>),
     /// The preview's next document (only the first few of each binding are sent).
     PreviewDoc(Box<PreviewDoc>),
+    /// The preview's capture is planned: the collections of its enabled bindings, in the order documents
+    /// name them (`PreviewDoc::binding`); sent before the first document.
+    PreviewPlanned(Vec<String>),
     /// The preview ended: what each binding captured in all, or why it could not run.
     Previewed(Result<Box<PreviewReport>, TaskError>),
 }
@@ -91,7 +94,7 @@ pub enum TaskMsg {
 /// A document the preview read, and where it breaks its collection's schema or key (pointer, reason).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PreviewDoc {
-    /// The binding's index among the previewed (chosen) bindings.
+    /// The binding's index among the previewed capture's enabled bindings.
     pub binding: usize,
     pub doc: Value,
     pub problem: Option<(String, String)>,
@@ -113,6 +116,9 @@ pub struct PreviewRequest {
     pub limit: usize,
     /// At most this long.
     pub timeout: std::time::Duration,
+    /// Editing an existing catalog: the save's request (with the person's choices), whose planned capture
+    /// is previewed instead of one built from `bindings` alone (`ops::edit::planned_task`).
+    pub edit: Option<Hidden<SaveRequest>>,
 }
 
 /// Chosen bindings with their full collection names (`Debug` hides them: they are many and large).

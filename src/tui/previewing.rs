@@ -1,11 +1,13 @@
 //! The wizard's preview, run by the task executor: the capture the save would write, planned in memory
 //! (`ops::preview::planned_task`), read by the very operation `catwalk preview` runs
 //! (`ops::preview::preview_task`) on a thread of its own (the capture runtime's future is not `Send`),
-//! each binding's first documents reported as they come. Dropping the stop handle ends the read there,
-//! stopping the connector.
+//! each binding's first documents reported as they come. An edit previews the capture its save would
+//! write back (`ops::edit::planned_task`: the opened catalog merged with the person's choices). Dropping the
+//! stop handle ends the read there, stopping the connector; the thread's [`Ended`] says when it is gone.
 
-use super::msg::{PreviewDoc, PreviewRequest as Request, SshUse, TaskError, TaskMsg};
+use super::msg::{PreviewDoc, PreviewRequest as Request, SaveRequest, SshUse, TaskError, TaskMsg};
 use super::tasks::{Report, reporter, ssh_policy};
+use crate::catalog::LoadedTask;
 use crate::connector::Options;
 use crate::ops::report as ops_report;
 use crate::tunnel::Secret;
@@ -14,17 +16,26 @@ use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::oneshot;
 
-/// Start the preview on its own thread: the handle that stops it when dropped, and its result.
+/// Resolves once the preview's thread has ended: its connector stopped (process group killed, container
+/// removed) and its runtime gone. The wizard waits for it before leaving.
+pub type Ended = oneshot::Receiver<()>;
+
+/// Start the preview on its own thread: the handle that stops it when dropped, its result, and when the
+/// thread has ended.
 pub fn start(
     req: Request,
     report: Report,
 ) -> (
     oneshot::Sender<()>,
     oneshot::Receiver<Result<crate::ops::preview::Report, TaskError>>,
+    Ended,
 ) {
     let (stop, stopped) = oneshot::channel::<()>();
     let (done, result) = oneshot::channel();
+    let (ended_tx, ended) = oneshot::channel::<()>();
     std::thread::spawn(move || {
+        // Dropped last, when everything the preview started is gone.
+        let _ended = ended_tx;
         let runtime = match tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -38,54 +49,87 @@ pub fn start(
             }
         };
         let read = runtime.block_on(async move {
-            let endpoint = req.run.choice.endpoint();
-            let target = crate::ops::discover::Target {
-                prefix: &req.prefix,
-                name: &req.name,
-                endpoint: &endpoint,
-                protocol: req.run.protocol,
-                network: None,
-            };
-            let reading = preview(
-                target,
-                &req.config,
-                &req.bindings,
-                req.resource_path_pointers.clone(),
-                &req.ssh,
-                (req.limit, req.timeout),
-                report,
-            );
             tokio::select! {
-                read = reading => read,
+                read = read(&req, report) => read,
                 _ = stopped => Err(TaskError::new(
                     crate::ops::exit::ExitKind::Interrupted,
                     "the preview was cancelled",
                 )),
             }
         });
+        // The connector is stopped by now (the read future is dropped); what its runtime still runs goes here.
+        runtime.shutdown_timeout(Duration::from_secs(5));
         let _ = done.send(read);
     });
-    (stop, result)
+    (stop, result, ended)
 }
 
-/// The wizard's preview (`ops::preview::preview_task` of the capture the save would write, planned in
-/// memory): each binding's first `limit` documents go to `report` as they come; the preview stops once
-/// every binding has them, at a checkpoint once every binding has some, or after `timeout`.
+/// Plan the capture the save would write, then preview it.
+async fn read(req: &Request, report: Report) -> Result<crate::ops::preview::Report, TaskError> {
+    let task = match &req.edit {
+        Some(edit) => edited(edit).await?,
+        None => planned(req)?,
+    };
+    preview(&task, &req.ssh, (req.limit, req.timeout), report).await
+}
+
+/// A new capture: the one the save would write from the chosen bindings, planned in memory.
+fn planned(req: &Request) -> Result<LoadedTask, TaskError> {
+    let endpoint = req.run.choice.endpoint();
+    let target = crate::ops::discover::Target {
+        prefix: &req.prefix,
+        name: &req.name,
+        endpoint: &endpoint,
+        protocol: req.run.protocol,
+        network: None,
+    };
+    let bindings = req.bindings.iter().map(|(b, _)| b.clone()).collect();
+    let targets = req.bindings.iter().map(|(_, t)| t.clone()).collect();
+    let (discovery, _) = crate::ops::discover::discovery(
+        &target,
+        bindings,
+        Some(targets),
+        req.resource_path_pointers.clone(),
+    );
+    Ok(crate::ops::preview::planned_task(
+        discovery,
+        Value::clone(&req.config),
+    )?)
+}
+
+/// An edit: the capture its save would write back, planned from the catalog's files (off the runtime).
+async fn edited(edit: &SaveRequest) -> Result<LoadedTask, TaskError> {
+    let req = super::saving::request(edit);
+    tokio::task::spawn_blocking(move || crate::ops::edit::planned_task(&req))
+        .await
+        .map_err(|e| TaskError::bug(format!("planning the capture to preview failed: {e}")))?
+        .map_err(TaskError::from)
+}
+
+/// The wizard's preview (`ops::preview::preview_task` of the capture the save would write, held in
+/// memory): its enabled bindings' collections go to `report` first, then each binding's first `limit`
+/// documents as they come; the preview stops once every binding has them, at a checkpoint once every
+/// binding has some, or after `timeout`.
 async fn preview(
-    target: crate::ops::discover::Target<'_>,
-    config: &Value,
-    chosen: &[(crate::model::DiscoveredBinding, String)],
-    resource_path_pointers: Vec<String>,
+    task: &LoadedTask,
     ssh: &SshUse,
     (limit, timeout): (usize, Duration),
     report: Report,
 ) -> Result<crate::ops::preview::Report, TaskError> {
     use crate::ops::preview::{self, PreviewRequest};
-    let bindings = chosen.iter().map(|(b, _)| b.clone()).collect();
-    let targets = chosen.iter().map(|(_, t)| t.clone()).collect();
-    let (discovery, _) =
-        crate::ops::discover::discovery(&target, bindings, Some(targets), resource_path_pointers);
-    let task = preview::planned_task(discovery, config.clone())?;
+    let enabled: Vec<String> = task
+        .bindings
+        .iter()
+        .filter(|b| !b.disable)
+        .map(|b| b.collection_name.clone())
+        .collect();
+    if enabled.is_empty() {
+        return Err(TaskError::invalid(
+            "every binding of the capture is disabled, so there is nothing to read: enable one on the \
+             Changes step (Esc), or skip the preview (s)",
+        ));
+    }
+    report(TaskMsg::PreviewPlanned(enabled.clone()));
     let req = PreviewRequest {
         source: PathBuf::from(preview::UNSAVED),
         name: None,
@@ -104,7 +148,7 @@ async fn preview(
                 .map(Secret::new)
         }),
     };
-    let mut sent = vec![0usize; chosen.len()];
+    let mut sent = vec![0usize; enabled.len()];
     let mut on = |event: preview::Event<'_>| -> std::io::Result<()> {
         match event {
             preview::Event::Note(n) => tracing::info!("preview: {n}"),
@@ -139,7 +183,7 @@ async fn preview(
         }
         Ok(())
     };
-    preview::preview_task(&task, req, &mut on)
+    preview::preview_task(task, req, &mut on)
         .await
         .map_err(TaskError::from)
 }

@@ -87,6 +87,9 @@ pub struct Tasks {
     /// The config schema of the last spec fetched: which values of a form's config are secret, registered
     /// for masking before a connector runs with it.
     config_schema: Arc<Mutex<Option<Value>>>,
+    /// Work on threads of its own (the preview's) not known to have ended: waited for on shutdown, so that
+    /// their connectors are stopped before the wizard leaves.
+    threads: Vec<super::previewing::Ended>,
 }
 
 impl Tasks {
@@ -96,6 +99,7 @@ impl Tasks {
             running: Vec::new(),
             paths,
             config_schema: Arc::default(),
+            threads: Vec::new(),
         }
     }
 
@@ -316,7 +320,14 @@ impl Tasks {
             }
             Cmd::Preview { id, req } => {
                 self.register_secrets(&req.config);
-                let (stop, result) = super::previewing::start(req, self.reporter(id));
+                let (stop, result, ended) = super::previewing::start(req, self.reporter(id));
+                self.threads.retain_mut(|t| {
+                    matches!(
+                        t.try_recv(),
+                        Err(tokio::sync::oneshot::error::TryRecvError::Empty)
+                    )
+                });
+                self.threads.push(ended);
                 self.spawn(id, true, async move {
                     // Aborting this task drops `stop`: the preview's thread then stops the connector.
                     let _stop = stop;
@@ -397,15 +408,21 @@ impl Tasks {
         }
     }
 
-    /// Abort every abortable task and wait (at most `grace`) for all of them to end, so that containers
-    /// are removed and drafts written before the wizard exits.
+    /// Abort every abortable task and wait (at most `grace`) for all of them to end, so that connectors
+    /// are stopped (processes killed, containers removed) and drafts written before the wizard exits. A
+    /// preview runs on a thread of its own: its task's end stops it there, and the thread is waited for.
     pub async fn shutdown(&mut self, grace: Duration) {
         for r in &self.running {
             if r.abortable {
                 r.handle.abort();
             }
         }
-        let all = futures_util::future::join_all(self.running.drain(..).map(|r| r.handle));
+        let tasks = futures_util::future::join_all(self.running.drain(..).map(|r| r.handle));
+        let threads = futures_util::future::join_all(self.threads.drain(..));
+        let all = async move {
+            tasks.await;
+            threads.await;
+        };
         if tokio::time::timeout(grace, all).await.is_err() {
             tracing::warn!("some background tasks did not end within {grace:?}");
         }
@@ -726,6 +743,35 @@ fn open_url(url: &str) -> Result<String, String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Shutting down waits for work on a thread of its own (the preview's) to end, so that its connector
+    /// is stopped before the wizard leaves; but no longer than the grace.
+    #[tokio::test]
+    async fn shutdown_waits_for_the_previews_thread() {
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut tasks = Tasks::new(tx, Paths::default());
+        let stopped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (ended_tx, ended) = tokio::sync::oneshot::channel::<()>();
+        let flag = stopped.clone();
+        std::thread::spawn(move || {
+            let _ended = ended_tx;
+            std::thread::sleep(Duration::from_millis(300));
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
+        tasks.threads.push(ended);
+        tasks.shutdown(Duration::from_secs(10)).await;
+        assert!(stopped.load(std::sync::atomic::Ordering::SeqCst));
+        assert!(tasks.threads.is_empty());
+
+        let (_held, ended) = tokio::sync::oneshot::channel::<()>();
+        tasks.threads.push(ended);
+        let started = std::time::Instant::now();
+        tasks.shutdown(Duration::from_millis(200)).await;
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the grace bounds it"
+        );
+    }
 
     /// The wizard's connector tasks register the secrets typed into the form, by the schema of the spec
     /// fetched last, before they start: the connector's log lines (and the log file) then mask them.

@@ -6,12 +6,12 @@
 
 use super::{Reply, Step};
 use crate::catalog::{Choice, SchemaChange};
+use crate::tui::edit_plan;
 use crate::tui::flow::Transition;
 use crate::tui::job::Job;
 use crate::tui::keys::{Action, Ctx};
-use crate::tui::msg::{Cmd, Hidden, ReqId, SavePreview, SaveRequest, TaskError, TaskMsg};
+use crate::tui::msg::{Cmd, Hidden, ReqId, SavePreview, TaskError, TaskMsg};
 use crate::tui::opened;
-use crate::tui::session;
 use crate::tui::state::{State, StepId};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -130,47 +130,14 @@ impl ChangesState {
     }
 }
 
-/// The plan the diff comes from: the bindings as chosen, a deselected saved one removed, nothing
-/// encrypted, the config file left as it is (only the catalog's changes are shown here).
-fn plan_request(state: &State) -> Result<SaveRequest, TaskError> {
-    let task = opened::task(state).ok_or_else(|| TaskError::invalid("no catalog is open"))?;
-    let run =
-        session::run_of(state).ok_or_else(|| TaskError::invalid("there is no connector spec"))?;
-    let config = state
-        .answers
-        .config
-        .clone()
-        .ok_or_else(|| TaskError::invalid("there is no config"))?;
-    let spec = state.spec.outcome.as_ref().map(|o| &o.spec);
-    let choices = opened::deselected(state)
-        .into_iter()
-        .map(|id| (id, Choice::Remove))
-        .collect();
-    let draft = crate::tui::task_draft::draft(state, &task.prefix, &task.short_name, choices)
-        .map_err(TaskError::invalid)?;
-    Ok(SaveRequest {
-        dir: task.dir.display().to_string(),
-        run,
-        task: std::sync::Arc::new(draft),
-        resource_path_pointers: spec
-            .map(|s| s.resource_path_pointers.clone())
-            .unwrap_or_default(),
-        config,
-        replace: false,
-        confirmed: false,
-        protection: None,
-        config_schema: spec.map(|s| s.config_schema.clone()).unwrap_or_default(),
-        wrap: None,
-        keep_config: true,
-    })
-}
-
 fn enter(state: &mut State) -> Reply {
     if opened::task(state).is_none() {
         return Reply::go(Transition::Next);
     }
     let mut cmds: Vec<Cmd> = state.changes.job.cancel().into_iter().collect();
-    match plan_request(state) {
+    // The diff comes from the bindings as chosen (a deselected saved one removed); the choices made here
+    // apply on top of it.
+    match edit_plan::request(state, edit_plan::Choices::Deselected) {
         Ok(req) => {
             let id = state.next_req();
             state.changes = ChangesState {
@@ -330,9 +297,7 @@ impl Step for ChangesStep {
             Action::Bottom => ch.selected = len.saturating_sub(1),
             Action::NextChoice | Action::Toggle => cycle(state, true),
             Action::PrevChoice => cycle(state, false),
-            Action::NextStep if ch.phase == Phase::Done => {
-                return Reply::go(Transition::GoTo(StepId::Review));
-            }
+            Action::NextStep if ch.phase == Phase::Done => return Reply::go(Transition::Next),
             Action::EditConfig => return Reply::go(Transition::GoTo(StepId::Config)),
             _ => {}
         }

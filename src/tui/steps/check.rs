@@ -257,6 +257,12 @@ impl Step for CheckStep {
         match state.check.phase {
             Phase::Working => vec![Ctx::Busy],
             Phase::HostKey(_) => vec![Ctx::HostKeyQuestion],
+            // Enter names the flow's next step: a materialization's collections, else the bindings.
+            Phase::Passed | Phase::Skipped
+                if state.flow().after(StepId::Check) == Some(StepId::Collections) =>
+            {
+                vec![Ctx::CheckPassedCollections, Ctx::CheckPassed]
+            }
             Phase::Passed | Phase::Skipped => vec![Ctx::CheckPassed],
             Phase::Failed(_) | Phase::Idle => vec![Ctx::CheckFailed, Ctx::Page],
         }

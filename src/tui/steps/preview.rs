@@ -6,6 +6,11 @@
 //! top-level fields or (v) as JSON, documents that break the collection's schema or lack its key marked
 //! with the pointer and the reason; `e` goes back to fix the config, Esc to the bindings, Enter on to save.
 //! `s`/`n` passes the step over (connectors that cannot be previewed cheaply).
+//!
+//! Editing an existing capture, the step comes after the Changes step (Esc goes back there) and previews
+//! what saving back would write (`ops::edit::planned_task`: the catalog's bindings with their resource
+//! configs, schemas and `disable`, the person's deselections, renames and Changes choices applied, the
+//! config as edited); it reads again when one of those changes.
 
 use super::{Reply, Step};
 use crate::model::DiscoveredBinding;
@@ -15,8 +20,8 @@ use crate::tui::keys::{Action, Ctx};
 use crate::tui::msg::{
     Cmd, Hidden, PreviewDoc, PreviewReport, PreviewRequest, ReqId, TaskError, TaskMsg,
 };
-use crate::tui::session;
 use crate::tui::state::{State, StepId};
+use crate::tui::{edit_plan, opened, session};
 use ratatui::Frame;
 use ratatui::crossterm::event::MouseEvent;
 use ratatui::layout::Rect;
@@ -57,6 +62,19 @@ pub struct BindingDocs {
     pub invalid: u64,
     /// The first invalid document's number and problem, from the operation's report.
     pub first_invalid: Option<crate::ops::preview::Invalid>,
+}
+
+impl BindingDocs {
+    /// A binding of `collection`, nothing read yet.
+    pub fn new(collection: String) -> BindingDocs {
+        BindingDocs {
+            collection,
+            docs: Vec::new(),
+            read: 0,
+            invalid: 0,
+            first_invalid: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -118,6 +136,15 @@ fn print(state: &State, chosen: &[(DiscoveredBinding, String)]) -> u64 {
         crate::catalog::canonical_json(&b.resource_config).hash(&mut h);
         b.key.hash(&mut h);
     }
+    if opened::task(state).is_some() {
+        // An edit: the Changes step's choices and the renames change what is previewed too.
+        let edit = opened::edit_choices(state, None);
+        let mut choices: Vec<String> = edit.choices.iter().map(|c| format!("{c:?}")).collect();
+        let mut renames: Vec<_> = opened::renames(state).into_iter().collect();
+        choices.sort();
+        renames.sort();
+        (choices, renames).hash(&mut h);
+    }
     h.finish()
 }
 
@@ -153,19 +180,28 @@ pub fn start(state: &mut State) -> Vec<Cmd> {
         ));
         return cmds;
     }
+    // An edit previews the catalog as saving back would write it, the person's choices applied.
+    let edit = match opened::task(state) {
+        Some(_) => match edit_plan::request(state, edit_plan::Choices::All) {
+            Ok(req) => Some(Hidden::new(req)),
+            Err(e) => {
+                state.preview.phase = Phase::Failed(e);
+                return cmds;
+            }
+        },
+        None => None,
+    };
     let id = state.next_req();
     state.preview = PreviewState {
         phase: Phase::Working,
-        bindings: chosen
-            .iter()
-            .map(|(_, collection)| BindingDocs {
-                collection: collection.clone(),
-                docs: Vec::new(),
-                read: 0,
-                invalid: 0,
-                first_invalid: None,
-            })
-            .collect(),
+        // An edit's bindings come from its plan (`PreviewPlanned`): disabled ones are not read.
+        bindings: match edit {
+            Some(_) => Vec::new(),
+            None => chosen
+                .iter()
+                .map(|(_, collection)| BindingDocs::new(collection.clone()))
+                .collect(),
+        },
         json: state.preview.json,
         read_for,
         ..PreviewState::default()
@@ -176,6 +212,7 @@ pub fn start(state: &mut State) -> Vec<Cmd> {
         None => "capture".into(),
     };
     let req = PreviewRequest {
+        edit,
         run,
         prefix: session::prefix(state),
         name,
@@ -203,6 +240,11 @@ pub fn on_task(state: &mut State, id: ReqId, msg: TaskMsg) -> Reply {
     }
     match msg {
         TaskMsg::Log(line) => p.job.log(line),
+        // The capture's enabled bindings, as planned (an edit's may differ from the ones chosen).
+        TaskMsg::PreviewPlanned(collections) => {
+            p.bindings = collections.into_iter().map(BindingDocs::new).collect();
+            p.current = 0;
+        }
         TaskMsg::PreviewDoc(d) => {
             let PreviewDoc {
                 binding,

@@ -3,7 +3,7 @@
 //! with the documents that break the collection's schema marked (pointer and reason).
 
 use super::preview::{BindingDocs, LIMIT, Phase, TIMEOUT};
-use crate::tui::state::State;
+use crate::tui::state::{State, StepId};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::page::draw as draw_lines;
 use crate::tui::widgets::text::{sanitize, truncate, wrap};
@@ -22,7 +22,12 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
         Line::styled(TITLE, t.title()),
         Line::styled(
             truncate(
-                "A few documents per binding, read as the catalog would (nothing is saved yet).",
+                if crate::tui::opened::task(state).is_some() {
+                    "A few documents per binding, read as the catalog would be saved back, your changes \
+                     applied (nothing is saved yet)."
+                } else {
+                    "A few documents per binding, read as the catalog would (nothing is saved yet)."
+                },
                 w,
             ),
             t.dim(),
@@ -72,7 +77,10 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
             ));
             lines.push(Line::styled(
                 truncate(
-                    "r reads again · e fixes the config · s skips the preview · Esc back to the bindings",
+                    &format!(
+                        "r reads again · e fixes the config · s skips the preview · Esc back to {}",
+                        back_to(state)
+                    ),
                     w,
                 ),
                 t.dim(),
@@ -90,6 +98,16 @@ pub fn view(state: &State, frame: &mut Frame, body: Rect) {
         }
         Phase::Done => done(state, frame, body, lines),
     }
+}
+
+/// Where Esc goes from the preview, in words: the step before it in this flow ("the bindings", or an
+/// edit's "the changes").
+fn back_to(state: &State) -> String {
+    let before = state.flow().before(StepId::Preview).next();
+    format!(
+        "the {}",
+        before.map_or("bindings", |s| s.title()).to_lowercase()
+    )
 }
 
 fn done(state: &State, frame: &mut Frame, body: Rect, mut lines: Vec<Line<'static>>) {
@@ -127,14 +145,14 @@ fn done(state: &State, frame: &mut Frame, body: Rect, mut lines: Vec<Line<'stati
     let invalid: usize = p.bindings.iter().filter(|b| b.invalid > 0).count();
     let summary = match (invalid, &p.ended) {
         (0, Some(e)) => format!("All documents match their schemas; read until {e}."),
-        (1, Some(_)) => {
-            "✗ 1 binding breaks its schema: e fixes the config, Esc goes to the bindings".into()
-        }
-        (k, Some(_)) => {
-            format!(
-                "✗ {k} bindings break their schemas: e fixes the config, Esc goes to the bindings"
-            )
-        }
+        (1, Some(_)) => format!(
+            "✗ 1 binding breaks its schema: e fixes the config, Esc goes to {}",
+            back_to(state)
+        ),
+        (k, Some(_)) => format!(
+            "✗ {k} bindings break their schemas: e fixes the config, Esc goes to {}",
+            back_to(state)
+        ),
         (_, None) => String::new(),
     };
     lines.push(Line::styled(

@@ -62,7 +62,7 @@ properties:
 ";
 
 /// The catalog and its files in `dir`.
-fn write_catalog(dir: &Path) {
+pub(super) fn write_catalog(dir: &Path) {
     std::fs::write(dir.join("source-postgres.flow.yaml"), CATALOG).unwrap();
     std::fs::write(
         dir.join("source-postgres.config.yaml"),
@@ -131,7 +131,7 @@ fn to_bindings_of(s: &mut State) {
 }
 
 /// Deselect events, select table_00003, go on: the Changes step with its real plan.
-fn to_changes(w: u16, h: u16, dir: &Path) -> State {
+pub(super) fn to_changes(w: u16, h: u16, dir: &Path) -> State {
     let mut s = to_config(w, h, dir);
     to_bindings_of(&mut s);
     // events (2nd), table_00003 (4th).
@@ -151,6 +151,20 @@ fn to_changes(w: u16, h: u16, dir: &Path) -> State {
     let p = crate::tui::saving::plan(&req).expect("a plan");
     send(&mut s, [Msg::Task(id, TaskMsg::Planned(Ok(Box::new(p))))]);
     s
+}
+
+/// From the Changes step: on to the preview (it starts), passed over (s): the review starts. Their
+/// commands.
+pub(super) fn changes_to_review(s: &mut State) -> Vec<Cmd> {
+    let started = send(s, [key(KeyCode::Enter)]);
+    assert_eq!(s.step, StepId::Preview, "{}", render(s));
+    assert!(
+        started.iter().any(|c| matches!(c, Cmd::Preview { .. })),
+        "{started:?}"
+    );
+    let cmds = send(s, [ch('s')]);
+    assert_eq!(s.step, StepId::Review, "{}", render(s));
+    started.into_iter().chain(cmds).collect()
 }
 
 #[test]
@@ -235,8 +249,7 @@ fn choices_reach_the_save_and_only_intended_lines_change() {
     assert_eq!(opened::choice(&s, "users"), Choice::Disable);
     let screen = render(&s);
     assert!(screen.contains("[disable]"), "{screen}");
-    let cmds = send(&mut s, [key(KeyCode::Enter)]);
-    assert_eq!(s.step, StepId::Review, "{}", render(&s));
+    let cmds = changes_to_review(&mut s);
     answer_check(&mut s, &cmds);
     let (id, req) = plan_of(&cmds);
     assert_eq!(req.task.choices.get("events"), Some(&Choice::Remove));
@@ -437,7 +450,7 @@ fn a_renamed_collection_and_an_enabled_binding_are_written_back() {
     // Changed and disabled: accept, keep old schema, enable, backfill.
     send(&mut s, [ch(' '), ch(' ')]);
     assert_eq!(opened::choice(&s, "audit_log"), Choice::Enable);
-    let cmds = send(&mut s, [key(KeyCode::Enter)]);
+    let cmds = changes_to_review(&mut s);
     answer_check(&mut s, &cmds);
     let (id, req) = plan_of(&cmds);
     let preview = crate::tui::saving::plan(&req).unwrap();
@@ -474,7 +487,7 @@ fn the_review_of_an_edit_says_it_writes_back_and_asks_no_merge_question() {
     let dir = tempfile::tempdir().unwrap();
     write_catalog(dir.path());
     let mut s = to_changes(80, 24, dir.path());
-    let cmds = send(&mut s, [key(KeyCode::Enter)]);
+    let cmds = changes_to_review(&mut s);
     answer_check(&mut s, &cmds);
     let (id, req) = plan_of(&cmds);
     let preview = crate::tui::saving::plan(&req).unwrap();
@@ -496,7 +509,7 @@ fn an_opened_catalog_keeps_its_directory_prefix_and_name_on_the_review() {
     let dir = tempfile::tempdir().unwrap();
     write_catalog(dir.path());
     let mut s = to_changes(80, 24, dir.path());
-    let cmds = send(&mut s, [key(KeyCode::Enter)]);
+    let cmds = changes_to_review(&mut s);
     answer_check(&mut s, &cmds);
     assert_eq!(s.step, StepId::Review);
     for input in [Input::Directory, Input::Prefix, Input::Name] {

@@ -102,6 +102,12 @@ pub fn to_collections_loading(w: u16, h: u16) -> (State, ReqId) {
     }
     let screen = render(&s);
     assert!(screen.contains("goes on to the collections"), "{screen}");
+    // The help bar names the flow's next step too.
+    assert!(
+        screen.contains(" Enter collections  r check again"),
+        "{screen}"
+    );
+    assert!(!screen.contains("bindings"), "{screen}");
     let cmds = send(&mut s, [key(KeyCode::Enter)]);
     assert_eq!(s.step, StepId::Collections, "{}", render(&s));
     (s, load_id(&cmds))

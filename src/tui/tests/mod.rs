@@ -4,6 +4,7 @@
 mod app_loop;
 mod edit;
 mod edit_materialization;
+mod edit_preview;
 mod flow_snapshots;
 mod flow_support;
 mod flow_update;
