@@ -72,17 +72,7 @@ fn docker_flow_fixture_with_a_oneof_and_a_secret_to_a_saved_catalog() {
             .all(|b| b.get("disable").is_none_or(|d| d == false)),
         "{doc:#}"
     );
-    let ran = support::run_catwalk(
-        out.path(),
-        &["check", "--source", &flow.display().to_string()],
-    );
-    assert_eq!(
-        ran.code(),
-        Some(0),
-        "catwalk check:\n{}\n{}",
-        ran.stdout(),
-        ran.stderr()
-    );
+    let ran = support::assert_check_passes(out.path(), &flow);
     assert!(!ran.stdout().contains(PASSWORD) && !ran.stderr().contains(PASSWORD));
     support::assert_no_catwalk_containers();
 }

@@ -145,15 +145,5 @@ fn drive(name: &str, w: u16, h: u16) {
         config_doc["count"], 1000,
         "defaults are written: {config_doc}"
     );
-    let ran = support::run_catwalk(
-        out.path(),
-        &["check", "--source", &flow.display().to_string()],
-    );
-    assert_eq!(
-        ran.code(),
-        Some(0),
-        "catwalk check:\n{}\n{}",
-        ran.stdout(),
-        ran.stderr()
-    );
+    support::assert_check_passes(out.path(), &flow);
 }

@@ -131,17 +131,7 @@ fn drive(name: &str, w: u16, h: u16) {
     );
     assert_eq!(bindings[1]["resource"]["delta_updates"], true, "{doc:#}");
     assert_eq!(bindings[1]["fields"]["recommended"], 1, "{doc:#}");
-    let ran = support::run_catwalk(
-        out.path(),
-        &["check", "--source", &flow.display().to_string()],
-    );
-    assert_eq!(
-        ran.code(),
-        Some(0),
-        "catwalk check:\n{}\n{}",
-        ran.stdout(),
-        ran.stderr()
-    );
+    support::assert_check_passes(out.path(), &flow);
 }
 
 /// A hand-written materialization of the fixture (comments, a flow-style resource, `fields` as Flow's old
@@ -234,15 +224,5 @@ materializations:
         "the config did not change, so its file was not rewritten"
     );
     support::read_valid_catalog(&flow);
-    let ran = support::run_catwalk(
-        out.path(),
-        &["check", "--source", &flow.display().to_string()],
-    );
-    assert_eq!(
-        ran.code(),
-        Some(0),
-        "catwalk check:\n{}\n{}",
-        ran.stdout(),
-        ran.stderr()
-    );
+    support::assert_check_passes(out.path(), &flow);
 }

@@ -116,13 +116,7 @@ fn drive(name: &str, w: u16, h: u16) {
         None,
         SLOW,
     );
-    assert_eq!(
-        ran.code(),
-        Some(0),
-        "catwalk check:\n{}\n{}",
-        ran.stdout(),
-        ran.stderr()
-    );
+    support::assert_check_passed(&ran);
     for text in [ran.stdout(), ran.stderr()] {
         assert!(
             !text.contains(PASSWORD),

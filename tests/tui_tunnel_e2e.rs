@@ -167,13 +167,7 @@ fn a_tunnel_catwalk_runs_from_pasted_key_to_a_saved_catalog_that_checks() {
         None,
         SLOW,
     );
-    assert_eq!(
-        ran.code(),
-        Some(0),
-        "catwalk check:\n{}\n{}",
-        ran.stdout(),
-        ran.stderr()
-    );
+    support::assert_check_passed(&ran);
     assert!(
         !ran.stdout().contains(key.lines().nth(1).unwrap())
             && !ran.stderr().contains(key.lines().nth(1).unwrap())

@@ -279,6 +279,22 @@ fn kept_as_is(req: &Request, outcome: &DiscoverOutcome, existed: bool) -> Vec<St
     out
 }
 
+/// Refuses a plan that would change a file that exists, when the person has not chosen merge or
+/// overwrite.
+pub(super) fn unconfirmed_change(plan: &catalog::Plan) -> Result<(), Failure> {
+    match plan
+        .files()
+        .iter()
+        .find(|f| f.status == FileStatus::Changed)
+    {
+        Some(f) => Err(Failure::invalid(format!(
+            "{} exists and would change: choose to merge or to overwrite first",
+            f.path.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// The `.sops.yaml` (or `.sops.yml`) sops would use for files in `dir`: the nearest up from it.
 pub fn sops_rules(dir: &Path) -> Option<PathBuf> {
     dir.ancestors()
@@ -370,17 +386,7 @@ pub fn save(req: &Request) -> Result<SaveDone, Failure> {
     }
     let (dir, outcome, existed) = plan_files(req)?;
     if !req.confirmed {
-        if let Some(f) = outcome
-            .plan
-            .files()
-            .iter()
-            .find(|f| f.status == FileStatus::Changed)
-        {
-            return Err(Failure::invalid(format!(
-                "{} exists and would change: choose to merge or to overwrite first",
-                f.path.display()
-            )));
-        }
+        unconfirmed_change(&outcome.plan)?;
         if let Some(k) = kept_as_is(req, &outcome, existed).first() {
             return Err(Failure::invalid(format!(
                 "merging would not apply all your choices ({k}): choose to merge or to overwrite first"

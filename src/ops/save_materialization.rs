@@ -8,9 +8,9 @@ use super::exit::Failure;
 use super::materialize;
 use super::save::{
     Request, SaveDone, SavePreview, config_file, flow_file, plaintext_secrets, relative,
-    resolve_dir, sops_rules,
+    resolve_dir, sops_rules, unconfirmed_change,
 };
-use crate::catalog::{FileStatus, MaterializationOutcome, NewMaterialization};
+use crate::catalog::{MaterializationOutcome, NewMaterialization};
 
 /// The materialization operation's request for a save.
 fn request(req: &Request) -> Result<materialize::SaveRequest, Failure> {
@@ -123,18 +123,7 @@ fn preview(
 pub fn save(req: &Request) -> Result<SaveDone, Failure> {
     let r = request(req)?;
     if !req.confirmed {
-        let outcome = materialize::plan_save(&r)?;
-        if let Some(f) = outcome
-            .plan
-            .files()
-            .iter()
-            .find(|f| f.status == FileStatus::Changed)
-        {
-            return Err(Failure::invalid(format!(
-                "{} exists and would change: choose to merge or to overwrite first",
-                f.path.display()
-            )));
-        }
+        unconfirmed_change(&materialize::plan_save(&r)?.plan)?;
     }
     let (outcome, summary) = materialize::save(&r)?;
     let endpoint = outcome

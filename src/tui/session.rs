@@ -31,6 +31,16 @@ pub fn fingerprint(config: &Value) -> u64 {
     h.finish()
 }
 
+/// The connector's resource config schema, as its spec gave it (`null` before the spec is known).
+pub fn resource_schema(state: &State) -> serde_json::Value {
+    state
+        .spec
+        .outcome
+        .as_ref()
+        .map(|o| o.spec.resource_config_schema.clone())
+        .unwrap_or_default()
+}
+
 /// The connector as step 2 found it, when there is one.
 pub fn run_of(state: &State) -> Option<Run> {
     let choice = state.answers.connector.clone()?;

@@ -32,12 +32,7 @@ pub fn draft(
                     b.map(|b| (b.collection.as_str(), &b.resource)).collect()
                 })
                 .unwrap_or_default();
-            let resource_schema = state
-                .spec
-                .outcome
-                .as_ref()
-                .map(|o| o.spec.resource_config_schema.clone())
-                .unwrap_or_default();
+            let resource_schema = super::session::resource_schema(state);
             let bindings = m
                 .bindings
                 .into_iter()

@@ -547,6 +547,24 @@ pub fn run_catwalk(dir: &Path, args: &[&str]) -> Ran {
     run_with_timeout(catwalk(dir).args(args), None, Duration::from_secs(180))
 }
 
+/// `catwalk check --source FLOW` in `dir` passes (exit 0); what it printed otherwise.
+pub fn assert_check_passes(dir: &Path, flow: &Path) -> Ran {
+    let ran = run_catwalk(dir, &["check", "--source", &flow.display().to_string()]);
+    assert_check_passed(&ran);
+    ran
+}
+
+/// A `catwalk check` run exited with 0; else what it printed.
+pub fn assert_check_passed(ran: &Ran) {
+    assert_eq!(
+        ran.code(),
+        Some(0),
+        "catwalk check:\n{}\n{}",
+        ran.stdout(),
+        ran.stderr()
+    );
+}
+
 /// Parse a YAML file into JSON.
 pub fn read_yaml(path: &Path) -> Value {
     let text = std::fs::read_to_string(path)

@@ -123,12 +123,7 @@ pub fn start(state: &mut State) -> Vec<Cmd> {
     f.phase = Phase::Working;
     f.note = None;
     f.validated_for = Some(validated_for);
-    let resource_schema = state
-        .spec
-        .outcome
-        .as_ref()
-        .map(|o| o.spec.resource_config_schema.clone())
-        .unwrap_or_default();
+    let resource_schema = crate::tui::session::resource_schema(state);
     cmds.push(Cmd::ValidateMaterialization {
         id,
         run,
@@ -261,12 +256,7 @@ fn toggle(state: &mut State) {
 
 /// `d`: switch the binding's delta updates (its resource's `x-delta-updates` property), then validate.
 fn delta_updates(state: &mut State) -> Vec<Cmd> {
-    let schema = state
-        .spec
-        .outcome
-        .as_ref()
-        .map(|o| o.spec.resource_config_schema.clone())
-        .unwrap_or_default();
+    let schema = crate::tui::session::resource_schema(state);
     let pointers = crate::catalog::materialization::resource_pointers(&schema);
     let Some(pointer) = pointers.delta_updates else {
         state.fields.note =

@@ -364,12 +364,7 @@ fn check_bindings(state: &mut State) -> Vec<Cmd> {
         return cmds;
     }
     let bindings = req.task.validate_bindings();
-    let resource_schema = state
-        .spec
-        .outcome
-        .as_ref()
-        .map(|o| o.spec.resource_config_schema.clone())
-        .unwrap_or_default();
+    let resource_schema = crate::tui::session::resource_schema(state);
     let id = state.next_req();
     state.review.check.start(id);
     // Kept without the prefix: the prefix may change while the verdicts stand (they do not depend on it).
