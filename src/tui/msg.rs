@@ -104,12 +104,9 @@ pub struct PreviewDoc {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PreviewRequest {
     pub run: Run,
-    pub prefix: String,
-    /// The capture's own name under the prefix.
-    pub name: String,
+    /// The capture the save would write (names, chosen bindings with their collections), shared.
+    pub task: Arc<crate::catalog::TaskDraft>,
     pub config: Hidden<Value>,
-    /// The chosen bindings, with their full collection names.
-    pub bindings: DiscoveredBindings,
     pub resource_path_pointers: Vec<String>,
     pub ssh: SshUse,
     /// At most this many documents per binding.
@@ -120,9 +117,6 @@ pub struct PreviewRequest {
     /// is previewed instead of one built from `bindings` alone (`ops::edit::planned_task`).
     pub edit: Option<Hidden<SaveRequest>>,
 }
-
-/// Chosen bindings with their full collection names (`Debug` hides them: they are many and large).
-pub type DiscoveredBindings = Hidden<Vec<(DiscoveredBinding, String)>>;
 
 /// What a preview read: the preview operation's own report.
 pub use crate::ops::preview::Report as PreviewReport;

@@ -77,14 +77,15 @@ async fn read(req: &Request, report: Report) -> Result<crate::ops::preview::Repo
 fn planned(req: &Request) -> Result<LoadedTask, TaskError> {
     let endpoint = req.run.choice.endpoint();
     let target = crate::ops::discover::Target {
-        prefix: &req.prefix,
-        name: &req.name,
+        prefix: &req.task.prefix,
+        name: &req.task.name,
         endpoint: &endpoint,
         protocol: req.run.protocol,
         network: None,
     };
-    let bindings = req.bindings.iter().map(|(b, _)| b.clone()).collect();
-    let targets = req.bindings.iter().map(|(_, t)| t.clone()).collect();
+    let chosen = req.task.capture_bindings();
+    let targets = chosen.iter().map(|(_, t)| t.clone()).collect();
+    let bindings = chosen.into_iter().map(|(b, _)| b).collect();
     let (discovery, _) = crate::ops::discover::discovery(
         &target,
         bindings,

@@ -109,18 +109,19 @@ impl PreviewState {
 
 /// The chosen bindings with their full collection names (under the prefix in force).
 fn chosen(state: &State) -> Vec<(DiscoveredBinding, String)> {
+    drafted(state)
+        .map(|t| t.capture_bindings())
+        .unwrap_or_default()
+}
+
+/// The capture the save would write, as drafted from the answers (`None` before there is one).
+fn drafted(state: &State) -> Option<crate::catalog::TaskDraft> {
+    let name = match &state.answers.connector {
+        Some(choice) => session::task_name(state, choice),
+        None => "capture".into(),
+    };
     let prefix = session::prefix(state);
-    let b = &state.bindings;
-    b.items
-        .iter()
-        .enumerate()
-        .filter(|(_, it)| it.selected)
-        .map(|(i, it)| {
-            let mut binding = b.bindings[i].clone();
-            binding.disable = false;
-            (binding, format!("{prefix}/{}", it.name))
-        })
-        .collect()
+    crate::tui::task_draft::draft(state, &prefix, &name, Default::default()).ok()
 }
 
 /// What a preview depends on: the connector, the config, the chosen bindings as they would be written.
@@ -207,17 +208,14 @@ pub fn start(state: &mut State) -> Vec<Cmd> {
         ..PreviewState::default()
     };
     state.preview.job.start(id);
-    let name = match &state.answers.connector {
-        Some(choice) => session::task_name(state, choice),
-        None => "capture".into(),
+    let Some(task) = drafted(state) else {
+        return cmds;
     };
     let req = PreviewRequest {
         edit,
         run,
-        prefix: session::prefix(state),
-        name,
+        task: std::sync::Arc::new(task),
         config: Hidden::new(config),
-        bindings: Hidden::new(chosen),
         resource_path_pointers: state
             .spec
             .outcome

@@ -104,10 +104,11 @@ fn the_preview_reads_the_chosen_bindings_as_the_save_would_write_them() {
         panic!("{cmds:?}")
     };
     assert_eq!(
-        (req.prefix.as_str(), req.name.as_str()),
+        (req.task.prefix.as_str(), req.task.name.as_str()),
         ("acmeCo", "source-postgres")
     );
-    let targets: Vec<&str> = req.bindings.iter().map(|(_, t)| t.as_str()).collect();
+    let chosen = req.task.capture_bindings();
+    let targets: Vec<&str> = chosen.iter().map(|(_, t)| t.as_str()).collect();
     assert_eq!(targets, ["acmeCo/users", "acmeCo/events"]);
     assert_eq!(req.limit, crate::tui::steps::preview::LIMIT);
     assert!(s.busy());
@@ -232,7 +233,7 @@ fn binding_settings_choose_a_key_written_into_the_saved_catalog() {
     else {
         panic!("{cmds:?}")
     };
-    assert_eq!(req.bindings[1].0.key, ["/id"]);
+    assert_eq!(req.task.capture_bindings()[1].0.key, ["/id"]);
     let cmds = send(&mut s, [ch('s')]);
     let (_, mut req) = plan_of(&cmds);
     let dir = tempfile::tempdir().unwrap();
