@@ -176,6 +176,7 @@ async fn the_bindings_check_names_the_failing_binding_with_the_connectors_messag
             command: vec![support::fixture_bin().display().to_string()],
             title: None,
             protocol: Some(Protocol::Flow),
+            env: Default::default(),
         },
         protocol: Protocol::Flow,
         kind: ConnectorKind::Capture,

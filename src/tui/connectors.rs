@@ -6,6 +6,7 @@ use crate::connector::Endpoint;
 use crate::connector::endpoint::shell_words;
 use crate::model::{ConnectorKind, Protocol};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The curated list, as shipped.
@@ -126,6 +127,10 @@ pub enum ConnectorChoice {
         /// Forced protocol; `None` probes (Airbyte `spec` first, then Flow).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         protocol: Option<Protocol>,
+        /// Environment the command runs with (an opened catalog's `local.env`). Never in the draft file:
+        /// it may hold secrets.
+        #[serde(skip)]
+        env: BTreeMap<String, String>,
     },
 }
 
@@ -133,7 +138,10 @@ impl ConnectorChoice {
     pub fn endpoint(&self) -> Endpoint {
         match self {
             ConnectorChoice::Image { image, .. } => Endpoint::Image(image.clone()),
-            ConnectorChoice::Local { command, .. } => Endpoint::local(command.clone()),
+            ConnectorChoice::Local { command, env, .. } => Endpoint::Local {
+                command: command.clone(),
+                env: env.clone(),
+            },
         }
     }
 
@@ -313,6 +321,7 @@ mod tests {
             command: vec!["/bin/fixture".into()],
             title: None,
             protocol: Some(Protocol::Flow),
+            env: Default::default(),
         };
         let json = serde_json::to_value(&c).unwrap();
         assert_eq!(

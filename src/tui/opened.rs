@@ -28,8 +28,8 @@ pub struct Opened {
     pub form_config: Option<Hidden<serde_json::Value>>,
 }
 
-/// How the wizard runs the task's connector: its image, or its local command (Flow's protocol, as Flow
-/// runs a local endpoint, unless the task says otherwise).
+/// How the wizard runs the task's connector: its image, or its local command with its `env` (Flow's
+/// protocol, as Flow runs a local endpoint, unless the task says otherwise).
 pub fn choice_of(task: &OpenedTask) -> ConnectorChoice {
     match &task.connector {
         crate::connector::Endpoint::Image(image) => ConnectorChoice::Image {
@@ -37,10 +37,11 @@ pub fn choice_of(task: &OpenedTask) -> ConnectorChoice {
             title: None,
             protocol: task.protocol,
         },
-        crate::connector::Endpoint::Local { command, .. } => ConnectorChoice::Local {
+        crate::connector::Endpoint::Local { command, env } => ConnectorChoice::Local {
             command: command.clone(),
             title: None,
             protocol: Some(task.protocol.unwrap_or(Protocol::Flow)),
+            env: env.clone(),
         },
     }
 }

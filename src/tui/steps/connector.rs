@@ -284,6 +284,7 @@ fn pick(state: &mut State) -> Reply {
                 command: vec![l.path.display().to_string()],
                 title: Some(l.name.clone()),
                 protocol: l.protocol(),
+                env: Default::default(),
             }
         }
     };

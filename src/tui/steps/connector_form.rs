@@ -140,6 +140,7 @@ impl CustomForm {
                 command: split_command(self.command.value())?,
                 title: None,
                 protocol,
+                env: Default::default(),
             }),
         }
     }

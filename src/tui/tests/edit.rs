@@ -524,3 +524,33 @@ fn an_opened_catalog_keeps_its_directory_prefix_and_name_on_the_review() {
         );
     }
 }
+
+#[test]
+fn a_local_endpoints_env_goes_with_its_connector_runs_and_never_into_the_draft() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("local.flow.yaml"),
+        "captures:
+  acmeCo/local:
+    endpoint:
+      local:
+        command: [flow-fixture, --verbose]
+        env: {FIXTURE_ROLE: capture, API_TOKEN: tok-local-secret-1234}
+        config: {host: db.internal}
+    bindings: []
+",
+    )
+    .unwrap();
+    let task = edit::open(&dir.path().join("local.flow.yaml"), None).unwrap();
+    let choice = opened::choice_of(&task);
+    let crate::connector::Endpoint::Local { command, env } = choice.endpoint() else {
+        panic!("{choice:?}")
+    };
+    assert_eq!(command, ["flow-fixture", "--verbose"]);
+    assert_eq!(env["FIXTURE_ROLE"], "capture");
+    assert_eq!(env["API_TOKEN"], "tok-local-secret-1234");
+    // The draft file keeps the choice, never its environment.
+    let saved = serde_json::to_string(&choice).unwrap();
+    assert!(!saved.contains("tok-local-secret"), "{saved}");
+    assert!(saved.contains("flow-fixture"), "{saved}");
+}

@@ -139,6 +139,7 @@ fn the_capture_is_named_after_the_connector_not_its_launcher() {
         command: line.split_whitespace().map(str::to_string).collect(),
         title: None,
         protocol: None,
+        env: Default::default(),
     };
     assert_eq!(
         review::default_name(&local("env LOG_LEVEL=debug python -m source_iterate")),

@@ -354,6 +354,7 @@ fn a_local_command_with_a_chosen_protocol() {
         command: vec!["/opt/flow-fixture".into(), "--x".into(), "a b".into()],
         title: None,
         protocol: Some(Protocol::Flow),
+        env: Default::default(),
     };
     assert!(
         matches!(&cmds[1], Cmd::FetchSpec { choice, .. } if *choice == expected),
