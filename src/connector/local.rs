@@ -69,6 +69,9 @@ pub(crate) fn start(
         reason: e.to_string(),
     })?;
     let session = child.id().map(|id| SessionRecord::record(id as i32));
+    if let Some(stdout) = &child.stdout {
+        grow_pipe(stdout);
+    }
 
     let stdin = child
         .stdin
@@ -171,6 +174,18 @@ impl ProcessControl for LocalControl {
 impl Drop for LocalControl {
     fn drop(&mut self) {
         self.kill_group();
+    }
+}
+
+/// A connector's stdout pipe, as large as an unprivileged process may make it (1 MiB by default, 16 times
+/// the usual 64 KiB): Airbyte's CDK writes its output in bursts (one every 100 ms, about 1 MB when records
+/// come fast), and with a small pipe it waits for us to read each burst. Best effort: a pipe left at its
+/// size only costs the connector time.
+fn grow_pipe(pipe: &impl std::os::fd::AsRawFd) {
+    const PIPE_SIZE: libc::c_int = 1 << 20;
+    // SAFETY: F_SETPIPE_SZ on a descriptor we own; a failure (EPERM above the limit) changes nothing.
+    unsafe {
+        libc::fcntl(pipe.as_raw_fd(), libc::F_SETPIPE_SZ, PIPE_SIZE);
     }
 }
 
