@@ -40,22 +40,28 @@ def tree(pid):
     return out
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
 def hwm(pid):
-    """(name, peak RSS in kB) of a process, or None once it is gone."""
+    """(name, peak RSS in kB, CPU seconds so far: user + system) of a process, or None once it is gone."""
     try:
         with open(f"/proc/{pid}/status") as f:
             fields = dict(line.split(":", 1) for line in f if ":" in line)
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             argv = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read().rsplit(")", 1)[1].split()
         name = " ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(argv[:3]))
-        return name, int(fields["VmHWM"].split()[0])
-    except (OSError, KeyError, ValueError):
+        return name, int(fields["VmHWM"].split()[0]), (int(stat[11]) + int(stat[12])) / TICKS
+    except (OSError, KeyError, ValueError, IndexError):
         return None
 
 
 def run(cmd, cwd, env, stdout=subprocess.DEVNULL, stdin=None, ok=(0,)):
-    """Wall seconds and {process: peak RSS MB} of `cmd` and its descendants."""
-    peaks = {}
+    """Wall seconds and {process: (peak RSS MB, CPU seconds)} of `cmd` and its descendants (CPU as last
+    sampled, so up to 20 ms short)."""
+    peaks, cpu = {}, {}
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=stdout, stderr=subprocess.PIPE,
                             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL)
@@ -68,6 +74,7 @@ def run(cmd, cwd, env, stdout=subprocess.DEVNULL, stdin=None, ok=(0,)):
                 if got:
                     key = (p, got[0])
                     peaks[key] = max(peaks.get(key, 0), got[1])
+                    cpu[key] = max(cpu.get(key, 0), got[2])
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -79,29 +86,32 @@ def run(cmd, cwd, env, stdout=subprocess.DEVNULL, stdin=None, ok=(0,)):
     if proc.returncode not in ok:
         sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}): {err.decode()[-3000:]}")
     by_name = {}
-    for (_, name), kb in peaks.items():
-        by_name[name] = max(by_name.get(name, 0), kb / 1024)
+    for (pid, name), kb in peaks.items():
+        mb, seconds = by_name.get(name, (0, 0))
+        by_name[name] = (max(mb, kb / 1024), max(seconds, cpu[(pid, name)]))
     return elapsed, by_name
 
 
 def report(title, cases):
     times = [[] for _ in cases]
     rss = [{} for _ in cases]
+    cpu = [{} for _ in cases]
     for _, f in cases:  # warm-up
         f()
     for _ in range(RUNS):
         for i, (_, f) in enumerate(cases):
             t, peaks = f()
             times[i].append(t)
-            for k, v in peaks.items():
-                rss[i][k] = max(rss[i].get(k, 0), v)
+            for k, (mb, seconds) in peaks.items():
+                rss[i][k] = max(rss[i].get(k, 0), mb)
+                cpu[i].setdefault(k, []).append(seconds)
     base = statistics.median(times[0])
     print(f"{title}: {RUNS} interleaved runs, medians")
-    for (label, _), ts, peaks in zip(cases, times, rss):
+    for (label, _), ts, peaks, secs in zip(cases, times, rss, cpu):
         m = statistics.median(ts)
         print(f"  {label:38} {m:7.2f}s  ratio {m / base:5.2f}   (runs: {' '.join(f'{t:.2f}' for t in ts)})")
         for name, mb in sorted(peaks.items(), key=lambda kv: -kv[1])[:4]:
-            print(f"      peak RSS {mb:6.1f} MB  {name}")
+            print(f"      peak RSS {mb:6.1f} MB  CPU {statistics.median(secs[name]):5.2f}s  {name}")
     return [statistics.median(ts) for ts in times], rss
 
 
@@ -183,7 +193,7 @@ def cdk_bench(cache):
                     break
             got = hwm(proc.pid)
             if got:
-                peaks[got[0]] = got[1] / 1024
+                peaks[got[0]] = (got[1] / 1024, got[2])
             proc.kill()
             proc.wait()
             return time.perf_counter() - start, peaks

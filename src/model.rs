@@ -199,13 +199,13 @@ pub struct ReadRequest {
 }
 
 /// What a read streams out, in order: documents, and checkpoints that commit the documents before them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum ReadEvent {
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReadEvent<'a> {
     Document {
         /// Index of the binding in the request.
         binding: usize,
-        doc: Value,
+        /// The document as JSON text: the connector's own when it needed no rewrite, else written out.
+        json: &'a str,
     },
     /// A Flow state update: `state` replaces the previous state, or is merged into it (RFC 7396) when
     /// `merge_patch`.

@@ -236,28 +236,22 @@ impl Adapter {
                 if broken.is_some() {
                     return;
                 }
-                let (response, checkpoint) = match event {
-                    ReadEvent::Document { binding, doc } => (
-                        Response::Captured(response::Captured {
-                            binding: binding as u32,
-                            doc,
-                        }),
-                        false,
-                    ),
-                    ReadEvent::Checkpoint { state, merge_patch } => (
-                        Response::Checkpoint(response::Checkpoint {
+                let mut out = out.borrow_mut();
+                let written = match event {
+                    ReadEvent::Document { binding, json } => {
+                        capture::write_captured(&mut *out, binding as u32, json)
+                    }
+                    ReadEvent::Checkpoint { state, merge_patch } => {
+                        let checkpoint = Response::Checkpoint(response::Checkpoint {
                             state: Some(protocol::ConnectorState {
                                 updated: state,
                                 merge_patch,
                             }),
-                        }),
-                        true,
-                    ),
+                        });
+                        out.write_all(&protocol::encode(&checkpoint))
+                            .and_then(|()| out.flush())
+                    }
                 };
-                let mut out = out.borrow_mut();
-                let written = out
-                    .write_all(&protocol::encode(&response))
-                    .and_then(|()| if checkpoint { out.flush() } else { Ok(()) });
                 if let Err(e) = written {
                     broken = Some(e);
                     stop.notify_one();

@@ -7,7 +7,10 @@ use super::keys;
 pub use super::keys::{ROW_ID_POINTER, add_row_id, require_location};
 use super::process::{Arg, Invocation, Running, typed_message};
 use crate::model::{ConnectorKind, DiscoveredBinding, LogLevel, LogLine, Protocol, Spec};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
+use std::borrow::Cow;
 
 /// What one line of an Airbyte connector's stdout was.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,6 +120,51 @@ pub fn parse_line(line: &[u8]) -> Message {
     }
 }
 
+/// A RECORD line read without parsing its data: the stream, the namespace, and the data as the connector
+/// wrote it (see `raw_doc`).
+#[derive(Debug)]
+pub struct RawRecord<'a> {
+    pub stream: Cow<'a, str>,
+    pub namespace: Option<Cow<'a, str>>,
+    pub data: &'a RawValue,
+}
+
+/// The line as a RECORD with string `stream` and `namespace` and a `data`, read in one pass that leaves
+/// the data as text; `None` for anything else (which [`parse_line`] then reads as it reads every line).
+pub fn raw_record(line: &[u8]) -> Option<RawRecord<'_>> {
+    #[derive(Deserialize)]
+    struct Line<'a> {
+        #[serde(rename = "type", borrow)]
+        ty: Cow<'a, str>,
+        #[serde(borrow)]
+        record: Option<Record<'a>>,
+    }
+    #[derive(Deserialize)]
+    struct Record<'a> {
+        #[serde(borrow)]
+        stream: Cow<'a, str>,
+        #[serde(borrow, default)]
+        namespace: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        data: &'a RawValue,
+    }
+    let line: Line = serde_json::from_slice(line).ok()?;
+    let record = line
+        .record
+        .filter(|_| line.ty.eq_ignore_ascii_case("RECORD"))?;
+    Some(RawRecord {
+        stream: record.stream,
+        namespace: record.namespace,
+        data: record.data,
+    })
+}
+
+/// What a read's stdout line was: a record whose data is left as text, or any other message.
+pub(crate) enum ReadLine<'a> {
+    Record(RawRecord<'a>),
+    Message(Message),
+}
+
 /// The invocation for a verb; `config`/`catalog`/`state` are handed over as files.
 pub fn invocation(
     verb: &str,
@@ -141,17 +189,50 @@ pub(crate) async fn pump(
     mut on_message: impl FnMut(Message),
 ) -> Result<Option<String>, ConnectorError> {
     let mut error = None;
-    run.each_line(|logs, line| match parse_line(&line) {
+    run.each_line(|logs, line| {
+        if let Some(other) = log_or_error(logs, parse_line(&line), &mut error) {
+            on_message(other)
+        }
+    })
+    .await?;
+    Ok(error)
+}
+
+/// [`pump`] for `read`: a record comes with its data as text when [`raw_record`] can read its line (as a
+/// [`Message`] otherwise).
+pub(crate) async fn pump_read(
+    run: &mut Running,
+    mut on_line: impl FnMut(ReadLine<'_>),
+) -> Result<Option<String>, ConnectorError> {
+    let mut error = None;
+    run.each_line(|logs, line| {
+        if let Some(record) = raw_record(&line) {
+            on_line(ReadLine::Record(record))
+        } else if let Some(other) = log_or_error(logs, parse_line(&line), &mut error) {
+            on_line(ReadLine::Message(other))
+        }
+    })
+    .await?;
+    Ok(error)
+}
+
+/// Logs, stray lines and TRACE errors go to the log (the error kept in `error`); other messages are
+/// given back.
+fn log_or_error(
+    logs: &super::process::LogCollector,
+    message: Message,
+    error: &mut Option<String>,
+) -> Option<Message> {
+    match message {
         Message::Log(log) => logs.log(log),
         Message::Stray(text) => logs.text(LogLevel::Info, text),
         Message::Error(e) => {
             logs.text(LogLevel::Error, e.clone());
-            error = Some(e);
+            *error = Some(e);
         }
-        other => on_message(other),
-    })
-    .await?;
-    Ok(error)
+        other => return Some(other),
+    }
+    None
 }
 
 /// The resource config schema catwalk gives Airbyte sources, as Flow's airbyte-to-flow does.

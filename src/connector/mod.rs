@@ -17,6 +17,7 @@ mod local;
 pub mod logs;
 mod probe;
 pub mod process;
+mod raw_doc;
 mod read;
 pub mod registry_auth;
 pub mod singer;

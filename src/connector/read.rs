@@ -15,8 +15,9 @@
 //! full-refresh re-read gives the same documents the same ids, as Flow's adapter does). A read that ends
 //! with documents after its last checkpoint ends with an empty, merged checkpoint so they commit.
 
-use super::{Connector, ConnectorError, airbyte, keys, singer};
+use super::{Connector, ConnectorError, airbyte, keys, raw_doc, singer};
 use crate::model::{Protocol, ReadEvent, ReadRequest};
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -28,9 +29,11 @@ struct Events<F> {
     sink: F,
     pending: bool,
     next_row_id: Vec<Option<u64>>,
+    /// Per binding: whether its schema says `date-time` anywhere (else no timestamp is rewritten).
+    date_times: Vec<bool>,
 }
 
-impl<F: FnMut(ReadEvent)> Events<F> {
+impl<F: FnMut(ReadEvent<'_>)> Events<F> {
     fn new(sink: F, req: &ReadRequest) -> Self {
         Events {
             sink,
@@ -40,16 +43,49 @@ impl<F: FnMut(ReadEvent)> Events<F> {
                 .iter()
                 .map(|b| b.fallback_key.then_some(0))
                 .collect(),
+            date_times: req
+                .bindings
+                .iter()
+                .map(|b| b.schema.to_string().contains("date-time"))
+                .collect(),
         }
     }
 
+    /// A parsed document, with its row id when its binding counts them, written out.
     fn document(&mut self, binding: usize, mut doc: Value) {
         if let Some(Some(next)) = self.next_row_id.get_mut(binding) {
             keys::stamp_row_id(&mut doc, *next);
             *next += 1;
         }
+        self.emit(binding, &doc.to_string());
+    }
+
+    /// An Airbyte record's data, passed on as the connector wrote it (with its row id appended) unless it
+    /// may hold a timestamp to make UTC (see [`airbyte::utc_timestamps`]) or the text cannot take the row
+    /// id (see [`raw_doc`]): then parsed, rewritten and written out.
+    fn airbyte_document(&mut self, binding: usize, data: &RawValue, schema: &Value) {
+        let text = data.get();
+        let parse =
+            self.date_times.get(binding) == Some(&true) && raw_doc::may_hold_local_timestamp(text);
+        if !parse {
+            match self.next_row_id.get_mut(binding) {
+                Some(Some(next)) => {
+                    if let Some(stamped) = raw_doc::with_row_id(text, *next) {
+                        *next += 1;
+                        return self.emit(binding, &stamped);
+                    }
+                }
+                _ => return self.emit(binding, text),
+            }
+        }
+        let mut doc: Value = serde_json::from_str(text).expect("a RawValue holds valid JSON");
+        airbyte::utc_timestamps(&mut doc, schema);
+        self.document(binding, doc)
+    }
+
+    fn emit(&mut self, binding: usize, json: &str) {
         self.pending = true;
-        (self.sink)(ReadEvent::Document { binding, doc });
+        (self.sink)(ReadEvent::Document { binding, json });
     }
 
     fn checkpoint(&mut self, state: Value, merge_patch: bool) {
@@ -72,7 +108,7 @@ impl Connector {
     pub async fn read(
         &self,
         req: &ReadRequest,
-        sink: impl FnMut(ReadEvent),
+        sink: impl FnMut(ReadEvent<'_>),
     ) -> Result<(), ConnectorError> {
         let mut events = Events::new(sink, req);
         match self.protocol {
@@ -89,7 +125,7 @@ impl Connector {
         Ok(())
     }
 
-    async fn airbyte_events<F: FnMut(ReadEvent)>(
+    async fn airbyte_events<F: FnMut(ReadEvent<'_>)>(
         &self,
         req: &ReadRequest,
         events: &mut Events<F>,
@@ -119,31 +155,38 @@ impl Connector {
         let subject = self.subject();
         let trace_error = self
             .supervise_within(READ_LIMIT, inv, "during read", async |run| {
-                airbyte::pump(run, |m| match m {
-                    airbyte::Message::Record {
-                        stream,
-                        namespace,
-                        data,
-                    } => {
-                        let namespace = namespace.as_deref().filter(|n| !n.is_empty());
-                        let at = names.iter().position(|(s, ns)| {
-                            *s == Some(stream.as_str()) && (*ns == namespace || namespace.is_none())
-                        });
-                        match at {
-                            Some(i) => {
-                                let mut doc = data;
-                                airbyte::utc_timestamps(&mut doc, &bindings[i].schema);
-                                events.document(i, doc)
-                            }
+                airbyte::pump_read(run, |line| match line {
+                    airbyte::ReadLine::Record(r) => {
+                        match binding_of(&names, &r.stream, r.namespace.as_deref()) {
+                            Some(i) => events.airbyte_document(i, r.data, &bindings[i].schema),
                             None => tracing::debug!(
-                                "{subject} sent a record of stream {stream:?}, which no binding reads"
+                                "{subject} sent a record of stream {:?}, which no binding reads",
+                                r.stream
                             ),
                         }
                     }
-                    airbyte::Message::State(state) => match airbyte::state_update(&state) {
-                        Some((update, merge)) => events.checkpoint(update, merge),
-                        None => tracing::warn!("{subject} sent a STATE message of no known type"),
+                    airbyte::ReadLine::Message(airbyte::Message::Record {
+                        stream,
+                        namespace,
+                        data,
+                    }) => match binding_of(&names, &stream, namespace.as_deref()) {
+                        Some(i) => {
+                            let mut doc = data;
+                            airbyte::utc_timestamps(&mut doc, &bindings[i].schema);
+                            events.document(i, doc)
+                        }
+                        None => tracing::debug!(
+                            "{subject} sent a record of stream {stream:?}, which no binding reads"
+                        ),
                     },
+                    airbyte::ReadLine::Message(airbyte::Message::State(state)) => {
+                        match airbyte::state_update(&state) {
+                            Some((update, merge)) => events.checkpoint(update, merge),
+                            None => {
+                                tracing::warn!("{subject} sent a STATE message of no known type")
+                            }
+                        }
+                    }
                     _ => {}
                 })
                 .await
@@ -185,7 +228,7 @@ impl Connector {
         Ok(selected)
     }
 
-    async fn singer_events<F: FnMut(ReadEvent)>(
+    async fn singer_events<F: FnMut(ReadEvent<'_>)>(
         &self,
         req: &ReadRequest,
         events: &mut Events<F>,
@@ -263,6 +306,19 @@ impl Connector {
         }
         Ok(())
     }
+}
+
+/// The binding reading records of `stream` in `namespace` (a record without one matches a binding of the
+/// stream in any namespace).
+fn binding_of(
+    names: &[(Option<&str>, Option<&str>)],
+    stream: &str,
+    namespace: Option<&str>,
+) -> Option<usize> {
+    let namespace = namespace.filter(|n| !n.is_empty());
+    names
+        .iter()
+        .position(|(s, ns)| *s == Some(stream) && (*ns == namespace || namespace.is_none()))
 }
 
 /// `namespace.stream`, or `stream`, of a resource config: how errors name it.

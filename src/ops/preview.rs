@@ -555,6 +555,34 @@ struct DocCheck {
     collection: String,
     spec: CollectionSpec,
     validator: jsonschema::Validator,
+    /// The tokens of each key pointer, unescaped once (`None`: not a pointer, found in no document).
+    key_tokens: Vec<Option<Vec<String>>>,
+}
+
+/// The tokens of a JSON pointer, unescaped; `None` when it is not one (`Value::pointer` finds nothing).
+fn pointer_tokens(pointer: &str) -> Option<Vec<String>> {
+    match pointer {
+        "" => Some(Vec::new()),
+        p => p
+            .strip_prefix('/')
+            .map(|rest| rest.split('/').map(crate::text::unescape_token).collect()),
+    }
+}
+
+/// What `Value::pointer` finds at the pointer of `tokens` (see [`DocCheck::key_tokens`]), without
+/// splitting and unescaping the pointer again for every document.
+fn locate<'a>(doc: &'a Value, tokens: &[String]) -> Option<&'a Value> {
+    tokens.iter().try_fold(doc, |at, token| match at {
+        Value::Object(map) => map.get(token),
+        // As `Value::pointer` reads an index: digits, no sign, no leading zero.
+        Value::Array(items) => {
+            if token.starts_with('+') || (token.starts_with('0') && token.len() != 1) {
+                return None;
+            }
+            token.parse::<usize>().ok().and_then(|i| items.get(i))
+        }
+        _ => None,
+    })
 }
 
 impl DocCheck {
@@ -576,6 +604,7 @@ impl DocCheck {
             ))
         })?;
         Ok(DocCheck {
+            key_tokens: c.key.iter().map(|k| pointer_tokens(k)).collect(),
             collection: c.name.clone(),
             spec: CollectionSpec {
                 name: c.name.clone(),
@@ -589,8 +618,8 @@ impl DocCheck {
 
     /// The first problem of a document: a key location it lacks, or where it breaks the schema and why.
     fn problem(&self, doc: &Value) -> Option<(String, String)> {
-        for key in &self.spec.key {
-            if doc.pointer(key).is_none() {
+        for (key, tokens) in self.spec.key.iter().zip(&self.key_tokens) {
+            if tokens.as_ref().and_then(|t| locate(doc, t)).is_none() {
                 return Some((
                     key.clone(),
                     format!("the collection's key {key} is missing from the document"),
@@ -656,6 +685,30 @@ mod tests {
             },
         );
         assert_eq!(replaced, json!({"b": 2}));
+    }
+
+    #[test]
+    fn keys_are_located_as_value_pointer_locates_them() {
+        let doc = json!({"a": {"b/c": [1, {"d~e": 2}]}, "": 3, "0": 4, "list": [5, 6]});
+        let key = vec![
+            "/a/b~1c/1/d~0e",
+            "/a/b~1c/0",
+            "/a/b~1c/01",
+            "/a/b~1c/+1",
+            "/a/b~1c/2",
+            "/",
+            "/0",
+            "/list/1",
+            "/list/x",
+            "/a/b~1c/0/x",
+            "",
+            "a",
+            "/missing",
+        ];
+        for k in key {
+            let found = pointer_tokens(k).and_then(|t| locate(&doc, &t).cloned());
+            assert_eq!(found.as_ref(), doc.pointer(k), "{k}");
+        }
     }
 
     #[test]

@@ -6,6 +6,19 @@
 
 use super::{CaptureSpec, CollectionSpec, ConnectorState, RangeSpec, Spec, SpecRequest};
 
+/// Write the `captured` line of a document already written as JSON text (`doc`: one JSON value): the line
+/// [`super::encode`] writes for `Response::Captured` of that document, the document's text kept as it is (a
+/// capture passes most documents on without parsing them).
+pub fn write_captured(
+    out: &mut impl std::io::Write,
+    binding: u32,
+    doc: &str,
+) -> std::io::Result<()> {
+    write!(out, "{{\"captured\":{{\"binding\":{binding},\"doc\":")?;
+    out.write_all(doc.as_bytes())?;
+    out.write_all(b"}}\n")
+}
+
 message_enum! {
     /// What the runtime sends a capture connector.
     pub enum Request {

@@ -263,3 +263,19 @@ fn variants_wrap_and_take() {
         "discovered"
     );
 }
+
+#[test]
+fn captured_lines_of_json_text_are_what_encode_writes() {
+    for (binding, doc) in [
+        (0, json!({"a": [1, 2.5, "x\"y"], "b": null})),
+        (7, json!("text")),
+    ] {
+        let mut line = Vec::new();
+        capture::write_captured(&mut line, binding, &doc.to_string()).unwrap();
+        let message = capture::Response::Captured(capture::response::Captured { binding, doc });
+        assert_eq!(
+            String::from_utf8(line).unwrap(),
+            String::from_utf8(encode(&message)).unwrap()
+        );
+    }
+}
