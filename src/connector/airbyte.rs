@@ -353,16 +353,7 @@ pub fn stream_to_binding(stream: &Value) -> DiscoveredBinding {
     let (key, fallback) = keys::finish_schema(&mut schema, key);
     let mut resource_path: Vec<String> = namespace.map(str::to_string).into_iter().collect();
     resource_path.push(name.clone());
-    let strings = |v: Option<&Value>| -> Vec<String> {
-        v.and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let strings = keys::strings;
     let read_modes = crate::model::ReadModes {
         sync_modes: strings(stream.get("supported_sync_modes")),
         default_cursor: strings(stream.get("default_cursor_field")),

@@ -1,8 +1,21 @@
 //! Collection keys and document schemas for the streams of protocols other than Flow's (Airbyte, Singer):
 //! key paths as JSON pointers, key locations made required and non-null (Flow needs every key location in
 //! every document, as a scalar), and the `/_meta/row_id` fallback key for streams without a primary key.
+//! Also the string lists both protocols' messages carry (key properties, sync modes, cursor fields).
 
 use serde_json::{Value, json};
+
+/// A JSON list's strings (no value, or not a list: none; items that are not strings are skipped).
+pub fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
 
 /// The pointer of the fallback key added to streams without a primary key.
 pub const ROW_ID_POINTER: &str = "/_meta/row_id";

@@ -28,14 +28,7 @@ fn escapes_printable_ascii(text: &[u8]) -> bool {
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    let mut at = 0;
-    while let Some(i) = haystack[at..].iter().position(|c| *c == needle[0]) {
-        if haystack[at + i..].starts_with(needle) {
-            return true;
-        }
-        at += i + 1;
-    }
-    false
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// `text` (a JSON value) with `"_meta":{"row_id":<row_id>}` added as its last member, as

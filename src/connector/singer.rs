@@ -102,7 +102,7 @@ pub fn parse_line(line: &[u8]) -> Message {
         "SCHEMA" => Message::Schema {
             stream,
             schema: take("schema"),
-            key_properties: strings(&take("key_properties")),
+            key_properties: keys::strings(Some(&take("key_properties"))),
         },
         "RECORD" => Message::Record {
             stream,
@@ -117,21 +117,10 @@ pub fn parse_line(line: &[u8]) -> Message {
         "BATCH" => Message::Batch {
             stream,
             encoding: take("encoding"),
-            manifest: strings(&take("manifest")),
+            manifest: keys::strings(Some(&take("manifest"))),
         },
         _ => Message::Other(ty),
     }
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// `--about --format=json`.
@@ -445,12 +434,11 @@ pub fn stream_id(stream: &Value) -> &str {
 
 /// The key properties: `table-key-properties` of the stream's metadata, else `key_properties`.
 pub fn key_properties(stream: &Value) -> Vec<String> {
-    metadata(stream, &[])
+    let found = metadata(stream, &[])
         .and_then(|m| m.get("table-key-properties"))
         .filter(|k| k.as_array().is_some_and(|a| !a.is_empty()))
-        .or_else(|| stream.get("key_properties"))
-        .map(strings)
-        .unwrap_or_default()
+        .or_else(|| stream.get("key_properties"));
+    keys::strings(found)
 }
 
 /// Map a discovered stream to a binding.

@@ -72,23 +72,25 @@ pub fn draft(
 }
 
 /// The bindings chosen on the bindings step as discovered, each under its collection: `prefix/<name
-/// typed>`, or the saved collection when an edited binding keeps the name it was shown with.
+/// typed>`, or, for an edited task's saved binding, its saved collection unless renamed
+/// (`opened::renames`, the one rule for what counts as a rename).
 fn capture_bindings(
     state: &State,
     prefix: &str,
     saved: &HashMap<String, String>,
 ) -> Vec<DraftBinding> {
-    let under = format!("{prefix}/");
+    let renames = super::opened::renames(state);
     super::session::chosen(state, prefix)
         .into_iter()
         .filter_map(|(i, collection)| {
             let item = state.bindings.items.get(i)?;
             let discovered = state.bindings.bindings.get(i)?.clone();
             let was = saved.get(&item.id).cloned();
-            // A saved collection outside the prefix is shown whole: unchanged, it stays as it is.
-            let collection = match &was {
-                Some(w) if w.strip_prefix(&under).unwrap_or(w) == item.name => w.clone(),
-                _ => collection,
+            // A saved binding keeps its collection (inside the prefix or not) unless the person renamed it.
+            let collection = match (renames.get(&item.id), &was) {
+                (Some(renamed), _) => renamed.clone(),
+                (None, Some(w)) => w.clone(),
+                (None, None) => collection,
             };
             Some(DraftBinding {
                 id: item.id.clone(),
